@@ -1,0 +1,1 @@
+//! Resource types of group tenantry.dev/v1alpha1.

@@ -1,0 +1,54 @@
+//! The `tenantry` command line: argument parsing and the one place errors meet a person.
+
+mod crds;
+mod sandbox;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Declarative customer onboarding for reseller and MSP portals.
+#[derive(Debug, Parser)]
+#[command(name = "tenantry", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check manifests against every portal rule; exit 1 when there is any problem.
+    Validate(validate::Args),
+    /// Print the CustomResourceDefinitions generated from the resource types.
+    Crds(crds::Args),
+    /// Run the embedded portal emulator (all five portals) over HTTP.
+    Sandbox(sandbox::Args),
+}
+
+/// Exit codes of every subcommand (stable, documented in the README).
+pub mod exit {
+    /// Success; for `plan`, no changes.
+    pub const OK: u8 = 0;
+    /// An error, or problems found by `validate`.
+    pub const ERROR: u8 = 1;
+    /// `plan` found changes.
+    pub const CHANGES: u8 = 2;
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Crds(args) => crds::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
+    };
+    match code {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! tenantry: declarative customer onboarding for reseller and MSP portals.
+//!
+//! Layers (DESIGN.md §3), each importing only those above it in this list:
+//! `api` → `validate` → `manifest` → (model → plan → portal → engine) → `cli`;
+//! `sandbox` stands on the side and implements the portal contract.
+
+pub mod api;
+pub mod cli;
+pub mod manifest;
+pub mod sandbox;
+pub mod validate;

@@ -1,0 +1,1 @@
+//! The embedded portal emulator (see docs/portal-contract.md).

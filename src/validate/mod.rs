@@ -1,0 +1,1 @@
+//! Every portal rule as pure functions.
