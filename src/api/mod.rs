@@ -1,1 +1,51 @@
-//! Resource types of group tenantry.dev/v1alpha1.
+//! Resource types of group `tenantry.dev`, version `v1alpha1`, and their CRDs.
+
+mod admin;
+mod binding;
+mod common;
+mod connection;
+mod declared;
+mod sensitive;
+mod status;
+mod tenant;
+
+pub use admin::{AdminRole, TenantAdmin, TenantAdminSpec, derive_username};
+pub use binding::{
+    AzureAd, AzureAdMode, Citrix, CloudlinkGateway, CloudlinkPlatform, ContactCenter, FileSharing,
+    LicenseAssignment, LicenseType, LicensedApp, Licenses, MicrosoftOnline, SbcRegion,
+    ServiceBinding, ServiceBindingSpec, ServiceKind, Sms, TeamsConnector, TeamsService,
+};
+pub use common::{
+    API_VERSION, Address, Contact, DeletionPolicy, GROUP, LocalRef, ManagementPolicy,
+    NamespacedSecretRef, Portal, SecretKeyRef, VERSION,
+};
+pub use connection::{ConnectionStatus, PortalConnection, PortalConnectionSpec, RateLimit};
+pub use declared::{Declared, Located, Location, SecretKey};
+pub use sensitive::Sensitive;
+pub use status::{
+    ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
+};
+pub use tenant::{CustomerType, PasswordPolicy, SupportContact, SupportRole, Tenant, TenantSpec};
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::CustomResourceExt;
+
+/// The CRDs of every kind, in a fixed order.
+pub fn crds() -> Vec<CustomResourceDefinition> {
+    vec![
+        Tenant::crd(),
+        TenantAdmin::crd(),
+        ServiceBinding::crd(),
+        PortalConnection::crd(),
+    ]
+}
+
+/// The CRDs as one multi-document YAML stream, as checked in under `crds/`.
+pub fn crds_yaml() -> Result<String, serde_yaml::Error> {
+    let mut out = String::new();
+    for crd in crds() {
+        out.push_str("---\n");
+        out.push_str(&serde_yaml::to_string(&crd)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,177 @@
+//! `Tenant`: one customer, and the portals it must exist in.
+
+use kube::{CustomResource, KubeSchema};
+use serde::{Deserialize, Serialize};
+
+use super::common::{Address, Contact, DeletionPolicy, LocalRef, ManagementPolicy, Portal};
+use super::status::ObjectStatus;
+
+/// A customer of the reseller, provisioned in every portal listed in `portals`.
+#[derive(CustomResource, KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[kube(
+    group = "tenantry.dev",
+    version = "v1alpha1",
+    kind = "Tenant",
+    namespaced,
+    status = "ObjectStatus",
+    shortname = "tnt",
+    category = "tenantry",
+    printcolumn(
+        name = "Code",
+        type_ = "string",
+        json_path = ".status.observed.customerCode"
+    ),
+    printcolumn(
+        name = "Portals",
+        type_ = "string",
+        json_path = ".spec.portals",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Synced",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Synced\")].status"
+    ),
+    printcolumn(name = "Plan", type_ = "string", json_path = ".status.plan.summary"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
+    derive = "PartialEq"
+)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("!('cloudlink' in self.portals) || (has(self.supportContacts) && self.supportContacts.exists(c, c.role == 'Maintainer') && self.supportContacts.exists(c, c.role == 'OnsiteAdmin'))").message("CloudLink needs at least one Maintainer and one OnsiteAdmin in spec.supportContacts").field_path(".supportContacts"),
+    validation = Rule::new("!('cloudlink' in self.portals) || has(self.address)").message("CloudLink needs the customer's mailing address in spec.address").field_path(".address"),
+    validation = Rule::new("!has(oldSelf.code) || (has(self.code) && self.code == oldSelf.code)").message("spec.code cannot change once set: the portal keys the customer by it"),
+)]
+pub struct TenantSpec {
+    /// The customer's company name (DaaS "Full Name", CloudLink customer name).
+    #[schemars(length(min = 1, max = 128))]
+    pub display_name: String,
+    /// Customer code; the DaaS portal generates one when absent (reported in status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$"))]
+    pub code: Option<String>,
+    /// Standard customer, Test (lab system) or Demo (extended demo).
+    #[serde(default, rename = "type")]
+    pub customer_type: CustomerType,
+    /// Primary business contact.
+    pub contact: Contact,
+    /// Mailing address (required for CloudLink).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Billing identifier (the customer id in the quoting system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub billing_id: Option<String>,
+    /// The customer's domains; the first is the primary domain.
+    #[schemars(length(min = 1, max = 32), extend("x-kubernetes-list-type" = "set"))]
+    #[x_kube(validation = Rule::new("self.all(d, d.matches('^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$'))").message("each domain must be a lower-case DNS name such as kenton-electronics.com"))]
+    pub domains: Vec<String>,
+    /// Let the provider host the customer's public DNS zone (off unless it really does).
+    #[serde(default)]
+    pub dns_zone: bool,
+    /// Password policy for the customer's accounts.
+    #[serde(default)]
+    pub password_policy: PasswordPolicy,
+    /// Business type (CloudLink statistics), e.g. Manufacturing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub business_type: Option<String>,
+    /// CloudLink site administrators (any number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 50))]
+    pub admin_contacts: Vec<Contact>,
+    /// CloudLink support contacts: at least one Maintainer and one OnsiteAdmin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 50))]
+    pub support_contacts: Vec<SupportContact>,
+    /// Portals where this customer must exist.
+    #[schemars(length(min = 1, max = 5), extend("x-kubernetes-list-type" = "set"))]
+    pub portals: Vec<Portal>,
+    /// PortalConnection to use; the one named `default` (or the embedded sandbox) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_connection_ref: Option<LocalRef>,
+    /// Orphan (default) leaves portal objects on delete; Delete removes them.
+    #[serde(default)]
+    pub deletion_policy: DeletionPolicy,
+    /// Apply (default), Plan (wait for approval) or Observe (never write).
+    #[serde(default)]
+    pub management_policy: ManagementPolicy,
+}
+
+/// Kind of customer in the DaaS portal.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub enum CustomerType {
+    /// A standard customer.
+    #[default]
+    Standard,
+    /// A lab system.
+    Test,
+    /// An extended demo (sets "Demo Customer").
+    Demo,
+}
+
+/// Password policy of the customer's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordPolicy {
+    /// Minimum password length; never below 8.
+    #[serde(default = "default_min_length")]
+    #[schemars(range(min = 8, max = 128))]
+    pub min_length: u32,
+    /// Users must change the password at next logon.
+    #[serde(default = "default_true")]
+    pub change_at_next_logon: bool,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            min_length: default_min_length(),
+            change_at_next_logon: true,
+        }
+    }
+}
+
+fn default_min_length() -> u32 {
+    8
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A CloudLink support contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportContact {
+    /// Maintainer, OnsiteAdmin or Other.
+    pub role: SupportRole,
+    /// Full name.
+    #[schemars(length(min = 1, max = 128))]
+    pub name: String,
+    /// E-mail address; issue reports are sent here.
+    #[schemars(email, length(max = 254))]
+    pub email: String,
+}
+
+/// Role of a CloudLink support contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum SupportRole {
+    /// Maintains the system for the customer.
+    Maintainer,
+    /// Administers the system from the site.
+    OnsiteAdmin,
+    /// Any other support contact.
+    Other,
+}
