@@ -7,5 +7,6 @@
 pub mod api;
 pub mod cli;
 pub mod manifest;
+pub mod portal;
 pub mod sandbox;
 pub mod validate;

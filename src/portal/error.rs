@@ -1,0 +1,74 @@
+//! `PortalError`: what can go wrong talking to a portal, scrubbed of secrets.
+
+use std::time::Duration;
+
+/// A failed portal call. Messages are scrubbed of every secret the request carried.
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    /// The portal refused the request (4xx other than 429), with its stable code.
+    #[error("{portal} refused the request ({status} {code}): {message}")]
+    Rejected {
+        /// Portal id.
+        portal: String,
+        /// HTTP status.
+        status: u16,
+        /// Stable error code from the portal.
+        code: String,
+        /// The portal's message (scrubbed).
+        message: String,
+        /// Field the portal named, if any.
+        field: Option<String>,
+    },
+    /// The portal kept failing (5xx, 429, timeouts, dropped connections) after every retry.
+    #[error("{portal} is unavailable after {attempts} attempts: {last}")]
+    Unavailable {
+        /// Portal id.
+        portal: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// The portal answered with something that is not the contract.
+    #[error("{portal} answered with an unexpected body ({status}): {detail}")]
+    Protocol {
+        /// Portal id.
+        portal: String,
+        /// HTTP status.
+        status: u16,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The client could not be built (bad URL, TLS setup).
+    #[error("cannot set up the portal client: {0}")]
+    Setup(String),
+}
+
+impl PortalError {
+    /// The portal's stable error code, or a code for the transport failure.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Rejected { code, .. } => code,
+            Self::Unavailable { .. } => "PortalUnavailable",
+            Self::Protocol { .. } => "PortalProtocolError",
+            Self::Setup(_) => "PortalSetupError",
+        }
+    }
+
+    /// True when retrying later may succeed without changing the request.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
+    }
+}
+
+/// Why one attempt failed, for the retry loop.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    /// Retry after the given delay (429 Retry-After), or after backoff when `None`.
+    Retry {
+        after: Option<Duration>,
+        detail: String,
+    },
+    /// Give up with this error.
+    Fatal(PortalError),
+}

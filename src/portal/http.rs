@@ -1,0 +1,524 @@
+//! `HttpPortal`: the contract's HTTP client (reqwest + rustls) with retries, budget and scrubbing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, Url};
+use serde_json::{Value, json};
+
+use super::budget::Budget;
+use super::error::{AttemptError, PortalError};
+use super::idempotency::idempotency_key;
+use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
+use super::wire::{
+    Accepted, DeleteOutcome, ErrorEnvelope, ListPage, Operation, PortalObject, WriteOutcome,
+};
+use super::{ListFilter, PortalApi, WriteRequest};
+use crate::api::{Portal, RateLimit, Sensitive};
+
+/// Settings of one portal connection.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Connection name (the PortalConnection's, or `sandbox`); part of idempotency keys.
+    pub name: String,
+    /// Base URL of the contract.
+    pub url: String,
+    /// Bearer token.
+    pub token: Option<Sensitive>,
+    /// Request budget.
+    pub rate_limit: RateLimit,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Page size of list calls.
+    pub page_size: u32,
+}
+
+impl ClientConfig {
+    /// Defaults for a URL.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: url.into(),
+            token: None,
+            rate_limit: RateLimit::default(),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            page_size: 100,
+        }
+    }
+}
+
+/// Counters of portal calls, for the CLI summary and metrics.
+#[derive(Debug, Default)]
+pub struct CallStats {
+    /// Read requests sent (lists, gets, operation polls).
+    pub reads: AtomicU64,
+    /// Write requests sent (create, update, delete), retries included.
+    pub writes: AtomicU64,
+    /// Retries after a transient failure.
+    pub retries: AtomicU64,
+}
+
+/// The HTTP client of one portal connection. Cheap to clone; clones share budget and stats.
+#[derive(Debug, Clone)]
+pub struct HttpPortal {
+    http: reqwest::Client,
+    base: Url,
+    config: Arc<ClientConfig>,
+    budget: Budget,
+    stats: Arc<CallStats>,
+}
+
+impl HttpPortal {
+    /// A client for `config`, with its own budget.
+    pub fn new(config: ClientConfig) -> Result<Self, PortalError> {
+        let budget = Budget::new(&config.rate_limit);
+        Self::with_budget(config, budget)
+    }
+
+    /// A client sharing an existing budget (one budget per connection, many callers).
+    pub fn with_budget(config: ClientConfig, budget: Budget) -> Result<Self, PortalError> {
+        install_crypto_provider();
+        let mut base = Url::parse(&config.url)
+            .map_err(|e| PortalError::Setup(format!("portal URL {:?}: {e}", config.url)))?;
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| PortalError::Setup(e.to_string()))?;
+        Ok(Self {
+            http,
+            base,
+            config: Arc::new(config),
+            budget,
+            stats: Arc::new(CallStats::default()),
+        })
+    }
+
+    /// Call counters of this client and its clones.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    /// The connection name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn url(&self, path: &str) -> Result<Url, PortalError> {
+        self.base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| PortalError::Setup(format!("bad request path {path:?}: {e}")))
+    }
+
+    /// Sends a request with retries; returns the final status and body.
+    async fn send(
+        &self,
+        portal: &str,
+        method: Method,
+        url: Url,
+        body: Option<&[u8]>,
+        idempotency: Option<&str>,
+        secrets: &[&Sensitive],
+    ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
+        let is_write = method != Method::GET;
+        let mut last = String::new();
+        let policy = &self.config.retry;
+        for attempt in 0..policy.max_attempts {
+            if attempt > 0 {
+                self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let counter = if is_write {
+                &self.stats.writes
+            } else {
+                &self.stats.reads
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let result = {
+                let _slot = self.budget.acquire().await;
+                self.attempt(
+                    portal,
+                    method.clone(),
+                    url.clone(),
+                    body,
+                    idempotency,
+                    secrets,
+                )
+                .await
+            };
+            match result {
+                Ok(done) => return Ok(done),
+                Err(AttemptError::Fatal(err)) => return Err(err),
+                Err(AttemptError::Retry { after, detail }) => {
+                    last = detail;
+                    let wait = match after {
+                        Some(wait) => {
+                            self.budget.pause_for(wait);
+                            wait
+                        }
+                        None => policy.backoff(attempt),
+                    };
+                    tracing::debug!(portal, attempt, ?wait, reason = %last, "retrying portal call");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        Err(PortalError::Unavailable {
+            portal: portal.to_owned(),
+            attempts: policy.max_attempts,
+            last,
+        })
+    }
+
+    async fn attempt(
+        &self,
+        portal: &str,
+        method: Method,
+        url: Url,
+        body: Option<&[u8]>,
+        idempotency: Option<&str>,
+        secrets: &[&Sensitive],
+    ) -> Result<(StatusCode, bytes::Bytes), AttemptError> {
+        let mut req = self.http.request(method, url);
+        if let Some(token) = &self.config.token {
+            req = req.bearer_auth(token.expose());
+        }
+        if let Some(key) = idempotency {
+            req = req.header("Idempotency-Key", key);
+        }
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            // Connection refused or reset, timeout: the request may or may not have arrived;
+            // the idempotency key makes the retry safe.
+            Err(e) => {
+                return Err(AttemptError::Retry {
+                    after: None,
+                    detail: self.scrub(&transport_detail(&e), secrets),
+                });
+            }
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return Err(AttemptError::Retry {
+                    after: None,
+                    detail: self.scrub(&transport_detail(&e), secrets),
+                });
+            }
+        };
+        if status.is_success() {
+            return Ok((status, bytes));
+        }
+        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+            return Ok((status, bytes));
+        }
+        let (code, message, field) = match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            Ok(env) => (env.error.code, env.error.message, env.error.field),
+            Err(_) => (
+                format!("Http{}", status.as_u16()),
+                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                None,
+            ),
+        };
+        let message = self.scrub(&message, secrets);
+        // The same key still in flight on the portal: wait and replay.
+        let in_flight = status == StatusCode::CONFLICT && code == "IdempotencyKeyInUse";
+        if is_retryable_status(status.as_u16()) || in_flight {
+            return Err(AttemptError::Retry {
+                after: retry_after,
+                detail: format!("{} {code}: {message}", status.as_u16()),
+            });
+        }
+        Err(AttemptError::Fatal(PortalError::Rejected {
+            portal: portal.to_owned(),
+            status: status.as_u16(),
+            code,
+            message,
+            field,
+        }))
+    }
+
+    /// Replaces every secret of the request (and the token) with `(sensitive)`.
+    fn scrub(&self, text: &str, secrets: &[&Sensitive]) -> String {
+        let mut out = text.to_owned();
+        let token = self.config.token.iter();
+        for secret in secrets.iter().copied().chain(token) {
+            if !secret.is_empty() {
+                out = out.replace(secret.expose(), "(sensitive)");
+            }
+        }
+        out
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        portal: &str,
+        status: StatusCode,
+        bytes: &[u8],
+    ) -> Result<T, PortalError> {
+        serde_json::from_slice(bytes).map_err(|e| PortalError::Protocol {
+            portal: portal.to_owned(),
+            status: status.as_u16(),
+            detail: e.to_string(),
+        })
+    }
+
+    async fn write(
+        &self,
+        portal: Portal,
+        method: Method,
+        path: String,
+        action: &str,
+        req: &WriteRequest,
+    ) -> Result<WriteOutcome, PortalError> {
+        let body = wire_body(req, method == Method::POST);
+        let bytes = serde_json::to_vec(&body).map_err(|e| PortalError::Setup(e.to_string()))?;
+        let address = format!("{}/{}", portal.id(), path);
+        let key = idempotency_key(&self.config.name, &req.uid, &address, action, &bytes);
+        let secrets: Vec<&Sensitive> = req.secrets.values().collect();
+        let url = self.url(&path)?;
+        let (status, resp) = self
+            .send(portal.id(), method, url, Some(&bytes), Some(&key), &secrets)
+            .await?;
+        match status {
+            StatusCode::ACCEPTED => Ok(WriteOutcome::Accepted(Box::new(Self::decode::<Accepted>(
+                portal.id(),
+                status,
+                &resp,
+            )?))),
+            StatusCode::NOT_FOUND => Err(PortalError::Rejected {
+                portal: portal.id().to_owned(),
+                status: 404,
+                code: "NotFound".to_owned(),
+                message: format!("{path} does not exist any more; the next plan will create it"),
+                field: None,
+            }),
+            _ => Ok(WriteOutcome::Done(Self::decode(
+                portal.id(),
+                status,
+                &resp,
+            )?)),
+        }
+    }
+}
+
+impl PortalApi for HttpPortal {
+    async fn list(
+        &self,
+        portal: Portal,
+        kind: &str,
+        filter: &ListFilter,
+    ) -> Result<Vec<PortalObject>, PortalError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = self.url(&format!("v1/{}/{kind}", portal.id()))?;
+            {
+                let mut q = url.query_pairs_mut();
+                q.append_pair("limit", &self.config.page_size.to_string());
+                if let Some(r) = &filter.external_ref {
+                    q.append_pair("externalRef", r);
+                }
+                if let Some(p) = &filter.external_ref_prefix {
+                    q.append_pair("externalRefPrefix", p);
+                }
+                if let Some(c) = &cursor {
+                    q.append_pair("cursor", c);
+                }
+            }
+            let (status, bytes) = self
+                .send(portal.id(), Method::GET, url, None, None, &[])
+                .await?;
+            if status == StatusCode::NOT_FOUND {
+                return Err(PortalError::Protocol {
+                    portal: portal.id().to_owned(),
+                    status: 404,
+                    detail: format!("the portal does not serve kind {kind:?}"),
+                });
+            }
+            let page: ListPage = Self::decode(portal.id(), status, &bytes)?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        portal: Portal,
+        kind: &str,
+        req: &WriteRequest,
+    ) -> Result<WriteOutcome, PortalError> {
+        self.write(
+            portal,
+            Method::POST,
+            format!("v1/{}/{kind}", portal.id()),
+            "create",
+            req,
+        )
+        .await
+    }
+
+    async fn update(
+        &self,
+        portal: Portal,
+        kind: &str,
+        id: &str,
+        req: &WriteRequest,
+    ) -> Result<WriteOutcome, PortalError> {
+        let path = format!("v1/{}/{kind}/{}", portal.id(), url_escape(id));
+        self.write(portal, Method::PUT, path, "update", req).await
+    }
+
+    async fn delete(
+        &self,
+        portal: Portal,
+        kind: &str,
+        id: &str,
+    ) -> Result<DeleteOutcome, PortalError> {
+        let url = self.url(&format!("v1/{}/{kind}/{}", portal.id(), url_escape(id)))?;
+        let (status, bytes) = self
+            .send(portal.id(), Method::DELETE, url, None, None, &[])
+            .await?;
+        match status {
+            StatusCode::ACCEPTED => {
+                let op: Operation = match Self::decode::<Value>(portal.id(), status, &bytes)? {
+                    Value::Object(mut m) if m.contains_key("operation") => {
+                        serde_json::from_value(m.remove("operation").unwrap_or(Value::Null))
+                            .map_err(|e| PortalError::Protocol {
+                                portal: portal.id().to_owned(),
+                                status: 202,
+                                detail: e.to_string(),
+                            })?
+                    }
+                    other => serde_json::from_value(other).map_err(|e| PortalError::Protocol {
+                        portal: portal.id().to_owned(),
+                        status: 202,
+                        detail: e.to_string(),
+                    })?,
+                };
+                Ok(DeleteOutcome::Accepted(op))
+            }
+            // 404/410 count as deleted (DESIGN §7: finalizers that never go away).
+            _ => Ok(DeleteOutcome::Deleted),
+        }
+    }
+
+    async fn operation(&self, portal: Portal, id: &str) -> Result<Operation, PortalError> {
+        let url = self.url(&format!("v1/operations/{}", url_escape(id)))?;
+        let (status, bytes) = self
+            .send(portal.id(), Method::GET, url, None, None, &[])
+            .await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(PortalError::Rejected {
+                portal: portal.id().to_owned(),
+                status: 404,
+                code: "OperationNotFound".to_owned(),
+                message: format!("operation {id} is unknown to the portal"),
+                field: None,
+            });
+        }
+        Self::decode(portal.id(), status, &bytes)
+    }
+}
+
+/// The wire body: the spec with write-only secrets put in. The one place secrets are exposed.
+fn wire_body(req: &WriteRequest, with_ref: bool) -> Value {
+    let mut spec = req.spec.clone();
+    if let Value::Object(map) = &mut spec {
+        for (field, secret) in &req.secrets {
+            map.insert(field.clone(), Value::String(secret.expose().to_owned()));
+        }
+    }
+    let mut body = json!({ "spec": spec, "deletionPolicy": req.deletion_policy });
+    if with_ref {
+        body["externalRef"] = Value::String(req.external_ref.clone());
+    }
+    body
+}
+
+/// Percent-encodes a path segment.
+fn url_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn transport_detail(e: &reqwest::Error) -> String {
+    // reqwest's Display includes the URL; that never holds secrets (tokens go in headers).
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "connection dropped"
+    };
+    format!("{kind}: {e}")
+}
+
+/// rustls needs one process-wide crypto provider; tenantry uses ring (as kube does).
+fn install_crypto_provider() {
+    // Err means one is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn wire_body_puts_secrets_in_and_scrub_takes_them_out() {
+        let req = WriteRequest {
+            uid: "ns/a".into(),
+            external_ref: "ns/a".into(),
+            deletion_policy: crate::api::DeletionPolicy::Orphan,
+            spec: json!({"username": "jroe"}),
+            secrets: BTreeMap::from([("password".to_owned(), Sensitive::new("Canary-9x!"))]),
+        };
+        let body = wire_body(&req, true);
+        assert_eq!(body["spec"]["password"], "Canary-9x!");
+        assert_eq!(body["externalRef"], "ns/a");
+        assert!(wire_body(&req, false).get("externalRef").is_none());
+
+        let mut config = ClientConfig::new("test", "http://127.0.0.1:9");
+        config.token = Some(Sensitive::new("tok-123"));
+        let client = HttpPortal::new(config).expect("client");
+        let secrets: Vec<&Sensitive> = req.secrets.values().collect();
+        let scrubbed = client.scrub("bad password Canary-9x! for tok-123", &secrets);
+        assert_eq!(scrubbed, "bad password (sensitive) for (sensitive)");
+    }
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(url_escape("cus_1"), "cus_1");
+        assert_eq!(url_escape("a/b c"), "a%2Fb%20c");
+    }
+}
