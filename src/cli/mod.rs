@@ -1,6 +1,7 @@
 //! The `tenantry` command line: argument parsing and the one place errors meet a person.
 
 mod crds;
+mod generate;
 mod sandbox;
 mod validate;
 
@@ -22,6 +23,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the CustomResourceDefinitions generated from the resource types.
     Crds(crds::Args),
+    /// Write a generated GitOps repository of N customers (benchmarks, chaos runs).
+    Gen(generate::Args),
     /// Run the embedded portal emulator (all five portals) over HTTP.
     Sandbox(sandbox::Args),
 }
@@ -42,6 +45,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Crds(args) => crds::run(args),
+        Command::Gen(args) => generate::run(args),
         Command::Sandbox(args) => sandbox::run(args),
     };
     match code {
