@@ -10,4 +10,5 @@ pub mod generate;
 pub mod manifest;
 pub mod portal;
 pub mod sandbox;
+pub mod telemetry;
 pub mod validate;
