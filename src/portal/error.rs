@@ -67,6 +67,8 @@ pub(crate) enum AttemptError {
     /// Retry after the given delay (429 Retry-After), or after backoff when `None`.
     Retry {
         after: Option<Duration>,
+        /// HTTP status, or `None` for a transport failure.
+        status: Option<u16>,
         detail: String,
     },
     /// Give up with this error.

@@ -62,14 +62,30 @@ pub struct CallStats {
     pub retries: AtomicU64,
 }
 
+/// Sees every attempt's outcome, e.g. to count portal calls by portal and result in metrics.
+pub trait CallObserver: Send + Sync {
+    /// One attempt finished: `outcome` is `ok`, `rejected`, `throttled`, `server-error` or `transport`.
+    fn observe(&self, portal: &str, write: bool, outcome: &'static str);
+}
+
 /// The HTTP client of one portal connection. Cheap to clone; clones share budget and stats.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpPortal {
     http: reqwest::Client,
     base: Url,
     config: Arc<ClientConfig>,
     budget: Budget,
     stats: Arc<CallStats>,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl std::fmt::Debug for HttpPortal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpPortal")
+            .field("name", &self.config.name)
+            .field("url", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpPortal {
@@ -100,7 +116,20 @@ impl HttpPortal {
             config: Arc::new(config),
             budget,
             stats: Arc::new(CallStats::default()),
+            observer: None,
         })
+    }
+
+    /// Reports every attempt to `observer` (metrics).
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn record(&self, portal: &str, write: bool, outcome: &'static str) {
+        if let Some(observer) = &self.observer {
+            observer.observe(portal, write, outcome);
+        }
     }
 
     /// Call counters of this client and its clones.
@@ -154,10 +183,11 @@ impl HttpPortal {
                 )
                 .await
             };
+            self.record(portal, is_write, outcome_of(&result));
             match result {
                 Ok(done) => return Ok(done),
                 Err(AttemptError::Fatal(err)) => return Err(err),
-                Err(AttemptError::Retry { after, detail }) => {
+                Err(AttemptError::Retry { after, detail, .. }) => {
                     last = detail;
                     let wait = match after {
                         Some(wait) => {
@@ -206,6 +236,7 @@ impl HttpPortal {
             Err(e) => {
                 return Err(AttemptError::Retry {
                     after: None,
+                    status: None,
                     detail: self.scrub(&transport_detail(&e), secrets),
                 });
             }
@@ -221,6 +252,7 @@ impl HttpPortal {
             Err(e) => {
                 return Err(AttemptError::Retry {
                     after: None,
+                    status: None,
                     detail: self.scrub(&transport_detail(&e), secrets),
                 });
             }
@@ -245,6 +277,7 @@ impl HttpPortal {
         if is_retryable_status(status.as_u16()) || in_flight {
             return Err(AttemptError::Retry {
                 after: retry_after,
+                status: Some(status.as_u16()),
                 detail: format!("{} {code}: {message}", status.as_u16()),
             });
         }
@@ -439,6 +472,20 @@ impl PortalApi for HttpPortal {
             });
         }
         Self::decode(portal.id(), status, &bytes)
+    }
+}
+
+fn outcome_of(result: &Result<(StatusCode, bytes::Bytes), AttemptError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(AttemptError::Fatal(_)) => "rejected",
+        Err(AttemptError::Retry {
+            status: Some(429), ..
+        }) => "throttled",
+        Err(AttemptError::Retry {
+            status: Some(_), ..
+        }) => "server-error",
+        Err(AttemptError::Retry { status: None, .. }) => "transport",
     }
 }
 

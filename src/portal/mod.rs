@@ -13,7 +13,7 @@ use std::future::Future;
 
 pub use budget::Budget;
 pub use error::PortalError;
-pub use http::{CallStats, ClientConfig, HttpPortal};
+pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
 pub use retry::RetryPolicy;
 pub use wire::{
