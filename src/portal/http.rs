@@ -326,7 +326,7 @@ impl HttpPortal {
         let bytes = serde_json::to_vec(&body).map_err(|e| PortalError::Setup(e.to_string()))?;
         let address = format!("{}/{}", portal.id(), path);
         let key = idempotency_key(&self.config.name, &req.uid, &address, action, &bytes);
-        let secrets: Vec<&Sensitive> = req.secrets.values().collect();
+        let secrets: Vec<&Sensitive> = req.secrets.iter().collect();
         let url = self.url(&path)?;
         let (status, resp) = self
             .send(portal.id(), method, url, Some(&bytes), Some(&key), &secrets)
@@ -489,15 +489,9 @@ fn outcome_of(result: &Result<(StatusCode, bytes::Bytes), AttemptError>) -> &'st
     }
 }
 
-/// The wire body: the spec with write-only secrets put in. The one place secrets are exposed.
+/// The wire body of a create (with `externalRef`) or an update.
 fn wire_body(req: &WriteRequest, with_ref: bool) -> Value {
-    let mut spec = req.spec.clone();
-    if let Value::Object(map) = &mut spec {
-        for (field, secret) in &req.secrets {
-            map.insert(field.clone(), Value::String(secret.expose().to_owned()));
-        }
-    }
-    let mut body = json!({ "spec": spec, "deletionPolicy": req.deletion_policy });
+    let mut body = json!({ "spec": req.spec, "deletionPolicy": req.deletion_policy });
     if with_ref {
         body["externalRef"] = Value::String(req.external_ref.clone());
     }
@@ -537,19 +531,21 @@ fn install_crypto_provider() {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     #[test]
-    fn wire_body_puts_secrets_in_and_scrub_takes_them_out() {
+    fn wire_body_and_scrubbing() {
         let req = WriteRequest {
             uid: "ns/a".into(),
             external_ref: "ns/a".into(),
             deletion_policy: crate::api::DeletionPolicy::Orphan,
-            spec: json!({"username": "jroe"}),
-            secrets: BTreeMap::from([("password".to_owned(), Sensitive::new("Canary-9x!"))]),
+            spec: json!({"username": "jroe", "password": "Canary-9x!"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            secrets: vec![Sensitive::new("Canary-9x!")],
         };
+        assert!(!format!("{req:?}").contains("Canary"));
         let body = wire_body(&req, true);
         assert_eq!(body["spec"]["password"], "Canary-9x!");
         assert_eq!(body["externalRef"], "ns/a");
@@ -558,7 +554,7 @@ mod tests {
         let mut config = ClientConfig::new("test", "http://127.0.0.1:9");
         config.token = Some(Sensitive::new("tok-123"));
         let client = HttpPortal::new(config).expect("client");
-        let secrets: Vec<&Sensitive> = req.secrets.values().collect();
+        let secrets: Vec<&Sensitive> = req.secrets.iter().collect();
         let scrubbed = client.scrub("bad password Canary-9x! for tok-123", &secrets);
         assert_eq!(scrubbed, "bad password (sensitive) for (sensitive)");
     }

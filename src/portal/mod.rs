@@ -8,7 +8,6 @@ mod idempotency;
 mod retry;
 mod wire;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 
 pub use budget::Budget;
@@ -31,8 +30,8 @@ pub struct ListFilter {
     pub external_ref_prefix: Option<String>,
 }
 
-/// A create or update: the declared spec plus write-only secrets.
-#[derive(Debug, Clone)]
+/// A create or update. Its `Debug` never shows the spec, which carries secrets.
+#[derive(Clone)]
 pub struct WriteRequest {
     /// Identity of the declaring object (uid in-cluster, `namespace/name` in the CLI).
     pub uid: String,
@@ -40,10 +39,20 @@ pub struct WriteRequest {
     pub external_ref: String,
     /// Deletion policy recorded with the object.
     pub deletion_policy: DeletionPolicy,
-    /// Declared spec without secrets.
-    pub spec: serde_json::Value,
-    /// Write-only fields (e.g. `password`), put into the spec only on the wire.
-    pub secrets: BTreeMap<String, Sensitive>,
+    /// The full wire spec, secrets included.
+    pub spec: serde_json::Map<String, serde_json::Value>,
+    /// The secret values in `spec`, scrubbed from any error the portal returns.
+    pub secrets: Vec<Sensitive>,
+}
+
+impl std::fmt::Debug for WriteRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteRequest")
+            .field("uid", &self.uid)
+            .field("external_ref", &self.external_ref)
+            .field("deletion_policy", &self.deletion_policy)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The one seam to a portal (Crossplane's ExternalClient): every adapter implements it.

@@ -1,7 +1,7 @@
 //! Wire types of the portal contract (docs/portal-contract.md, openapi/portal.yaml).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::api::DeletionPolicy;
 
@@ -22,10 +22,10 @@ pub struct PortalObject {
     pub version: u64,
     /// Client-declared fields.
     #[serde(default)]
-    pub spec: Value,
+    pub spec: Map<String, Value>,
     /// Portal-generated fields.
     #[serde(default)]
-    pub status: Value,
+    pub status: Map<String, Value>,
 }
 
 /// State of a long-running portal operation.
