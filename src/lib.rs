@@ -7,5 +7,7 @@
 pub mod api;
 pub mod cli;
 pub mod manifest;
+pub mod model;
+pub mod plan;
 pub mod sandbox;
 pub mod validate;
