@@ -6,8 +6,11 @@
 
 pub mod api;
 pub mod cli;
+pub mod engine;
 pub mod generate;
 pub mod manifest;
+pub mod model;
+pub mod plan;
 pub mod portal;
 pub mod sandbox;
 pub mod telemetry;

@@ -1,0 +1,12 @@
+//! The engine: executes a plan's writes against the portals in dependency order, with bounded
+//! parallelism, polling async operations, and reports per object (DESIGN.md §3, §5).
+
+mod poll;
+mod run;
+mod secrets;
+mod step;
+
+pub use poll::{PollPolicy, follow};
+pub use run::{ApplyOptions, Known, Progress, Quiet, apply};
+pub use secrets::generate_password;
+pub use step::{Action, Outcome, Report, Step, StepReport};
