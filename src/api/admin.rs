@@ -9,6 +9,10 @@ use super::common::{
 use super::status::ObjectStatus;
 
 /// A customer administrator: UPN `username@upnDomain`, temporary password e-mailed to `externalEmail`.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
+)]
 #[derive(CustomResource, KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",

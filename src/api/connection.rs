@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::common::{NamespacedSecretRef, Portal};
 
 /// Endpoint and credentials of a portal API, like Crossplane's ProviderConfig.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
+)]
 #[derive(CustomResource, JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",

@@ -9,6 +9,10 @@ use super::common::{
 use super::status::ObjectStatus;
 
 /// A customer of the reseller, provisioned in every portal listed in `portals`.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
+)]
 #[derive(CustomResource, KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",
