@@ -43,7 +43,10 @@ fn tenantry_crds_prints_the_checked_in_stream() {
         .output()
         .expect("tenantry crds runs");
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout), read(CRDS_FILE));
+    assert!(
+        output.stdout == read(CRDS_FILE).as_bytes(),
+        "`tenantry crds` differs from crds/tenantry.dev.yaml; regenerate it with\n\n    {CRDS_COMMAND}\n"
+    );
 }
 
 /// The `kubectl apply --dry-run=client` analogue: every document of every file under `crds/`
@@ -71,4 +74,34 @@ fn checked_in_crds_round_trip_through_the_kubernetes_type() {
     }
     let want: Vec<_> = crds().into_iter().map(|c| c.spec.names.kind).collect();
     assert_eq!(kinds, want, "crds/ holds each kind exactly once");
+}
+
+/// The README's quickstart runs the tests the way CI does, and says how to install the CRDs.
+#[test]
+fn readme_quickstart_and_ci_agree() {
+    let readme = read(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+    let ci = read(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run"));
+    let quickstart = readme
+        .split("## Quickstart")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|block| block.split("```").next())
+        .expect("README.md has a quickstart code block");
+    let commands: Vec<&str> = quickstart.lines().collect();
+    assert_eq!(
+        commands.len(),
+        2,
+        "the quickstart is two commands: {commands:?}"
+    );
+    assert!(
+        ci.lines().any(|line| line.trim() == commands[1]),
+        "the quickstart's test command `{}` is not what .ci/run runs",
+        commands[1]
+    );
+    for install in [
+        "kubectl apply -f crds/",
+        "tenantry crds | kubectl apply -f -",
+    ] {
+        assert!(readme.contains(install), "README.md lacks `{install}`");
+    }
 }
