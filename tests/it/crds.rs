@@ -4,6 +4,7 @@
 mod admission;
 mod cel_cases;
 mod cel_rules;
+mod examples;
 mod structure;
 
 use assert_cmd::Command;
