@@ -61,13 +61,13 @@ pub struct ServiceBindingSpec {
     /// DaaS: Azure AD / Microsoft 365 tenant.
     #[serde(default, rename = "azureAD", skip_serializing_if = "Option::is_none")]
     pub azure_ad: Option<AzureAd>,
-    /// DaaS: Microsoft Online service (after Azure AD).
+    /// DaaS: Microsoft Online service (after Azure AD); it has no settings: `microsoftOnline: {}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microsoft_online: Option<MicrosoftOnline>,
     /// DaaS: Citrix applications and desktops.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citrix: Option<Citrix>,
-    /// DaaS: file sharing (CorpShare drive and Users folder).
+    /// DaaS: file sharing (CorpShare drive and Users folder); `fileSharing: {}` takes drive X.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_sharing: Option<FileSharing>,
     /// TeamMate: Microsoft Teams connector enterprise.
