@@ -246,7 +246,7 @@ pub struct Citrix {
 pub struct FileSharing {
     /// Drive letter of CorpShare.
     #[serde(default = "default_drive")]
-    #[schemars(regex(pattern = "^[D-Z]$"), length(max = 1))]
+    #[schemars(regex(pattern = "^[D-Z]$"), length(min = 1, max = 1))]
     pub drive_letter: String,
 }
 

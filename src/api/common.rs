@@ -66,7 +66,9 @@ impl fmt::Display for Portal {
     }
 }
 
-/// What happens in the portals when the declaring object is deleted.
+// kube shows this description, not the field's, for `Option<DeletionPolicy>` fields, so it
+// says what the optional fields mean too.
+/// What happens in the portals when the object is deleted: Orphan or Delete; a TenantAdmin or ServiceBinding without one inherits its Tenant's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum DeletionPolicy {
     /// Leave the portal objects in place (the default: nothing is ever deleted by accident).
@@ -76,7 +78,8 @@ pub enum DeletionPolicy {
     Delete,
 }
 
-/// How far tenantry may act on the portals for an object.
+// As for DeletionPolicy, this description stands for the optional fields too.
+/// How far tenantry may act on the portals for an object: Apply, Plan or Observe; a TenantAdmin or ServiceBinding without one inherits its Tenant's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ManagementPolicy {
     /// Make the portals match the declaration.

@@ -209,11 +209,18 @@ fn type_of(schema: &JSONSchemaProps) -> String {
 }
 
 fn bounds(min: Option<i64>, max: Option<i64>, unit: &str) -> Option<String> {
+    let unit = |n: i64| {
+        if n == 1 {
+            unit.trim_end_matches('s')
+        } else {
+            unit
+        }
+    };
     match (min, max) {
-        (Some(min), Some(max)) if min == max => Some(format!("{min} {unit}")),
-        (Some(min), Some(max)) => Some(format!("{min}–{max} {unit}")),
-        (Some(min), None) if min > 0 => Some(format!("≥ {min} {unit}")),
-        (_, Some(max)) => Some(format!("≤ {max} {unit}")),
+        (Some(min), Some(max)) if min == max => Some(format!("{min} {}", unit(min))),
+        (Some(min), Some(max)) => Some(format!("{min}–{max} {}", unit(max))),
+        (Some(min), None) if min > 0 => Some(format!("≥ {min} {}", unit(min))),
+        (_, Some(max)) => Some(format!("≤ {max} {}", unit(max))),
         _ => None,
     }
 }
@@ -238,6 +245,7 @@ mod tests {
         for (min, max, want) in [
             (Some(1), Some(128), Some("1–128 chars")),
             (Some(2), Some(2), Some("2 chars")),
+            (Some(1), Some(1), Some("1 char")),
             (None, Some(16), Some("≤ 16 chars")),
             (Some(0), None, None),
             (Some(3), None, Some("≥ 3 chars")),
