@@ -21,8 +21,8 @@ pub fn reference_markdown() -> String {
         "Every kind is in API group `tenantry.dev`, version `v1alpha1`, and in the `tenantry` \
          category (`kubectl get tenantry` lists them all). Fields marked *yes* are required; \
          the API server fills in defaults. The rules under each table are CEL validations the \
-         API server checks on `kubectl apply`; `tenantry validate` checks the same rules and \
-         the ones that span objects.\n\n",
+         API server checks on `kubectl apply`; rules that span objects (references, unique \
+         e-mails, dependency cycles) are checked by `tenantry validate` and the controller.\n\n",
     );
     for crd in super::crds() {
         render_kind(&mut out, &crd);
