@@ -5,6 +5,7 @@ mod admission;
 mod cel_cases;
 mod cel_rules;
 mod examples;
+mod fixtures;
 mod structure;
 
 use assert_cmd::Command;
