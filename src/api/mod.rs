@@ -1,29 +1,13 @@
 //! Resource types of group `tenantry.dev`, version `v1alpha1`, and their CRDs.
 
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod admin;
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod binding;
 mod common;
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod connection;
 mod declared;
 mod reference;
 mod sensitive;
 mod status;
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod tenant;
 
 pub use admin::{AdminRole, TenantAdmin, TenantAdminSpec, derive_username};
