@@ -95,7 +95,7 @@ async fn a_key_in_flight_gets_409_then_replays() {
         rules: vec![FaultRule {
             method: Some("POST".into()),
             kind: Some("customers".into()),
-            latency_ms: 400,
+            latency_ms: 1000,
             retry_after_seconds: 1,
             ..FaultRule::default()
         }],
