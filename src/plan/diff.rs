@@ -214,7 +214,7 @@ fn undeclared(
     let mut deletes: Vec<(Kind, &PortalObject)> = Vec::new();
     let mut declared: Option<HashSet<(Kind, &str)>> = None;
     for kind in Kind::ALL {
-        let total = observed.of_kind(kind).count();
+        let total = observed.count(kind);
         if total == matched.get(&kind).copied().unwrap_or(0) {
             continue; // every observed object of the kind is declared: the converged fast path
         }

@@ -582,3 +582,76 @@ proptest! {
         prop_assert!(second.orphans.is_empty());
     }
 }
+
+/// `copies` copies of the fixture, one namespace each (14 portal objects per copy).
+pub(crate) fn many(copies: usize) -> Declared {
+    let one = fixtures::kenton();
+    let mut all = Declared::default();
+    for i in 0..copies {
+        let ns = format!("ns{i:05}");
+        let mut copy = one.clone();
+        for t in &mut copy.tenants {
+            t.object.metadata.namespace = Some(ns.clone());
+        }
+        for a in &mut copy.admins {
+            a.object.metadata.namespace = Some(ns.clone());
+        }
+        for b in &mut copy.bindings {
+            b.object.metadata.namespace = Some(ns.clone());
+        }
+        all.tenants.extend(copy.tenants);
+        all.admins.extend(copy.admins);
+        all.bindings.extend(copy.bindings);
+        for (k, v) in copy.secrets {
+            let key = crate::api::SecretKey {
+                namespace: ns.clone(),
+                ..k
+            };
+            all.secrets.insert(key, v);
+        }
+    }
+    all
+}
+
+/// Scale check for DESIGN.md §8 (diff of ~54,200 objects): prints timings, asserts only
+/// correctness. Run with `cargo test --release --lib plan::tests::scale -- --ignored --nocapture`.
+#[test]
+#[ignore = "scale check; run in release mode by hand"]
+fn scale_converged_plan_of_56k_objects() {
+    let declared = many(4_000);
+    let started = std::time::Instant::now();
+    let model = model_of(&declared);
+    let expanded = started.elapsed();
+    let observed = converge(&model);
+    let started = std::time::Instant::now();
+    let p = plan(&model, &observed, &PlanOptions::default());
+    let planned = started.elapsed();
+    assert!(!p.has_changes());
+    assert_eq!(p.unchanged, model.len());
+    let mut drifted = observed.clone();
+    for (i, kind) in [Kind::DaasCustomer, Kind::Citrix].into_iter().enumerate() {
+        edit_observed(
+            &mut drifted,
+            kind,
+            &format!(
+                "ns0000{i}/kenton-{}",
+                if i == 0 { "electronics" } else { "citrix" }
+            ),
+            |o| {
+                o.spec.insert("billingId".into(), json!("drift"));
+                o.spec.insert("applications".into(), json!([]));
+            },
+        );
+    }
+    let started = std::time::Instant::now();
+    let p = plan(&model, &drifted, &PlanOptions::default());
+    let drift_planned = started.elapsed();
+    let started = std::time::Instant::now();
+    let rendered = super::render::text(&p, false);
+    let render = started.elapsed();
+    assert_eq!(p.actions.len(), 2, "{rendered}");
+    eprintln!(
+        "objects {}: expand {expanded:?}, converged plan {planned:?}, drifted plan {drift_planned:?}, render {render:?}",
+        model.len()
+    );
+}
