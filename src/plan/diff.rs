@@ -194,8 +194,26 @@ fn field_changes(
             changes.push(c);
         }
     }
+    if object.deletion_policy != r.deletion_policy {
+        // Recorded in the envelope, not the spec; an update sends it with the spec.
+        changes.push(change(
+            DELETION_POLICY,
+            FieldValue::Value(policy_value(object.deletion_policy)),
+            FieldValue::Value(policy_value(r.deletion_policy)),
+        ));
+    }
     changes.sort_by(|a, b| a.field.cmp(&b.field));
     changes
+}
+
+/// The envelope field that records the deletion policy, diffed like a spec field.
+pub const DELETION_POLICY: &str = "deletionPolicy";
+
+fn policy_value(policy: DeletionPolicy) -> Value {
+    Value::from(match policy {
+        DeletionPolicy::Orphan => "Orphan",
+        DeletionPolicy::Delete => "Delete",
+    })
 }
 
 /// Deletes (reverse dependency order) and orphan notes for observed objects not declared.

@@ -208,6 +208,24 @@ fn equivalent_portal_data_is_not_drift() {
 }
 
 #[test]
+fn a_changed_deletion_policy_is_an_update() {
+    let (mut declared, observed) = kenton_converged();
+    declared.admins[0].object.spec.deletion_policy = Some(crate::api::DeletionPolicy::Orphan);
+    let p = plan_of(&declared, &observed);
+    assert_eq!(p.actions.len(), 1);
+    let c = &p.actions[0].changes;
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (c[0].field.as_str(), &c[0].before, &c[0].after),
+        (
+            super::DELETION_POLICY,
+            &FieldValue::Value(json!("Delete")),
+            &FieldValue::Value(json!("Orphan"))
+        )
+    );
+}
+
+#[test]
 fn a_declared_code_matches_the_generated_one_in_status() {
     let (mut declared, observed) = kenton_converged();
     declared.tenants[0].object.spec.code = Some("C00000".into());
