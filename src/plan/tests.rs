@@ -149,6 +149,10 @@ fn one_changed_field_is_one_update_of_that_field() {
     assert_eq!(a.changes[0].field, "billingId");
     assert_eq!(a.changes[0].before, FieldValue::Value(json!("RQ-10042")));
     assert_eq!(a.changes[0].after, FieldValue::Value(json!("RQ-20001")));
+    assert_eq!(
+        a.summary_line(),
+        "~ daas/customers customers/kenton-electronics: billingId"
+    );
 }
 
 #[test]
