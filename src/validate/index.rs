@@ -1,0 +1,169 @@
+//! The declared objects by identity, built once: (namespace, name) hash maps for every lookup
+//! the rules make, so validation stays linear in the number of objects.
+//!
+//! Building the index also checks identity itself: Kubernetes names, and duplicate objects
+//! (same kind, namespace and name), reported on the later one with the file:line of both.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use super::problem::Problem;
+use super::rule;
+use super::subject::{Subject, shown};
+use super::syntax;
+use crate::api::{Declared, Located, PortalConnection, ServiceKind, Tenant};
+
+/// Lookups by identity. The first declaration of a duplicated object is the one indexed.
+#[derive(Debug, Default)]
+pub struct Index<'a> {
+    /// Tenants by (namespace, name).
+    pub tenants: HashMap<(&'a str, &'a str), &'a Located<Tenant>>,
+    /// Bindings by (namespace, name): position in `Declared::bindings`.
+    pub bindings: HashMap<(&'a str, &'a str), usize>,
+    /// PortalConnections by name.
+    pub connections: HashMap<&'a str, &'a Located<PortalConnection>>,
+    /// Per binding: false for the second and later declarations of a duplicated name.
+    pub binding_is_first: Vec<bool>,
+    /// The first binding of each service kind per tenant: (namespace, tenant, kind) → position.
+    pub services: HashMap<(&'a str, &'a str, ServiceKind), usize>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes `declared`, pushing identity problems to `out`.
+    pub fn build(declared: &'a Declared, out: &mut Vec<Problem>) -> Self {
+        let mut index = Index::default();
+        for t in &declared.tenants {
+            let s = Subject::namespaced("Tenant", &t.object.metadata, &t.location);
+            check_identity(&s, out);
+            first_wins(
+                &mut index.tenants,
+                (s.namespace, s.name),
+                t,
+                |first| first.location.clone(),
+                &s,
+                out,
+            );
+        }
+        let mut admins = HashMap::with_capacity(declared.admins.len());
+        for a in &declared.admins {
+            let s = Subject::namespaced("TenantAdmin", &a.object.metadata, &a.location);
+            check_identity(&s, out);
+            first_wins(
+                &mut admins,
+                (s.namespace, s.name),
+                a,
+                |first| first.location.clone(),
+                &s,
+                out,
+            );
+        }
+        index.binding_is_first.reserve(declared.bindings.len());
+        for (i, b) in declared.bindings.iter().enumerate() {
+            let s = Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location);
+            check_identity(&s, out);
+            let first = first_wins(
+                &mut index.bindings,
+                (s.namespace, s.name),
+                i,
+                |first| declared.bindings[*first].location.clone(),
+                &s,
+                out,
+            );
+            index.binding_is_first.push(first);
+            if let (true, Some(kind)) = (first, b.object.spec.service()) {
+                let tenant = b.object.spec.tenant_ref.name.as_str();
+                index
+                    .services
+                    .entry((s.namespace, tenant, kind))
+                    .or_insert(i);
+            }
+        }
+        for c in &declared.connections {
+            let s = Subject::cluster("PortalConnection", &c.object.metadata, &c.location);
+            if !syntax::is_object_name(s.name) {
+                out.push(name_problem(&s));
+            }
+            first_wins(
+                &mut index.connections,
+                s.name,
+                c,
+                |first| first.location.clone(),
+                &s,
+                out,
+            );
+        }
+        index
+    }
+
+    /// The tenant `name` of `namespace`, if declared.
+    pub fn tenant(&self, namespace: &str, name: &str) -> Option<&'a Tenant> {
+        self.tenants.get(&(namespace, name)).map(|t| &t.object)
+    }
+}
+
+/// Inserts `value` unless `key` is taken; reports the duplicate and returns false then.
+fn first_wins<K: Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, V>,
+    key: K,
+    value: V,
+    location_of: impl Fn(&V) -> crate::api::Location,
+    s: &Subject,
+    out: &mut Vec<Problem>,
+) -> bool {
+    match map.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            true
+        }
+        Entry::Occupied(first) => {
+            out.push(s.error(
+                "metadata.name",
+                rule::DUPLICATE_OBJECT,
+                format!(
+                    "{} {} is declared twice, at {} and at {}: rename or remove one",
+                    s.kind,
+                    shown_id(s),
+                    location_of(first.get()),
+                    s.location
+                ),
+            ));
+            false
+        }
+    }
+}
+
+fn shown_id(s: &Subject) -> String {
+    if s.namespace.is_empty() {
+        s.name.to_owned()
+    } else {
+        format!("{}/{}", s.namespace, s.name)
+    }
+}
+
+fn check_identity(s: &Subject, out: &mut Vec<Problem>) {
+    if !syntax::is_object_name(s.name) {
+        out.push(name_problem(s));
+    }
+    if !syntax::is_namespace(s.namespace) {
+        out.push(s.error(
+            "metadata.namespace",
+            rule::OBJECT_NAME,
+            format!(
+                "namespace {} is not a Kubernetes namespace name: use lower-case letters, digits and '-', at most 63",
+                shown(s.namespace)
+            ),
+        ));
+    }
+}
+
+fn name_problem(s: &Subject) -> Problem {
+    let message = if s.name.is_empty() {
+        "metadata.name is missing: give the object a name".to_owned()
+    } else {
+        format!(
+            "name {} is not a Kubernetes object name: use lower-case letters, digits, '-' and '.', at most 253",
+            shown(s.name)
+        )
+    };
+    s.error("metadata.name", rule::OBJECT_NAME, message)
+}

@@ -1,0 +1,96 @@
+//! `Subject`: the object under check, which turns a finding into a [`Problem`] only when one occurs.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::problem::{ObjectId, Problem};
+use crate::api::Location;
+
+/// The namespace of an object declared without one, as `kubectl apply` would place it.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The namespace of a namespaced object (`default` when the manifest omits it).
+pub fn namespace_of(meta: &ObjectMeta) -> &str {
+    meta.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
+}
+
+/// The name of an object (empty when the manifest omits it; reported by the name rule).
+pub fn name_of(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or_default()
+}
+
+/// Borrowed identity and location of one object; cheap to build for every object.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// Kind, e.g. `Tenant`.
+    pub kind: &'static str,
+    /// Namespace (empty for cluster-scoped kinds).
+    pub namespace: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Where it was declared.
+    pub location: &'a Location,
+}
+
+impl<'a> Subject<'a> {
+    /// A namespaced object.
+    pub fn namespaced(kind: &'static str, meta: &'a ObjectMeta, location: &'a Location) -> Self {
+        Self {
+            kind,
+            namespace: namespace_of(meta),
+            name: name_of(meta),
+            location,
+        }
+    }
+
+    /// A cluster-scoped object.
+    pub fn cluster(kind: &'static str, meta: &'a ObjectMeta, location: &'a Location) -> Self {
+        Self {
+            kind,
+            namespace: "",
+            name: name_of(meta),
+            location,
+        }
+    }
+
+    /// The owned id used in problems.
+    pub fn id(&self) -> ObjectId {
+        ObjectId::new(self.kind, self.namespace, self.name)
+    }
+
+    /// An error about `field` of this object.
+    pub fn error(
+        &self,
+        field: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem::error(self.location, &self.id(), field, rule, message)
+    }
+}
+
+/// A user-supplied value quoted for a message, cut so a 10,000-character value stays readable.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(MAX).collect();
+    if chars.next().is_some() {
+        format!("{head:?}… ({} characters)", value.chars().count())
+    } else {
+        format!("{head:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn shown_quotes_and_cuts() {
+        assert_eq!(shown("abc"), "\"abc\"");
+        assert_eq!(shown(""), "\"\"");
+        let long = "é".repeat(10_000);
+        let s = shown(&long);
+        assert!(s.ends_with("… (10000 characters)"), "{s}");
+        assert!(s.chars().count() < 100);
+    }
+}
