@@ -23,16 +23,16 @@ pub fn check(
         "spec.firstName",
         &a.first_name,
         64,
-        "spec.firstName",
+        "the first name",
         out,
     );
-    values::text(s, "spec.lastName", &a.last_name, 64, "spec.lastName", out);
+    values::text(s, "spec.lastName", &a.last_name, 64, "the last name", out);
     values::optional_text(
         s,
         "spec.displayName",
         a.display_name.as_deref(),
         128,
-        "spec.displayName",
+        "the display name",
         out,
     );
     let username = username(s, a, out);
@@ -41,7 +41,7 @@ pub fn check(
         "spec.upnDomain",
         &a.upn_domain,
         253,
-        "spec.upnDomain",
+        "the UPN domain",
         out,
     );
     values::email(s, "spec.externalEmail", &a.external_email, out);
@@ -66,11 +66,10 @@ pub fn check(
             ));
         }
     }
-    if let (Some(secret_ref), Some(username)) = (&a.password_secret_ref, username) {
+    if let Some(secret_ref) = &a.password_secret_ref {
         let min = tenant.map_or(8, |t| t.spec.password_policy.min_length);
-        secrets::password(
-            s, "spec", declared, options, secret_ref, &username, min, out,
-        );
+        let username = username.as_deref();
+        secrets::password(s, "spec", declared, options, secret_ref, username, min, out);
     }
 }
 

@@ -19,7 +19,7 @@ pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
             ),
         ));
     }
-    values::length(s, "spec.url", &c.url, 2048, "spec.url", out);
+    values::length(s, "spec.url", &c.url, 2048, "the URL", out);
     values::distinct_small(s, "spec.portals", &c.portals, out);
     if let Some(r) = &c.credentials_secret_ref {
         values::text(

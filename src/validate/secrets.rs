@@ -51,8 +51,9 @@ pub fn password_source(
     ));
 }
 
-/// The password behind `secret_ref` against the policy for `username`; absent values are reported
-/// as a warning, or an error when `options.require_secrets`.
+/// The password behind `secret_ref` against the policy for `username` (skipped when the username
+/// is itself invalid, which is reported on its own); absent values are reported as a warning, or
+/// an error when `options.require_secrets`.
 #[expect(
     clippy::too_many_arguments,
     reason = "one call site per kind; a struct would only rename the arguments"
@@ -63,7 +64,7 @@ pub fn password(
     declared: &Declared,
     options: &Options,
     secret_ref: &SecretKeyRef,
-    username: &str,
+    username: Option<&str>,
     min_length: u32,
     out: &mut Vec<Problem>,
 ) {
@@ -92,6 +93,9 @@ pub fn password(
         } else {
             problem.warning()
         });
+        return;
+    };
+    let Some(username) = username else {
         return;
     };
     // Messages come from `PasswordProblem`'s Display, which never includes the password.

@@ -23,7 +23,7 @@ pub fn check(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
         "spec.displayName",
         &t.display_name,
         128,
-        "spec.displayName (the customer's company name)",
+        "the customer's company name",
         out,
     );
     if let Some(code) = &t.code
@@ -47,7 +47,7 @@ pub fn check(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
         "spec.billingId",
         t.billing_id.as_deref(),
         64,
-        "spec.billingId",
+        "the billing id",
         out,
     );
     values::optional_text(
@@ -55,7 +55,7 @@ pub fn check(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
         "spec.businessType",
         t.business_type.as_deref(),
         64,
-        "spec.businessType",
+        "the business type",
         out,
     );
     domains(s, &t.domains, out);

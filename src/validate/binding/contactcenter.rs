@@ -74,7 +74,7 @@ pub fn check(
             declared,
             options,
             secret_ref,
-            &c.admin_user,
+            Some(&c.admin_user),
             min,
             out,
         );
@@ -115,7 +115,7 @@ fn letters_and_digits(
             ),
         ));
     }
-    values::length(s, field, value, max, field, out);
+    values::length(s, field, value, max, "the name", out);
 }
 
 fn upn_suffix(s: &Subject, suffix: &str, tenant: Option<&Tenant>, out: &mut Vec<Problem>) {
