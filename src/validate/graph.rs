@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use super::index::Index;
 use super::problem::Problem;
 use super::rule;
-use super::subject::Subject;
+use super::subject::{Subject, cut};
 use crate::api::{Declared, ServiceKind};
 
 /// An edge to the binding at `to`; `implicit` when no dependsOn entry declares it.
@@ -140,8 +140,8 @@ fn report(
         return;
     };
     let path = shortest_cycle(adjacency, component, start);
-    let mut names: Vec<&str> = path.iter().map(|&(i, _)| name(i)).collect();
-    names.insert(0, name(start));
+    let mut names: Vec<std::borrow::Cow<str>> = path.iter().map(|&(i, _)| cut(name(i))).collect();
+    names.insert(0, cut(name(start)));
     let implicit = path.iter().any(|&(_, implicit)| implicit);
     let s = subject(declared, start);
     let mut message = format!(

@@ -9,7 +9,7 @@ use std::collections::hash_map::Entry;
 
 use super::problem::Problem;
 use super::rule;
-use super::subject::{Subject, shown};
+use super::subject::{Subject, qualified, shown};
 use super::syntax;
 use crate::api::{Declared, Located, PortalConnection, ServiceKind, Tenant};
 
@@ -122,21 +122,13 @@ fn first_wins<K: Eq + std::hash::Hash, V>(
                 format!(
                     "{} {} is declared twice, at {} and at {}: rename or remove one",
                     s.kind,
-                    shown_id(s),
+                    qualified(s.namespace, s.name),
                     location_of(first.get()),
                     s.location
                 ),
             ));
             false
         }
-    }
-}
-
-fn shown_id(s: &Subject) -> String {
-    if s.namespace.is_empty() {
-        s.name.to_owned()
-    } else {
-        format!("{}/{}", s.namespace, s.name)
     }
 }
 

@@ -7,7 +7,7 @@
 use super::index::Index;
 use super::problem::Problem;
 use super::rule;
-use super::subject::{Subject, shown};
+use super::subject::{Subject, cut, shown};
 use super::values;
 use crate::api::{LocalRef, ServiceBindingSpec, ServiceKind, Tenant, TenantSpec};
 
@@ -26,7 +26,7 @@ pub fn tenant<'a>(
             format!(
                 "Tenant {} is not declared in namespace {}: add it to the input, or fix spec.tenantRef.name (references stay within one namespace)",
                 shown(&tenant_ref.name),
-                s.namespace
+                cut(s.namespace)
             )
         };
         out.push(s.error("spec.tenantRef.name", rule::TENANT_REF, message));
@@ -51,7 +51,7 @@ pub fn depends_on(s: &Subject, b: &ServiceBindingSpec, index: &Index, out: &mut 
             format!(
                 "ServiceBinding {} is not declared in namespace {}: add it to the input, or remove this dependsOn entry",
                 shown(&dep.name),
-                s.namespace
+                cut(s.namespace)
             ),
         ));
     }

@@ -7,7 +7,7 @@ use super::Options;
 use super::password;
 use super::problem::Problem;
 use super::rule;
-use super::subject::Subject;
+use super::subject::{Subject, cut, qualified, shown};
 use crate::api::{Declared, SecretKey, SecretKeyRef};
 
 /// The environment variable the manifest loader reads a Secret key from in standalone mode:
@@ -75,17 +75,22 @@ pub fn password(
     };
     let field = prefix_field(prefix, "passwordSecretRef");
     let Some(value) = declared.secrets.get(&key) else {
+        let var = secret_env_var(&key);
+        // A name too long to type is already reported; do not print it in full here.
+        let var = if var.len() <= 200 {
+            var
+        } else {
+            format!("{}…", cut(&var))
+        };
         let problem = s.error(
             field,
             rule::SECRET_MISSING,
             format!(
-                "Secret {}/{} key {:?} is not in the input, so the password policy cannot be checked: \
-                 add a Secret manifest to the input or set the environment variable {} \
+                "Secret {} key {} is not in the input, so the password policy cannot be checked: \
+                 add a Secret manifest to the input or set the environment variable {var} \
                  (in a cluster the Secret is read there)",
-                key.namespace,
-                key.name,
-                key.key,
-                secret_env_var(&key)
+                qualified(&key.namespace, &key.name),
+                shown(&key.key),
             ),
         );
         out.push(if options.require_secrets {
@@ -104,8 +109,10 @@ pub fn password(
             field.clone(),
             rule::PASSWORD_POLICY,
             format!(
-                "the password in Secret {}/{} key {:?} for user {username:?}: {p}",
-                key.namespace, key.name, key.key
+                "the password in Secret {} key {} for user {}: {p}",
+                qualified(&key.namespace, &key.name),
+                shown(&key.key),
+                shown(username)
             ),
         ));
     }

@@ -80,9 +80,33 @@ pub fn shown(value: &str) -> String {
     }
 }
 
+/// An identifier (name, namespace) for a message, unquoted, cut to a readable length.
+pub fn cut(value: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match value.char_indices().nth(MAX) {
+        None => value.into(),
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+    }
+}
+
+/// `namespace/name` (or `name` when cluster-scoped) for a message, each part cut.
+pub fn qualified(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        cut(name).into_owned()
+    } else {
+        format!("{}/{}", cut(namespace), cut(name))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::shown;
+    use super::{cut, shown};
+
+    #[test]
+    fn cut_keeps_short_identifiers() {
+        assert_eq!(cut("kenton"), "kenton");
+        assert_eq!(cut(&"é".repeat(10_000)).chars().count(), 81);
+    }
 
     #[test]
     fn shown_quotes_and_cuts() {
