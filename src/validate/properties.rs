@@ -268,15 +268,15 @@ fn generated(bindings: &[GenBinding]) -> Declared {
 }
 
 /// The number of strongly connected components with a cycle, by brute-force reachability.
+#[expect(
+    clippy::needless_range_loop,
+    reason = "Floyd-Warshall reads clearest with indices"
+)]
 fn cyclic_components(bindings: &[GenBinding]) -> usize {
     // The first declaration of each (namespace, name) takes part, as in the validator.
-    let mut nodes: Vec<(usize, usize)> = Vec::new();
     let mut first: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, (ns, name, ..)) in bindings.iter().enumerate() {
-        if !first.contains_key(&(*ns, *name)) {
-            first.insert((*ns, *name), i);
-            nodes.push((*ns, *name));
-        }
+        first.entry((*ns, *name)).or_insert(i);
     }
     let mut azure: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, (ns, name, tenant, service, _)) in bindings.iter().enumerate() {

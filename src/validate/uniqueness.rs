@@ -42,8 +42,9 @@ pub fn check(declared: &Declared, index: &Index, out: &mut Vec<Problem>) {
     let first_as_text = |i: usize| {
         let s = subject(i);
         format!(
-            "ServiceBinding {}/{} at {}",
-            s.namespace, s.name, s.location
+            "ServiceBinding {} at {}",
+            qualified(s.namespace, s.name),
+            s.location
         )
     };
     for (i, b) in declared.bindings.iter().enumerate() {
