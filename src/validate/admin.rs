@@ -1,20 +1,21 @@
 //! Rules of a TenantAdmin: the DaaS "Create Administrator" form (seed 000).
 
 use super::Options;
+use super::index::Index;
 use super::problem::Problem;
 use super::rule;
 use super::secrets;
 use super::subject::{Subject, shown};
 use super::syntax;
 use super::values;
-use crate::api::{Declared, Portal, Tenant, TenantAdminSpec, derive_username};
+use crate::api::{Portal, Tenant, TenantAdminSpec, derive_username};
 
 /// Checks one TenantAdmin; `tenant` is its Tenant when the reference resolves.
 pub fn check(
     s: &Subject,
     a: &TenantAdminSpec,
     tenant: Option<&Tenant>,
-    declared: &Declared,
+    index: &Index,
     options: &Options,
     out: &mut Vec<Problem>,
 ) {
@@ -69,7 +70,7 @@ pub fn check(
     if let Some(secret_ref) = &a.password_secret_ref {
         let min = tenant.map_or(8, |t| t.spec.password_policy.min_length);
         let username = username.as_deref();
-        secrets::password(s, "spec", declared, options, secret_ref, username, min, out);
+        secrets::password(s, "spec", index, options, secret_ref, username, min, out);
     }
 }
 
@@ -111,7 +112,7 @@ fn username(s: &Subject, a: &TenantAdminSpec, out: &mut Vec<Problem>) -> Option<
 
 fn upn_domain(s: &Subject, a: &TenantAdminSpec, tenant: &Tenant, out: &mut Vec<Problem>) {
     let domains = &tenant.spec.domains;
-    if a.upn_domain.trim().is_empty()
+    if values::is_blank(&a.upn_domain)
         || domains
             .iter()
             .any(|d| d.eq_ignore_ascii_case(&a.upn_domain))

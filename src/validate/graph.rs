@@ -161,9 +161,8 @@ fn shortest_cycle(
     component: &[usize],
     start: usize,
 ) -> Vec<(usize, bool)> {
-    let members: std::collections::HashSet<usize> = component.iter().copied().collect();
-    let mut came_from: std::collections::HashMap<usize, (usize, bool)> =
-        std::collections::HashMap::new();
+    let members: foldhash::HashSet<usize> = component.iter().copied().collect();
+    let mut came_from: foldhash::HashMap<usize, (usize, bool)> = foldhash::HashMap::default();
     let mut queue = VecDeque::from([start]);
     while let Some(v) = queue.pop_front() {
         for e in &adjacency[v] {

@@ -4,14 +4,14 @@
 //! Building the index also checks identity itself: Kubernetes names, and duplicate objects
 //! (same kind, namespace and name), reported on the later one with the file:line of both.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::collections::hash_map::Entry;
 
 use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, qualified, shown};
 use super::syntax;
-use crate::api::{Declared, Located, PortalConnection, ServiceKind, Tenant};
+use crate::api::{Declared, Located, PortalConnection, Sensitive, ServiceKind, Tenant};
 
 /// Lookups by identity. The first declaration of a duplicated object is the one indexed.
 #[derive(Debug, Default)]
@@ -26,12 +26,28 @@ pub struct Index<'a> {
     pub binding_is_first: Vec<bool>,
     /// The first binding of each service kind per tenant: (namespace, tenant, kind) → position.
     pub services: HashMap<(&'a str, &'a str, ServiceKind), usize>,
+    /// Per binding: its one service, or None when it sets no block or several.
+    pub service_of: Vec<Option<ServiceKind>>,
+    /// Bindings that declare a service their tenant already has: (binding, first binding).
+    pub service_repeats: Vec<(usize, usize)>,
+    /// Secret values by (namespace, name, key): looked up without building an owned key.
+    pub secrets: HashMap<(&'a str, &'a str, &'a str), &'a Sensitive>,
 }
 
 impl<'a> Index<'a> {
     /// Indexes `declared`, pushing identity problems to `out`.
     pub fn build(declared: &'a Declared, out: &mut Vec<Problem>) -> Self {
-        let mut index = Index::default();
+        let mut index = Index {
+            tenants: HashMap::with_capacity(declared.tenants.len()),
+            bindings: HashMap::with_capacity(declared.bindings.len()),
+            services: HashMap::with_capacity(declared.bindings.len()),
+            secrets: declared
+                .secrets
+                .iter()
+                .map(|(k, v)| ((k.namespace.as_str(), k.name.as_str(), k.key.as_str()), v))
+                .collect(),
+            ..Index::default()
+        };
         for t in &declared.tenants {
             let s = Subject::namespaced("Tenant", &t.object.metadata, &t.location);
             check_identity(&s, out);
@@ -58,9 +74,12 @@ impl<'a> Index<'a> {
             );
         }
         index.binding_is_first.reserve(declared.bindings.len());
+        index.service_of.reserve(declared.bindings.len());
         for (i, b) in declared.bindings.iter().enumerate() {
             let s = Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location);
             check_identity(&s, out);
+            let service = b.object.spec.service();
+            index.service_of.push(service);
             let first = first_wins(
                 &mut index.bindings,
                 (s.namespace, s.name),
@@ -70,12 +89,14 @@ impl<'a> Index<'a> {
                 out,
             );
             index.binding_is_first.push(first);
-            if let (true, Some(kind)) = (first, b.object.spec.service()) {
+            if let (true, Some(kind)) = (first, service) {
                 let tenant = b.object.spec.tenant_ref.name.as_str();
-                index
-                    .services
-                    .entry((s.namespace, tenant, kind))
-                    .or_insert(i);
+                match index.services.entry((s.namespace, tenant, kind)) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(i);
+                    }
+                    Entry::Occupied(first) => index.service_repeats.push((i, *first.get())),
+                }
             }
         }
         for c in &declared.connections {
@@ -95,9 +116,33 @@ impl<'a> Index<'a> {
         index
     }
 
+    /// The tenant `name` of `namespace`, asking `near` first: the objects of one customer
+    /// usually come together in the input, so most lookups repeat the previous one.
+    pub fn tenant_near(
+        &self,
+        near: &mut Option<(&'a str, &'a str, Option<&'a Tenant>)>,
+        namespace: &'a str,
+        name: &'a str,
+    ) -> Option<&'a Tenant> {
+        if let Some((ns, n, found)) = *near
+            && ns == namespace
+            && n == name
+        {
+            return found;
+        }
+        let found = self.tenant(namespace, name);
+        *near = Some((namespace, name, found));
+        found
+    }
+
     /// The tenant `name` of `namespace`, if declared.
     pub fn tenant(&self, namespace: &str, name: &str) -> Option<&'a Tenant> {
         self.tenants.get(&(namespace, name)).map(|t| &t.object)
+    }
+
+    /// The value of a Secret key, if the input holds it.
+    pub fn secret(&self, namespace: &str, name: &str, key: &str) -> Option<&'a Sensitive> {
+        self.secrets.get(&(namespace, name, key)).copied()
     }
 }
 

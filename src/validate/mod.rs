@@ -65,17 +65,19 @@ pub fn validate_with(declared: &Declared, options: &Options) -> Vec<Problem> {
         tenant::check(&s, &t.object.spec, &mut out);
         references::portal_connection(&s, &t.object.spec, &index, &mut out);
     }
+    let mut near = None;
     for a in &declared.admins {
         let s = Subject::namespaced("TenantAdmin", &a.object.metadata, &a.location);
         let spec = &a.object.spec;
-        let tenant = references::tenant(&s, &spec.tenant_ref, &index, &mut out);
-        admin::check(&s, spec, tenant, declared, options, &mut out);
+        let tenant = references::tenant(&s, &spec.tenant_ref, &index, &mut near, &mut out);
+        admin::check(&s, spec, tenant, &index, options, &mut out);
     }
-    for b in &declared.bindings {
+    for (i, b) in declared.bindings.iter().enumerate() {
         let s = Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location);
         let spec = &b.object.spec;
-        let tenant = references::tenant(&s, &spec.tenant_ref, &index, &mut out);
-        binding::check(&s, spec, tenant, declared, options, &mut out);
+        let tenant = references::tenant(&s, &spec.tenant_ref, &index, &mut near, &mut out);
+        let service = index.service_of[i];
+        binding::check(&s, spec, service, tenant, &index, options, &mut out);
         references::depends_on(&s, spec, &index, &mut out);
         references::microsoft_online(&s, spec, &index, &mut out);
     }

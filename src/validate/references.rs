@@ -12,15 +12,17 @@ use super::values;
 use crate::api::{LocalRef, ServiceBindingSpec, ServiceKind, Tenant, TenantSpec};
 
 /// The Tenant named by `tenant_ref` in the subject's namespace; reports it when absent.
+/// `near` remembers the previous lookup (see [`Index::tenant_near`]).
 pub fn tenant<'a>(
-    s: &Subject,
-    tenant_ref: &LocalRef,
+    s: &Subject<'a>,
+    tenant_ref: &'a LocalRef,
     index: &Index<'a>,
+    near: &mut Option<(&'a str, &'a str, Option<&'a Tenant>)>,
     out: &mut Vec<Problem>,
 ) -> Option<&'a Tenant> {
-    let found = index.tenant(s.namespace, &tenant_ref.name);
+    let found = index.tenant_near(near, s.namespace, &tenant_ref.name);
     if found.is_none() {
-        let message = if tenant_ref.name.trim().is_empty() {
+        let message = if values::is_blank(&tenant_ref.name) {
             "spec.tenantRef.name is empty: name the Tenant this object belongs to".to_owned()
         } else {
             format!(
@@ -60,7 +62,6 @@ pub fn depends_on(s: &Subject, b: &ServiceBindingSpec, index: &Index, out: &mut 
             s,
             "spec.dependsOn",
             b.depends_on.iter().map(|d| d.name.as_str()),
-            str::to_owned,
             out,
         );
     }

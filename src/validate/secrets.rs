@@ -4,11 +4,12 @@
 //! warning by default; `Options::require_secrets` makes it an error for standalone runs.
 
 use super::Options;
+use super::index::Index;
 use super::password;
 use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, cut, qualified, shown};
-use crate::api::{Declared, SecretKey, SecretKeyRef};
+use crate::api::{SecretKey, SecretKeyRef};
 
 /// The environment variable the manifest loader reads a Secret key from in standalone mode:
 /// `TENANTRY_SECRET_<NAMESPACE>_<NAME>_<KEY>`, upper case, every other character `_`.
@@ -61,20 +62,20 @@ pub fn password_source(
 pub fn password(
     s: &Subject,
     prefix: &str,
-    declared: &Declared,
+    index: &Index,
     options: &Options,
     secret_ref: &SecretKeyRef,
     username: Option<&str>,
     min_length: u32,
     out: &mut Vec<Problem>,
 ) {
-    let key = SecretKey {
-        namespace: s.namespace.to_owned(),
-        name: secret_ref.name.clone(),
-        key: secret_ref.key.clone(),
-    };
     let field = prefix_field(prefix, "passwordSecretRef");
-    let Some(value) = declared.secrets.get(&key) else {
+    let Some(value) = index.secret(s.namespace, &secret_ref.name, &secret_ref.key) else {
+        let key = SecretKey {
+            namespace: s.namespace.to_owned(),
+            name: secret_ref.name.clone(),
+            key: secret_ref.key.clone(),
+        };
         let var = secret_env_var(&key);
         // A name too long to type is already reported; do not print it in full here.
         let var = if var.len() <= 200 {
@@ -110,8 +111,8 @@ pub fn password(
             rule::PASSWORD_POLICY,
             format!(
                 "the password in Secret {} key {} for user {}: {p}",
-                qualified(&key.namespace, &key.name),
-                shown(&key.key),
+                qualified(s.namespace, &secret_ref.name),
+                shown(&secret_ref.key),
                 shown(username)
             ),
         ));

@@ -68,6 +68,56 @@ impl<'a> Subject<'a> {
     }
 }
 
+/// A field path such as `spec.adminContacts[2].email`, rendered only when a problem is reported
+/// (validation of a large input allocates nothing for the fields that are fine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'a> {
+    base: &'a str,
+    index: Option<usize>,
+    member: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    /// The item `i` of this list field.
+    pub fn at(self, i: usize) -> Self {
+        Self {
+            index: Some(i),
+            ..self
+        }
+    }
+
+    /// The member `name` of this field (one level).
+    pub fn member(self, name: &'a str) -> Self {
+        Self {
+            member: Some(name),
+            ..self
+        }
+    }
+
+    /// The path as written in problems.
+    pub fn path(&self) -> String {
+        let mut path = self.base.to_owned();
+        if let Some(i) = self.index {
+            path.push_str(&format!("[{i}]"));
+        }
+        if let Some(m) = self.member {
+            path.push('.');
+            path.push_str(m);
+        }
+        path
+    }
+}
+
+impl<'a> From<&'a str> for Field<'a> {
+    fn from(base: &'a str) -> Self {
+        Self {
+            base,
+            index: None,
+            member: None,
+        }
+    }
+}
+
 /// A user-supplied value quoted for a message, cut so a 10,000-character value stays readable.
 pub fn shown(value: &str) -> String {
     const MAX: usize = 60;
@@ -100,7 +150,22 @@ pub fn qualified(namespace: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cut, shown};
+    use super::{Field, cut, shown};
+
+    #[test]
+    fn field_paths() {
+        let f = Field::from("spec.adminContacts");
+        assert_eq!(f.path(), "spec.adminContacts");
+        assert_eq!(f.at(2).path(), "spec.adminContacts[2]");
+        assert_eq!(
+            f.at(2).member("email").path(),
+            "spec.adminContacts[2].email"
+        );
+        assert_eq!(
+            Field::from("spec.contact").member("name").path(),
+            "spec.contact.name"
+        );
+    }
 
     #[test]
     fn cut_keeps_short_identifiers() {

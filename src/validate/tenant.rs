@@ -6,7 +6,7 @@
 
 use super::problem::Problem;
 use super::rule;
-use super::subject::{Subject, shown};
+use super::subject::{Field, Subject, shown};
 use super::syntax;
 use super::values;
 use crate::api::{Portal, SupportRole, TenantSpec};
@@ -38,9 +38,9 @@ pub fn check(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
             ),
         ));
     }
-    values::contact(s, "spec.contact", &t.contact, out);
+    values::contact(s, "spec.contact".into(), &t.contact, out);
     if let Some(address) = &t.address {
-        values::address(s, "spec.address", address, out);
+        values::address(s, "spec.address".into(), address, out);
     }
     values::optional_text(
         s,
@@ -111,7 +111,8 @@ fn domains(s: &Subject, domains: &[String], out: &mut Vec<Problem>) {
         out.push(s.error(format!("spec.domains[{i}]"), rule::DOMAIN_SYNTAX, message));
     }
     if domains.len() > 1 {
-        let mut seen = std::collections::HashMap::with_capacity(domains.len());
+        let mut seen =
+            <foldhash::HashMap<_, _> as foldhash::HashMapExt>::with_capacity(domains.len());
         for (i, d) in domains.iter().enumerate() {
             if let Some(&first) = seen.get(&d.to_ascii_lowercase()) {
                 out.push(s.error(
@@ -143,12 +144,12 @@ fn contacts(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
         }
     }
     for (i, c) in t.admin_contacts.iter().enumerate() {
-        values::contact(s, &format!("spec.adminContacts[{i}]"), c, out);
+        values::contact(s, Field::from("spec.adminContacts").at(i), c, out);
     }
     for (i, c) in t.support_contacts.iter().enumerate() {
         values::text(
             s,
-            &format!("spec.supportContacts[{i}].name"),
+            Field::from("spec.supportContacts").at(i).member("name"),
             &c.name,
             128,
             "the support contact's name",
@@ -156,7 +157,7 @@ fn contacts(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
         );
         values::email(
             s,
-            &format!("spec.supportContacts[{i}].email"),
+            Field::from("spec.supportContacts").at(i).member("email"),
             &c.email,
             out,
         );

@@ -1273,3 +1273,88 @@ fn print_sample_messages() {
     tenant(&mut d).display_name = "x".repeat(LONG);
     print!("{}", render(&validate(&d)));
 }
+
+/// DESIGN.md §8's repository shape: 10,000 tenants, 54,200 objects, each tenant in its own namespace.
+fn ten_thousand_tenants() -> Declared {
+    let base = kenton();
+    let pick = |name: &str| {
+        base.bindings
+            .iter()
+            .find(|b| b.object.metadata.name.as_deref() == Some(name))
+            .unwrap()
+            .clone()
+    };
+    let bindings = [
+        pick("kenton-azure-ad"),
+        pick("kenton-microsoft-online"),
+        pick("kenton-citrix"),
+    ];
+    let teams = pick("kenton-teams");
+    let mut d = Declared {
+        connections: base.connections.clone(),
+        ..Declared::default()
+    };
+    for i in 0..10_000 {
+        let ns = format!("customer-{i}");
+        let file = format!("customers/{ns}.yaml");
+        let mut t = base.tenants[0].clone();
+        t.object.metadata.namespace = Some(ns.clone());
+        t.location.file.clone_from(&file);
+        d.tenants.push(t);
+        let mut a = base.admins[0].clone();
+        a.object.metadata.namespace = Some(ns.clone());
+        a.location.file.clone_from(&file);
+        d.admins.push(a);
+        fixtures::set_secret(&mut d, "kenton-admin", fixtures::ADMIN_PASSWORD);
+        let last = d.secrets.pop_last().unwrap();
+        d.secrets.insert(
+            crate::api::SecretKey {
+                namespace: ns.clone(),
+                ..last.0
+            },
+            last.1,
+        );
+        let mut extra = Vec::new();
+        if i % 50 < 21 {
+            let mut b = teams.clone();
+            b.object.spec.teams_connector.as_mut().unwrap().admin_email =
+                format!("admin{i}@kenton-electronics.com");
+            extra.push(b);
+        }
+        for mut b in bindings.iter().cloned().chain(extra) {
+            b.object.metadata.namespace = Some(ns.clone());
+            b.location.file.clone_from(&file);
+            d.bindings.push(b);
+        }
+    }
+    d
+}
+
+/// Prints the time to validate 54,200 objects (budget: 40 ms in release builds). Run with
+/// `cargo test --lib --config 'profile.dev.package.tenantry.opt-level=3' validate::tests::scale -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a test: prints the time"]
+fn scale() {
+    let d = ten_thousand_tenants();
+    assert_eq!(d.len(), 54_201);
+    let problems = validate(&d);
+    assert_eq!(render(&problems), "");
+    // CPU time of this thread (Linux), so other processes on a shared machine do not count.
+    let cpu = || {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .map(std::time::Duration::from_nanos)
+    };
+    let runs = 5;
+    let (wall, before) = (std::time::Instant::now(), cpu());
+    for _ in 0..runs {
+        std::hint::black_box(validate(std::hint::black_box(&d)));
+    }
+    let on_cpu = before.zip(cpu()).map(|(b, a)| (a - b) / runs);
+    println!(
+        "validate: {} objects in {:?} per run (wall), {on_cpu:?} on CPU",
+        d.len(),
+        wall.elapsed() / runs
+    );
+}

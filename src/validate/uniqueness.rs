@@ -10,7 +10,7 @@
 //!
 //! Each repeat is reported on the later declaration, naming the first with its file:line.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::binding::contact_center_key;
@@ -31,10 +31,10 @@ const ONCE_PER_TENANT: [ServiceKind; 5] = [
 
 /// Reports every cross-binding uniqueness problem.
 pub fn check(declared: &Declared, index: &Index, out: &mut Vec<Problem>) {
-    let mut emails: HashMap<String, usize> = HashMap::new();
-    let mut cc_names: HashMap<String, usize> = HashMap::new();
-    let mut cc_short: HashMap<String, usize> = HashMap::new();
-    let mut dids: HashMap<&str, usize> = HashMap::new();
+    let mut emails: HashMap<String, usize> = HashMap::default();
+    let mut cc_names: HashMap<String, usize> = HashMap::default();
+    let mut cc_short: HashMap<String, usize> = HashMap::default();
+    let mut dids: HashMap<&str, usize> = HashMap::default();
     let subject = |i: usize| {
         let b = &declared.bindings[i];
         Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location)
@@ -98,34 +98,33 @@ pub fn check(declared: &Declared, index: &Index, out: &mut Vec<Problem>) {
                 ),
             ));
         }
-        once_per_tenant(&s, spec, i, index, &first_as_text, out);
     }
+    once_per_tenant(declared, index, &first_as_text, out);
 }
 
+/// Reports the repeats the index found among services a tenant may have only once.
 fn once_per_tenant(
-    s: &Subject,
-    spec: &crate::api::ServiceBindingSpec,
-    i: usize,
+    declared: &Declared,
     index: &Index,
     first_as_text: &dyn Fn(usize) -> String,
     out: &mut Vec<Problem>,
 ) {
-    let Some(kind) = spec.service() else {
-        return;
-    };
-    if !ONCE_PER_TENANT.contains(&kind) {
-        return;
-    }
-    let key = (s.namespace, spec.tenant_ref.name.as_str(), kind);
-    if let Some(&first) = index.services.get(&key)
-        && first != i
-    {
+    for &(i, first) in &index.service_repeats {
+        let Some(kind) = index.service_of[i] else {
+            continue;
+        };
+        if !ONCE_PER_TENANT.contains(&kind) {
+            continue;
+        }
+        let b = &declared.bindings[i];
+        let s = Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location);
+        let tenant = &b.object.spec.tenant_ref.name;
         out.push(s.error(
             format!("spec.{}", kind.field()),
             rule::ONE_PER_TENANT,
             format!(
                 "Tenant {} already has a {} binding, {}: a customer has at most one; merge them or remove one",
-                shown(&spec.tenant_ref.name),
+                shown(tenant),
                 kind.field(),
                 first_as_text(first)
             ),

@@ -1,31 +1,53 @@
 //! Checks shared by every kind: text fields, e-mail addresses, phone numbers, contacts, addresses.
+//!
+//! Field paths are [`Field`]s, rendered only when a problem is found, so checking a large input
+//! allocates nothing for the values that are fine.
 
 use super::problem::Problem;
 use super::rule;
-use super::subject::{Subject, shown};
+use super::subject::{Field, Subject, shown};
 use super::syntax;
 use crate::api::{Address, Contact};
 
+/// True for the empty string and whitespace only (stops at the first other character).
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(char::is_whitespace)
+}
+
 /// A required text: not blank, at most `max` characters, no control characters.
-pub fn text(s: &Subject, field: &str, value: &str, max: usize, what: &str, out: &mut Vec<Problem>) {
-    if value.trim().is_empty() {
-        out.push(s.error(field, rule::REQUIRED, format!("{what} is empty: set it")));
+pub fn text<'f>(
+    s: &Subject,
+    field: impl Into<Field<'f>>,
+    value: &str,
+    max: usize,
+    what: &str,
+    out: &mut Vec<Problem>,
+) {
+    let field = field.into();
+    if is_blank(value) {
+        out.push(s.error(
+            field.path(),
+            rule::REQUIRED,
+            format!("{what} is empty: set it"),
+        ));
         return;
     }
     length(s, field, value, max, what, out);
     if value.chars().any(char::is_control) {
         out.push(s.error(
-            field,
+            field.path(),
             rule::CONTROL_CHARACTERS,
-            format!("{what} contains line breaks, tabs or other control characters: write it on one line"),
+            format!(
+                "{what} contains line breaks, tabs or other control characters: write it on one line"
+            ),
         ));
     }
 }
 
 /// An optional text: when present, the same checks as [`text`].
-pub fn optional_text(
+pub fn optional_text<'f>(
     s: &Subject,
-    field: &str,
+    field: impl Into<Field<'f>>,
     value: Option<&str>,
     max: usize,
     what: &str,
@@ -37,9 +59,9 @@ pub fn optional_text(
 }
 
 /// At most `max` characters (counted as characters, not bytes).
-pub fn length(
+pub fn length<'f>(
     s: &Subject,
-    field: &str,
+    field: impl Into<Field<'f>>,
     value: &str,
     max: usize,
     what: &str,
@@ -52,7 +74,7 @@ pub fn length(
     let count = value.chars().count();
     if count > max {
         out.push(s.error(
-            field,
+            field.into().path(),
             rule::LENGTH,
             format!("{what} has {count} characters; the portal accepts at most {max}: shorten it"),
         ));
@@ -60,14 +82,18 @@ pub fn length(
 }
 
 /// An e-mail address.
-pub fn email(s: &Subject, field: &str, value: &str, out: &mut Vec<Problem>) {
-    if value.trim().is_empty() {
+pub fn email<'f>(s: &Subject, field: impl Into<Field<'f>>, value: &str, out: &mut Vec<Problem>) {
+    if syntax::is_email(value) {
+        return;
+    }
+    let field = field.into().path();
+    if is_blank(value) {
         out.push(s.error(
             field,
             rule::REQUIRED,
             "the e-mail address is empty: set one such as name@example.com",
         ));
-    } else if !syntax::is_email(value) {
+    } else {
         out.push(s.error(
             field,
             rule::EMAIL_SYNTAX,
@@ -80,17 +106,28 @@ pub fn email(s: &Subject, field: &str, value: &str, out: &mut Vec<Problem>) {
 }
 
 /// An optional e-mail address.
-pub fn optional_email(s: &Subject, field: &str, value: Option<&str>, out: &mut Vec<Problem>) {
+pub fn optional_email<'f>(
+    s: &Subject,
+    field: impl Into<Field<'f>>,
+    value: Option<&str>,
+    out: &mut Vec<Problem>,
+) {
     if let Some(value) = value {
         email(s, field, value, out);
     }
 }
 
 /// A phone number in E.164 form; `what` names it in the message (e.g. "the ANI").
-pub fn phone(s: &Subject, field: &str, value: &str, what: &str, out: &mut Vec<Problem>) {
+pub fn phone<'f>(
+    s: &Subject,
+    field: impl Into<Field<'f>>,
+    value: &str,
+    what: &str,
+    out: &mut Vec<Problem>,
+) {
     if !syntax::is_e164(value) {
         out.push(s.error(
-            field,
+            field.into().path(),
             rule::PHONE_SYNTAX,
             format!(
                 "{what} {} is not an E.164 number: write + and the country code, then the number without spaces, e.g. +15555550100",
@@ -101,56 +138,49 @@ pub fn phone(s: &Subject, field: &str, value: &str, what: &str, out: &mut Vec<Pr
 }
 
 /// An optional phone number.
-pub fn optional_phone(s: &Subject, field: &str, value: Option<&str>, out: &mut Vec<Problem>) {
+pub fn optional_phone<'f>(
+    s: &Subject,
+    field: impl Into<Field<'f>>,
+    value: Option<&str>,
+    out: &mut Vec<Problem>,
+) {
     if let Some(value) = value {
         phone(s, field, value, "the phone number", out);
     }
 }
 
 /// A contact: name, e-mail and optional phone.
-pub fn contact(s: &Subject, prefix: &str, c: &Contact, out: &mut Vec<Problem>) {
+pub fn contact(s: &Subject, at: Field, c: &Contact, out: &mut Vec<Problem>) {
     text(
         s,
-        &format!("{prefix}.name"),
+        at.member("name"),
         &c.name,
         128,
         "the contact's name",
         out,
     );
-    email(s, &format!("{prefix}.email"), &c.email, out);
-    optional_phone(s, &format!("{prefix}.phone"), c.phone.as_deref(), out);
+    email(s, at.member("email"), &c.email, out);
+    optional_phone(s, at.member("phone"), c.phone.as_deref(), out);
 }
 
 /// A postal address.
-pub fn address(s: &Subject, prefix: &str, a: &Address, out: &mut Vec<Problem>) {
-    text(
-        s,
-        &format!("{prefix}.line1"),
-        &a.line1,
-        256,
-        "the street",
-        out,
-    );
+pub fn address(s: &Subject, at: Field, a: &Address, out: &mut Vec<Problem>) {
+    text(s, at.member("line1"), &a.line1, 256, "the street", out);
+    let line2 = a.line2.as_deref();
     optional_text(
         s,
-        &format!("{prefix}.line2"),
-        a.line2.as_deref(),
+        at.member("line2"),
+        line2,
         256,
         "the second address line",
         out,
     );
-    text(s, &format!("{prefix}.city"), &a.city, 128, "the city", out);
-    optional_text(
-        s,
-        &format!("{prefix}.region"),
-        a.region.as_deref(),
-        128,
-        "the region",
-        out,
-    );
+    text(s, at.member("city"), &a.city, 128, "the city", out);
+    let region = a.region.as_deref();
+    optional_text(s, at.member("region"), region, 128, "the region", out);
     text(
         s,
-        &format!("{prefix}.postalCode"),
+        at.member("postalCode"),
         &a.postal_code,
         16,
         "the postal code",
@@ -158,7 +188,7 @@ pub fn address(s: &Subject, prefix: &str, a: &Address, out: &mut Vec<Problem>) {
     );
     if !syntax::is_country_code(&a.country) {
         out.push(s.error(
-            format!("{prefix}.country"),
+            at.member("country").path(),
             rule::COUNTRY_CODE,
             format!(
                 "country {} is not an ISO 3166-1 alpha-2 code: write two upper-case letters such as US or GB",
@@ -168,24 +198,38 @@ pub fn address(s: &Subject, prefix: &str, a: &Address, out: &mut Vec<Problem>) {
     }
 }
 
-/// The values of a list that must be distinct; reports each repeat (compared by `key`).
-pub fn distinct<'v, K: Eq + std::hash::Hash>(
+/// The values of a list that must be distinct (compared exactly); reports each repeat.
+pub fn distinct<'v>(
     s: &Subject,
     prefix: &str,
-    values: impl IntoIterator<Item = &'v str>,
-    key: impl Fn(&str) -> K,
+    values: impl ExactSizeIterator<Item = &'v str> + Clone,
     out: &mut Vec<Problem>,
 ) {
-    let mut seen = std::collections::HashMap::new();
-    for (i, v) in values.into_iter().enumerate() {
-        if let Some(first) = seen.insert(key(v), i) {
-            // Keep the first index for later repeats.
-            seen.insert(key(v), first);
-            out.push(s.error(
-                format!("{prefix}[{i}]"),
-                rule::DUPLICATE_ENTRY,
-                format!("{} repeats {prefix}[{first}]: remove one", shown(v)),
-            ));
+    // Short lists (the usual case) are compared pairwise: no allocation.
+    const SHORT: usize = 16;
+    let mut report = |i: usize, first: usize, v: &str| {
+        out.push(s.error(
+            format!("{prefix}[{i}]"),
+            rule::DUPLICATE_ENTRY,
+            format!("{} repeats {prefix}[{first}]: remove one", shown(v)),
+        ));
+    };
+    if values.len() <= SHORT {
+        for (i, v) in values.clone().enumerate() {
+            if let Some(first) = values.clone().take(i).position(|w| w == v) {
+                report(i, first, v);
+            }
+        }
+        return;
+    }
+    let mut seen =
+        <foldhash::HashMap<&str, usize> as foldhash::HashMapExt>::with_capacity(values.len());
+    for (i, v) in values.enumerate() {
+        match seen.entry(v) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(first) => report(i, *first.get(), v),
         }
     }
 }

@@ -7,7 +7,7 @@
 use crate::api::{Licenses, Sms};
 use crate::validate::problem::Problem;
 use crate::validate::rule;
-use crate::validate::subject::{Subject, shown};
+use crate::validate::subject::{Field, Subject, shown};
 use crate::validate::{syntax, values};
 
 /// The most assignments one binding may carry.
@@ -33,9 +33,10 @@ pub fn licenses(s: &Subject, l: &Licenses, out: &mut Vec<Problem>) {
             ),
         ));
     }
-    let mut seen = std::collections::HashMap::with_capacity(l.assignments.len());
+    let mut seen =
+        <foldhash::HashMap<_, _> as foldhash::HashMapExt>::with_capacity(l.assignments.len());
     for (i, a) in l.assignments.iter().enumerate() {
-        values::email(s, &format!("{FIELD}[{i}].user"), &a.user, out);
+        values::email(s, Field::from(FIELD).at(i).member("user"), &a.user, out);
         if let Some(first) = seen.get(&a.user.to_ascii_lowercase()) {
             out.push(s.error(
                 format!("{FIELD}[{i}].user"),

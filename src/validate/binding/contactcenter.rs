@@ -2,8 +2,9 @@
 //!
 //! Names must be unique across the input: that is a cross-object rule (see `uniqueness`).
 
-use crate::api::{ContactCenter, Declared, Tenant};
+use crate::api::{ContactCenter, Tenant};
 use crate::validate::Options;
+use crate::validate::index::Index;
 use crate::validate::problem::Problem;
 use crate::validate::rule;
 use crate::validate::secrets;
@@ -20,7 +21,7 @@ pub fn check(
     s: &Subject,
     c: &ContactCenter,
     tenant: Option<&Tenant>,
-    declared: &Declared,
+    index: &Index,
     options: &Options,
     out: &mut Vec<Problem>,
 ) {
@@ -71,7 +72,7 @@ pub fn check(
         secrets::password(
             s,
             "spec.contactCenter",
-            declared,
+            index,
             options,
             secret_ref,
             Some(&c.admin_user),
@@ -93,7 +94,7 @@ pub fn check(
         out,
     );
     if let Some(contact) = &c.contact {
-        values::contact(s, "spec.contactCenter.contact", contact, out);
+        values::contact(s, "spec.contactCenter.contact".into(), contact, out);
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::api::{AzureAd, AzureAdMode, Citrix, FileSharing};
 use crate::validate::problem::Problem;
 use crate::validate::rule;
-use crate::validate::subject::{Subject, shown};
+use crate::validate::subject::{Field, Subject, shown};
 use crate::validate::{syntax, values};
 
 /// ConnectExisting needs the existing tenant's id; CreateNew must not have one.
@@ -34,7 +34,7 @@ pub fn azure_ad(s: &Subject, a: &AzureAd, out: &mut Vec<Problem>) {
         _ => {}
     }
     if let Some(c) = &a.accepted_by {
-        values::contact(s, "spec.azureAD.acceptedBy", c, out);
+        values::contact(s, "spec.azureAD.acceptedBy".into(), c, out);
     }
 }
 
@@ -52,15 +52,9 @@ pub fn citrix(s: &Subject, c: &Citrix, out: &mut Vec<Problem>) {
             ));
         }
         for (i, v) in values_.iter().enumerate() {
-            values::text(s, &format!("{list}[{i}]"), v, 256, "the resource name", out);
+            values::text(s, Field::from(list).at(i), v, 256, "the resource name", out);
         }
-        values::distinct(
-            s,
-            list,
-            values_.iter().map(String::as_str),
-            str::to_owned,
-            out,
-        );
+        values::distinct(s, list, values_.iter().map(String::as_str), out);
     }
 }
 

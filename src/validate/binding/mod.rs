@@ -10,10 +10,11 @@ mod daas;
 mod teammate;
 
 use super::Options;
+use super::index::Index;
 use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, shown};
-use crate::api::{Declared, ServiceBindingSpec, ServiceKind, Tenant};
+use crate::api::{ServiceBindingSpec, ServiceKind, Tenant};
 
 pub use contactcenter::name_key as contact_center_key;
 
@@ -21,15 +22,27 @@ pub use contactcenter::name_key as contact_center_key;
 pub fn check(
     s: &Subject,
     b: &ServiceBindingSpec,
+    service: Option<ServiceKind>,
     tenant: Option<&Tenant>,
-    declared: &Declared,
+    index: &Index,
     options: &Options,
     out: &mut Vec<Problem>,
 ) {
-    let services = b.services();
-    service_block(s, &services, out);
-    for kind in &services {
-        if let Some(tenant) = tenant {
+    // The common case, one block, needs no list of blocks.
+    let (one, many);
+    let services: &[ServiceKind] = match service {
+        Some(kind) => {
+            one = [kind];
+            &one
+        }
+        None => {
+            many = b.services();
+            &many
+        }
+    };
+    service_block(s, services, out);
+    if let Some(tenant) = tenant {
+        for kind in services {
             portal_enabled(s, b, *kind, tenant, out);
         }
     }
@@ -46,7 +59,7 @@ pub fn check(
         teammate::check(s, t, out);
     }
     if let Some(c) = &b.contact_center {
-        contactcenter::check(s, c, tenant, declared, options, out);
+        contactcenter::check(s, c, tenant, index, options, out);
     }
     if let Some(l) = &b.licenses {
         apps::licenses(s, l, out);

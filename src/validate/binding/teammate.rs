@@ -5,7 +5,7 @@
 use crate::api::{TeamsConnector, TeamsService};
 use crate::validate::problem::Problem;
 use crate::validate::rule;
-use crate::validate::subject::Subject;
+use crate::validate::subject::{Field, Subject};
 use crate::validate::values;
 
 /// The largest user limit the TeamMate portal accepts.
@@ -57,7 +57,7 @@ pub fn check(s: &Subject, t: &TeamsConnector, out: &mut Vec<Problem>) {
     for (i, p) in t.pbx_types.iter().enumerate() {
         values::text(
             s,
-            &format!("spec.teamsConnector.pbxTypes[{i}]"),
+            Field::from("spec.teamsConnector.pbxTypes").at(i),
             p,
             64,
             "the PBX type",
@@ -68,7 +68,6 @@ pub fn check(s: &Subject, t: &TeamsConnector, out: &mut Vec<Problem>) {
         s,
         "spec.teamsConnector.pbxTypes",
         t.pbx_types.iter().map(String::as_str),
-        str::to_owned,
         out,
     );
 }
