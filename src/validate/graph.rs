@@ -24,12 +24,8 @@ struct Edge {
 /// Reports every dependency cycle among the bindings of `declared`.
 pub fn cycles(declared: &Declared, index: &Index, out: &mut Vec<Problem>) {
     let adjacency = edges(declared, index);
-    for component in strongly_connected(&adjacency) {
-        let is_cycle =
-            component.len() > 1 || adjacency[component[0]].iter().any(|e| e.to == component[0]);
-        if is_cycle {
-            report(declared, &adjacency, &component, out);
-        }
+    for component in cyclic_components(&adjacency) {
+        report(declared, &adjacency, &component, out);
     }
 }
 
@@ -71,8 +67,9 @@ fn edges(declared: &Declared, index: &Index) -> Vec<Vec<Edge>> {
     adjacency
 }
 
-/// Tarjan's algorithm with an explicit call stack; returns the components in discovery order.
-fn strongly_connected(adjacency: &[Vec<Edge>]) -> Vec<Vec<usize>> {
+/// Tarjan's algorithm with an explicit call stack; returns, in discovery order, the components
+/// that hold a cycle (several bindings, or one that depends on itself).
+fn cyclic_components(adjacency: &[Vec<Edge>]) -> Vec<Vec<usize>> {
     const UNSEEN: usize = usize::MAX;
     let n = adjacency.len();
     let mut order = vec![UNSEEN; n];
@@ -114,6 +111,15 @@ fn strongly_connected(adjacency: &[Vec<Edge>]) -> Vec<Vec<usize>> {
                 low[parent] = low[parent].min(low[v]);
             }
             if low[v] == order[v] {
+                // Most bindings are alone in their component: keep those without allocating.
+                if stack.last() == Some(&v) {
+                    stack.pop();
+                    on_stack[v] = false;
+                    if adjacency[v].iter().any(|e| e.to == v) {
+                        components.push(vec![v]);
+                    }
+                    continue;
+                }
                 let mut component = Vec::new();
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;

@@ -11,7 +11,9 @@ use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, qualified, shown};
 use super::syntax;
-use crate::api::{Declared, Located, PortalConnection, Sensitive, ServiceKind, Tenant};
+use crate::api::{
+    Declared, Located, PortalConnection, Sensitive, ServiceBindingSpec, ServiceKind, Tenant,
+};
 
 /// Lookups by identity. The first declaration of a duplicated object is the one indexed.
 #[derive(Debug, Default)]
@@ -78,7 +80,7 @@ impl<'a> Index<'a> {
         for (i, b) in declared.bindings.iter().enumerate() {
             let s = Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location);
             check_identity(&s, out);
-            let service = b.object.spec.service();
+            let service = one_service(&b.object.spec);
             index.service_of.push(service);
             let first = first_wins(
                 &mut index.bindings,
@@ -143,6 +145,33 @@ impl<'a> Index<'a> {
     /// The value of a Secret key, if the input holds it.
     pub fn secret(&self, namespace: &str, name: &str, key: &str) -> Option<&'a Sensitive> {
         self.secrets.get(&(namespace, name, key)).copied()
+    }
+}
+
+/// The binding's service when exactly one block is set (`ServiceBindingSpec::service` without
+/// building the list of blocks: this runs once per binding of the input).
+fn one_service(spec: &ServiceBindingSpec) -> Option<ServiceKind> {
+    let blocks = [
+        (spec.azure_ad.is_some(), ServiceKind::AzureAd),
+        (
+            spec.microsoft_online.is_some(),
+            ServiceKind::MicrosoftOnline,
+        ),
+        (spec.citrix.is_some(), ServiceKind::Citrix),
+        (spec.file_sharing.is_some(), ServiceKind::FileSharing),
+        (spec.teams_connector.is_some(), ServiceKind::TeamsConnector),
+        (spec.contact_center.is_some(), ServiceKind::ContactCenter),
+        (spec.licenses.is_some(), ServiceKind::Licenses),
+        (spec.sms.is_some(), ServiceKind::Sms),
+        (
+            spec.cloudlink_gateway.is_some(),
+            ServiceKind::CloudlinkGateway,
+        ),
+    ];
+    let mut set = blocks.iter().filter(|(on, _)| *on).map(|(_, kind)| *kind);
+    match (set.next(), set.next()) {
+        (Some(kind), None) => Some(kind),
+        _ => None,
     }
 }
 

@@ -1346,7 +1346,10 @@ fn scale() {
             .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
             .map(std::time::Duration::from_nanos)
     };
-    let runs = 5;
+    let runs = std::env::var("SCALE_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     let (wall, before) = (std::time::Instant::now(), cpu());
     for _ in 0..runs {
         std::hint::black_box(validate(std::hint::black_box(&d)));

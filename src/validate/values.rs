@@ -14,6 +14,16 @@ pub fn is_blank(value: &str) -> bool {
     value.chars().all(char::is_whitespace)
 }
 
+/// True when `value` holds a control character (line break, tab, C0 or C1 control).
+fn has_control(value: &str) -> bool {
+    // The usual ASCII value is checked byte by byte; others decode characters.
+    if value.is_ascii() {
+        value.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        value.chars().any(char::is_control)
+    }
+}
+
 /// A required text: not blank, at most `max` characters, no control characters.
 pub fn text<'f>(
     s: &Subject,
@@ -33,7 +43,7 @@ pub fn text<'f>(
         return;
     }
     length(s, field, value, max, what, out);
-    if value.chars().any(char::is_control) {
+    if has_control(value) {
         out.push(s.error(
             field.path(),
             rule::CONTROL_CHARACTERS,
