@@ -78,7 +78,7 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
             line: 0,
         };
         let message = format!(
-            "no .yaml or .yml files found here (after {})",
+            "no .yaml or .yml file in this directory or below it (after {}); check the path",
             super::walk::IGNORE_FILE
         );
         loaded.problems.push(
