@@ -46,9 +46,9 @@ pub(crate) struct Walked {
     pub empty_dirs: Vec<PathBuf>,
 }
 
-/// Expands directories (sorted by name, `.tenantryignore` honoured, hidden entries and
-/// kustomization files skipped); a file named explicitly is always read. Repeated paths are
-/// read once.
+/// Expands directories (sorted by name; hidden entries, kustomization files and what the
+/// `.tenantryignore` files in and above the directory list are skipped). A path named
+/// explicitly, file or directory, is never ignored itself. Repeated paths are read once.
 pub(crate) fn resolve(inputs: &[Input]) -> Result<Walked, LoadError> {
     let mut walked = Walked::default();
     let mut seen = HashSet::new();

@@ -1,1 +1,3 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
+mod cli_validate;
+mod manifest;
