@@ -56,20 +56,28 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     problems.extend(crate::validate::validate(&loaded.declared));
     problems.sort();
     let report = Report::new(problems, loaded.declared.len(), loaded.files);
+    match print(&report, args.output) {
+        // `tenantry validate ... | head` closes the pipe early; that is not an error.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
+    Ok(if report.errors > 0 {
+        exit::ERROR
+    } else {
+        exit::OK
+    })
+}
+
+fn print(report: &Report, output: Output) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    match args.output {
+    match output {
         Output::Text => out.write_all(report.text().as_bytes())?,
         Output::Json => {
             serde_json::to_writer_pretty(&mut out, &report.json())?;
             out.write_all(b"\n")?;
         }
     }
-    out.flush()?;
-    Ok(if report.errors > 0 {
-        exit::ERROR
-    } else {
-        exit::OK
-    })
+    out.flush()
 }
 
 /// The outcome of a validation run.

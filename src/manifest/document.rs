@@ -7,16 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::LazyLock;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use regex::Regex;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::rules;
 use super::split::Chunk;
+use super::yaml_error::describe;
 use crate::api::{
     API_VERSION, Location, PortalConnection, PortalConnectionSpec, ServiceBinding,
     ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec, TenantSpec,
@@ -129,95 +128,14 @@ fn read(
             rules::TYPE_ERROR
         };
         let err = syntax.unwrap_or(err);
-        Box::new(yaml_problem(chunk, ctx, &err, header, rule))
-    })
-}
-
-/// Describes a YAML error at its line in the file, with the field path when there is one.
-fn yaml_problem(
-    chunk: &Chunk<'_>,
-    ctx: &Context<'_>,
-    err: &serde_yaml::Error,
-    header: &Header,
-    rule: &'static str,
-) -> Problem {
-    // An error at the end of input points just past the document: keep it on its last line.
-    let last_line = chunk.first_line + chunk.text.trim_end_matches('\n').matches('\n').count();
-    let to_file_line = |line: usize| (chunk.first_line + line.saturating_sub(1)).min(last_line);
-    let line = err
-        .location()
-        .map_or(chunk.start_line, |l| to_file_line(l.line()));
-    let location = Location {
-        file: ctx.file.to_owned(),
-        line,
-    };
-    let text = err.to_string();
-    let (field, message) = if rule == rules::TYPE_ERROR {
-        split_path(strip_marks(&text, to_file_line).as_str())
-    } else {
-        (String::new(), strip_marks(&text, to_file_line))
-    };
-    let message = if rule == rules::YAML_SYNTAX {
-        format!("YAML syntax error: {message}")
-    } else if header.kind.as_deref() == Some("Secret") {
-        secret_message(&field).unwrap_or(message)
-    } else {
-        message
-    };
-    let id = object_id(header, ctx.default_namespace);
-    Problem::error(&location, &id, field, rule, message)
-}
-
-/// A message for a malformed Secret value that, unlike serde's, never quotes the value.
-fn secret_message(field: &str) -> Option<String> {
-    let root = field.split(['.', '[']).next().unwrap_or_default();
-    let message = match root {
-        "data" => "must map keys to base64-encoded values; put plain text under stringData",
-        "stringData" => "must map keys to text values",
-        _ => return None,
-    };
-    Some(message.to_owned())
-}
-
-static MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r" at (?:line (\d+) column \d+|position \d+)").expect("a constant, valid regex")
-});
-
-/// Drops the first position (the problem's own line, reported separately) and rewrites the
-/// others, which count from the document, as file lines.
-fn strip_marks(text: &str, to_file_line: impl Fn(usize) -> usize) -> String {
-    let mut first = true;
-    MARK.replace_all(text, |caps: &regex::Captures<'_>| {
-        if std::mem::take(&mut first) {
-            return String::new();
-        }
-        match caps.get(1).and_then(|m| m.as_str().parse::<usize>().ok()) {
-            Some(line) => format!(" at line {}", to_file_line(line)),
-            None => String::new(),
-        }
-    })
-    .into_owned()
-}
-
-/// Splits `spec.contact: missing field `email`` into the field path and the message; a
-/// missing field's own name joins the path.
-fn split_path(text: &str) -> (String, String) {
-    let (path, message) = match text.split_once(": ") {
-        Some((path, rest)) if !path.is_empty() && !path.contains(' ') => (path, rest),
-        _ => ("", text),
-    };
-    if let Some(name) = message
-        .strip_prefix("missing field `")
-        .and_then(|m| m.strip_suffix('`'))
-    {
-        let field = if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
+        let (line, field, message) = describe(chunk, &err, rule, header.kind.as_deref());
+        let location = Location {
+            file: ctx.file.to_owned(),
+            line,
         };
-        return (field, "required field is missing".to_owned());
-    }
-    (path.to_owned(), message.to_owned())
+        let id = object_id(header, ctx.default_namespace);
+        Box::new(Problem::error(&location, &id, field, rule, message))
+    })
 }
 
 fn object_id(header: &Header, default_namespace: &str) -> ObjectId {

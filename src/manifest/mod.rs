@@ -10,6 +10,7 @@ mod load;
 mod secrets;
 mod split;
 mod walk;
+mod yaml_error;
 
 pub use error::LoadError;
 pub use load::{LoadOptions, Loaded, STDIN_NAME, load, load_reader};
