@@ -90,13 +90,13 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "bad-email",
-        "email",
+        "email-syntax",
         "TenantAdmin bad-email/alovelace",
         "spec.externalEmail",
     ),
     (
         "bad-domain",
-        "domain",
+        "domain-syntax",
         "Tenant bad-domain/acme",
         "spec.domains[0]",
     ),
@@ -108,13 +108,13 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "ani",
-        "e164",
+        "phone-syntax",
         "ServiceBinding ani/acme-contact-center",
         "spec.contactCenter.ani",
     ),
     (
         "duplicate-teammate-email",
-        "teammate-email",
+        "duplicate-admin-email",
         "ServiceBinding duplicate-teammate-email/globex-teams",
         "spec.teamsConnector.adminEmail",
     ),
@@ -132,13 +132,13 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "cloudlink-contacts",
-        "cloudlink-contacts",
+        "cloudlink-support-contacts",
         "Tenant cloudlink-contacts/acme",
         "spec.supportContacts",
     ),
     (
         "sms-us-campaign",
-        "sms-campaign",
+        "sms-10dlc-campaign",
         "ServiceBinding sms-us-campaign/acme-sms",
         "spec.sms.campaignId",
     ),
@@ -156,13 +156,13 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "two-services",
-        "one-service",
+        "service-block",
         "ServiceBinding two-services/acme-workspace",
         "spec",
     ),
     (
         "duplicate-name",
-        "duplicate-name",
+        "duplicate-object",
         "Tenant duplicate-name/acme",
         "metadata.name",
     ),
