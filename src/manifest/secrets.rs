@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::api::{Declared, SecretKey, Sensitive};
+use crate::validate::secret_env_var;
 
 /// Every Secret key the declared objects refer to (admin and contact-center passwords,
 /// portal credentials), sorted.
@@ -64,21 +65,6 @@ pub fn fill_secrets_from_env(
         }
     }
     missing
-}
-
-/// The environment variable that holds `key`: upper case, every other character `_`.
-// To be replaced by `validate::secret_env_var` (same naming) once that lands.
-fn secret_env_var(key: &SecretKey) -> String {
-    format!("TENANTRY_SECRET_{}_{}_{}", key.namespace, key.name, key.key)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

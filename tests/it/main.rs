@@ -1,5 +1,5 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
-mod crds;
-mod sandbox;
 mod cli_validate;
+mod crds;
 mod manifest;
+mod sandbox;
