@@ -1,3 +1,5 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
+mod cli_validate;
 mod crds;
+mod manifest;
 mod sandbox;
