@@ -6,9 +6,11 @@ mod poll;
 mod run;
 mod secrets;
 mod step;
+mod steps;
 
 pub use observe::observe;
 pub use poll::{PollPolicy, follow};
 pub use run::{ApplyOptions, Known, Progress, Quiet, apply};
 pub use secrets::generate_password;
 pub use step::{Action, Outcome, Report, Step, StepReport};
+pub use steps::steps;
