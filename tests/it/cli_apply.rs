@@ -402,3 +402,30 @@ async fn apply_converges_through_faults_without_duplicates() {
     let plan = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
     assert_eq!(plan.code, 0, "{}", plan.all());
 }
+
+/// The README's first command: apply against the embedded sandbox (state in `.tenantry/`),
+/// then a plan in a new process finds no changes.
+#[test]
+fn the_quickstart_converges_on_the_embedded_sandbox() {
+    let (tmp, _) = examples_copy();
+    let run = |args: &[&str]| {
+        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
+            .current_dir(tmp.path())
+            .args(args)
+            .env_remove("TENANTRY_PORTAL")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code().unwrap_or(-1), text)
+    };
+    let (code, text) = run(&["apply", "-f", "examples/", "--auto-approve"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(tmp.path().join(".tenantry/sandbox.db").exists());
+    let (code, text) = run(&["plan", "-f", "examples/"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("No changes."), "{text}");
+}
