@@ -28,18 +28,29 @@ use crate::validate::ObjectId;
 /// bindings make the rest. Every resource depends on its parent; Microsoft Online depends on
 /// the tenant's Azure AD; `dependsOn` adds edges to every resource of the named binding.
 pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
-    let tenants: HashMap<(String, String), &Located<Tenant>> = declared
+    let tenants: HashMap<String, &Located<Tenant>> = declared
         .tenants
         .iter()
-        .map(|t| ((namespace(&t.object), t.object.name_any()), t))
+        .map(|t| {
+            (
+                format!("{}/{}", namespace(&t.object), t.object.name_any()),
+                t,
+            )
+        })
         .collect();
-    let find_tenant = |object: &ObjectId, namespace: &str, name: &str| {
+    // One key buffer for every lookup: expansion runs once per object of a large input.
+    let mut key = String::new();
+    let mut find_tenant = |object: &ObjectId, name: &str| {
+        key.clear();
+        key.push_str(&object.namespace);
+        key.push('/');
+        key.push_str(name);
         tenants
-            .get(&(namespace.to_owned(), name.to_owned()))
+            .get(key.as_str())
             .copied()
             .ok_or_else(|| ModelError::UnknownTenant {
                 object: object.clone(),
-                tenant: format!("{namespace}/{name}"),
+                tenant: key.clone(),
             })
     };
 
@@ -49,11 +60,7 @@ pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
     }
     for a in &declared.admins {
         let origin_id = ObjectId::new("TenantAdmin", &namespace(&a.object), &a.object.name_any());
-        let t = find_tenant(
-            &origin_id,
-            &origin_id.namespace,
-            &a.object.spec.tenant_ref.name,
-        )?;
+        let t = find_tenant(&origin_id, &a.object.spec.tenant_ref.name)?;
         tenant::expand_admin(a, t, &declared.secrets, &mut resources)?;
     }
     for b in &declared.bindings {
@@ -62,11 +69,7 @@ pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
             &namespace(&b.object),
             &b.object.name_any(),
         );
-        let t = find_tenant(
-            &origin_id,
-            &origin_id.namespace,
-            &b.object.spec.tenant_ref.name,
-        )?;
+        let t = find_tenant(&origin_id, &b.object.spec.tenant_ref.name)?;
         binding::expand_binding(b, t, &declared.secrets, &mut resources)?;
     }
     add_binding_edges(declared, &mut resources)?;
