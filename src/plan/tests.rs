@@ -334,6 +334,10 @@ fn removed_objects_are_orphaned_or_deleted_per_policy_and_prune() {
     };
     let out_of_scope = plan(&model, &observed, &elsewhere);
     assert!(!out_of_scope.has_changes() && out_of_scope.orphans.is_empty());
+    assert_eq!(
+        Scope::namespaces_of(&model),
+        Scope::Namespaces(["customers".to_owned()].into())
+    );
 }
 
 #[test]
