@@ -2,7 +2,6 @@
 //!
 //! One model → plan → engine path (DESIGN.md §3): the controller calls the same functions.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
@@ -188,25 +187,16 @@ fn connect(
     })
 }
 
-/// The namespaces the input declares objects in: the plan's scope for orphans and deletes.
-pub fn namespaces(declared: &Declared) -> BTreeSet<String> {
-    let ns = |m: &kube::api::ObjectMeta| m.namespace.clone().unwrap_or_default();
-    declared
-        .tenants
-        .iter()
-        .map(|t| ns(&t.object.metadata))
-        .chain(declared.admins.iter().map(|a| ns(&a.object.metadata)))
-        .chain(declared.bindings.iter().map(|b| ns(&b.object.metadata)))
-        .collect()
-}
-
 /// Loads, checks, connects, observes and plans.
 pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
     let declared = load(args)?;
     let model = model::expand(&declared).context("cannot expand the input into portal objects")?;
     let target = target(args, &declared).await?;
-    let scope = namespaces(&declared);
-    let ns: Vec<String> = scope.iter().cloned().collect();
+    let scope = Scope::namespaces_of(&model);
+    let ns: Vec<String> = match &scope {
+        Scope::Namespaces(set) => set.iter().cloned().collect(),
+        Scope::Everything => Vec::new(),
+    };
     let observed = engine::observe(&target.portal, &Kind::ALL, &ns)
         .await
         .with_context(|| format!("cannot read the current state from {}", target.description))?;
@@ -215,7 +205,7 @@ pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
         &observed,
         &PlanOptions {
             prune: args.prune,
-            scope: Scope::Namespaces(scope),
+            scope,
         },
     );
     Ok(Session {
