@@ -1,0 +1,1 @@
+//! Unit tests of the import mapping on hand-written listings.
