@@ -55,10 +55,10 @@ fn document<T: Serialize + kube::ResourceExt>(
         ),
         source,
     };
-    // Through JSON, to leave out the (empty) status that a manifest never carries.
-    let mut value =
-        serde_json::to_value(&doc.object).map_err(|e| error(serde::ser::Error::custom(e)))?;
-    if let Some(map) = value.as_object_mut() {
+    // Through a YAML value (which keeps the types' field order) to leave out the empty status
+    // that a manifest never carries.
+    let mut value = serde_yaml::to_value(&doc.object).map_err(error)?;
+    if let Some(map) = value.as_mapping_mut() {
         map.remove("status");
     }
     out.push_str("---\n");
