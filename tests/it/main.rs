@@ -1,4 +1,5 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
+mod cli_import;
 mod cli_validate;
 mod crds;
 mod manifest;
