@@ -73,7 +73,11 @@ fn hand_made_objects_get_sanitised_names_under_their_customer() {
         .find(|c| c.key() == ("adopted".to_owned(), "acme".to_owned()))
         .unwrap_or_else(|| panic!("{imported:#?}"));
     let spec = &acme.tenant.object.spec;
-    assert_eq!(spec.code.as_deref(), Some("ACM1"), "generated code is declared");
+    assert_eq!(
+        spec.code.as_deref(),
+        Some("ACM1"),
+        "generated code is declared"
+    );
     assert_eq!(spec.domains, ["acme.example"]);
     // The admin's externalRef names another namespace: renamed into the Tenant's.
     let admin = &acme.admins[0].object;
