@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod engine;
 pub mod generate;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod plan;

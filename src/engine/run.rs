@@ -328,9 +328,9 @@ fn request(
         resource.wire_spec(parent_id, &mine)
     };
     let spec = spec.map_err(|e| Outcome::Failed {
-            code: "MissingInput".to_owned(),
-            message: e.to_string(),
-        })?;
+        code: "MissingInput".to_owned(),
+        message: e.to_string(),
+    })?;
     let mut secrets: Vec<Sensitive> = mine.iter().map(|(_, s)| (*s).clone()).collect();
     for s in &resource.secrets {
         if let crate::model::SecretSource::Known(v) = &s.source {

@@ -429,3 +429,14 @@ fn the_quickstart_converges_on_the_embedded_sandbox() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("No changes."), "{text}");
 }
+
+/// A usage error exits 1, never 2 (which `plan` reserves for "changes present").
+#[test]
+fn usage_errors_exit_1() {
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
+        .args(["plan", "--no-such-flag"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--no-such-flag"));
+}
