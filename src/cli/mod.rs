@@ -71,6 +71,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Logs go to stderr; RUST_LOG (e.g. `tenantry=debug`) raises the level.
+    crate::telemetry::init(crate::telemetry::LogFormat::Text, "warn");
     let code = match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),

@@ -440,3 +440,61 @@ fn usage_errors_exit_1() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--no-such-flag"));
 }
+
+/// A failed resource stops its dependants; independent resources go on, and apply exits 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_skips_dependants_and_spares_the_rest() {
+    let faults = FaultConfig {
+        seed: Some(1),
+        rules: vec![FaultRule {
+            method: Some("POST".to_owned()),
+            portal: Some("daas".to_owned()),
+            kind: Some("customers".to_owned()),
+            server_error: 1.0,
+            ..FaultRule::default()
+        }],
+    };
+    let sb = sandbox(SandboxConfig::default().with_faults(faults)).await;
+    let (tmp, _) = examples_copy();
+    let apply = tenantry(
+        tmp.path(),
+        &sb.url(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 1, "{}", apply.all());
+    let line = |prefix: &str| {
+        apply
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("create daas/customers/customers/kenton-electronics:").contains("failed"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        line("create daas/admins/customers/jroe:")
+            .contains("skipped: waits for daas/customers/customers/kenton-electronics"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        line("create cloudlink/accounts/customers/kenton-electronics:").ends_with("done"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(
+        sb.count_objects("daas", "customers", "customers/kenton-electronics")
+            .await,
+        0
+    );
+    assert_eq!(
+        sb.count_objects("cloudlink", "accounts", "customers/kenton-electronics")
+            .await,
+        1
+    );
+}
