@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -23,6 +23,7 @@ use super::faults::FaultConfig;
 use super::fixtures::{self, Campaign, Did, OffPeak, ResellerAccount};
 use super::object;
 use super::outbox;
+use super::path::PathParams;
 use super::portals::{self, Cx};
 use super::request_log;
 use super::state::Shared;
@@ -44,6 +45,11 @@ pub(crate) async fn openapi() -> Response {
         super::OPENAPI,
     )
         .into_response()
+}
+
+/// `GET /healthz`: the sandbox answers (readiness probes and scripts wait for it).
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
 }
 
 #[derive(Deserialize)]
@@ -290,7 +296,7 @@ fn merge(target: &mut Value, patch: &Value) {
 /// `PATCH /sandbox/objects/{portal}/{kind}/{id}`: a change made in the portal's own UI.
 pub(crate) async fn patch_object(
     State(shared): State<Arc<Shared>>,
-    Path((portal, kind, id)): Path<(String, String, String)>,
+    PathParams((portal, kind, id)): PathParams<(String, String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let patch: OutOfBand = match json_body(body) {
@@ -321,7 +327,7 @@ pub(crate) async fn patch_object(
 /// `DELETE /sandbox/objects/{portal}/{kind}/{id}`: deleted in the portal's own UI.
 pub(crate) async fn delete_object(
     State(shared): State<Arc<Shared>>,
-    Path((portal, kind, id)): Path<(String, String, String)>,
+    PathParams((portal, kind, id)): PathParams<(String, String, String)>,
 ) -> Response {
     let result = shared
         .store
