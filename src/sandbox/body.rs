@@ -87,6 +87,18 @@ pub(crate) fn scrub(message: &str, secrets: &[String]) -> String {
     out
 }
 
+/// Requires a JSON object: serde would also read a struct from an array (`[]`).
+pub(crate) fn require_object(value: &Value, field: &str) -> Result<(), ApiError> {
+    if value.is_object() {
+        Ok(())
+    } else {
+        Err(
+            ApiError::bad_request("InvalidRequest", format!("{field} must be a JSON object"))
+                .field(field),
+        )
+    }
+}
+
 /// Deserializes `value` into `T`; a problem is `400 InvalidRequest` naming the field
 /// (`{prefix}.{path}`), with secrets kept out of the message.
 pub(crate) fn typed<T: DeserializeOwned>(value: &Value, prefix: &str) -> Result<T, ApiError> {

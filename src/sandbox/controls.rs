@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::body::{parse_json, typed};
+use super::body::{parse_json, require_object, typed};
 use super::clock::{now_ms, rfc3339_seconds};
 use super::error::ApiError;
 use super::faults::FaultConfig;
@@ -35,6 +35,7 @@ fn answer(result: Result<Response, ApiError>) -> Response {
 
 fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let value = parse_json(&body.map_err(body_error)?)?;
+    require_object(&value, "body")?;
     typed(&value, "")
 }
 
@@ -344,6 +345,20 @@ pub(crate) async fn delete_object(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_are_json_objects() {
+        for (raw, code) in [
+            (&b"[]"[..], Some("InvalidRequest")),
+            (b"[true, []]", Some("InvalidRequest")),
+            (b"", Some("InvalidRequest")),
+            (b"{", Some("MalformedJson")),
+            (b"{\"all\": true}", None),
+        ] {
+            let parsed = json_body::<OffPeak>(Ok(Bytes::from_static(raw)));
+            assert_eq!(parsed.err().map(|e| e.code), code, "{raw:?}");
+        }
+    }
 
     #[test]
     fn merge_patch() {
