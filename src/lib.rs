@@ -8,6 +8,8 @@ pub mod api;
 pub mod cli;
 pub mod generate;
 pub mod manifest;
+pub mod model;
+pub mod plan;
 pub mod portal;
 pub mod sandbox;
 pub mod telemetry;
