@@ -1,5 +1,6 @@
 //! `ModelError`: why declared objects could not be expanded into portal resources.
 
+use crate::api::SecretKey;
 use crate::validate::ObjectId;
 
 /// A declaration that cannot be expanded. Validation reports most of these first, with file
@@ -38,17 +39,15 @@ pub enum ModelError {
     },
     /// A referenced Secret key is not available to the input.
     #[error(
-        "{object}: {field} names Secret {secret} key {key}, which is not in the input; add the Secret manifest or use generatePassword: true"
+        "{object}: {field} names Secret {}/{} key {}, which is not in the input; add the Secret manifest or use generatePassword: true", secret.namespace, secret.name, secret.key
     )]
     MissingSecret {
         /// The object.
         object: ObjectId,
         /// The referring field, e.g. `spec.passwordSecretRef`.
         field: &'static str,
-        /// `namespace/name` of the Secret.
-        secret: String,
-        /// The key in the Secret.
-        key: String,
+        /// The Secret key that is missing.
+        secret: Box<SecretKey>,
     },
     /// `spec.dependsOn` names a ServiceBinding that is not declared.
     #[error(
@@ -70,7 +69,7 @@ pub enum ModelError {
         /// The first declaring object.
         first: ObjectId,
         /// The second one.
-        second: ObjectId,
+        second: Box<ObjectId>,
     },
     /// The dependencies form a cycle.
     #[error("dependency cycle: {}; remove one of these dependsOn entries", cycle.join(" → "))]

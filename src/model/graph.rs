@@ -96,6 +96,10 @@ fn cycle_error(
     if cycle.len() > 1 && cycle.first() == cycle.last() {
         cycle.pop();
     }
+    // Start at the smallest name so the same cycle always reads the same.
+    if let Some(start) = (0..cycle.len()).min_by(|&a, &b| cycle[a].cmp(&cycle[b])) {
+        cycle.rotate_left(start);
+    }
     if let Some(first) = cycle.first().cloned() {
         cycle.push(first);
     }

@@ -10,6 +10,11 @@ mod kind;
 mod observed;
 mod resource;
 
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 
 pub use address::{Address, namespace_of};

@@ -1,1 +1,20 @@
-//! Plans.
+//! Plans: desired resources vs observed portal objects → ordered changes, and their renderings.
+//!
+//! Pure and deterministic (DESIGN.md §3): no I/O, no clock, no randomness; the same input gives
+//! the same plan, byte for byte, and the same hash.
+
+mod action;
+mod diff;
+mod hash;
+mod normalize;
+pub mod render;
+
+#[cfg(test)]
+mod tests;
+
+pub use action::{
+    Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
+    PlanOptions, Scope, Summary,
+};
+pub use diff::plan;
+pub use normalize::equivalent;

@@ -149,7 +149,7 @@ fn check_unique(resources: &[Resource]) -> Result<(), ModelError> {
             return Err(ModelError::DuplicateAddress {
                 address: r.address.to_string(),
                 first: first.clone(),
-                second: second.clone(),
+                second: Box::new(second.clone()),
             });
         }
     }
@@ -232,8 +232,7 @@ impl Origin {
             .ok_or_else(|| ModelError::MissingSecret {
                 object: self.declared_by.clone(),
                 field,
-                secret: format!("{}/{}", key.namespace, key.name),
-                key: key.key,
+                secret: Box::new(key),
             })
     }
 }

@@ -1,0 +1,302 @@
+//! The plan's vocabulary: actions, field changes, orphan notes and async phases.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::api::{DeletionPolicy, ManagementPolicy};
+use crate::model::{Address, namespace_of};
+use crate::validate::ObjectId;
+
+/// A computed plan: what to write to the portals, in order, and what to report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Creates, updates and replaces in dependency order, then deletes in reverse order.
+    pub actions: Vec<Action>,
+    /// Undeclared portal objects that are left in place, and why.
+    pub orphans: Vec<Orphan>,
+    /// Observed objects with an async operation under way or failed.
+    pub pending: Vec<Pending>,
+    /// Declared resources that already match.
+    pub unchanged: usize,
+    /// sha256 (hex) of the canonical form of the actions: approve a plan by it.
+    pub hash: String,
+}
+
+impl Plan {
+    /// Counts per action kind.
+    pub fn summary(&self) -> Summary {
+        Summary::count(&self.actions)
+    }
+
+    /// True when applying the plan would write to a portal.
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    /// The action for `address`, if it is not unchanged.
+    pub fn action(&self, address: &Address) -> Option<&Action> {
+        self.actions.iter().find(|a| &a.address == address)
+    }
+}
+
+/// How many resources each kind of action touches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Creates.
+    pub add: usize,
+    /// In-place updates.
+    pub change: usize,
+    /// Deletes.
+    pub destroy: usize,
+    /// Replacements (delete, then create).
+    pub replace: usize,
+}
+
+impl Summary {
+    /// Counts `actions` per kind.
+    pub fn count<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Self {
+        let mut s = Summary::default();
+        for a in actions {
+            match a.kind {
+                ActionKind::Create => s.add += 1,
+                ActionKind::Update => s.change += 1,
+                ActionKind::Delete => s.destroy += 1,
+                ActionKind::Replace => s.replace += 1,
+            }
+        }
+        s
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Plan: {} to add, {} to change, {} to destroy, {} to replace.",
+            self.add, self.change, self.destroy, self.replace
+        )
+    }
+}
+
+/// What happens to one portal object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionKind {
+    /// Create the object (`+`).
+    Create,
+    /// Update declared fields in place (`~`).
+    Update,
+    /// An immutable field changed: delete, then create (`-/+`).
+    Replace,
+    /// Delete an undeclared object whose policy is Delete, when pruning (`-`).
+    Delete,
+}
+
+impl ActionKind {
+    /// The word used in machine output: `create`, `update`, `replace`, `delete`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Create => "create",
+            ActionKind::Update => "update",
+            ActionKind::Replace => "replace",
+            ActionKind::Delete => "delete",
+        }
+    }
+
+    /// The Terraform-style symbol: `+`, `~`, `-/+`, `-`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ActionKind::Create => "+",
+            ActionKind::Update => "~",
+            ActionKind::Replace => "-/+",
+            ActionKind::Delete => "-",
+        }
+    }
+}
+
+/// One change to one portal object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// Create, update, replace or delete.
+    pub kind: ActionKind,
+    /// The portal object.
+    pub address: Address,
+    /// Its portal id, when it exists.
+    pub id: Option<String>,
+    /// The declaring object (none for a delete: the declaration is gone).
+    pub declared_by: Option<ObjectId>,
+    /// The Tenant (`namespace/name`) it belongs to; none for a delete.
+    pub tenant: Option<String>,
+    /// The deletion policy to record (desired) or recorded (delete).
+    pub deletion_policy: DeletionPolicy,
+    /// Apply, Plan or Observe; none for a delete (the CLI asked to prune).
+    pub management_policy: Option<ManagementPolicy>,
+    /// Field-level changes, sorted by field (empty for a delete).
+    pub changes: Vec<FieldChange>,
+    /// The object's async phase, when one is under way or failed.
+    pub phase: Option<Phase>,
+}
+
+impl Action {
+    /// The group a report lists the action under: its Tenant, or the namespace of a delete.
+    pub fn group(&self) -> &str {
+        self.tenant
+            .as_deref()
+            .unwrap_or_else(|| namespace_of(&self.address.external_ref))
+    }
+}
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    /// The wire field, e.g. `billingId` (`password` for a secret).
+    pub field: String,
+    /// The observed value.
+    pub before: FieldValue,
+    /// The desired value.
+    pub after: FieldValue,
+    /// The field is immutable: the change replaces the object.
+    pub forces_replacement: bool,
+    /// Fingerprints of a secret change, hashed into the plan but never rendered.
+    pub(crate) digest: Option<String>,
+}
+
+/// A value in a field change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    /// Not set.
+    Absent,
+    /// A plain JSON value.
+    Value(Value),
+    /// A secret: shown as `(sensitive)`.
+    Sensitive,
+    /// Filled in at apply time (e.g. the id of a parent that does not exist yet).
+    KnownAfterApply,
+}
+
+/// An undeclared portal object that stays, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    /// The portal object.
+    pub address: Address,
+    /// Its portal id.
+    pub id: String,
+    /// Its recorded deletion policy.
+    pub deletion_policy: DeletionPolicy,
+    /// Why it is not deleted.
+    pub reason: OrphanReason,
+}
+
+/// Why an undeclared object is left in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OrphanReason {
+    /// Its recorded deletionPolicy is Orphan.
+    PolicyOrphan,
+    /// Its policy is Delete, but pruning was not requested.
+    PruneNotRequested,
+    /// Another object has the same externalRef (left by an interrupted create).
+    Duplicate,
+}
+
+impl OrphanReason {
+    /// A stable CamelCase word for machine output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrphanReason::PolicyOrphan => "DeletionPolicyOrphan",
+            OrphanReason::PruneNotRequested => "PruneNotRequested",
+            OrphanReason::Duplicate => "DuplicateExternalRef",
+        }
+    }
+
+    /// What it means for a person, and what to do.
+    pub fn explain(self) -> &'static str {
+        match self {
+            OrphanReason::PolicyOrphan => "deletionPolicy is Orphan: left in the portal",
+            OrphanReason::PruneNotRequested => {
+                "deletionPolicy is Delete: pass --prune to delete it"
+            }
+            OrphanReason::Duplicate => {
+                "another object has the same externalRef: remove the duplicate in the portal"
+            }
+        }
+    }
+}
+
+/// An observed object whose async operation is under way or failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The portal object.
+    pub address: Address,
+    /// Its portal id.
+    pub id: String,
+    /// The Tenant it belongs to.
+    pub tenant: String,
+    /// Its phase.
+    pub phase: Phase,
+}
+
+/// The phase of an object with async work (from `status.phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Being provisioned.
+    Provisioning,
+    /// Accepted and scheduled off-peak.
+    Scheduled,
+    /// Waiting for a person (e.g. the Global Admin's consent).
+    AwaitingConsent,
+    /// The last operation failed.
+    Failed,
+}
+
+impl Phase {
+    /// The phase named by `status.phase`; `None` for `Ready` and unknown words.
+    pub fn parse(phase: &str) -> Option<Phase> {
+        match phase {
+            "Provisioning" => Some(Phase::Provisioning),
+            "Scheduled" => Some(Phase::Scheduled),
+            "AwaitingConsent" => Some(Phase::AwaitingConsent),
+            "Failed" => Some(Phase::Failed),
+            _ => None,
+        }
+    }
+
+    /// The wire word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Provisioning => "Provisioning",
+            Phase::Scheduled => "Scheduled",
+            Phase::AwaitingConsent => "AwaitingConsent",
+            Phase::Failed => "Failed",
+        }
+    }
+}
+
+/// Options of a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Delete undeclared objects whose recorded deletionPolicy is Delete.
+    pub prune: bool,
+    /// Which observed objects belong to this input.
+    pub scope: Scope,
+}
+
+/// Which observed objects a plan may report as orphans or delete.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Every observed object.
+    #[default]
+    Everything,
+    /// Objects whose `externalRef` is in one of these namespaces.
+    Namespaces(BTreeSet<String>),
+}
+
+impl Scope {
+    /// True when the object recorded under `external_ref` is in scope.
+    pub fn contains(&self, external_ref: &str) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Namespaces(set) => set.contains(namespace_of(external_ref)),
+        }
+    }
+}

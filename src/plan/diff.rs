@@ -1,0 +1,279 @@
+//! The diff: desired resources + observed portal objects → an ordered [`Plan`].
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::action::{
+    Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
+    PlanOptions,
+};
+use super::hash::plan_hash;
+use super::normalize::equivalent;
+use crate::api::DeletionPolicy;
+use crate::model::{Address, Kind, Model, Observed, PortalObject, Resource, fingerprint_field};
+
+/// Spec fields a portal may generate when the client leaves them out, reported in `status`.
+const GENERATED: [(Kind, &str); 1] = [(Kind::DaasCustomer, "code")];
+
+/// Computes the plan that makes the portals match `model`. Pure and deterministic.
+///
+/// Only declared fields are compared, after normalization; `status` never drifts. Undeclared
+/// objects in `options.scope` are deleted when their recorded policy is Delete and
+/// `options.prune` is set, and reported as orphans otherwise.
+pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
+    let resources = model.resources();
+    // The portal id each resource keeps after the plan: None when it is created or replaced.
+    let mut kept_ids: Vec<Option<&str>> = Vec::with_capacity(resources.len());
+    let mut actions = Vec::new();
+    let mut pending = Vec::new();
+    let mut unchanged = 0;
+    let mut matched: HashMap<Kind, usize> = HashMap::new();
+    for r in resources {
+        let parent_id = r.parent.as_ref().map(|link| {
+            model
+                .position(&link.address)
+                .and_then(|i| kept_ids.get(i).copied().flatten())
+        });
+        let Some(object) = observed.get(r.address.kind, &r.address.external_ref) else {
+            actions.push(create(r, parent_id));
+            kept_ids.push(None);
+            continue;
+        };
+        *matched.entry(r.address.kind).or_default() += 1;
+        let phase = object.phase().and_then(Phase::parse);
+        if let Some(phase) = phase {
+            pending.push(Pending {
+                address: r.address.clone(),
+                id: object.id.clone(),
+                tenant: r.tenant.clone(),
+                phase,
+            });
+        }
+        let changes = field_changes(r, object, parent_id);
+        if changes.is_empty() {
+            unchanged += 1;
+            kept_ids.push(Some(&object.id));
+            continue;
+        }
+        let replace = changes.iter().any(|c| c.forces_replacement);
+        kept_ids.push(if replace { None } else { Some(&object.id) });
+        let kind = if replace {
+            ActionKind::Replace
+        } else {
+            ActionKind::Update
+        };
+        actions.push(action(kind, r, Some(&object.id), changes, phase));
+    }
+    let (deletes, orphans) = undeclared(model, observed, options, &matched);
+    actions.extend(deletes);
+    let hash = plan_hash(&actions);
+    Plan {
+        actions,
+        orphans,
+        pending,
+        unchanged,
+        hash,
+    }
+}
+
+fn action(
+    kind: ActionKind,
+    r: &Resource,
+    id: Option<&str>,
+    changes: Vec<FieldChange>,
+    phase: Option<Phase>,
+) -> Action {
+    Action {
+        kind,
+        address: r.address.clone(),
+        id: id.map(str::to_owned),
+        declared_by: Some(r.declared_by.clone()),
+        tenant: Some(r.tenant.clone()),
+        deletion_policy: r.deletion_policy,
+        management_policy: Some(r.management_policy),
+        changes,
+        phase,
+    }
+}
+
+/// A create: every declared field, the parent id and every secret.
+fn create(r: &Resource, parent_id: Option<Option<&str>>) -> Action {
+    let mut changes: Vec<FieldChange> = r
+        .spec
+        .iter()
+        .filter(|(field, _)| !is_fingerprint(r, field))
+        .map(|(field, value)| change(field, FieldValue::Absent, FieldValue::Value(value.clone())))
+        .collect();
+    if let (Some(link), Some(id)) = (&r.parent, parent_id) {
+        let after = id.map_or(FieldValue::KnownAfterApply, |id| {
+            FieldValue::Value(Value::from(id))
+        });
+        changes.push(change(link.field, FieldValue::Absent, after));
+    }
+    for secret in &r.secrets {
+        let mut c = change(secret.field, FieldValue::Absent, FieldValue::Sensitive);
+        let print_field = fingerprint_field(secret.field);
+        c.digest = Some(format!(
+            "-> {}",
+            r.spec
+                .get(&print_field)
+                .and_then(Value::as_str)
+                .unwrap_or("generated")
+        ));
+        changes.push(c);
+    }
+    changes.sort_by(|a, b| a.field.cmp(&b.field));
+    action(ActionKind::Create, r, None, changes, None)
+}
+
+fn change(field: &str, before: FieldValue, after: FieldValue) -> FieldChange {
+    FieldChange {
+        field: field.to_owned(),
+        before,
+        after,
+        forces_replacement: false,
+        digest: None,
+    }
+}
+
+fn is_fingerprint(r: &Resource, field: &str) -> bool {
+    field.ends_with("Fingerprint")
+        && r.secrets
+            .iter()
+            .any(|s| field.strip_suffix("Fingerprint") == Some(s.field))
+}
+
+/// The declared fields whose observed value differs, sorted by field.
+fn field_changes(
+    r: &Resource,
+    object: &PortalObject,
+    parent_id: Option<Option<&str>>,
+) -> Vec<FieldChange> {
+    let kind = r.address.kind;
+    let mut changes = Vec::new();
+    for (field, desired) in &r.spec {
+        let mut seen = object.spec.get(field);
+        if seen.is_none() && GENERATED.contains(&(kind, field.as_str())) {
+            seen = object.status.get(field);
+        }
+        if is_fingerprint(r, field) {
+            if seen != Some(desired) {
+                let secret = field.trim_end_matches("Fingerprint");
+                let before = match seen {
+                    Some(_) => FieldValue::Sensitive,
+                    None => FieldValue::Absent,
+                };
+                let mut c = change(secret, before, FieldValue::Sensitive);
+                c.forces_replacement = kind.is_immutable(secret);
+                c.digest = Some(format!(
+                    "{} -> {}",
+                    seen.and_then(Value::as_str).unwrap_or("-"),
+                    desired.as_str().unwrap_or("-")
+                ));
+                changes.push(c);
+            }
+            continue;
+        }
+        if !equivalent(kind, field, desired, seen) {
+            let before = seen.map_or(FieldValue::Absent, |v| FieldValue::Value(v.clone()));
+            let mut c = change(field, before, FieldValue::Value(desired.clone()));
+            c.forces_replacement = kind.is_immutable(field);
+            changes.push(c);
+        }
+    }
+    if let (Some(link), Some(parent_id)) = (&r.parent, parent_id) {
+        let seen = object.spec.get(link.field).and_then(Value::as_str);
+        if parent_id.is_none() || seen != parent_id {
+            let before = seen.map_or(FieldValue::Absent, |v| FieldValue::Value(v.into()));
+            let after = parent_id.map_or(FieldValue::KnownAfterApply, |id| {
+                FieldValue::Value(id.into())
+            });
+            let mut c = change(link.field, before, after);
+            c.forces_replacement = true;
+            changes.push(c);
+        }
+    }
+    changes.sort_by(|a, b| a.field.cmp(&b.field));
+    changes
+}
+
+/// Deletes (reverse dependency order) and orphan notes for observed objects not declared.
+fn undeclared(
+    model: &Model,
+    observed: &Observed,
+    options: &PlanOptions,
+    matched: &HashMap<Kind, usize>,
+) -> (Vec<Action>, Vec<Orphan>) {
+    let mut orphans: Vec<Orphan> = observed
+        .duplicates()
+        .iter()
+        .filter(|(_, o)| options.scope.contains(&o.external_ref))
+        .map(|(kind, o)| orphan(*kind, o, OrphanReason::Duplicate))
+        .collect();
+    let mut deletes: Vec<(Kind, &PortalObject)> = Vec::new();
+    let mut declared: Option<HashSet<(Kind, &str)>> = None;
+    for kind in Kind::ALL {
+        let total = observed.of_kind(kind).count();
+        if total == matched.get(&kind).copied().unwrap_or(0) {
+            continue; // every observed object of the kind is declared: the converged fast path
+        }
+        let declared = declared.get_or_insert_with(|| {
+            model
+                .resources()
+                .iter()
+                .map(|r| (r.address.kind, r.address.external_ref.as_str()))
+                .collect()
+        });
+        for o in observed.of_kind(kind) {
+            if declared.contains(&(kind, o.external_ref.as_str()))
+                || !options.scope.contains(&o.external_ref)
+            {
+                continue;
+            }
+            match (o.deletion_policy, options.prune) {
+                (DeletionPolicy::Delete, true) => deletes.push((kind, o)),
+                (DeletionPolicy::Delete, false) => {
+                    orphans.push(orphan(kind, o, OrphanReason::PruneNotRequested));
+                }
+                (DeletionPolicy::Orphan, _) => {
+                    orphans.push(orphan(kind, o, OrphanReason::PolicyOrphan));
+                }
+            }
+        }
+    }
+    // Children before parents: a higher rank is deleted first.
+    deletes.sort_by(|(ka, a), (kb, b)| {
+        (std::cmp::Reverse(ka.rank()), ka, &a.external_ref, &a.id).cmp(&(
+            std::cmp::Reverse(kb.rank()),
+            kb,
+            &b.external_ref,
+            &b.id,
+        ))
+    });
+    orphans.sort_by(|a, b| (&a.address, &a.id).cmp(&(&b.address, &b.id)));
+    let deletes = deletes
+        .into_iter()
+        .map(|(kind, o)| Action {
+            kind: ActionKind::Delete,
+            address: Address::new(kind, o.external_ref.clone()),
+            id: Some(o.id.clone()),
+            declared_by: None,
+            tenant: None,
+            deletion_policy: o.deletion_policy,
+            management_policy: None,
+            changes: Vec::new(),
+            phase: o.phase().and_then(Phase::parse),
+        })
+        .collect();
+    (deletes, orphans)
+}
+
+fn orphan(kind: Kind, o: &PortalObject, reason: OrphanReason) -> Orphan {
+    Orphan {
+        address: Address::new(kind, o.external_ref.clone()),
+        id: o.id.clone(),
+        deletion_policy: o.deletion_policy,
+        reason,
+    }
+}

@@ -1,0 +1,179 @@
+//! The machine rendering: a stable, versioned JSON document (docs/plan-json.md).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::Address;
+use crate::plan::{Action, FieldChange, FieldValue, Orphan, Pending, Plan};
+use crate::validate::ObjectId;
+
+/// Version of the JSON schema; bumped only for incompatible changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document<'a> {
+    format_version: u32,
+    hash: &'a str,
+    has_changes: bool,
+    summary: Summary,
+    actions: Vec<ActionOut<'a>>,
+    orphans: Vec<OrphanOut<'a>>,
+    pending: Vec<PendingOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    add: usize,
+    change: usize,
+    destroy: usize,
+    replace: usize,
+    unchanged: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Target<'a> {
+    address: &'a Address,
+    portal: &'static str,
+    kind: &'static str,
+    external_ref: &'a str,
+}
+
+impl<'a> Target<'a> {
+    fn of(address: &'a Address) -> Self {
+        Self {
+            address,
+            portal: address.kind.portal().id(),
+            kind: address.kind.name(),
+            external_ref: &address.external_ref,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionOut<'a> {
+    action: &'static str,
+    #[serde(flatten)]
+    target: Target<'a>,
+    id: Option<&'a str>,
+    declared_by: Option<&'a ObjectId>,
+    tenant: Option<&'a str>,
+    deletion_policy: crate::api::DeletionPolicy,
+    management_policy: Option<crate::api::ManagementPolicy>,
+    phase: Option<&'static str>,
+    changes: Vec<ChangeOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeOut<'a> {
+    field: &'a str,
+    before: Option<&'a Value>,
+    after: Option<&'a Value>,
+    before_sensitive: bool,
+    after_sensitive: bool,
+    after_unknown: bool,
+    forces_replacement: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrphanOut<'a> {
+    #[serde(flatten)]
+    target: Target<'a>,
+    id: &'a str,
+    deletion_policy: crate::api::DeletionPolicy,
+    reason: &'static str,
+    message: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingOut<'a> {
+    #[serde(flatten)]
+    target: Target<'a>,
+    id: &'a str,
+    tenant: &'a str,
+    phase: &'static str,
+}
+
+fn known(v: &FieldValue) -> Option<&Value> {
+    match v {
+        FieldValue::Value(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn change(c: &FieldChange) -> ChangeOut<'_> {
+    ChangeOut {
+        field: &c.field,
+        before: known(&c.before),
+        after: known(&c.after),
+        before_sensitive: c.before == FieldValue::Sensitive,
+        after_sensitive: c.after == FieldValue::Sensitive,
+        after_unknown: c.after == FieldValue::KnownAfterApply,
+        forces_replacement: c.forces_replacement,
+    }
+}
+
+fn action(a: &Action) -> ActionOut<'_> {
+    ActionOut {
+        action: a.kind.as_str(),
+        target: Target::of(&a.address),
+        id: a.id.as_deref(),
+        declared_by: a.declared_by.as_ref(),
+        tenant: a.tenant.as_deref(),
+        deletion_policy: a.deletion_policy,
+        management_policy: a.management_policy,
+        phase: a.phase.map(|p| p.as_str()),
+        changes: a.changes.iter().map(change).collect(),
+    }
+}
+
+fn orphan(o: &Orphan) -> OrphanOut<'_> {
+    OrphanOut {
+        target: Target::of(&o.address),
+        id: &o.id,
+        deletion_policy: o.deletion_policy,
+        reason: o.reason.as_str(),
+        message: o.reason.explain(),
+    }
+}
+
+fn pending(p: &Pending) -> PendingOut<'_> {
+    PendingOut {
+        target: Target::of(&p.address),
+        id: &p.id,
+        tenant: &p.tenant,
+        phase: p.phase.as_str(),
+    }
+}
+
+/// Renders `plan` as pretty-printed JSON (schema version [`FORMAT_VERSION`]), ending in a newline.
+pub fn render(plan: &Plan) -> String {
+    let s = plan.summary();
+    let doc = Document {
+        format_version: FORMAT_VERSION,
+        hash: &plan.hash,
+        has_changes: plan.has_changes(),
+        summary: Summary {
+            add: s.add,
+            change: s.change,
+            destroy: s.destroy,
+            replace: s.replace,
+            unchanged: plan.unchanged,
+        },
+        actions: plan.actions.iter().map(action).collect(),
+        orphans: plan.orphans.iter().map(orphan).collect(),
+        pending: plan.pending.iter().map(pending).collect(),
+    };
+    // Serializing borrowed strings, numbers and JSON values cannot fail; fall back to an
+    // error object rather than panic all the same.
+    let mut out = serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+    out.push('\n');
+    out
+}

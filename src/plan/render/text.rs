@@ -1,0 +1,165 @@
+//! The human rendering, in the style users know from Terraform.
+
+use super::style::Painter;
+use super::value::{inline, multi_line, unified};
+use crate::api::ManagementPolicy;
+use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Plan};
+
+/// Where the change symbols go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Layout {
+    /// Indented, for a terminal or a log.
+    Text,
+    /// Symbols in the first column, for a ```diff block (Markdown); `~` becomes `!`.
+    Diff,
+}
+
+/// Renders `plan` for a person; `color` adds ANSI colours (set it for terminals only).
+pub fn render(plan: &Plan, color: bool) -> String {
+    let p = Painter::new(color);
+    let mut out = String::new();
+    if !plan.has_changes() {
+        out.push_str("No changes. The portals match the declared objects.\n");
+    } else {
+        out.push_str("tenantry will perform the following actions:\n");
+        for action in &plan.actions {
+            out.push('\n');
+            for line in action_lines(action, &p, Layout::Text) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    }
+    if !plan.orphans.is_empty() {
+        out.push_str("\nLeft in the portals (no longer declared):\n");
+        for o in &plan.orphans {
+            let line = format!(
+                "  {} {} ({}): {}",
+                o.address.kind,
+                o.address.external_ref,
+                o.id,
+                o.reason.explain()
+            );
+            out.push_str(&p.dim(&line));
+            out.push('\n');
+        }
+    }
+    if !plan.pending.is_empty() {
+        out.push_str("\nAsync operations in the portals:\n");
+        for pending in &plan.pending {
+            out.push_str(&format!(
+                "  {} {} ({}): {}\n",
+                pending.address.kind,
+                pending.address.external_ref,
+                pending.id,
+                pending.phase.as_str()
+            ));
+        }
+    }
+    out.push('\n');
+    out.push_str(&p.bold(&plan.summary().to_string()));
+    out.push('\n');
+    if plan.has_changes() {
+        out.push_str(&format!("Plan hash: {}\n", plan.hash));
+    }
+    out
+}
+
+/// The lines of one action: a comment, the object line, then one line per field change.
+pub(super) fn action_lines(action: &Action, p: &Painter, layout: Layout) -> Vec<String> {
+    let verb = match action.kind {
+        ActionKind::Create => "will be created",
+        ActionKind::Update => "will be updated in place",
+        ActionKind::Replace => "must be replaced",
+        ActionKind::Delete => "will be destroyed",
+    };
+    let mut notes = Vec::new();
+    match action.management_policy {
+        Some(ManagementPolicy::Observe) => {
+            notes.push("managementPolicy Observe: reported, never written")
+        }
+        Some(ManagementPolicy::Plan) => notes.push("managementPolicy Plan: waits for approval"),
+        _ => {}
+    }
+    if let Some(phase) = action.phase {
+        notes.push(phase.as_str());
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    };
+    let (comment_pad, head_pad) = match layout {
+        Layout::Text => (
+            "  ",
+            if action.kind == ActionKind::Replace {
+                ""
+            } else {
+                "  "
+            },
+        ),
+        Layout::Diff => ("", ""),
+    };
+    let name = format!("{} {}", action.address.kind, action.address.external_ref);
+    let mut lines = vec![p.dim(&format!("{comment_pad}# {name} {verb}{notes}"))];
+    let id = action
+        .id
+        .as_ref()
+        .map(|id| format!(" ({id})"))
+        .unwrap_or_default();
+    let symbol = match (layout, action.kind) {
+        (Layout::Diff, ActionKind::Update) => "!",
+        (_, kind) => kind.symbol(),
+    };
+    lines.push(format!(
+        "{head_pad}{} {name}{id}",
+        p.action(action.kind, symbol)
+    ));
+    for change in &action.changes {
+        change_lines(action.kind, change, p, layout, &mut lines);
+    }
+    lines
+}
+
+fn change_lines(
+    kind: ActionKind,
+    c: &FieldChange,
+    p: &Painter,
+    layout: Layout,
+    lines: &mut Vec<String>,
+) {
+    let (symbol_kind, symbol) = match (kind, &c.before) {
+        (ActionKind::Create, _) | (_, FieldValue::Absent) => (ActionKind::Create, "+"),
+        _ => (
+            ActionKind::Update,
+            if layout == Layout::Diff { "!" } else { "~" },
+        ),
+    };
+    let symbol = p.action(symbol_kind, symbol);
+    let (lead, pad) = match layout {
+        Layout::Text => (format!("      {symbol} "), "          ".to_owned()),
+        Layout::Diff => (format!("{symbol}     "), "          ".to_owned()),
+    };
+    let forces = if c.forces_replacement {
+        p.action(ActionKind::Replace, "  # forces replacement")
+    } else {
+        String::new()
+    };
+    let before_text = multi_line(&c.before);
+    let after_text = multi_line(&c.after);
+    if before_text.is_some() || after_text.is_some() {
+        lines.push(format!("{lead}{}:{forces}", c.field));
+        let old = before_text.unwrap_or_default();
+        let new = after_text.unwrap_or_default();
+        for line in unified(old, new) {
+            lines.push(format!("{pad}{line}"));
+        }
+        return;
+    }
+    let value = if symbol_kind == ActionKind::Create {
+        inline(&c.after)
+    } else {
+        format!("{} → {}", inline(&c.before), inline(&c.after))
+    };
+    lines.push(format!("{lead}{}: {value}{forces}", c.field));
+}
