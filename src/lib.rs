@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod controller;
 pub mod generate;
 pub mod manifest;
 pub mod model;

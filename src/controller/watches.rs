@@ -1,0 +1,188 @@
+//! Mappers from a changed related object to the objects that must reconcile again: a Tenant
+//! wakes its admins and bindings, a binding wakes the bindings waiting for it, a
+//! PortalConnection or a Secret wakes everything that uses it.
+
+use kube::ResourceExt;
+use kube::runtime::reflector::ObjectRef;
+
+use super::Declaring;
+use super::context::Stores;
+use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+
+/// The name of the PortalConnection a Tenant uses.
+pub(crate) fn connection_name(tenant: &Tenant) -> &str {
+    tenant
+        .spec
+        .portal_connection_ref
+        .as_ref()
+        .map_or("default", |r| r.name.as_str())
+}
+
+fn key<K: Declaring>(object: &K) -> ObjectRef<K> {
+    ObjectRef::from_obj(object)
+}
+
+/// Admins of a Tenant.
+pub(crate) fn admins_of(stores: &Stores, tenant: &Tenant) -> Vec<ObjectRef<TenantAdmin>> {
+    stores
+        .admins
+        .state()
+        .iter()
+        .filter(|a| {
+            a.namespace() == tenant.namespace() && a.spec.tenant_ref.name == tenant.name_any()
+        })
+        .map(|a| key(a.as_ref()))
+        .collect()
+}
+
+/// Bindings of a Tenant.
+pub(crate) fn bindings_of(stores: &Stores, tenant: &Tenant) -> Vec<ObjectRef<ServiceBinding>> {
+    stores
+        .bindings
+        .state()
+        .iter()
+        .filter(|b| {
+            b.namespace() == tenant.namespace() && b.spec.tenant_ref.name == tenant.name_any()
+        })
+        .map(|b| key(b.as_ref()))
+        .collect()
+}
+
+/// The Tenant an admin or binding belongs to.
+pub(crate) fn tenant_of<K: Declaring>(object: &K) -> Option<ObjectRef<Tenant>> {
+    let namespace = object.namespace()?;
+    Some(ObjectRef::new(&object.tenant_name()).within(&namespace))
+}
+
+/// Bindings that wait for `changed`: they name it in `dependsOn`, or they are Microsoft Online
+/// and it is their Tenant's Azure AD.
+pub(crate) fn dependants_of(
+    stores: &Stores,
+    changed: &ServiceBinding,
+) -> Vec<ObjectRef<ServiceBinding>> {
+    let name = changed.name_any();
+    let azure = changed.spec.azure_ad.is_some();
+    stores
+        .bindings
+        .state()
+        .iter()
+        .filter(|b| b.namespace() == changed.namespace())
+        .filter(|b| {
+            b.spec.depends_on.iter().any(|d| d.name == name)
+                || (azure
+                    && b.spec.microsoft_online.is_some()
+                    && b.spec.tenant_ref.name == changed.spec.tenant_ref.name)
+        })
+        .map(|b| key(b.as_ref()))
+        .collect()
+}
+
+/// Tenants that use a PortalConnection.
+fn tenants_using(stores: &Stores, connection: &str) -> Vec<std::sync::Arc<Tenant>> {
+    stores
+        .tenants
+        .state()
+        .into_iter()
+        .filter(|t| connection_name(t) == connection)
+        .collect()
+}
+
+/// Everything of kind `K` that uses `connection` (through its Tenant).
+pub(crate) fn users_of_connection<K: Declaring>(
+    stores: &Stores,
+    connection: &PortalConnection,
+    of_tenant: impl Fn(&Stores, &Tenant) -> Vec<ObjectRef<K>>,
+) -> Vec<ObjectRef<K>> {
+    tenants_using(stores, &connection.name_any())
+        .iter()
+        .flat_map(|t| of_tenant(stores, t))
+        .collect()
+}
+
+/// Connections whose credentials live in Secret `namespace/name`.
+fn connections_with_secret(
+    stores: &Stores,
+    namespace: &str,
+    name: &str,
+) -> Vec<std::sync::Arc<PortalConnection>> {
+    stores
+        .connections
+        .state()
+        .into_iter()
+        .filter(|c| {
+            c.spec
+                .credentials_secret_ref
+                .as_ref()
+                .is_some_and(|r| r.namespace == namespace && r.name == name)
+        })
+        .collect()
+}
+
+/// Everything of kind `K` affected by a change of Secret `namespace/name`: its password
+/// Secret (declared or generated), or the credentials of its connection.
+pub(crate) fn users_of_secret<K: Declaring>(
+    stores: &Stores,
+    namespace: &str,
+    name: &str,
+    all: impl Fn(&Stores) -> Vec<std::sync::Arc<K>>,
+    of_tenant: impl Fn(&Stores, &Tenant) -> Vec<ObjectRef<K>>,
+) -> Vec<ObjectRef<K>> {
+    let mut out: Vec<ObjectRef<K>> = all(stores)
+        .iter()
+        .filter(|o| o.namespace().as_deref() == Some(namespace))
+        .filter(|o| {
+            o.password_ref().is_some_and(|r| r.name == name)
+                || (o.generates_password() && o.generated_secret_name() == name)
+        })
+        .map(|o| key(o.as_ref()))
+        .collect();
+    for connection in connections_with_secret(stores, namespace, name) {
+        out.extend(users_of_connection(stores, &connection, &of_tenant));
+    }
+    out
+}
+
+/// A Tenant itself, as the "objects of a Tenant" of kind Tenant.
+pub(crate) fn tenant_itself(_: &Stores, tenant: &Tenant) -> Vec<ObjectRef<Tenant>> {
+    vec![key(tenant)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ServiceBindingSpec;
+
+    fn binding(name: &str, depends_on: &[&str]) -> ServiceBinding {
+        let spec: ServiceBindingSpec = serde_json::from_value(serde_json::json!({
+            "tenantRef": {"name": "kenton"},
+            "dependsOn": depends_on.iter().map(|d| serde_json::json!({"name": d})).collect::<Vec<_>>(),
+            "citrix": {}
+        }))
+        .unwrap_or_else(|e| panic!("binding spec: {e}"));
+        let mut b = ServiceBinding::new(name, spec);
+        b.metadata.namespace = Some("customers".into());
+        b
+    }
+
+    #[test]
+    fn a_binding_wakes_the_bindings_that_depend_on_it() {
+        let stores = Stores::from_objects(
+            Vec::new(),
+            Vec::new(),
+            vec![
+                binding("a", &[]),
+                binding("b", &["a"]),
+                binding("c", &["b"]),
+            ],
+            Vec::new(),
+        );
+        let names = |refs: Vec<ObjectRef<ServiceBinding>>| {
+            refs.into_iter().map(|r| r.name).collect::<Vec<_>>()
+        };
+        assert_eq!(names(dependants_of(&stores, &binding("a", &[]))), ["b"]);
+        assert_eq!(
+            names(dependants_of(&stores, &binding("c", &["b"]))),
+            Vec::<String>::new()
+        );
+    }
+}
