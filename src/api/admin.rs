@@ -3,15 +3,22 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::common::{DeletionPolicy, LocalRef, ManagementPolicy, SecretKeyRef};
+use super::common::{
+    DNS_NAME_PATTERN, DeletionPolicy, E164_PATTERN, LocalRef, ManagementPolicy, SecretKeyRef,
+};
 use super::status::ObjectStatus;
 
 /// A customer administrator: UPN `username@upnDomain`, temporary password e-mailed to `externalEmail`.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
+)]
 #[derive(CustomResource, KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",
     version = "v1alpha1",
     kind = "TenantAdmin",
+    doc = "An administrator account of a customer in the DaaS portal.",
     namespaced,
     status = "ObjectStatus",
     shortname = "tadm",
@@ -56,17 +63,17 @@ pub struct TenantAdminSpec {
     pub display_name: Option<String>,
     /// Logon name; first initial + last name in lower case when absent (Jane Roe → jroe).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$"))]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$"), length(max = 64))]
     pub username: Option<String>,
     /// Domain of the UPN; one of the tenant's domains.
-    #[schemars(length(min = 1, max = 253))]
+    #[schemars(regex(pattern = DNS_NAME_PATTERN), length(min = 1, max = 253))]
     pub upn_domain: String,
     /// Personal e-mail that receives the temporary password.
     #[schemars(email, length(max = 254))]
     pub external_email: String,
     /// Phone number in E.164 form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"))]
+    #[schemars(regex(pattern = E164_PATTERN), length(max = 16))]
     pub phone: Option<String>,
     /// Portal role of the account.
     #[serde(default)]

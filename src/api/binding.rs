@@ -4,7 +4,10 @@ use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{Contact, DeletionPolicy, LocalRef, ManagementPolicy, Portal, SecretKeyRef};
+use super::common::{
+    Contact, DNS_NAME_PATTERN, DeletionPolicy, E164_PATTERN, LocalRef, ManagementPolicy, Portal,
+    SecretKeyRef,
+};
 use super::status::ObjectStatus;
 
 /// One service of a Tenant: exactly one service block is set.
@@ -13,6 +16,7 @@ use super::status::ObjectStatus;
     group = "tenantry.dev",
     version = "v1alpha1",
     kind = "ServiceBinding",
+    doc = "One service of a customer in one portal.",
     namespaced,
     status = "ObjectStatus",
     shortname = "tsb",
@@ -35,30 +39,35 @@ use super::status::ObjectStatus;
         type_ = "date",
         json_path = ".metadata.creationTimestamp"
     ),
-    derive = "PartialEq"
+    derive = "PartialEq",
+    validation = Rule::new("!has(self.spec.dependsOn) || !self.spec.dependsOn.exists(d, d.name == self.metadata.name)").message("a ServiceBinding cannot depend on itself: remove its own name from spec.dependsOn").field_path(".spec.dependsOn")
 )]
 #[serde(rename_all = "camelCase")]
 #[x_kube(
     validation = Rule::new("[has(self.azureAD), has(self.microsoftOnline), has(self.citrix), has(self.fileSharing), has(self.teamsConnector), has(self.contactCenter), has(self.licenses), has(self.sms), has(self.cloudlinkGateway)].filter(x, x).size() == 1").message("set exactly one service block: azureAD, microsoftOnline, citrix, fileSharing, teamsConnector, contactCenter, licenses, sms or cloudlinkGateway"),
     validation = Rule::new("self.tenantRef == oldSelf.tenantRef").message("spec.tenantRef cannot change; create a new ServiceBinding instead"),
+    validation = Rule::new("[has(self.azureAD), has(self.microsoftOnline), has(self.citrix), has(self.fileSharing), has(self.teamsConnector), has(self.contactCenter), has(self.licenses), has(self.sms), has(self.cloudlinkGateway)] == [has(oldSelf.azureAD), has(oldSelf.microsoftOnline), has(oldSelf.citrix), has(oldSelf.fileSharing), has(oldSelf.teamsConnector), has(oldSelf.contactCenter), has(oldSelf.licenses), has(oldSelf.sms), has(oldSelf.cloudlinkGateway)]").message("the service block of a binding cannot change; create a new ServiceBinding instead"),
 )]
 pub struct ServiceBindingSpec {
     /// The Tenant this service belongs to (same namespace).
     pub tenant_ref: LocalRef,
     /// Bindings that must be Ready first (implicit edges such as microsoftOnline → azureAD are added too).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 32))]
+    #[schemars(
+        length(max = 32),
+        extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"])
+    )]
     pub depends_on: Vec<LocalRef>,
     /// DaaS: Azure AD / Microsoft 365 tenant.
     #[serde(default, rename = "azureAD", skip_serializing_if = "Option::is_none")]
     pub azure_ad: Option<AzureAd>,
-    /// DaaS: Microsoft Online service (after Azure AD).
+    /// DaaS: Microsoft Online service (after Azure AD); it has no settings: `microsoftOnline: {}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microsoft_online: Option<MicrosoftOnline>,
     /// DaaS: Citrix applications and desktops.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citrix: Option<Citrix>,
-    /// DaaS: file sharing (CorpShare drive and Users folder).
+    /// DaaS: file sharing (CorpShare drive and Users folder); `fileSharing: {}` takes drive X.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_sharing: Option<FileSharing>,
     /// TeamMate: Microsoft Teams connector enterprise.
@@ -176,7 +185,7 @@ impl ServiceBindingSpec {
 #[derive(KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[x_kube(
-    validation = Rule::new("self.mode != 'ConnectExisting' || has(self.existingTenantId)").message("mode ConnectExisting needs existingTenantId (the tenant imported into Partner Center)"),
+    validation = Rule::new("(self.mode == 'ConnectExisting') == has(self.existingTenantId)").message("existingTenantId (the tenant imported into Partner Center) is required with mode ConnectExisting and not allowed with CreateNew").field_path(".existingTenantId"),
     validation = Rule::new("self.mode == oldSelf.mode").message("azureAD.mode cannot change after provisioning"),
 )]
 pub struct AzureAd {
@@ -184,9 +193,12 @@ pub struct AzureAd {
     pub mode: AzureAdMode,
     /// Microsoft tenant id of an existing tenant (ConnectExisting only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    ))]
+    #[schemars(
+        regex(
+            pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        ),
+        length(max = 36)
+    )]
     pub existing_tenant_id: Option<String>,
     /// Who accepts the Microsoft terms; the tenant's contact when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,11 +224,19 @@ pub struct MicrosoftOnline {}
 pub struct Citrix {
     /// Published applications to make available.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 200), extend("x-kubernetes-list-type" = "set"))]
+    #[schemars(
+        length(max = 200),
+        inner(length(min = 1, max = 256)),
+        extend("x-kubernetes-list-type" = "set")
+    )]
     pub applications: Vec<String>,
     /// Desktop resources to make available.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 200), extend("x-kubernetes-list-type" = "set"))]
+    #[schemars(
+        length(max = 200),
+        inner(length(min = 1, max = 256)),
+        extend("x-kubernetes-list-type" = "set")
+    )]
     pub desktops: Vec<String>,
 }
 
@@ -226,7 +246,7 @@ pub struct Citrix {
 pub struct FileSharing {
     /// Drive letter of CorpShare.
     #[serde(default = "default_drive")]
-    #[schemars(regex(pattern = "^[D-Z]$"))]
+    #[schemars(regex(pattern = "^[D-Z]$"), length(min = 1, max = 1))]
     pub drive_letter: String,
 }
 
@@ -248,7 +268,7 @@ pub struct TeamsConnector {
     pub admin_email: String,
     /// Number of Teams users allowed; unlimited when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 100000))]
+    #[schemars(range(min = 1, max = 100000), extend("format" = "int32"))]
     pub user_limit: Option<u32>,
     /// Play the PBX's music on hold instead of TeamMate's built-in one.
     #[serde(default)]
@@ -267,7 +287,11 @@ pub struct TeamsConnector {
     pub services: Vec<TeamsService>,
     /// Assigned PBX types (required with PBX), e.g. Ringlogix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 8), extend("x-kubernetes-list-type" = "set"))]
+    #[schemars(
+        length(max = 8),
+        inner(length(min = 1, max = 64)),
+        extend("x-kubernetes-list-type" = "set")
+    )]
     pub pbx_types: Vec<String>,
     /// Set false to disable the enterprise.
     #[serde(default = "default_true")]
@@ -321,16 +345,16 @@ pub struct ContactCenter {
     #[schemars(length(min = 1, max = 64))]
     pub template: String,
     /// Tenant name: letters and digits only, e.g. KentonElectronics.
-    #[schemars(regex(pattern = "^[A-Za-z0-9]{1,64}$"))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9]+$"), length(min = 1, max = 64))]
     pub name: String,
     /// Short name: letters and digits only, e.g. ke.
-    #[schemars(regex(pattern = "^[A-Za-z0-9]{1,16}$"))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9]+$"), length(min = 1, max = 16))]
     pub short_name: String,
     /// E-mail and logon suffix of every user, e.g. kenton-electronics.com.
-    #[schemars(length(min = 1, max = 253))]
+    #[schemars(regex(pattern = DNS_NAME_PATTERN), length(min = 1, max = 253))]
     pub upn_suffix: String,
     /// Tenant administrator user name; the portal prefixes `prp` for the personnel id.
-    #[schemars(regex(pattern = "^[A-Za-z0-9._-]{1,64}$"))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9._-]+$"), length(min = 1, max = 64))]
     pub admin_user: String,
     /// Secret key holding the admin password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -339,7 +363,7 @@ pub struct ContactCenter {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub generate_password: bool,
     /// ANI presented on outgoing calls, E.164 (usually the main number).
-    #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"))]
+    #[schemars(regex(pattern = E164_PATTERN), length(max = 16))]
     pub ani: String,
     /// Receives the success or failure notification.
     #[schemars(email, length(max = 254))]
@@ -404,7 +428,7 @@ pub enum LicenseType {
 #[x_kube(validation = Rule::new("!self.did.startsWith('+1') || has(self.campaignId)").message("US numbers need a registered 10DLC campaign (campaignId): since 2023-06-01 SMS from numbers outside a registered campaign is not delivered to US mobiles").field_path(".campaignId"))]
 pub struct Sms {
     /// The DID, E.164.
-    #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"))]
+    #[schemars(regex(pattern = E164_PATTERN), length(max = 16))]
     pub did: String,
     /// User the SMS license is assigned to (e-mail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -414,7 +438,7 @@ pub struct Sms {
     pub license_type: LicenseType,
     /// 10DLC campaign id from The Campaign Registry (required for US numbers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^C[A-Z0-9]{6}$"))]
+    #[schemars(regex(pattern = "^C[A-Z0-9]{6}$"), length(max = 7))]
     pub campaign_id: Option<String>,
 }
 

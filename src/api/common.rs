@@ -12,6 +12,11 @@ pub const VERSION: &str = "v1alpha1";
 /// `apiVersion` as written in manifests.
 pub const API_VERSION: &str = "tenantry.dev/v1alpha1";
 
+/// Schema pattern of an E.164 phone number (`+`, then 8 to 15 digits, the first not 0).
+pub(crate) const E164_PATTERN: &str = r"^\+[1-9][0-9]{7,14}$";
+/// Schema pattern of a lower-case DNS name with at least two labels, e.g. `kenton-electronics.com`.
+pub(crate) const DNS_NAME_PATTERN: &str = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$";
+
 /// A portal a customer can be provisioned in (the provider id of DESIGN.md §1).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -61,7 +66,9 @@ impl fmt::Display for Portal {
     }
 }
 
-/// What happens in the portals when the declaring object is deleted.
+// kube shows this description, not the field's, for `Option<DeletionPolicy>` fields, so it
+// says what the optional fields mean too.
+/// What happens in the portals when the object is deleted: Orphan or Delete; a TenantAdmin or ServiceBinding without one inherits its Tenant's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum DeletionPolicy {
     /// Leave the portal objects in place (the default: nothing is ever deleted by accident).
@@ -71,7 +78,8 @@ pub enum DeletionPolicy {
     Delete,
 }
 
-/// How far tenantry may act on the portals for an object.
+// As for DeletionPolicy, this description stands for the optional fields too.
+/// How far tenantry may act on the portals for an object: Apply, Plan or Observe; a TenantAdmin or ServiceBinding without one inherits its Tenant's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ManagementPolicy {
     /// Make the portals match the declaration.
@@ -138,7 +146,7 @@ pub struct Contact {
     pub email: String,
     /// Phone number in E.164 form, e.g. `+15555550100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"))]
+    #[schemars(regex(pattern = E164_PATTERN), length(max = 16))]
     pub phone: Option<String>,
 }
 
@@ -164,6 +172,6 @@ pub struct Address {
     #[schemars(length(min = 1, max = 16))]
     pub postal_code: String,
     /// ISO 3166-1 alpha-2 country code, e.g. `US`.
-    #[schemars(regex(pattern = r"^[A-Z]{2}$"))]
+    #[schemars(regex(pattern = r"^[A-Z]{2}$"), length(min = 2, max = 2))]
     pub country: String,
 }

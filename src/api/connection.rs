@@ -7,15 +7,26 @@ use serde::{Deserialize, Serialize};
 use super::common::{NamespacedSecretRef, Portal};
 
 /// Endpoint and credentials of a portal API, like Crossplane's ProviderConfig.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
+)]
 #[derive(CustomResource, JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",
     version = "v1alpha1",
     kind = "PortalConnection",
+    doc = "Endpoint and credentials of a portal API (cluster-scoped).",
     status = "ConnectionStatus",
     shortname = "pconn",
     category = "tenantry",
     printcolumn(name = "URL", type_ = "string", json_path = ".spec.url"),
+    printcolumn(
+        name = "Portals",
+        type_ = "string",
+        json_path = ".spec.portals",
+        priority = 1
+    ),
     printcolumn(
         name = "Ready",
         type_ = "string",
@@ -45,7 +56,7 @@ pub struct PortalConnectionSpec {
     pub rate_limit: RateLimit,
     /// Per-request timeout in seconds.
     #[serde(default = "default_timeout")]
-    #[schemars(range(min = 1, max = 300))]
+    #[schemars(range(min = 1, max = 300), extend("format" = "int32"))]
     pub timeout_seconds: u32,
 }
 
@@ -59,15 +70,15 @@ fn default_timeout() -> u32 {
 pub struct RateLimit {
     /// Sustained requests per second.
     #[serde(default = "default_rps")]
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10000), extend("format" = "int32"))]
     pub requests_per_second: u32,
     /// Burst above the sustained rate.
     #[serde(default = "default_burst")]
-    #[schemars(range(min = 1, max = 10000))]
+    #[schemars(range(min = 1, max = 10000), extend("format" = "int32"))]
     pub burst: u32,
     /// Requests in flight at once.
     #[serde(default = "default_concurrency")]
-    #[schemars(range(min = 1, max = 256))]
+    #[schemars(range(min = 1, max = 256), extend("format" = "int32"))]
     pub max_concurrency: u32,
 }
 

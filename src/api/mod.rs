@@ -1,28 +1,13 @@
 //! Resource types of group `tenantry.dev`, version `v1alpha1`, and their CRDs.
 
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod admin;
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod binding;
 mod common;
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod connection;
 mod declared;
+mod reference;
 mod sensitive;
 mod status;
-#[expect(
-    clippy::duplicated_attributes,
-    reason = "kube's printcolumn(...) repeats type_ per column"
-)]
 mod tenant;
 
 pub use admin::{AdminRole, TenantAdmin, TenantAdminSpec, derive_username};
@@ -37,6 +22,7 @@ pub use common::{
 };
 pub use connection::{ConnectionStatus, PortalConnection, PortalConnectionSpec, RateLimit};
 pub use declared::{Declared, Located, Location, SecretKey};
+pub use reference::{REFERENCE_COMMAND, reference_markdown};
 pub use sensitive::Sensitive;
 pub use status::{
     ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
@@ -45,6 +31,9 @@ pub use tenant::{CustomerType, PasswordPolicy, SupportContact, SupportRole, Tena
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
+
+/// The command that regenerates the checked-in CRDs under `crds/`.
+pub const CRDS_COMMAND: &str = "cargo run -- crds > crds/tenantry.dev.yaml";
 
 /// The CRDs of every kind, in a fixed order.
 pub fn crds() -> Vec<CustomResourceDefinition> {

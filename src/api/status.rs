@@ -88,12 +88,16 @@ pub struct PlanStatus {
     /// Short summary, e.g. `+1 ~2 -0`.
     pub summary: String,
     /// Resources to create.
+    #[schemars(extend("format" = "int32"))]
     pub create: u32,
     /// Resources to update in place.
+    #[schemars(extend("format" = "int32"))]
     pub update: u32,
     /// Resources to delete.
+    #[schemars(extend("format" = "int32"))]
     pub delete: u32,
     /// Resources to replace (delete, then create).
+    #[schemars(extend("format" = "int32"))]
     pub replace: u32,
     /// One line per change, e.g. `~ daas/customers billingId`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -3,15 +3,22 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::common::{Address, Contact, DeletionPolicy, LocalRef, ManagementPolicy, Portal};
+use super::common::{
+    Address, Contact, DNS_NAME_PATTERN, DeletionPolicy, LocalRef, ManagementPolicy, Portal,
+};
 use super::status::ObjectStatus;
 
 /// A customer of the reseller, provisioned in every portal listed in `portals`.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
+)]
 #[derive(CustomResource, KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",
     version = "v1alpha1",
     kind = "Tenant",
+    doc = "A customer of the reseller and the portals it must exist in.",
     namespaced,
     status = "ObjectStatus",
     shortname = "tnt",
@@ -49,7 +56,7 @@ use super::status::ObjectStatus;
 #[x_kube(
     validation = Rule::new("!('cloudlink' in self.portals) || (has(self.supportContacts) && self.supportContacts.exists(c, c.role == 'Maintainer') && self.supportContacts.exists(c, c.role == 'OnsiteAdmin'))").message("CloudLink needs at least one Maintainer and one OnsiteAdmin in spec.supportContacts").field_path(".supportContacts"),
     validation = Rule::new("!('cloudlink' in self.portals) || has(self.address)").message("CloudLink needs the customer's mailing address in spec.address").field_path(".address"),
-    validation = Rule::new("!has(oldSelf.code) || (has(self.code) && self.code == oldSelf.code)").message("spec.code cannot change once set: the portal keys the customer by it"),
+    validation = Rule::new("!has(oldSelf.code) || (has(self.code) && self.code == oldSelf.code)").message("spec.code cannot change or be removed once set: the portal keys the customer by it").field_path(".code"),
 )]
 pub struct TenantSpec {
     /// The customer's company name (DaaS "Full Name", CloudLink customer name).
@@ -57,7 +64,7 @@ pub struct TenantSpec {
     pub display_name: String,
     /// Customer code; the DaaS portal generates one when absent (reported in status).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$"))]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$"), length(max = 32))]
     pub code: Option<String>,
     /// Standard customer, Test (lab system) or Demo (extended demo).
     #[serde(default, rename = "type")]
@@ -71,9 +78,12 @@ pub struct TenantSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 64))]
     pub billing_id: Option<String>,
-    /// The customer's domains; the first is the primary domain.
-    #[schemars(length(min = 1, max = 32), extend("x-kubernetes-list-type" = "set"))]
-    #[x_kube(validation = Rule::new("self.all(d, d.matches('^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$'))").message("each domain must be a lower-case DNS name such as kenton-electronics.com"))]
+    /// The customer's domains (lower-case DNS names, no duplicates); the first is the primary domain.
+    #[schemars(
+        length(min = 1, max = 32),
+        inner(regex(pattern = DNS_NAME_PATTERN), length(max = 253)),
+        extend("x-kubernetes-list-type" = "set")
+    )]
     pub domains: Vec<String>,
     /// Let the provider host the customer's public DNS zone (off unless it really does).
     #[serde(default)]
@@ -127,7 +137,7 @@ pub enum CustomerType {
 pub struct PasswordPolicy {
     /// Minimum password length; never below 8.
     #[serde(default = "default_min_length")]
-    #[schemars(range(min = 8, max = 128))]
+    #[schemars(range(min = 8, max = 128), extend("format" = "int32"))]
     pub min_length: u32,
     /// Users must change the password at next logon.
     #[serde(default = "default_true")]
