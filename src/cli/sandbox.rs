@@ -1,10 +1,148 @@
-//! `tenantry sandbox` (not yet built).
+//! `tenantry sandbox`: runs the embedded portal emulator until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
 /// Arguments of `tenantry sandbox`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8480",
+        env = "TENANTRY_SANDBOX_LISTEN"
+    )]
+    listen: SocketAddr,
+    /// SQLite file holding the portals' state (survives restarts), or `:memory:`.
+    #[arg(long, default_value = ":memory:", env = "TENANTRY_SANDBOX_DB")]
+    db: String,
+    /// Multiplier of the vendors' durations: 1 is real time, 0.02 turns Azure AD's 2-3 minutes
+    /// into 3 seconds, 0.0001 into milliseconds.
+    #[arg(long, default_value_t = 0.02)]
+    time_scale: f64,
+    /// Seed of generated ids, codes and injected faults.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Accept only this bearer token (repeatable); any non-empty token when absent.
+    #[arg(long = "token")]
+    tokens: Vec<String>,
+    /// YAML or JSON file of fixtures: resellerAccounts, reservedDomains, dids, campaigns, offPeak.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    /// YAML or JSON file of fault rules (the body of PUT /sandbox/faults).
+    #[arg(long)]
+    faults: Option<PathBuf>,
+    /// Added latency of every contract request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    fault_latency_ms: u64,
+    /// Share (0 to 1) of contract requests answered with a 5xx.
+    #[arg(long, default_value_t = 0.0)]
+    fault_server_error: f64,
+    /// Share (0 to 1) of contract requests answered with 429 and Retry-After.
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate_limit: f64,
+    /// Share (0 to 1) of contract requests whose connection is closed without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    fault_drop: f64,
+    /// Share (0 to 1) of long-running operations that fail.
+    #[arg(long, default_value_t = 0.0)]
+    fault_fail_operations: f64,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    body_limit: usize,
+    /// How long idempotency keys are remembered, in seconds.
+    #[arg(long, default_value_t = 24 * 60 * 60)]
+    idempotency_ttl_secs: u64,
+}
+
+fn read_yaml<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+impl Args {
+    fn config(self) -> anyhow::Result<SandboxConfig> {
+        let fixtures: Fixtures = match &self.fixtures {
+            Some(path) => read_yaml(path)?,
+            None => Fixtures::default(),
+        };
+        let mut faults: FaultConfig = match &self.faults {
+            Some(path) => read_yaml(path)?,
+            None => FaultConfig::default(),
+        };
+        for (name, p) in [
+            ("--fault-server-error", self.fault_server_error),
+            ("--fault-rate-limit", self.fault_rate_limit),
+            ("--fault-drop", self.fault_drop),
+            ("--fault-fail-operations", self.fault_fail_operations),
+        ] {
+            anyhow::ensure!((0.0..=1.0).contains(&p), "{name} is a share from 0 to 1");
+        }
+        let shortcut = FaultRule {
+            latency_ms: self.fault_latency_ms,
+            server_error: self.fault_server_error,
+            rate_limit: self.fault_rate_limit,
+            retry_after_seconds: 1,
+            drop_connection: self.fault_drop,
+            fail_operations: self.fault_fail_operations,
+            ..FaultRule::default()
+        };
+        if shortcut
+            != (FaultRule {
+                retry_after_seconds: 1,
+                ..FaultRule::default()
+            })
+        {
+            faults.rules.push(shortcut);
+        }
+        anyhow::ensure!(
+            self.time_scale.is_finite() && self.time_scale >= 0.0,
+            "--time-scale is a number ≥ 0"
+        );
+        let mut config = SandboxConfig {
+            listen: self.listen,
+            db: self.db,
+            seed: self.seed,
+            time_scale: self.time_scale,
+            body_limit: self.body_limit,
+            idempotency_ttl: Duration::from_secs(self.idempotency_ttl_secs),
+            faults,
+            fixtures,
+            ..SandboxConfig::default()
+        };
+        if !self.tokens.is_empty() {
+            config = config.with_tokens(self.tokens);
+        }
+        Ok(config)
+    }
+}
 
 /// Runs the subcommand and returns its exit code.
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("tenantry sandbox is not built yet")
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let config = args.config()?;
+    let db = config.db.clone();
+    let scale = config.time_scale;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let sandbox = Sandbox::start(config).await?;
+        println!(
+            "tenantry sandbox listening on {} (db {db}, time scale {scale}); OpenAPI at {}/openapi.yaml; Ctrl-C stops it",
+            sandbox.url(),
+            sandbox.url()
+        );
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        sandbox.shutdown().await;
+        Ok(super::exit::OK)
+    })
 }

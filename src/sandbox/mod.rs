@@ -1,1 +1,47 @@
-//! The embedded portal emulator (see docs/portal-contract.md).
+//! The embedded portal emulator: the portal contract (docs/portal-contract.md,
+//! openapi/portal.yaml) over HTTP with the rules of all five portals (seeds 000–004), a SQLite
+//! store, idempotency keys, long-running operations on a scaled clock, an e-mail outbox and
+//! fault injection.
+//!
+//! Start one in a test:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tenantry::sandbox::SandboxError> {
+//! let sandbox = tenantry::sandbox::Sandbox::start(Default::default()).await?;
+//! println!("{}", sandbox.url());
+//! # Ok(()) }
+//! ```
+
+mod body;
+mod clock;
+mod config;
+mod controls;
+mod edge;
+mod error;
+mod faults;
+mod fixtures;
+mod idempotency;
+mod ids;
+mod object;
+mod operations;
+mod outbox;
+mod portals;
+mod read;
+mod request_log;
+mod routes;
+mod server;
+mod state;
+mod store;
+mod write;
+
+pub use config::SandboxConfig;
+pub use faults::{FaultConfig, FaultRule};
+pub use fixtures::{AccountRole, Campaign, Did, Fixtures, OffPeak, ResellerAccount};
+pub use object::DeletionPolicy;
+pub use outbox::Email;
+pub use request_log::LoggedRequest;
+pub use routes::route_table;
+pub use server::{Sandbox, SandboxError};
+
+/// The OpenAPI document of the contract, served at `GET /openapi.yaml`.
+pub const OPENAPI: &str = include_str!("../../openapi/portal.yaml");

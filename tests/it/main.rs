@@ -1,2 +1,3 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
 mod crds;
+mod sandbox;

@@ -1,0 +1,87 @@
+//! How a sandbox starts: address, database, seed, time scale, credentials, faults, fixtures.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::faults::FaultConfig;
+use super::fixtures::Fixtures;
+
+/// The configuration of one sandbox. `SandboxConfig::default()` suits tests: loopback on a
+/// free port, an in-memory database, seed 0, time scale 0.0001 (minutes become milliseconds),
+/// any bearer token accepted, no faults.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The SQLite file, or `:memory:`.
+    pub db: String,
+    /// Seed of generated ids, codes and fault draws.
+    pub seed: u64,
+    /// Multiplier of the vendors' nominal durations (1.0 = real time).
+    pub time_scale: f64,
+    /// Accepted bearer tokens; any non-empty token when `None`.
+    pub tokens: Option<Vec<String>>,
+    /// Largest accepted request body in bytes.
+    pub body_limit: usize,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
+    /// Faults injected from the start.
+    pub faults: FaultConfig,
+    /// Inventory and accounts that exist before the first request.
+    pub fixtures: Fixtures,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: ":memory:".to_owned(),
+            seed: 0,
+            time_scale: 0.0001,
+            tokens: None,
+            body_limit: 1024 * 1024,
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            faults: FaultConfig::default(),
+            fixtures: Fixtures::default(),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Keeps the state in `path` (survives restarts).
+    pub fn with_db(mut self, path: impl Into<String>) -> Self {
+        self.db = path.into();
+        self
+    }
+
+    pub fn with_time_scale(mut self, scale: f64) -> Self {
+        self.time_scale = scale;
+        self
+    }
+
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    pub fn with_faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    pub fn with_fixtures(mut self, fixtures: Fixtures) -> Self {
+        self.fixtures = fixtures;
+        self
+    }
+
+    /// Accept only these bearer tokens.
+    pub fn with_tokens<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tokens: I) -> Self {
+        self.tokens = Some(tokens.into_iter().map(Into::into).collect());
+        self
+    }
+
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}

@@ -1,0 +1,332 @@
+//! Fault injection, reproducible from a seed: latency, 429 with `Retry-After`, 5xx, dropped
+//! connections, commit-then-drop, operations that fail or stay running, and secrets echoed
+//! into error bodies (to prove a client scrubs them).
+//!
+//! Rules are configured at start (`SandboxConfig::faults`, `--faults FILE`) and replaced at
+//! runtime with `PUT /sandbox/faults`. Each rule selects requests by method, portal and kind
+//! (all optional) and may be limited to the next `times` requests it fires on. Every matching
+//! rule draws the same number of random values per request, so the same seed and the same
+//! request sequence give the same faults.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::operations::Outcome;
+
+/// The fault configuration: a seed and a list of rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Seed of the random draws; the sandbox seed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub rules: Vec<FaultRule>,
+}
+
+/// One rule: which requests it selects and what it does to them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    /// `GET`, `POST`, `PUT` or `DELETE`; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// `daas`, `contactcenter`, `teammate`, `apps`, `cloudlink` or `operations`; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<String>,
+    /// The kind (`customers`, `azure-ad`, ...); any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Apply to the next `times` requests the rule fires on, then stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+    /// Added latency in milliseconds (before the request executes).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub latency_ms: u64,
+    /// Probability of `429 RateLimited` with `Retry-After: retryAfterSeconds`.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub rate_limit: f64,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub retry_after_seconds: u64,
+    /// Probability of a 5xx answer, its status drawn from `serverErrorStatuses`.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub server_error: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_error_statuses: Vec<u16>,
+    /// Probability of closing the connection without an answer (nothing executes).
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub drop_connection: f64,
+    /// Probability of executing a write, committing it, then closing without an answer.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub commit_then_drop: f64,
+    /// Probability that an operation started by the request fails (`ProvisioningFailed`).
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub fail_operations: f64,
+    /// Probability that an operation started by the request stays `running` forever.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub stuck_operations: f64,
+    /// Echo the request's secret values into 4xx error messages.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub echo_secrets: bool,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+fn is_zero_f(v: &f64) -> bool {
+    *v == 0.0
+}
+fn one() -> u64 {
+    1
+}
+fn is_one(v: &u64) -> bool {
+    *v == 1
+}
+
+/// What the fault layer does at once, before the request reaches a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Immediate {
+    Drop,
+    RateLimited { retry_after: u64 },
+    ServerError { status: u16 },
+}
+
+/// What the handler must do for this request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FaultPlan {
+    pub latency: Duration,
+    pub commit_then_drop: bool,
+    pub echo_secrets: bool,
+}
+
+/// The decision for one request.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Decision {
+    pub plan: FaultPlan,
+    pub immediate: Option<Immediate>,
+}
+
+struct State {
+    config: FaultConfig,
+    remaining: Vec<Option<u32>>,
+    rng: StdRng,
+}
+
+/// The live fault configuration and its random generator.
+pub(crate) struct Faults {
+    default_seed: u64,
+    state: Mutex<State>,
+}
+
+impl Faults {
+    pub fn new(default_seed: u64, config: FaultConfig) -> Self {
+        Self {
+            default_seed,
+            state: Mutex::new(Self::fresh(default_seed, config)),
+        }
+    }
+
+    fn fresh(default_seed: u64, config: FaultConfig) -> State {
+        let rng = StdRng::seed_from_u64(config.seed.unwrap_or(default_seed));
+        let remaining = config.rules.iter().map(|r| r.times).collect();
+        State {
+            config,
+            remaining,
+            rng,
+        }
+    }
+
+    /// Replaces the configuration and reseeds the generator.
+    pub fn replace(&self, config: FaultConfig) {
+        *self.lock() = Self::fresh(self.default_seed, config);
+    }
+
+    pub fn config(&self) -> FaultConfig {
+        self.lock().config.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Decides the faults of one request.
+    pub fn decide(&self, method: &str, portal: &str, kind: &str) -> Decision {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut decision = Decision::default();
+        for (i, rule) in state.config.rules.iter().enumerate() {
+            if !selects(rule, method, portal, kind) || state.remaining[i] == Some(0) {
+                continue;
+            }
+            let draws: [f64; 4] = [
+                state.rng.random(),
+                state.rng.random(),
+                state.rng.random(),
+                state.rng.random(),
+            ];
+            let pick: usize = state.rng.random_range(0..64);
+            let mut fired = rule.latency_ms > 0 || rule.echo_secrets;
+            decision.plan.latency += Duration::from_millis(rule.latency_ms);
+            decision.plan.echo_secrets |= rule.echo_secrets;
+            if decision.immediate.is_none() {
+                if draws[0] < rule.drop_connection {
+                    decision.immediate = Some(Immediate::Drop);
+                } else if draws[1] < rule.rate_limit {
+                    decision.immediate = Some(Immediate::RateLimited {
+                        retry_after: rule.retry_after_seconds,
+                    });
+                } else if draws[2] < rule.server_error {
+                    let statuses: &[u16] = if rule.server_error_statuses.is_empty() {
+                        &[500, 502, 503, 504]
+                    } else {
+                        &rule.server_error_statuses
+                    };
+                    let status = statuses[pick % statuses.len()];
+                    decision.immediate = Some(Immediate::ServerError { status });
+                } else if draws[3] < rule.commit_then_drop && method != "GET" {
+                    decision.plan.commit_then_drop = true;
+                    fired = true;
+                }
+                fired |= decision.immediate.is_some();
+            }
+            if fired && let Some(n) = state.remaining[i].as_mut() {
+                *n -= 1;
+            }
+        }
+        decision
+    }
+
+    /// Decides how an operation started by a `method` request on portal/kind ends.
+    pub fn operation_outcome(&self, method: &str, portal: &str, kind: &str) -> Outcome {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut outcome = Outcome::Succeed;
+        for (i, rule) in state.config.rules.iter().enumerate() {
+            if !selects(rule, method, portal, kind)
+                || state.remaining[i] == Some(0)
+                || (rule.fail_operations == 0.0 && rule.stuck_operations == 0.0)
+            {
+                continue;
+            }
+            let (fail, stuck): (f64, f64) = (state.rng.random(), state.rng.random());
+            if outcome != Outcome::Succeed {
+                continue;
+            }
+            if fail < rule.fail_operations {
+                outcome = Outcome::Fail;
+            } else if stuck < rule.stuck_operations {
+                outcome = Outcome::Stuck;
+            }
+            if outcome != Outcome::Succeed
+                && let Some(n) = state.remaining[i].as_mut()
+            {
+                *n -= 1;
+            }
+        }
+        outcome
+    }
+}
+
+fn selects(rule: &FaultRule, method: &str, portal: &str, kind: &str) -> bool {
+    rule.method
+        .as_deref()
+        .is_none_or(|m| m.eq_ignore_ascii_case(method))
+        && rule.portal.as_deref().is_none_or(|p| p == portal)
+        && rule.kind.as_deref().is_none_or(|k| k == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> FaultRule {
+        FaultRule {
+            retry_after_seconds: 1,
+            ..FaultRule::default()
+        }
+    }
+
+    #[test]
+    fn same_seed_same_faults() {
+        let config = FaultConfig {
+            seed: Some(42),
+            rules: vec![FaultRule {
+                server_error: 0.5,
+                ..rule()
+            }],
+        };
+        let run = || {
+            let faults = Faults::new(0, config.clone());
+            (0..64)
+                .map(|_| faults.decide("GET", "daas", "customers").immediate)
+                .collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first, run());
+        assert!(first.iter().any(Option::is_some));
+        assert!(first.iter().any(Option::is_none));
+    }
+
+    #[test]
+    fn selectors_and_times() {
+        let faults = Faults::new(
+            1,
+            FaultConfig {
+                seed: None,
+                rules: vec![FaultRule {
+                    method: Some("POST".into()),
+                    portal: Some("daas".into()),
+                    rate_limit: 1.0,
+                    retry_after_seconds: 7,
+                    times: Some(2),
+                    ..rule()
+                }],
+            },
+        );
+        assert!(
+            faults
+                .decide("GET", "daas", "customers")
+                .immediate
+                .is_none()
+        );
+        assert!(
+            faults
+                .decide("POST", "apps", "licenses")
+                .immediate
+                .is_none()
+        );
+        let limited = Some(Immediate::RateLimited { retry_after: 7 });
+        assert_eq!(faults.decide("post", "daas", "admins").immediate, limited);
+        assert_eq!(faults.decide("POST", "daas", "admins").immediate, limited);
+        assert!(faults.decide("POST", "daas", "admins").immediate.is_none());
+    }
+
+    #[test]
+    fn operation_outcomes() {
+        let faults = Faults::new(
+            1,
+            FaultConfig {
+                seed: None,
+                rules: vec![FaultRule {
+                    kind: Some("azure-ad".into()),
+                    stuck_operations: 1.0,
+                    ..rule()
+                }],
+            },
+        );
+        assert_eq!(
+            faults.operation_outcome("POST", "daas", "azure-ad"),
+            Outcome::Stuck
+        );
+        assert_eq!(
+            faults.operation_outcome("POST", "daas", "microsoft-online"),
+            Outcome::Succeed
+        );
+    }
+}

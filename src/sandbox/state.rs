@@ -1,0 +1,24 @@
+//! What every request handler and the operation worker share.
+
+use tokio::sync::Notify;
+
+use super::clock::TimeScale;
+use super::faults::Faults;
+use super::idempotency::Claims;
+use super::request_log::RequestLog;
+use super::store::Store;
+
+pub(crate) struct Shared {
+    pub seed: u64,
+    pub time_scale: TimeScale,
+    /// Accepted bearer tokens; any non-empty token when `None`.
+    pub tokens: Option<Vec<String>>,
+    pub body_limit: usize,
+    pub idempotency_ttl_ms: i64,
+    pub store: Store,
+    pub faults: Faults,
+    pub claims: Claims,
+    pub log: RequestLog,
+    /// Wakes the operation worker when an operation is created or resumed.
+    pub wake: Notify,
+}
