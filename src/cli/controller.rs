@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::api::Sensitive;
 use crate::controller::{LeaseSettings, RunOptions, Settings};
 use crate::telemetry::{self, LogFormat};
 
@@ -13,6 +14,9 @@ pub struct Args {
     /// Portal URL used when no PortalConnection applies (e.g. `tenantry sandbox`'s).
     #[arg(long, env = "TENANTRY_PORTAL")]
     portal: Option<String>,
+    /// Bearer token for --portal (the sandbox accepts any non-empty token).
+    #[arg(long, env = "TENANTRY_PORTAL_TOKEN", hide_env_values = true, value_parser = sensitive)]
+    portal_token: Option<Sensitive>,
     /// Address of /healthz, /readyz and /metrics.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -61,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         });
         let options = RunOptions {
             portal: args.portal,
+            portal_token: args.portal_token,
             listen: args.listen,
             settings: Settings {
                 resync: Duration::from_secs(args.resync.max(10)),
@@ -73,4 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         crate::controller::run(config, options, std::future::pending()).await?;
         Ok(crate::cli::exit::OK)
     })
+}
+
+/// Parses a secret argument so that `Debug` of the arguments never shows it.
+fn sensitive(value: &str) -> Result<Sensitive, String> {
+    Ok(Sensitive::new(value))
 }

@@ -17,6 +17,7 @@ pub const FALLBACK_CONNECTION: &str = "default";
 /// The portal clients of every connection in use.
 pub struct PortalPool {
     fallback_url: Option<String>,
+    fallback_token: Sensitive,
     observer: Option<Arc<dyn CallObserver>>,
     clients: Mutex<HashMap<String, Entry>>,
 }
@@ -36,10 +37,17 @@ struct Entry {
 }
 
 impl PortalPool {
-    /// A pool whose fallback is `fallback_url` (`--portal`), reporting calls to `observer`.
-    pub fn new(fallback_url: Option<String>, observer: Option<Arc<dyn CallObserver>>) -> Self {
+    /// A pool whose fallback is `fallback_url` (`--portal`) with `fallback_token` (the
+    /// sandbox accepts any non-empty token; `tenantry` when none is given), reporting calls
+    /// to `observer`.
+    pub fn new(
+        fallback_url: Option<String>,
+        fallback_token: Option<Sensitive>,
+        observer: Option<Arc<dyn CallObserver>>,
+    ) -> Self {
         Self {
             fallback_url,
+            fallback_token: fallback_token.unwrap_or_else(|| Sensitive::new("tenantry")),
             observer,
             clients: Mutex::new(HashMap::new()),
         }
@@ -69,6 +77,7 @@ impl PortalPool {
         let url = self.fallback_url.clone()?;
         let mut config = ClientConfig::new(FALLBACK_CONNECTION, url);
         config.rate_limit = RateLimit::default();
+        config.token = Some(self.fallback_token.clone());
         Some(self.client(config))
     }
 
@@ -138,7 +147,7 @@ mod tests {
 
     #[test]
     fn one_client_per_connection_until_it_changes() {
-        let pool = PortalPool::new(None, None);
+        let pool = PortalPool::new(None, None, None);
         let a = pool
             .for_connection(&connection("http://127.0.0.1:1"), None)
             .map(|c| format!("{c:?}"));

@@ -38,6 +38,8 @@ const BUFFER: usize = 1024;
 pub struct RunOptions {
     /// Portal URL used when no PortalConnection applies (`--portal`).
     pub portal: Option<String>,
+    /// Bearer token for `portal`.
+    pub portal_token: Option<crate::api::Sensitive>,
     /// Address of `/healthz`, `/readyz` and `/metrics`.
     pub listen: SocketAddr,
     /// Tunables.
@@ -238,7 +240,11 @@ fn controllers(
     let observer: Arc<dyn CallObserver> = metrics.clone();
     let ctx = Arc::new(Context::new(
         client,
-        PortalPool::new(options.portal.clone(), Some(observer)),
+        PortalPool::new(
+            options.portal.clone(),
+            options.portal_token.clone(),
+            Some(observer),
+        ),
         stores.clone(),
         metrics,
         options.settings.clone(),
