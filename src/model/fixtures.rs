@@ -145,7 +145,8 @@ pub fn small_tenant(declared: &mut Declared, name: &str) {
     let tenant = TENANT
         .replace("kenton-electronics", name)
         .replace("portals: [daas, cloudlink]", "portals: [daas]")
-        .replace("deletionPolicy: Delete", "");
+        .replace("deletionPolicy: Delete", "")
+        .replace("Kenton Electronics", "Acme Corp");
     declared.tenants.push(located(parse(&tenant), 1));
     let admin = ADMIN
         .replace("kenton-electronics", name)

@@ -86,6 +86,11 @@ impl Observed {
         self.by_kind.get(&kind).into_iter().flat_map(|m| m.values())
     }
 
+    /// Number of kept objects of `kind`.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.by_kind.get(&kind).map_or(0, HashMap::len)
+    }
+
     /// Objects that share an `externalRef` with a kept object.
     pub fn duplicates(&self) -> &[(Kind, PortalObject)] {
         &self.duplicates

@@ -256,7 +256,8 @@ fn a_cycle_is_an_error_naming_it() {
 
 #[test]
 fn broken_references_are_errors() {
-    let cases: Vec<(Box<dyn FnOnce(&mut crate::api::Declared)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&mut crate::api::Declared)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(|d| d.admins[0].object.spec.tenant_ref.name = "nobody".into()),
             "TenantAdmin customers/kenton-jroe: spec.tenantRef names Tenant customers/nobody, which is not declared; declare it or fix the name",

@@ -139,6 +139,22 @@ pub struct Action {
 }
 
 impl Action {
+    /// One line for status and logs: `~ daas/customers customers/kenton: billingId, domains`.
+    pub fn summary_line(&self) -> String {
+        let mut line = format!(
+            "{} {} {}",
+            self.kind.symbol(),
+            self.address.kind,
+            self.address.external_ref
+        );
+        if !self.changes.is_empty() && self.kind != ActionKind::Create {
+            let fields: Vec<&str> = self.changes.iter().map(|c| c.field.as_str()).collect();
+            line.push_str(": ");
+            line.push_str(&fields.join(", "));
+        }
+        line
+    }
+
     /// The group a report lists the action under: its Tenant, or the namespace of a delete.
     pub fn group(&self) -> &str {
         self.tenant

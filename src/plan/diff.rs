@@ -194,8 +194,26 @@ fn field_changes(
             changes.push(c);
         }
     }
+    if object.deletion_policy != r.deletion_policy {
+        // Recorded in the envelope, not the spec; an update sends it with the spec.
+        changes.push(change(
+            DELETION_POLICY,
+            FieldValue::Value(policy_value(object.deletion_policy)),
+            FieldValue::Value(policy_value(r.deletion_policy)),
+        ));
+    }
     changes.sort_by(|a, b| a.field.cmp(&b.field));
     changes
+}
+
+/// The envelope field that records the deletion policy, diffed like a spec field.
+pub const DELETION_POLICY: &str = "deletionPolicy";
+
+fn policy_value(policy: DeletionPolicy) -> Value {
+    Value::from(match policy {
+        DeletionPolicy::Orphan => "Orphan",
+        DeletionPolicy::Delete => "Delete",
+    })
 }
 
 /// Deletes (reverse dependency order) and orphan notes for observed objects not declared.
@@ -214,7 +232,7 @@ fn undeclared(
     let mut deletes: Vec<(Kind, &PortalObject)> = Vec::new();
     let mut declared: Option<HashSet<(Kind, &str)>> = None;
     for kind in Kind::ALL {
-        let total = observed.of_kind(kind).count();
+        let total = observed.count(kind);
         if total == matched.get(&kind).copied().unwrap_or(0) {
             continue; // every observed object of the kind is declared: the converged fast path
         }

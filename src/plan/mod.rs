@@ -16,6 +16,6 @@ pub use action::{
     Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
     PlanOptions, Scope, Summary,
 };
-pub use diff::plan;
+pub use diff::{DELETION_POLICY, plan};
 pub use hash::plan_hash;
 pub use normalize::equivalent;

@@ -1,1 +1,141 @@
+//! Snapshots of every rendering for a small, realistic plan.
 
+use serde_json::json;
+
+use super::{Format, json, markdown, render, text};
+use crate::api::Sensitive;
+use crate::model::fixtures::{self, ADMIN_PASSWORD};
+use crate::model::{Address, Kind, Observed};
+use crate::plan::tests::{converge, edit_observed, model_of};
+use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Plan, PlanOptions, Scope, plan};
+
+const ROTATED: &str = "Rotated-Pass-2027";
+
+/// Kenton converged, then: billing id and domains changed, contact-center name changed
+/// (replace), admin password rotated, a new customer, the SMS binding removed (pruned), one
+/// license removed (orphaned by policy), and the Teams enterprise waiting for consent.
+fn scenario() -> Plan {
+    let before = fixtures::kenton();
+    let mut observed = converge(&model_of(&before));
+    edit_observed(
+        &mut observed,
+        Kind::Enterprise,
+        "customers/kenton-teams",
+        |o| {
+            o.status.insert("phase".into(), json!("AwaitingConsent"));
+        },
+    );
+    let mut declared = before;
+    let tenant = &mut declared.tenants[0].object.spec;
+    tenant.billing_id = Some("RQ-20001".into());
+    tenant.domains.push("kenton.io".into());
+    for b in &mut declared.bindings {
+        if let Some(cc) = b.object.spec.contact_center.as_mut() {
+            cc.name = "KentonElec".into();
+        }
+        if let Some(licenses) = b.object.spec.licenses.as_mut() {
+            licenses.assignments.truncate(1);
+        }
+    }
+    declared.bindings.retain(|b| b.object.spec.sms.is_none());
+    for v in declared.secrets.values_mut() {
+        *v = Sensitive::new(ROTATED);
+    }
+    fixtures::small_tenant(&mut declared, "acme-corp");
+    let options = PlanOptions {
+        prune: true,
+        scope: Scope::Everything,
+    };
+    plan(&model_of(&declared), &observed, &options)
+}
+
+fn assert_no_secret(out: &str) {
+    for secret in [ADMIN_PASSWORD, ROTATED] {
+        assert!(!out.contains(secret), "secret in output:\n{out}");
+    }
+}
+
+#[test]
+fn text_rendering() {
+    let out = text(&scenario(), false);
+    assert_no_secret(&out);
+    assert!(!out.contains('\u{1b}'), "no colour unless asked");
+    insta::assert_snapshot!("scenario_text", out);
+}
+
+#[test]
+fn text_colour_only_when_asked() {
+    let p = scenario();
+    let coloured = text(&p, true);
+    assert!(coloured.contains("\u{1b}["));
+    assert_no_secret(&coloured);
+    assert_eq!(render(&p, Format::Text, false), text(&p, false));
+}
+
+#[test]
+fn json_rendering() {
+    let out = json(&scenario());
+    assert_no_secret(&out);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("valid JSON: {e}"));
+    assert_eq!(doc["formatVersion"], json!(1));
+    insta::assert_snapshot!("scenario_json", out);
+}
+
+#[test]
+fn markdown_rendering() {
+    let out = markdown(&scenario());
+    assert_no_secret(&out);
+    assert_eq!(
+        out.matches("<details>").count(),
+        out.matches("</details>").count()
+    );
+    insta::assert_snapshot!("scenario_markdown", out);
+}
+
+#[test]
+fn no_changes() {
+    let declared = fixtures::kenton();
+    let model = model_of(&declared);
+    let p = plan(&model, &converge(&model), &PlanOptions::default());
+    insta::assert_snapshot!("converged_text", text(&p, false));
+    insta::assert_snapshot!("converged_markdown", markdown(&p));
+    let empty = plan(
+        &model_of(&Default::default()),
+        &Observed::new(),
+        &PlanOptions::default(),
+    );
+    assert_eq!(
+        json(&empty).lines().nth(3),
+        Some("  \"hasChanges\": false,")
+    );
+}
+
+#[test]
+fn multi_line_values_render_as_unified_diffs() {
+    let change = FieldChange {
+        field: "notes".into(),
+        before: FieldValue::Value(json!("line one\nline two\nline three\n")),
+        after: FieldValue::Value(json!("line one\nline 2\nline three\n")),
+        forces_replacement: false,
+        digest: None,
+    };
+    let p = Plan {
+        actions: vec![Action {
+            kind: ActionKind::Update,
+            address: Address::new(Kind::DaasCustomer, "customers/kenton-electronics"),
+            id: Some("cus_1".into()),
+            declared_by: None,
+            tenant: Some("customers/kenton-electronics".into()),
+            deletion_policy: Default::default(),
+            management_policy: None,
+            changes: vec![change],
+            phase: None,
+        }],
+        orphans: Vec::new(),
+        pending: Vec::new(),
+        unchanged: 0,
+        hash: "0".repeat(64),
+    };
+    insta::assert_snapshot!("multi_line_text", text(&p, false));
+}
