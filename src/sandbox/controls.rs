@@ -171,10 +171,7 @@ pub(crate) async fn consent(
 
 /// `GET /sandbox/teammate/reseller-accounts`.
 pub(crate) async fn reseller_accounts(State(shared): State<Arc<Shared>>) -> Response {
-    let items = shared
-        .store
-        .read(fixtures::reseller_accounts)
-        .await;
+    let items = shared.store.read(fixtures::reseller_accounts).await;
     answer(items.map(|items| Json(json!({ "items": items })).into_response()))
 }
 
@@ -214,10 +211,7 @@ struct DomainBody {
 
 /// `GET /sandbox/microsoft-domains`.
 pub(crate) async fn microsoft_domains(State(shared): State<Arc<Shared>>) -> Response {
-    let items = shared
-        .store
-        .read(fixtures::microsoft_domains)
-        .await;
+    let items = shared.store.read(fixtures::microsoft_domains).await;
     answer(items.map(|items| {
         let items: Vec<Value> = items
             .into_iter()

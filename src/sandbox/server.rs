@@ -160,12 +160,7 @@ impl Sandbox {
 
     /// How many objects the store holds (all kinds).
     pub async fn object_count(&self) -> usize {
-        let n = self
-            .shared
-            .store
-            .read(object::count_all)
-            .await
-            .unwrap_or(0);
+        let n = self.shared.store.read(object::count_all).await.unwrap_or(0);
         usize::try_from(n).unwrap_or(0)
     }
 

@@ -1,4 +1,4 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
+mod controller;
 mod crds;
 mod sandbox;
-mod controller;

@@ -16,7 +16,10 @@ const ADMINS: &str = "/apis/tenantry.dev/v1alpha1/namespaces/customers/tenantadm
 const EVENTS: &str = "/apis/events.k8s.io/v1/namespaces/customers/events";
 const SECRETS: &str = "/api/v1/namespaces/customers/secrets";
 
-async fn run<K: Declaring>(h: &Harness, object: &K) -> Result<kube::runtime::controller::Action, Error> {
+async fn run<K: Declaring>(
+    h: &Harness,
+    object: &K,
+) -> Result<kube::runtime::controller::Action, Error> {
     reconcile(Arc::new(object.clone()), Arc::clone(&h.ctx)).await
 }
 
@@ -42,14 +45,20 @@ async fn first_reconcile_adds_the_finalizer_then_creates_in_the_portal() {
     let patch = &h.api.calls()[0].body;
     assert_eq!(patch[1]["op"], "add");
     assert_eq!(patch[1]["value"][0], "tenantry.dev/cleanup");
-    assert!(h.portal_writes().is_empty(), "no portal write before the finalizer");
+    assert!(
+        h.portal_writes().is_empty(),
+        "no portal write before the finalizer"
+    );
 
     h.api.clear();
     let with_finalizer = tenant("kenton", "Apply", "Orphan");
     run(&h, &with_finalizer).await.expect("apply reconcile");
     assert_eq!(
         h.api.lines(),
-        strs(&[&format!("POST {EVENTS}"), &format!("PATCH {TENANTS}/kenton/status")])
+        strs(&[
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {TENANTS}/kenton/status")
+        ])
     );
     let calls = h.api.calls();
     assert_eq!(calls[0].body["reason"], "Created");
@@ -59,10 +68,14 @@ async fn first_reconcile_adds_the_finalizer_then_creates_in_the_portal() {
     assert_eq!(condition(status, "Ready")["status"], "True");
     assert_eq!(condition(status, "Synced")["status"], "True");
     assert_eq!(status["observedGeneration"], 1);
-    assert!(status["externalIds"]["daas/customers/customers/kenton"].is_string());
-    assert!(status["observed"]["customerCode"].is_string(), "{status}");
-    assert_eq!(h.portal_writes(), strs(&["POST /v1/daas/customers"]));
-    assert_eq!(h.sandbox.count_objects("daas", "customers", "customers/kenton").await, 1);
+    assert!(status["externalIds"]["cloudlink/accounts/customers/kenton"].is_string());
+    assert_eq!(h.portal_writes(), strs(&["POST /v1/cloudlink/accounts"]));
+    assert_eq!(
+        h.sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -85,16 +98,33 @@ async fn plan_policy_publishes_the_plan_and_writes_nothing() {
     let t = tenant("kenton", "Plan", "Orphan");
     let h = Harness::start(vec![t.clone()], vec![], vec![]).await;
     run(&h, &t).await.expect("plan reconcile");
-    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {TENANTS}/kenton/status")]));
+    assert_eq!(
+        h.api.lines(),
+        strs(&[&format!("PATCH {TENANTS}/kenton/status")])
+    );
     let status = h.api.last_status().expect("status");
     let pending = condition(&status, "PlanPending");
     assert_eq!(pending["status"], "True");
     assert_eq!(pending["reason"], "AwaitingApproval");
-    assert!(pending["message"].as_str().unwrap_or("").contains("kubectl annotate tenants kenton tenantry.dev/approve="));
+    assert!(
+        pending["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("kubectl annotate tenants kenton tenantry.dev/approve=")
+    );
     assert_eq!(status["plan"]["create"], 1);
     assert_eq!(status["plan"]["summary"], "+1 ~0 -0 ±0");
-    assert!(status["plan"]["hash"].as_str().is_some_and(|h| h.len() == 64));
-    assert!(status["plan"]["diff"].as_str().unwrap_or("").contains("daas/customers"));
+    assert!(
+        status["plan"]["hash"]
+            .as_str()
+            .is_some_and(|h| h.len() == 64)
+    );
+    assert!(
+        status["plan"]["diff"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cloudlink/accounts")
+    );
     assert!(h.portal_writes().is_empty());
 }
 
@@ -106,19 +136,24 @@ async fn an_approval_with_the_current_hash_applies_exactly_that_plan() {
     let status = h.api.last_status().expect("status");
     let hash = status["plan"]["hash"].as_str().expect("hash").to_owned();
     let mut approved = with_status(&t, &status);
-    approved.annotations_mut().insert(APPROVE_ANNOTATION.to_owned(), hash);
+    approved
+        .annotations_mut()
+        .insert(APPROVE_ANNOTATION.to_owned(), hash);
     h.api.clear();
 
     run(&h, &approved).await.expect("approved reconcile");
     assert_eq!(
         h.api.lines(),
-        strs(&[&format!("POST {EVENTS}"), &format!("PATCH {TENANTS}/kenton/status")])
+        strs(&[
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {TENANTS}/kenton/status")
+        ])
     );
     let status = h.api.last_status().expect("status");
     assert_eq!(condition(&status, "PlanPending")["status"], "False");
     assert_eq!(condition(&status, "Ready")["status"], "True");
     assert!(status.get("plan").is_none());
-    assert_eq!(h.portal_writes(), strs(&["POST /v1/daas/customers"]));
+    assert_eq!(h.portal_writes(), strs(&["POST /v1/cloudlink/accounts"]));
 }
 
 #[tokio::test]
@@ -130,12 +165,17 @@ async fn a_stale_approval_writes_nothing_and_says_what_changed() {
     let old_hash = status["plan"]["hash"].as_str().expect("hash").to_owned();
     // The spec changes after the review: the approved hash no longer matches.
     let mut changed = with_status(&t, &status);
-    changed.spec.billing_id = Some("RQ-99999".to_owned());
-    changed.annotations_mut().insert(APPROVE_ANNOTATION.to_owned(), old_hash.clone());
+    changed.spec.business_type = Some("Retail".to_owned());
+    changed
+        .annotations_mut()
+        .insert(APPROVE_ANNOTATION.to_owned(), old_hash.clone());
     h.api.clear();
 
     run(&h, &changed).await.expect("stale reconcile");
-    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {TENANTS}/kenton/status")]));
+    assert_eq!(
+        h.api.lines(),
+        strs(&[&format!("PATCH {TENANTS}/kenton/status")])
+    );
     let status = h.api.last_status().expect("status");
     let pending = condition(&status, "PlanPending");
     assert_eq!(pending["reason"], "ApprovalStale");
@@ -148,22 +188,35 @@ async fn a_stale_approval_writes_nothing_and_says_what_changed() {
 
 #[tokio::test]
 async fn observe_adopts_and_reports_drift_without_writing() {
-    // Someone created the customer by hand, with another billing id.
-    let sandbox = tenantry::sandbox::Sandbox::start(Default::default()).await.expect("sandbox");
+    // The account exists in the portal with another business type than declared.
+    let sandbox = tenantry::sandbox::Sandbox::start(Default::default())
+        .await
+        .expect("sandbox");
     let apply = tenant("kenton", "Apply", "Orphan");
     let seed = Harness::with_sandbox(sandbox, vec![apply.clone()], vec![], vec![], vec![]);
     run(&seed, &apply).await.expect("seed the portal");
     let writes = seed.portal_writes().len();
 
     let mut observe = tenant("kenton", "Observe", "Orphan");
-    observe.spec.billing_id = Some("RQ-77777".to_owned());
+    observe.spec.business_type = Some("Retail".to_owned());
     let h = Harness::with_sandbox(seed.sandbox, vec![observe.clone()], vec![], vec![], vec![]);
     run(&h, &observe).await.expect("observe reconcile");
-    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {TENANTS}/kenton/status")]));
+    assert_eq!(
+        h.api.lines(),
+        strs(&[&format!("PATCH {TENANTS}/kenton/status")])
+    );
     let status = h.api.last_status().expect("status");
     assert_eq!(condition(&status, "Ready")["reason"], "Drifted");
-    assert!(status["externalIds"]["daas/customers/customers/kenton"].is_string(), "adopted");
-    assert!(status["plan"]["changes"][0].as_str().unwrap_or("").contains("billingId"));
+    assert!(
+        status["externalIds"]["cloudlink/accounts/customers/kenton"].is_string(),
+        "adopted"
+    );
+    assert!(
+        status["plan"]["changes"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("businessType")
+    );
     assert_eq!(h.portal_writes().len(), writes, "Observe never writes");
 }
 
@@ -179,13 +232,25 @@ async fn delete_with_orphan_drops_the_finalizer_without_a_portal_call() {
     run(&h, &deleting(created)).await.expect("cleanup");
     assert_eq!(
         h.api.lines(),
-        strs(&[&format!("POST {EVENTS}"), &format!("PATCH {TENANTS}/kenton")])
+        strs(&[
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {TENANTS}/kenton")
+        ])
     );
     let calls = h.api.calls();
     assert_eq!(calls[0].body["reason"], "Orphaned");
     assert_eq!(calls[1].body[1]["op"], "remove");
-    assert_eq!(h.sandbox.requests().len(), requests, "no portal call at all");
-    assert_eq!(h.sandbox.count_objects("daas", "customers", "customers/kenton").await, 1);
+    assert_eq!(
+        h.sandbox.requests().len(),
+        requests,
+        "no portal call at all"
+    );
+    assert_eq!(
+        h.sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -199,14 +264,25 @@ async fn delete_with_delete_removes_the_portal_objects_then_the_finalizer() {
     run(&h, &deleting(created)).await.expect("cleanup");
     assert_eq!(
         h.api.lines(),
-        strs(&[&format!("POST {EVENTS}"), &format!("PATCH {TENANTS}/kenton")])
+        strs(&[
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {TENANTS}/kenton")
+        ])
     );
     assert_eq!(h.api.calls()[0].body["reason"], "Deleted");
     assert_eq!(
         h.portal_writes(),
-        strs(&["POST /v1/daas/customers", "DELETE /v1/daas/customers/{id}"])
+        strs(&[
+            "POST /v1/cloudlink/accounts",
+            "DELETE /v1/cloudlink/accounts/{id}"
+        ])
     );
-    assert_eq!(h.sandbox.count_objects("daas", "customers", "customers/kenton").await, 0);
+    assert_eq!(
+        h.sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -220,12 +296,25 @@ async fn a_tenant_with_dependants_is_not_deleted_from_the_portal() {
 
     let err = run(&h, &deleting(created)).await.expect_err("blocked");
     assert_eq!(err.code(), "DeleteBlocked");
-    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {TENANTS}/kenton/status")]));
+    assert_eq!(
+        h.api.lines(),
+        strs(&[&format!("PATCH {TENANTS}/kenton/status")])
+    );
     let status = h.api.last_status().expect("status");
     let blocked = condition(&status, "DeleteBlocked");
     assert_eq!(blocked["reason"], "DependantsExist");
-    assert!(blocked["message"].as_str().unwrap_or("").contains("ServiceBinding kenton-citrix"));
-    assert_eq!(h.sandbox.count_objects("daas", "customers", "customers/kenton").await, 1);
+    assert!(
+        blocked["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ServiceBinding kenton-citrix")
+    );
+    assert_eq!(
+        h.sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -248,12 +337,23 @@ async fn a_portal_that_is_down_blocks_deletion_and_keeps_the_finalizer() {
     let err = run(&h, &deleting(created)).await.expect_err("blocked");
     assert_eq!(err.code(), "DeleteBlocked");
     let lines = h.api.lines();
-    assert_eq!(lines.last(), Some(&format!("PATCH {TENANTS}/kenton/status")));
-    assert!(!lines.contains(&format!("PATCH {TENANTS}/kenton")), "finalizer kept");
+    assert_eq!(
+        lines.last(),
+        Some(&format!("PATCH {TENANTS}/kenton/status"))
+    );
+    assert!(
+        !lines.contains(&format!("PATCH {TENANTS}/kenton")),
+        "finalizer kept"
+    );
     let status = h.api.last_status().expect("status");
     let blocked = condition(&status, "DeleteBlocked");
     assert_eq!(blocked["reason"], "PortalUnavailable");
-    assert!(blocked["message"].as_str().unwrap_or("").contains("deletionPolicy: Orphan"));
+    assert!(
+        blocked["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("deletionPolicy: Orphan")
+    );
 }
 
 #[tokio::test]
@@ -263,14 +363,25 @@ async fn a_binding_waits_for_its_tenant_to_be_ready() {
     let h = Harness::start(vec![t], vec![], vec![b.clone()]).await;
 
     run(&h, &b).await.expect("wait");
-    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {BINDINGS}/kenton-citrix/status")]));
+    assert_eq!(
+        h.api.lines(),
+        strs(&[&format!("PATCH {BINDINGS}/kenton-citrix/status")])
+    );
     let status = h.api.last_status().expect("status");
     let progressing = condition(&status, "Progressing");
     assert_eq!(progressing["status"], "True");
     assert_eq!(progressing["reason"], "AwaitingDependency");
-    assert!(progressing["message"].as_str().unwrap_or("").contains("Tenant kenton"));
+    assert!(
+        progressing["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Tenant kenton")
+    );
     assert_eq!(status["service"], "citrix");
-    assert!(h.sandbox.requests().is_empty(), "no portal call while waiting");
+    assert!(
+        h.sandbox.requests().is_empty(),
+        "no portal call while waiting"
+    );
 }
 
 #[tokio::test]
@@ -279,10 +390,15 @@ async fn a_portal_error_sets_synced_false_with_the_error_code() {
     let b = sms_binding("kenton-sms", "kenton", "+15555550199");
     let h = Harness::start(vec![t], vec![], vec![b.clone()]).await;
 
-    let err = run(&h, &b).await.expect_err("the portal refuses an unknown DID");
+    let err = run(&h, &b)
+        .await
+        .expect_err("the portal refuses an unknown DID");
     assert_eq!(err.code(), "DidNotFound");
     let lines = h.api.lines();
-    assert_eq!(lines.last(), Some(&format!("PATCH {BINDINGS}/kenton-sms/status")));
+    assert_eq!(
+        lines.last(),
+        Some(&format!("PATCH {BINDINGS}/kenton-sms/status"))
+    );
     let warnings: Vec<&Value> = h
         .api
         .calls()
@@ -294,7 +410,10 @@ async fn a_portal_error_sets_synced_false_with_the_error_code() {
         .leak()
         .iter()
         .collect();
-    assert!(warnings.contains(&&Value::from("PortalWriteFailed")), "{warnings:?}");
+    assert!(
+        warnings.contains(&&Value::from("PortalWriteFailed")),
+        "{warnings:?}"
+    );
     let status = h.api.last_status().expect("status");
     let synced = condition(&status, "Synced");
     assert_eq!(synced["status"], "False");
@@ -303,36 +422,40 @@ async fn a_portal_error_sets_synced_false_with_the_error_code() {
 }
 
 #[tokio::test]
-async fn a_generated_password_is_stored_before_the_portal_create_and_never_shown() {
-    let t = ready(&tenant("kenton", "Apply", "Orphan"));
+async fn a_generated_password_is_stored_in_an_owned_secret_before_any_portal_write() {
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals.push(tenantry::api::Portal::Daas);
+    let t: Tenant = ready(&t);
     let a: TenantAdmin = admin("kenton-admin", "kenton");
-    let h = Harness::start(vec![t.clone()], vec![a.clone()], vec![]).await;
-    // The customer must exist first.
-    run(&h, &tenant("kenton", "Apply", "Orphan")).await.expect("tenant");
-    h.api.clear();
+    let h = Harness::start(vec![t], vec![a.clone()], vec![]).await;
 
     run(&h, &a).await.expect("admin reconcile");
     let lines = h.api.lines();
     assert_eq!(
-        lines,
+        lines[..2],
         strs(&[
             &format!("GET {SECRETS}/kenton-admin-password"),
-            &format!("POST {SECRETS}"),
-            &format!("POST {EVENTS}"),
-            &format!("PATCH {ADMINS}/kenton-admin/status"),
-        ])
+            &format!("POST {SECRETS}")
+        ])[..]
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&format!("PATCH {ADMINS}/kenton-admin/status"))
     );
     let calls = h.api.calls();
     let secret = &calls[1].body;
-    assert_eq!(secret["metadata"]["ownerReferences"][0]["kind"], "TenantAdmin");
+    assert_eq!(
+        secret["metadata"]["ownerReferences"][0]["kind"],
+        "TenantAdmin"
+    );
     assert_eq!(secret["metadata"]["ownerReferences"][0]["controller"], true);
+    let encoded = secret["data"]["password"].as_str().expect("password");
     let status = h.api.last_status().expect("status");
     assert_eq!(status["generatedSecret"], "kenton-admin-password");
-    assert_eq!(status["observed"]["upn"], "jroe@kenton-electronics.com");
-    // The password is in the Secret only: not in status or events.
-    let encoded = secret["data"]["password"].as_str().expect("password");
+    // The password is in the Secret only: in no other call (status, events).
     for call in &calls[2..] {
         assert!(!call.body.to_string().contains(encoded));
     }
-    let _: &Tenant = &t;
+    // The DaaS customer does not exist, so the admin waits for it: no portal write.
+    assert!(h.portal_writes().is_empty());
 }

@@ -9,7 +9,9 @@ use super::{start, start_with};
 async fn licenses_send_a_welcome_email() {
     let (_sandbox, client) = start().await;
     let spec = json!({"app": "Meet", "user": "jane@kenton.com", "licenseType": "Pro"});
-    let created = client.create("/v1/apps/licenses", "ns/lic/jane", spec.clone()).await;
+    let created = client
+        .create("/v1/apps/licenses", "ns/lic/jane", spec.clone())
+        .await;
     created.expect(201);
     let mails = client.outbox("jane@kenton.com").await;
     assert_eq!(mails.len(), 1);
@@ -30,24 +32,39 @@ async fn licenses_send_a_welcome_email() {
             .expect(201);
     }
     client
-        .create("/v1/apps/licenses", "ns/x", json!({"app": "Fax", "user": "a@b.com", "licenseType": "x"}))
+        .create(
+            "/v1/apps/licenses",
+            "ns/x",
+            json!({"app": "Fax", "user": "a@b.com", "licenseType": "x"}),
+        )
         .await
         .expect_error(400, "InvalidRequest");
     client
-        .create("/v1/apps/licenses", "ns/x", json!({"app": "Chat", "user": "nobody", "licenseType": "x"}))
+        .create(
+            "/v1/apps/licenses",
+            "ns/x",
+            json!({"app": "Chat", "user": "nobody", "licenseType": "x"}),
+        )
         .await
         .expect_error(422, "InvalidField");
 
     let path = format!("/v1/apps/licenses/{}", created.id());
     let mut changed = spec.clone();
     changed["licenseType"] = json!("Basic");
-    client.put(&path, &json!({"spec": changed})).await.expect(200);
+    client
+        .put(&path, &json!({"spec": changed}))
+        .await
+        .expect(200);
     changed["app"] = json!("Chat");
     client
         .put(&path, &json!({"spec": changed}))
         .await
         .expect_error(422, "ImmutableField");
-    assert_eq!(client.outbox("jane@kenton.com").await.len(), 3, "no e-mail on update");
+    assert_eq!(
+        client.outbox("jane@kenton.com").await.len(),
+        3,
+        "no e-mail on update"
+    );
 }
 
 fn inventory() -> Fixtures {
@@ -87,8 +104,7 @@ fn sms(did: &str, campaign: Option<&str>) -> Value {
 
 #[tokio::test]
 async fn sms_needs_a_purchased_registered_unassigned_did_in_a_campaign() {
-    let (_sandbox, client) =
-        start_with(SandboxConfig::default().with_fixtures(inventory())).await;
+    let (_sandbox, client) = start_with(SandboxConfig::default().with_fixtures(inventory())).await;
     client
         .post(
             "/sandbox/apps/campaigns",
@@ -106,7 +122,11 @@ async fn sms_needs_a_purchased_registered_unassigned_did_in_a_campaign() {
         .expect_error(422, "InvalidField");
 
     let created = client
-        .create("/v1/apps/sms-numbers", "ns/sms1", sms("+15555550101", Some("C1")))
+        .create(
+            "/v1/apps/sms-numbers",
+            "ns/sms1",
+            sms("+15555550101", Some("C1")),
+        )
         .await;
     assert_eq!(created.expect(201)["status"]["campaignId"], "C1");
 
@@ -125,15 +145,26 @@ async fn sms_needs_a_purchased_registered_unassigned_did_in_a_campaign() {
         (sms("5555550102", None), 422, "InvalidField"),
     ];
     for (spec, status, code) in cases {
-        let answer = client.create("/v1/apps/sms-numbers", "ns/sms", spec.clone()).await;
+        let answer = client
+            .create("/v1/apps/sms-numbers", "ns/sms", spec.clone())
+            .await;
         answer.expect_error(status, code);
         if code == "CampaignRequired" {
-            assert!(answer.body["error"]["message"].as_str().unwrap().contains("2023-06-01"));
+            assert!(
+                answer.body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("2023-06-01")
+            );
         }
     }
     // Outside the US no campaign is needed.
     client
-        .create("/v1/apps/sms-numbers", "ns/sms-uk", sms("+442071838750", None))
+        .create(
+            "/v1/apps/sms-numbers",
+            "ns/sms-uk",
+            sms("+442071838750", None),
+        )
         .await
         .expect(201);
 
@@ -163,8 +194,7 @@ async fn sms_needs_a_purchased_registered_unassigned_did_in_a_campaign() {
 
 #[tokio::test]
 async fn inventory_lists_paginate() {
-    let (_sandbox, client) =
-        start_with(SandboxConfig::default().with_fixtures(inventory())).await;
+    let (_sandbox, client) = start_with(SandboxConfig::default().with_fixtures(inventory())).await;
     let mut numbers = Vec::new();
     let mut path = "/v1/apps/dids?limit=3".to_owned();
     loop {

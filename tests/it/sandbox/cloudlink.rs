@@ -50,13 +50,19 @@ async fn a_maintainer_and_an_onsite_admin_are_mandatory() {
     renamed["name"] = json!("Kenton Renamed");
     let refused = client.put(&path, &json!({"spec": renamed})).await;
     refused.expect_error(422, "ImmutableField");
-    assert!(refused.body["error"]["message"].as_str().unwrap().contains("Mitel"));
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Mitel")
+    );
     let mut edited = account_spec(&["Maintainer", "OnsiteAdmin"]);
     edited["businessType"] = json!("Retail");
     let answer = client.put(&path, &json!({"spec": edited})).await;
     assert_eq!(answer.expect(200)["spec"]["businessType"], "Retail");
     let mut dropped = edited.clone();
-    dropped["supportContacts"] = json!([{"role": "Maintainer", "name": "M", "email": "m@kenton.com"}]);
+    dropped["supportContacts"] =
+        json!([{"role": "Maintainer", "name": "M", "email": "m@kenton.com"}]);
     client
         .put(&path, &json!({"spec": dropped}))
         .await

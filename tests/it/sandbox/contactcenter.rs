@@ -22,7 +22,11 @@ fn tenant_spec(template: &str) -> Value {
 
 async fn tenant(client: &Client, template: &str) -> super::Answer {
     client
-        .create("/v1/contactcenter/tenants", "ns/tenant", tenant_spec(template))
+        .create(
+            "/v1/contactcenter/tenants",
+            "ns/tenant",
+            tenant_spec(template),
+        )
         .await
 }
 
@@ -47,7 +51,12 @@ async fn tenants_are_provisioned_with_a_prp_personnel_id_and_a_notification() {
     assert_eq!(mails[0]["kind"], "notification");
     assert_eq!(mails[0]["data"]["outcome"], "succeeded");
     assert!(mails[0]["body"].as_str().unwrap().contains("prpkeAdmin"));
-    assert!(!mails[0]["body"].as_str().unwrap().contains("Summer-Harbor-42"));
+    assert!(
+        !mails[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Summer-Harbor-42")
+    );
 
     // The callback folder comes after the tenant is provisioned.
     let folder = client
@@ -71,7 +80,10 @@ async fn tenants_are_provisioned_with_a_prp_personnel_id_and_a_notification() {
     let mut new_ani = tenant_spec("standard");
     new_ani["ani"] = json!("+15555550199");
     new_ani.as_object_mut().unwrap().remove("password");
-    new_ani.as_object_mut().unwrap().remove("passwordConfirmation");
+    new_ani
+        .as_object_mut()
+        .unwrap()
+        .remove("passwordConfirmation");
     client
         .put(
             &format!("/v1/contactcenter/tenants/{}", created.id()),
@@ -103,7 +115,10 @@ async fn callback_folders_wait_for_the_tenant() {
 async fn off_peak_templates_are_scheduled() {
     let (_sandbox, client) = start().await;
     client
-        .put("/sandbox/contactcenter/off-peak", &json!({"templates": ["enterprise-large"]}))
+        .put(
+            "/sandbox/contactcenter/off-peak",
+            &json!({"templates": ["enterprise-large"]}),
+        )
         .await
         .expect(200);
     assert_eq!(
@@ -115,8 +130,16 @@ async fn off_peak_templates_are_scheduled() {
     assert_eq!(body["operation"]["state"], "scheduled");
     assert_eq!(body["operation"]["reason"], "Scheduled");
     assert_eq!(body["object"]["status"]["phase"], "Scheduled");
-    let not_before: jiff::Timestamp = body["operation"]["notBefore"].as_str().unwrap().parse().unwrap();
-    let created_at: jiff::Timestamp = body["operation"]["createdAt"].as_str().unwrap().parse().unwrap();
+    let not_before: jiff::Timestamp = body["operation"]["notBefore"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let created_at: jiff::Timestamp = body["operation"]["createdAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(not_before > created_at, "{body:#}");
     assert_eq!(client.finish(&created).await["state"], "succeeded");
 }
@@ -125,14 +148,44 @@ async fn off_peak_templates_are_scheduled() {
 async fn tenant_rules() {
     let (sandbox, client) = start().await;
     let cases: Vec<(&str, Value, &str, &str)> = vec![
-        ("name", json!("Kenton Electronics"), "InvalidField", "spec.name"),
-        ("name", json!("Kenton_Electronics"), "InvalidField", "spec.name"),
+        (
+            "name",
+            json!("Kenton Electronics"),
+            "InvalidField",
+            "spec.name",
+        ),
+        (
+            "name",
+            json!("Kenton_Electronics"),
+            "InvalidField",
+            "spec.name",
+        ),
         ("shortName", json!("k-e"), "InvalidField", "spec.shortName"),
-        ("upnSuffix", json!("kenton"), "InvalidField", "spec.upnSuffix"),
+        (
+            "upnSuffix",
+            json!("kenton"),
+            "InvalidField",
+            "spec.upnSuffix",
+        ),
         ("ani", json!("5555550100"), "InvalidField", "spec.ani"),
-        ("passwordConfirmation", json!("Summer-Harbor-43"), "PasswordMismatch", "spec.passwordConfirmation"),
-        ("password", json!("short"), "PasswordPolicy", "spec.password"),
-        ("contact", json!({"name": "J", "email": "x"}), "InvalidField", "spec.contact.email"),
+        (
+            "passwordConfirmation",
+            json!("Summer-Harbor-43"),
+            "PasswordMismatch",
+            "spec.passwordConfirmation",
+        ),
+        (
+            "password",
+            json!("short"),
+            "PasswordPolicy",
+            "spec.password",
+        ),
+        (
+            "contact",
+            json!({"name": "J", "email": "x"}),
+            "InvalidField",
+            "spec.contact.email",
+        ),
     ];
     for (field, value, code, at) in cases {
         let mut spec = tenant_spec("standard");
@@ -140,13 +193,17 @@ async fn tenant_rules() {
         if field == "password" {
             spec["passwordConfirmation"] = json!("short");
         }
-        let answer = client.create("/v1/contactcenter/tenants", "ns/t", spec).await;
+        let answer = client
+            .create("/v1/contactcenter/tenants", "ns/t", spec)
+            .await;
         answer.expect_error(422, code);
         assert_eq!(answer.body["error"]["field"], at);
     }
     assert_eq!(sandbox.object_count().await, 0);
     tenant(&client, "standard").await.expect(202);
-    tenant(&client, "standard").await.expect_error(409, "NameInUse");
+    tenant(&client, "standard")
+        .await
+        .expect_error(409, "NameInUse");
 }
 
 #[tokio::test]
@@ -167,5 +224,10 @@ async fn a_failed_provisioning_sends_a_failure_notice() {
     let mails = client.outbox("jane@kenton-electronics.com").await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0]["data"]["outcome"], "failed");
-    assert!(mails[0]["body"].as_str().unwrap().contains("What to do next"));
+    assert!(
+        mails[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("What to do next")
+    );
 }

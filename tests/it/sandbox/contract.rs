@@ -26,10 +26,27 @@ async fn create_returns_the_envelope_with_a_location() {
     assert_eq!(obj["externalRef"], "customers/kenton");
     assert_eq!(obj["deletionPolicy"], "Orphan");
     assert_eq!(obj["version"], 1);
-    assert_eq!(obj["spec"], customer_spec("Kenton Electronics", "kenton-electronics.com"));
+    assert_eq!(
+        obj["spec"],
+        customer_spec("Kenton Electronics", "kenton-electronics.com")
+    );
     assert_eq!(obj["status"]["phase"], "Ready");
-    let keys: Vec<&str> = obj.as_object().unwrap().keys().map(String::as_str).collect();
-    for key in ["id", "externalRef", "deletionPolicy", "version", "createdAt", "updatedAt", "spec", "status"] {
+    let keys: Vec<&str> = obj
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "id",
+        "externalRef",
+        "deletionPolicy",
+        "version",
+        "createdAt",
+        "updatedAt",
+        "spec",
+        "status",
+    ] {
         assert!(keys.contains(&key), "{key} missing from {obj:#}");
     }
     assert!(obj["createdAt"].as_str().unwrap().ends_with('Z'));
@@ -60,7 +77,10 @@ async fn replace_delete_and_gone() {
     client.delete(&path).await.expect(204);
     client.get(&path).await.expect_error(404, "NotFound");
     client.delete(&path).await.expect_error(404, "NotFound");
-    client.put(&path, &json!({"spec": spec})).await.expect_error(404, "NotFound");
+    client
+        .put(&path, &json!({"spec": spec}))
+        .await
+        .expect_error(404, "NotFound");
 }
 
 #[tokio::test]
@@ -68,7 +88,11 @@ async fn delete_is_refused_while_dependents_exist() {
     let (_sandbox, client) = start().await;
     let customer = customer(&client, "Kenton", "kenton.com").await;
     let citrix = client
-        .create("/v1/daas/citrix", "ns/citrix", json!({"customerId": customer}))
+        .create(
+            "/v1/daas/citrix",
+            "ns/citrix",
+            json!({"customerId": customer}),
+        )
         .await;
     citrix.expect(201);
     client
@@ -150,12 +174,27 @@ async fn lists_paginate_and_filter() {
         .await
         .expect(200)
         .clone();
-    let got: Vec<&Value> = prefix["items"].as_array().unwrap().iter().map(|o| &o["id"]).collect();
+    let got: Vec<&Value> = prefix["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["id"])
+        .collect();
     assert_eq!(got, vec![&json!(ids[5]), &json!(ids[6])]);
 
     // Large limits are capped, bad ones refused.
-    client.get("/v1/apps/licenses?limit=100000").await.expect(200);
-    for bad in ["limit=0", "limit=-1", "limit=ten", "cursor=zz", "cursor=abc", "color=red"] {
+    client
+        .get("/v1/apps/licenses?limit=100000")
+        .await
+        .expect(200);
+    for bad in [
+        "limit=0",
+        "limit=-1",
+        "limit=ten",
+        "cursor=zz",
+        "cursor=abc",
+        "color=red",
+    ] {
         let answer = client.get(&format!("/v1/apps/licenses?{bad}")).await;
         assert_eq!(answer.status.as_u16(), 400, "{bad}: {:#}", answer.body);
         assert!(answer.code() == "InvalidParameter" || answer.code() == "InvalidCursor");
@@ -189,8 +228,14 @@ async fn a_bearer_token_is_required() {
 #[tokio::test]
 async fn unknown_routes_and_methods_have_the_error_shape() {
     let (_sandbox, client) = start().await;
-    client.get("/v1/daas/nothing").await.expect_error(404, "RouteNotFound");
-    client.get("/nowhere").await.expect_error(404, "RouteNotFound");
+    client
+        .get("/v1/daas/nothing")
+        .await
+        .expect_error(404, "RouteNotFound");
+    client
+        .get("/nowhere")
+        .await
+        .expect_error(404, "RouteNotFound");
     client
         .send(Method::PATCH, "/v1/daas/customers", Some(&json!({})), None)
         .await
@@ -230,13 +275,29 @@ async fn bad_requests_get_4xx_and_change_nothing() {
         ("not json", b"hello".to_vec(), 400),
         ("array", b"[]".to_vec(), 400),
         ("empty", Vec::new(), 400),
-        ("unknown top-level field", serde_json::to_vec(&unknown_top).unwrap(), 400),
-        ("unknown spec field", serde_json::to_vec(&unknown_spec).unwrap(), 400),
+        (
+            "unknown top-level field",
+            serde_json::to_vec(&unknown_top).unwrap(),
+            400,
+        ),
+        (
+            "unknown spec field",
+            serde_json::to_vec(&unknown_spec).unwrap(),
+            400,
+        ),
         ("wrong type", serde_json::to_vec(&wrong_type).unwrap(), 400),
         ("wrong enum", serde_json::to_vec(&wrong_enum).unwrap(), 400),
         ("missing spec", serde_json::to_vec(&no_spec).unwrap(), 400),
-        ("spec not an object", serde_json::to_vec(&spec_array).unwrap(), 400),
-        ("bad externalRef", serde_json::to_vec(&bad_ref).unwrap(), 422),
+        (
+            "spec not an object",
+            serde_json::to_vec(&spec_array).unwrap(),
+            400,
+        ),
+        (
+            "bad externalRef",
+            serde_json::to_vec(&bad_ref).unwrap(),
+            422,
+        ),
         ("oversized", serde_json::to_vec(&huge).unwrap(), 413),
     ];
     for (name, body, status) in &cases {
@@ -246,7 +307,11 @@ async fn bad_requests_get_4xx_and_change_nothing() {
                 .await
                 .unwrap();
             assert_eq!(answer.status.as_u16(), *status, "{name}: {:#}", answer.body);
-            assert!(answer.body["error"]["code"].is_string(), "{name}: {:?}", answer.bytes);
+            assert!(
+                answer.body["error"]["code"].is_string(),
+                "{name}: {:?}",
+                answer.bytes
+            );
             assert!(answer.body["error"]["message"].is_string(), "{name}");
         }
         let put = client
@@ -280,7 +345,10 @@ async fn bad_requests_get_4xx_and_change_nothing() {
     );
     assert!(sandbox.outbox(None).await.is_empty());
     // A failed request released its key: the same key now works with a valid body.
-    client.post_key("/v1/daas/customers", &valid, "k-bad").await.expect(201);
+    client
+        .post_key("/v1/daas/customers", &valid, "k-bad")
+        .await
+        .expect(201);
 }
 
 #[tokio::test]
@@ -322,14 +390,29 @@ async fn restart_keeps_objects_and_idempotency_records() {
 
     let (sandbox, client) = start_with(SandboxConfig::default().with_db(&db)).await;
     let got = client.get(&format!("/v1/daas/customers/{id}")).await;
-    assert_eq!(got.expect(200)["status"]["code"], first.body["status"]["code"]);
+    assert_eq!(
+        got.expect(200)["status"]["code"],
+        first.body["status"]["code"]
+    );
     let replay = client.post_key("/v1/daas/customers", &body, "key-1").await;
     assert_eq!(replay.status.as_u16(), 201);
-    assert_eq!(replay.bytes, first.bytes, "replayed byte for byte after a restart");
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/kenton").await, 1);
+    assert_eq!(
+        replay.bytes, first.bytes,
+        "replayed byte for byte after a restart"
+    );
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/kenton")
+            .await,
+        1
+    );
     // New ids do not collide with those made before the restart.
     let other = client
-        .create("/v1/daas/customers", "ns/other", customer_spec("Other", "other.com"))
+        .create(
+            "/v1/daas/customers",
+            "ns/other",
+            customer_spec("Other", "other.com"),
+        )
         .await;
     other.expect(201);
     assert_ne!(other.id(), id);

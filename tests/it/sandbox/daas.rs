@@ -8,15 +8,27 @@ use super::{Client, customer, customer_spec, start};
 async fn customer_codes_are_generated_unless_given() {
     let (_sandbox, client) = start().await;
     let generated = client
-        .create("/v1/daas/customers", "ns/a", customer_spec("Kenton Electronics", "kenton.com"))
+        .create(
+            "/v1/daas/customers",
+            "ns/a",
+            customer_spec("Kenton Electronics", "kenton.com"),
+        )
         .await;
-    let code = generated.expect(201)["status"]["code"].as_str().unwrap().to_owned();
+    let code = generated.expect(201)["status"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(code.starts_with("KEN") && code.len() == 7, "{code}");
-    assert!(generated.body["spec"].get("code").is_none(), "spec stays as declared");
+    assert!(
+        generated.body["spec"].get("code").is_none(),
+        "spec stays as declared"
+    );
 
     let mut spec = customer_spec("Acme", "acme.com");
     spec["code"] = json!("ACME01");
-    let given = client.create("/v1/daas/customers", "ns/b", spec.clone()).await;
+    let given = client
+        .create("/v1/daas/customers", "ns/b", spec.clone())
+        .await;
     assert_eq!(given.expect(201)["status"]["code"], "ACME01");
 
     let mut taken = customer_spec("Other", "other.com");
@@ -52,7 +64,11 @@ async fn customer_fields_are_checked() {
         ("domains", json!(["not a domain"]), "spec.domains[0]"),
         ("domains", json!(["a.com", "A.com"]), "spec.domains[1]"),
         ("phone", json!("555-0100"), "spec.phone"),
-        ("contact", json!({"name": "Jane", "email": "nope"}), "spec.contact.email"),
+        (
+            "contact",
+            json!({"name": "Jane", "email": "nope"}),
+            "spec.contact.email",
+        ),
     ];
     for (field, value, at) in cases {
         let mut spec = customer_spec("Kenton", "kenton.com");
@@ -64,7 +80,10 @@ async fn customer_fields_are_checked() {
     for t in ["Standard", "Test", "Demo"] {
         let mut spec = customer_spec("Kenton", "kenton.com");
         spec["type"] = json!(t);
-        client.create("/v1/daas/customers", "ns/x", spec).await.expect(201);
+        client
+            .create("/v1/daas/customers", "ns/x", spec)
+            .await
+            .expect(201);
     }
 }
 
@@ -84,7 +103,9 @@ fn admin_spec(customer: &str) -> Value {
 async fn admins_get_a_upn_and_a_temporary_password_by_email() {
     let (sandbox, client) = start().await;
     let customer = customer(&client, "Kenton", "kenton.com").await;
-    let created = client.create("/v1/daas/admins", "ns/jane", admin_spec(&customer)).await;
+    let created = client
+        .create("/v1/daas/admins", "ns/jane", admin_spec(&customer))
+        .await;
     let obj = created.expect(201).clone();
     assert_eq!(obj["status"]["username"], "jroe");
     assert_eq!(obj["status"]["upn"], "jroe@kenton.com");
@@ -103,7 +124,10 @@ async fn admins_get_a_upn_and_a_temporary_password_by_email() {
         "/sandbox/requests".to_owned(),
     ] {
         let answer = client.get(&path).await;
-        assert!(!String::from_utf8_lossy(&answer.bytes).contains("Summer-Harbor-42"), "{path}");
+        assert!(
+            !String::from_utf8_lossy(&answer.bytes).contains("Summer-Harbor-42"),
+            "{path}"
+        );
     }
     assert!(!String::from_utf8_lossy(&created.bytes).contains("Summer-Harbor-42"));
     let mails = client.outbox("jane.roe@example.net").await;
@@ -121,7 +145,9 @@ async fn admins_get_a_upn_and_a_temporary_password_by_email() {
     // An explicit username is kept.
     let mut spec = admin_spec(&customer);
     spec["username"] = json!("jane.admin");
-    let other = client.create("/v1/daas/admins", "ns/jane3", spec.clone()).await;
+    let other = client
+        .create("/v1/daas/admins", "ns/jane3", spec.clone())
+        .await;
     assert_eq!(other.expect(201)["status"]["upn"], "jane.admin@kenton.com");
 
     // Username is fixed; a new password is e-mailed; a changed fingerprint needs the password.
@@ -153,7 +179,9 @@ async fn admin_rules() {
     let mut strict = customer_spec("Strict", "strict.com");
     strict["minPasswordLength"] = json!(14);
     strict["domains"] = json!(["strict.com", "strict.io"]);
-    let strict = client.create("/v1/daas/customers", "ns/strict", strict).await;
+    let strict = client
+        .create("/v1/daas/customers", "ns/strict", strict)
+        .await;
     let customer = strict.id();
     let base = || {
         let mut s = admin_spec(&customer);
@@ -161,17 +189,83 @@ async fn admin_rules() {
         s
     };
     let cases: Vec<(&str, Value, u16, &str, &str)> = vec![
-        ("upnDomain", json!("kenton.com"), 422, "UpnDomainNotOwned", "spec.upnDomain"),
-        ("password", json!("Short-1"), 422, "PasswordPolicy", "spec.password"),
-        ("password", json!("Harbor-Bay-42"), 422, "PasswordPolicy", "spec.password"),
-        ("password", json!("aaaaaaaaaaaaaaaa"), 422, "PasswordPolicy", "spec.password"),
-        ("password", json!("Xx-JROE-1234567"), 422, "PasswordPolicy", "spec.password"),
-        ("password", json!("jr0e-Harbor-2024"), 422, "PasswordPolicy", "spec.password"),
-        ("password", Value::Null, 422, "InvalidField", "spec.password"),
-        ("passwordFingerprint", Value::Null, 422, "FingerprintRequired", "spec.passwordFingerprint"),
-        ("role", json!("GlobalAdmin"), 422, "InvalidField", "spec.role"),
-        ("externalEmail", json!("nobody"), 422, "InvalidField", "spec.externalEmail"),
-        ("customerId", json!("cus_missing"), 422, "ReferenceNotFound", "spec.customerId"),
+        (
+            "upnDomain",
+            json!("kenton.com"),
+            422,
+            "UpnDomainNotOwned",
+            "spec.upnDomain",
+        ),
+        (
+            "password",
+            json!("Short-1"),
+            422,
+            "PasswordPolicy",
+            "spec.password",
+        ),
+        (
+            "password",
+            json!("Harbor-Bay-42"),
+            422,
+            "PasswordPolicy",
+            "spec.password",
+        ),
+        (
+            "password",
+            json!("aaaaaaaaaaaaaaaa"),
+            422,
+            "PasswordPolicy",
+            "spec.password",
+        ),
+        (
+            "password",
+            json!("Xx-JROE-1234567"),
+            422,
+            "PasswordPolicy",
+            "spec.password",
+        ),
+        (
+            "password",
+            json!("jr0e-Harbor-2024"),
+            422,
+            "PasswordPolicy",
+            "spec.password",
+        ),
+        (
+            "password",
+            Value::Null,
+            422,
+            "InvalidField",
+            "spec.password",
+        ),
+        (
+            "passwordFingerprint",
+            Value::Null,
+            422,
+            "FingerprintRequired",
+            "spec.passwordFingerprint",
+        ),
+        (
+            "role",
+            json!("GlobalAdmin"),
+            422,
+            "InvalidField",
+            "spec.role",
+        ),
+        (
+            "externalEmail",
+            json!("nobody"),
+            422,
+            "InvalidField",
+            "spec.externalEmail",
+        ),
+        (
+            "customerId",
+            json!("cus_missing"),
+            422,
+            "ReferenceNotFound",
+            "spec.customerId",
+        ),
     ];
     for (field, value, status, code, at) in cases {
         let mut spec = base();
@@ -184,10 +278,16 @@ async fn admin_rules() {
         answer.expect_error(status, code);
         assert_eq!(answer.body["error"]["field"], at, "{field}={value}");
         if let Some(pw) = value.as_str().filter(|_| field == "password") {
-            assert!(!String::from_utf8_lossy(&answer.bytes).contains(pw), "message leaks {pw}");
+            assert!(
+                !String::from_utf8_lossy(&answer.bytes).contains(pw),
+                "message leaks {pw}"
+            );
         }
     }
-    assert!(sandbox.outbox(None).await.is_empty(), "no e-mail for refused admins");
+    assert!(
+        sandbox.outbox(None).await.is_empty(),
+        "no e-mail for refused admins"
+    );
     let mut ok = base();
     ok["password"] = json!("Summer-Harbor-2024!");
     let admin = client.create("/v1/daas/admins", "ns/a", ok).await;
@@ -197,7 +297,10 @@ async fn admin_rules() {
     let mut shrunk = customer_spec("Strict", "strict.com");
     shrunk["minPasswordLength"] = json!(14);
     client
-        .put(&format!("/v1/daas/customers/{customer}"), &json!({"spec": shrunk}))
+        .put(
+            &format!("/v1/daas/customers/{customer}"),
+            &json!({"spec": shrunk}),
+        )
         .await
         .expect_error(422, "DomainInUse");
 }
@@ -222,22 +325,45 @@ async fn azure_ad_derives_the_onmicrosoft_domain() {
     assert_eq!(body["operation"]["action"], "create");
     assert_eq!(body["operation"]["objectId"], body["object"]["id"]);
     assert_eq!(body["object"]["status"]["phase"], "Provisioning");
-    assert_eq!(body["object"]["status"]["termsAcceptedBy"]["email"], "jane@kenton.com");
+    assert_eq!(
+        body["object"]["status"]["termsAcceptedBy"]["email"],
+        "jane@kenton.com"
+    );
     let op = client.finish(&created).await;
     assert_eq!(op["state"], "succeeded", "{op:#}");
-    let obj = client.get(&format!("/v1/daas/azure-ad/{}", created.id())).await.body;
+    let obj = client
+        .get(&format!("/v1/daas/azure-ad/{}", created.id()))
+        .await
+        .body;
     assert_eq!(obj["status"]["phase"], "Ready");
-    assert_eq!(obj["status"]["onmicrosoftDomain"], "kentonelectronics.onmicrosoft.com");
-    assert!(obj["status"]["tenantId"].as_str().is_some_and(|t| t.len() == 36));
+    assert_eq!(
+        obj["status"]["onmicrosoftDomain"],
+        "kentonelectronics.onmicrosoft.com"
+    );
+    assert!(
+        obj["status"]["tenantId"]
+            .as_str()
+            .is_some_and(|t| t.len() == 36)
+    );
 
     // A second customer of the same name gets its code appended.
     let second = client
-        .create("/v1/daas/customers", "ns/second", customer_spec("Kenton Electronics", "kenton2.com"))
+        .create(
+            "/v1/daas/customers",
+            "ns/second",
+            customer_spec("Kenton Electronics", "kenton2.com"),
+        )
         .await;
-    let code = second.body["status"]["code"].as_str().unwrap().to_lowercase();
+    let code = second.body["status"]["code"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
     let created = azure_ad(&client, &second.id(), "ns/aad2").await;
     client.finish(&created).await;
-    let obj = client.get(&format!("/v1/daas/azure-ad/{}", created.id())).await.body;
+    let obj = client
+        .get(&format!("/v1/daas/azure-ad/{}", created.id()))
+        .await
+        .body;
     assert_eq!(
         obj["status"]["onmicrosoftDomain"],
         format!("kentonelectronics{code}.onmicrosoft.com")
@@ -253,11 +379,21 @@ async fn azure_ad_derives_the_onmicrosoft_domain() {
 async fn azure_ad_fails_when_both_domains_are_taken() {
     let (_sandbox, client) = start().await;
     let created = client
-        .create("/v1/daas/customers", "ns/c", customer_spec("Kenton Electronics", "kenton.com"))
+        .create(
+            "/v1/daas/customers",
+            "ns/c",
+            customer_spec("Kenton Electronics", "kenton.com"),
+        )
         .await;
-    let code = created.body["status"]["code"].as_str().unwrap().to_lowercase();
+    let code = created.body["status"]["code"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
     client
-        .post("/sandbox/microsoft-domains", &json!({"domain": "kentonelectronics"}))
+        .post(
+            "/sandbox/microsoft-domains",
+            &json!({"domain": "kentonelectronics"}),
+        )
         .await
         .expect(200);
     client
@@ -274,7 +410,10 @@ async fn azure_ad_fails_when_both_domains_are_taken() {
     assert_eq!(op["state"], "failed");
     assert_eq!(op["reason"], "DomainUnavailable");
     assert!(op["message"].as_str().unwrap().contains("TTU"), "{op:#}");
-    let obj = client.get(&format!("/v1/daas/azure-ad/{}", aad.id())).await.body;
+    let obj = client
+        .get(&format!("/v1/daas/azure-ad/{}", aad.id()))
+        .await
+        .body;
     assert_eq!(obj["status"]["phase"], "Failed");
 }
 
@@ -283,7 +422,11 @@ async fn azure_ad_connects_an_existing_tenant() {
     let (_sandbox, client) = start().await;
     let customer = customer(&client, "Kenton", "kenton.com").await;
     client
-        .create("/v1/daas/azure-ad", "ns/a", json!({"customerId": customer, "mode": "ConnectExisting"}))
+        .create(
+            "/v1/daas/azure-ad",
+            "ns/a",
+            json!({"customerId": customer, "mode": "ConnectExisting"}),
+        )
         .await
         .expect_error(422, "InvalidField");
     client
@@ -304,7 +447,10 @@ async fn azure_ad_connects_an_existing_tenant() {
         .await;
     created.expect(202);
     assert_eq!(client.finish(&created).await["state"], "succeeded");
-    let obj = client.get(&format!("/v1/daas/azure-ad/{}", created.id())).await.body;
+    let obj = client
+        .get(&format!("/v1/daas/azure-ad/{}", created.id()))
+        .await
+        .body;
     assert_eq!(obj["status"]["tenantId"], "1111-2222");
     assert_eq!(obj["status"]["termsAcceptedBy"]["name"], "Boss");
 }
@@ -332,7 +478,9 @@ async fn microsoft_online_waits_for_azure_ad() {
         .await
         .expect_error(409, "OperationInProgress");
     client.finish(&aad).await;
-    let created = client.create("/v1/daas/microsoft-online", "ns/mso", mso).await;
+    let created = client
+        .create("/v1/daas/microsoft-online", "ns/mso", mso)
+        .await;
     created.expect(202);
     assert_eq!(client.finish(&created).await["state"], "succeeded");
 
@@ -355,17 +503,29 @@ async fn citrix_and_file_sharing() {
     let (_sandbox, client) = start().await;
     let customer = customer(&client, "Kenton", "kenton.com").await;
     let citrix = client
-        .create("/v1/daas/citrix", "ns/citrix", json!({"customerId": customer, "applications": [], "desktops": []}))
+        .create(
+            "/v1/daas/citrix",
+            "ns/citrix",
+            json!({"customerId": customer, "applications": [], "desktops": []}),
+        )
         .await;
     assert_eq!(citrix.expect(201)["status"]["phase"], "Ready");
     let files = client
-        .create("/v1/daas/file-sharing", "ns/files", json!({"customerId": customer}))
+        .create(
+            "/v1/daas/file-sharing",
+            "ns/files",
+            json!({"customerId": customer}),
+        )
         .await;
     let obj = files.expect(201);
     assert_eq!(obj["status"]["drive"], "CorpShare (X:)");
     assert_eq!(obj["status"]["folders"], json!(["Users"]));
     client
-        .create("/v1/daas/file-sharing", "ns/files2", json!({"customerId": customer}))
+        .create(
+            "/v1/daas/file-sharing",
+            "ns/files2",
+            json!({"customerId": customer}),
+        )
         .await
         .expect_error(409, "AlreadyExists");
 }

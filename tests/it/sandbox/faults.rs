@@ -35,11 +35,16 @@ async fn rate_limits_carry_retry_after() {
         ..rule()
     }));
     let (sandbox, client) = start_with(config).await;
-    let limited = client.post("/v1/daas/customers", &customer_body("Kenton")).await;
+    let limited = client
+        .post("/v1/daas/customers", &customer_body("Kenton"))
+        .await;
     limited.expect_error(429, "RateLimited");
     assert_eq!(limited.headers["retry-after"], "7");
     assert_eq!(sandbox.object_count().await, 0);
-    client.post("/v1/daas/customers", &customer_body("Kenton")).await.expect(201);
+    client
+        .post("/v1/daas/customers", &customer_body("Kenton"))
+        .await
+        .expect(201);
     let faults: Vec<_> = sandbox.requests().into_iter().map(|r| r.fault).collect();
     assert_eq!(faults, vec![Some("rateLimited".to_owned()), None]);
 }
@@ -78,9 +83,18 @@ async fn dropped_connections_have_no_answer_and_no_effect() {
     let (sandbox, client) = start_with(config).await;
     let body = serde_json::to_vec(&customer_body("Kenton")).unwrap();
     let dropped = client
-        .send_raw(Method::POST, "/v1/daas/customers", Some(body.clone()), Some("k"))
+        .send_raw(
+            Method::POST,
+            "/v1/daas/customers",
+            Some(body.clone()),
+            Some("k"),
+        )
         .await;
-    assert!(dropped.is_err(), "expected no answer, got {:?}", dropped.map(|a| a.status));
+    assert!(
+        dropped.is_err(),
+        "expected no answer, got {:?}",
+        dropped.map(|a| a.status)
+    );
     assert_eq!(sandbox.object_count().await, 0);
     let retry = client
         .send_raw(Method::POST, "/v1/daas/customers", Some(body), Some("k"))
@@ -104,17 +118,33 @@ async fn commit_then_drop_is_healed_by_the_idempotency_key() {
     let (sandbox, client) = start_with(config).await;
     let body = serde_json::to_vec(&customer_body("Kenton")).unwrap();
     let lost = client
-        .send_raw(Method::POST, "/v1/daas/customers", Some(body.clone()), Some("k"))
+        .send_raw(
+            Method::POST,
+            "/v1/daas/customers",
+            Some(body.clone()),
+            Some("k"),
+        )
         .await;
     assert!(lost.is_err(), "the answer must be lost");
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/Kenton").await, 1, "the write happened");
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/Kenton")
+            .await,
+        1,
+        "the write happened"
+    );
     let retry = client
         .send_raw(Method::POST, "/v1/daas/customers", Some(body), Some("k"))
         .await
         .unwrap();
     assert_eq!(retry.status.as_u16(), 201);
     assert_eq!(retry.headers["idempotent-replayed"], "true");
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/Kenton").await, 1);
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/Kenton")
+            .await,
+        1
+    );
     let log = sandbox.requests();
     assert_eq!(log[0].fault.as_deref(), Some("commitThenDrop"));
 }
@@ -127,11 +157,16 @@ async fn latency_is_applied_and_logged() {
     }));
     let (sandbox, client) = start_with(config).await;
     client.get("/v1/daas/customers").await.expect(200);
-    client.post("/v1/daas/customers", &customer_body("Kenton")).await.expect(201);
-    assert!(sandbox
-        .requests()
-        .iter()
-        .all(|r| r.fault.as_deref() == Some("latency")));
+    client
+        .post("/v1/daas/customers", &customer_body("Kenton"))
+        .await
+        .expect(201);
+    assert!(
+        sandbox
+            .requests()
+            .iter()
+            .all(|r| r.fault.as_deref() == Some("latency"))
+    );
 }
 
 async fn azure_ad(client: &Client) -> super::Answer {
@@ -158,7 +193,9 @@ async fn operations_can_be_made_to_fail() {
     let op = client.finish(&created).await;
     assert_eq!(op["state"], "failed");
     assert_eq!(op["reason"], "ProvisioningFailed");
-    let obj = client.get(&format!("/v1/daas/azure-ad/{}", created.id())).await;
+    let obj = client
+        .get(&format!("/v1/daas/azure-ad/{}", created.id()))
+        .await;
     assert_eq!(obj.body["status"]["phase"], "Failed");
 }
 
@@ -180,10 +217,12 @@ async fn operations_can_be_made_to_stay_running() {
 }
 
 async fn statuses(seed: u64) -> Vec<u16> {
-    let config = SandboxConfig::default().with_seed(seed).with_faults(only(FaultRule {
-        server_error: 0.5,
-        ..rule()
-    }));
+    let config = SandboxConfig::default()
+        .with_seed(seed)
+        .with_faults(only(FaultRule {
+            server_error: 0.5,
+            ..rule()
+        }));
     let (_sandbox, client) = start_with(config).await;
     let mut out = Vec::new();
     for _ in 0..24 {
@@ -196,7 +235,10 @@ async fn statuses(seed: u64) -> Vec<u16> {
 async fn faults_are_reproducible_from_the_seed() {
     let first = statuses(11).await;
     assert_eq!(first, statuses(11).await);
-    assert!(first.contains(&200) && first.iter().any(|s| *s >= 500), "{first:?}");
+    assert!(
+        first.contains(&200) && first.iter().any(|s| *s >= 500),
+        "{first:?}"
+    );
     assert_ne!(first, statuses(12).await);
 }
 
@@ -211,15 +253,22 @@ fn admin(customer: &str, password: &str) -> Value {
 async fn secrets_are_echoed_only_when_asked() {
     let (_sandbox, client) = start().await;
     let customer = customer(&client, "Kenton", "kenton.com").await;
-    let refused = client.post("/v1/daas/admins", &admin(&customer, "jroe-Secret-1")).await;
+    let refused = client
+        .post("/v1/daas/admins", &admin(&customer, "jroe-Secret-1"))
+        .await;
     refused.expect_error(422, "PasswordPolicy");
     assert!(!String::from_utf8_lossy(&refused.bytes).contains("jroe-Secret-1"));
 
     client
-        .put("/sandbox/faults", &json!({"rules": [{"echoSecrets": true}]}))
+        .put(
+            "/sandbox/faults",
+            &json!({"rules": [{"echoSecrets": true}]}),
+        )
         .await
         .expect(200);
-    let echoed = client.post("/v1/daas/admins", &admin(&customer, "jroe-Secret-1")).await;
+    let echoed = client
+        .post("/v1/daas/admins", &admin(&customer, "jroe-Secret-1"))
+        .await;
     echoed.expect_error(422, "PasswordPolicy");
     assert!(String::from_utf8_lossy(&echoed.bytes).contains("jroe-Secret-1"));
 }
@@ -227,11 +276,17 @@ async fn secrets_are_echoed_only_when_asked() {
 #[tokio::test]
 async fn faults_change_at_runtime() {
     let (_sandbox, client) = start().await;
-    assert_eq!(client.get("/sandbox/faults").await.expect(200)["rules"], json!([]));
+    assert_eq!(
+        client.get("/sandbox/faults").await.expect(200)["rules"],
+        json!([])
+    );
     let config = json!({"seed": 5, "rules": [{"portal": "apps", "serverError": 1.0, "serverErrorStatuses": [504]}]});
     client.put("/sandbox/faults", &config).await.expect(200);
     assert_eq!(client.get("/sandbox/faults").await.body["seed"], 5);
-    client.get("/v1/apps/licenses").await.expect_error(504, "GatewayTimeout");
+    client
+        .get("/v1/apps/licenses")
+        .await
+        .expect_error(504, "GatewayTimeout");
     client.get("/v1/daas/customers").await.expect(200);
     client.delete("/sandbox/faults").await.expect(204);
     client.get("/v1/apps/licenses").await.expect(200);

@@ -14,15 +14,24 @@ fn body(name: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_replay_returns_the_first_answer_byte_for_byte() {
     let (sandbox, client) = start().await;
-    let first = client.post_key("/v1/daas/customers", &body("Kenton"), "k1").await;
+    let first = client
+        .post_key("/v1/daas/customers", &body("Kenton"), "k1")
+        .await;
     first.expect(201);
     assert!(first.headers.get("idempotent-replayed").is_none());
-    let second = client.post_key("/v1/daas/customers", &body("Kenton"), "k1").await;
+    let second = client
+        .post_key("/v1/daas/customers", &body("Kenton"), "k1")
+        .await;
     assert_eq!(second.status.as_u16(), 201);
     assert_eq!(second.bytes, first.bytes);
     assert_eq!(second.headers["location"], first.headers["location"]);
     assert_eq!(second.headers["idempotent-replayed"], "true");
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/kenton").await, 1);
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/kenton")
+            .await,
+        1
+    );
     let log = sandbox.requests();
     assert_eq!(log.len(), 2);
     assert!(!log[0].replayed && log[1].replayed);
@@ -50,7 +59,10 @@ async fn the_same_key_for_another_request_is_refused() {
         .expect_error(422, "IdempotencyKeyReused");
     // Key order in the body does not make it a different request.
     let reordered = serde_json::from_str::<serde_json::Value>(
-        &serde_json::to_string(&json!({"spec": customer_spec("Kenton", "kenton.com"), "externalRef": "ns/kenton"})).unwrap(),
+        &serde_json::to_string(
+            &json!({"spec": customer_spec("Kenton", "kenton.com"), "externalRef": "ns/kenton"}),
+        )
+        .unwrap(),
     )
     .unwrap();
     client
@@ -64,9 +76,15 @@ async fn the_same_key_for_another_request_is_refused() {
 async fn keys_are_scoped_by_credential() {
     let (sandbox, client) = start().await;
     let other = Client::for_url(client.base.clone()).with_token("another-reseller");
-    client.post_key("/v1/daas/customers", &body("Kenton"), "shared").await.expect(201);
+    client
+        .post_key("/v1/daas/customers", &body("Kenton"), "shared")
+        .await
+        .expect(201);
     let theirs = json!({"externalRef": "ns/theirs", "spec": customer_spec("Theirs", "theirs.com")});
-    other.post_key("/v1/daas/customers", &theirs, "shared").await.expect(201);
+    other
+        .post_key("/v1/daas/customers", &theirs, "shared")
+        .await
+        .expect(201);
     assert_eq!(sandbox.object_count().await, 2);
 }
 
@@ -96,7 +114,12 @@ async fn a_key_in_flight_gets_409_then_replays() {
     let winner = if a.status.as_u16() == 201 { &a } else { &c };
     let replay = client.post_key("/v1/daas/customers", &b, "slow").await;
     assert_eq!(replay.bytes, winner.bytes);
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/kenton").await, 1);
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/kenton")
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +130,9 @@ async fn concurrent_creates_with_one_key_make_one_object() {
     for _ in 0..24 {
         let client = std::sync::Arc::clone(&client);
         tasks.push(tokio::spawn(async move {
-            client.post_key("/v1/daas/customers", &body("Kenton"), "same-key").await
+            client
+                .post_key("/v1/daas/customers", &body("Kenton"), "same-key")
+                .await
         }));
     }
     let mut created = Vec::new();
@@ -122,8 +147,16 @@ async fn concurrent_creates_with_one_key_make_one_object() {
         }
     }
     assert!(!created.is_empty());
-    assert!(created.iter().all(|b| b == &created[0]), "every 201 is the same answer");
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/kenton").await, 1);
+    assert!(
+        created.iter().all(|b| b == &created[0]),
+        "every 201 is the same answer"
+    );
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/kenton")
+            .await,
+        1
+    );
     assert_eq!(sandbox.object_count().await, 1);
 }
 
@@ -131,7 +164,8 @@ async fn concurrent_creates_with_one_key_make_one_object() {
 async fn accepted_answers_and_updates_replay_too() {
     let (sandbox, client) = start().await;
     let customer = customer(&client, "Kenton", "kenton.com").await;
-    let aad = json!({"externalRef": "ns/aad", "spec": {"customerId": customer, "mode": "CreateNew"}});
+    let aad =
+        json!({"externalRef": "ns/aad", "spec": {"customerId": customer, "mode": "CreateNew"}});
     let first = client.post_key("/v1/daas/azure-ad", &aad, "aad-1").await;
     first.expect(202);
     let second = client.post_key("/v1/daas/azure-ad", &aad, "aad-1").await;
@@ -148,7 +182,12 @@ async fn accepted_answers_and_updates_replay_too() {
         let spec = spec.clone();
         async move {
             client
-                .send(reqwest::Method::PUT, &path, Some(&json!({"spec": spec})), Some(key))
+                .send(
+                    reqwest::Method::PUT,
+                    &path,
+                    Some(&json!({"spec": spec})),
+                    Some(key),
+                )
                 .await
         }
     };
@@ -164,10 +203,20 @@ async fn expired_keys_are_forgotten() {
     let mut config = SandboxConfig::default();
     config.idempotency_ttl = Duration::ZERO;
     let (sandbox, client) = start_with(config).await;
-    client.post_key("/v1/daas/customers", &body("Kenton"), "old").await.expect(201);
+    client
+        .post_key("/v1/daas/customers", &body("Kenton"), "old")
+        .await
+        .expect(201);
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let again = client.post_key("/v1/daas/customers", &body("Kenton"), "old").await;
+    let again = client
+        .post_key("/v1/daas/customers", &body("Kenton"), "old")
+        .await;
     assert_eq!(again.status.as_u16(), 201);
     assert!(again.headers.get("idempotent-replayed").is_none());
-    assert_eq!(sandbox.count_objects("daas", "customers", "ns/kenton").await, 2);
+    assert_eq!(
+        sandbox
+            .count_objects("daas", "customers", "ns/kenton")
+            .await,
+        2
+    );
 }

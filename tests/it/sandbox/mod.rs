@@ -45,7 +45,9 @@ impl Answer {
         assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
         assert_eq!(self.code(), code, "{:#}", self.body);
         assert!(
-            self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
             "{:#}",
             self.body
         );
@@ -143,9 +145,14 @@ impl Client {
         body: Option<&Value>,
         key: Option<&str>,
     ) -> Answer {
-        self.send_raw(method, path, body.map(|b| serde_json::to_vec(b).unwrap()), key)
-            .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
+        self.send_raw(
+            method,
+            path,
+            body.map(|b| serde_json::to_vec(b).unwrap()),
+            key,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -153,7 +160,8 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Answer {
-        self.send(reqwest::Method::POST, path, Some(body), None).await
+        self.send(reqwest::Method::POST, path, Some(body), None)
+            .await
     }
 
     pub async fn post_key(&self, path: &str, body: &Value, key: &str) -> Answer {
@@ -162,7 +170,8 @@ impl Client {
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> Answer {
-        self.send(reqwest::Method::PUT, path, Some(body), None).await
+        self.send(reqwest::Method::PUT, path, Some(body), None)
+            .await
     }
 
     pub async fn delete(&self, path: &str) -> Answer {
@@ -171,8 +180,11 @@ impl Client {
 
     /// Creates `spec` at `/v1/{portal}/{kind}` under `external_ref`.
     pub async fn create(&self, collection: &str, external_ref: &str, spec: Value) -> Answer {
-        self.post(collection, &json!({"externalRef": external_ref, "spec": spec}))
-            .await
+        self.post(
+            collection,
+            &json!({"externalRef": external_ref, "spec": spec}),
+        )
+        .await
     }
 
     /// Polls an operation until it leaves pending/scheduled/running (or reaches `until`).
@@ -183,7 +195,8 @@ impl Client {
             let op = op.expect(200).clone();
             let state = op["state"].as_str().unwrap_or("").to_owned();
             if until.contains(&state.as_str())
-                || (until.is_empty() && ["succeeded", "failed", "awaitingHuman"].contains(&state.as_str()))
+                || (until.is_empty()
+                    && ["succeeded", "failed", "awaitingHuman"].contains(&state.as_str()))
             {
                 return op;
             }
@@ -207,7 +220,10 @@ impl Client {
     /// The e-mails to `to`.
     pub async fn outbox(&self, to: &str) -> Vec<Value> {
         let answer = self.get(&format!("/sandbox/outbox?to={to}")).await;
-        answer.expect(200)["items"].as_array().cloned().unwrap_or_default()
+        answer.expect(200)["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

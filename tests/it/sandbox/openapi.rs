@@ -26,8 +26,7 @@ fn documented() -> BTreeSet<(String, String)> {
 
 #[test]
 fn the_document_lists_exactly_the_routes_of_the_server() {
-    let served: BTreeSet<(String, String)> =
-        tenantry::sandbox::route_table().into_iter().collect();
+    let served: BTreeSet<(String, String)> = tenantry::sandbox::route_table().into_iter().collect();
     let documented = documented();
     let missing: Vec<_> = served.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&served).collect();
@@ -48,7 +47,9 @@ async fn every_documented_operation_answers() {
             .replace("{id}", "nonexistent");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let body = (method != Method::GET).then(|| json!({}));
-        let answer = client.send(method.clone(), &concrete, body.as_ref(), None).await;
+        let answer = client
+            .send(method.clone(), &concrete, body.as_ref(), None)
+            .await;
         assert_ne!(answer.code(), "RouteNotFound", "{method} {path}");
         assert_ne!(answer.status.as_u16(), 405, "{method} {path}");
         assert!(
@@ -58,7 +59,11 @@ async fn every_documented_operation_answers() {
             answer.body
         );
         if !answer.status.is_success() && !answer.bytes.is_empty() {
-            assert!(answer.body["error"]["code"].is_string(), "{method} {path}: {:?}", answer.bytes);
+            assert!(
+                answer.body["error"]["code"].is_string(),
+                "{method} {path}: {:?}",
+                answer.bytes
+            );
         }
     }
 }

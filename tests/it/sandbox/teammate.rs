@@ -41,16 +41,29 @@ async fn the_invitation_is_emailed_and_consent_takes_two_steps() {
     assert_eq!(body["object"]["status"]["invitation"]["sentCount"], 1);
     let code = invitation_code(&client, email).await;
     let path = format!("/v1/teammate/enterprises/{}", created.id());
-    for bytes in [created.bytes.clone(), client.get(&path).await.bytes, client.get("/v1/teammate/enterprises").await.bytes] {
-        assert!(!String::from_utf8_lossy(&bytes).contains(&code), "the code is never returned");
+    for bytes in [
+        created.bytes.clone(),
+        client.get(&path).await.bytes,
+        client.get("/v1/teammate/enterprises").await.bytes,
+    ] {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&code),
+            "the code is never returned"
+        );
     }
 
     client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": "NOPE-NOPE"}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": "NOPE-NOPE"}),
+        )
         .await
         .expect_error(404, "NotFound");
     let first = client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": code}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": code}),
+        )
         .await;
     assert_eq!(first.expect(200)["consent"], "Partial");
     let op_id = body["operation"]["id"].as_str().unwrap();
@@ -58,10 +71,16 @@ async fn the_invitation_is_emailed_and_consent_takes_two_steps() {
     assert_eq!(op["state"], "awaitingHuman");
     assert!(op["message"].as_str().unwrap().contains("step 2 of 2"));
     let second = client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": code.to_lowercase()}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": code.to_lowercase()}),
+        )
         .await;
     assert_eq!(second.expect(200)["consent"], "Granted");
-    assert_eq!(client.wait_op(op_id, &["succeeded", "failed"]).await["state"], "succeeded");
+    assert_eq!(
+        client.wait_op(op_id, &["succeeded", "failed"]).await["state"],
+        "succeeded"
+    );
     let obj = client.get(&path).await.body;
     assert_eq!(obj["status"]["phase"], "Ready");
     assert_eq!(obj["status"]["consent"], "Granted");
@@ -71,7 +90,10 @@ async fn the_invitation_is_emailed_and_consent_takes_two_steps() {
         .await
         .expect_error(409, "ConsentAlreadyGranted");
     client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": code}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": code}),
+        )
         .await
         .expect_error(409, "ConsentAlreadyGranted");
 }
@@ -103,11 +125,19 @@ async fn admin_emails_are_unique_across_accounts() {
         assert_eq!(answer.body["error"]["field"], "spec.adminEmail");
     }
     client
-        .create("/v1/teammate/enterprises", "ns/e1", enterprise_spec("ga@kenton.com"))
+        .create(
+            "/v1/teammate/enterprises",
+            "ns/e1",
+            enterprise_spec("ga@kenton.com"),
+        )
         .await
         .expect(202);
     client
-        .create("/v1/teammate/enterprises", "ns/e2", enterprise_spec("GA@kenton.com"))
+        .create(
+            "/v1/teammate/enterprises",
+            "ns/e2",
+            enterprise_spec("GA@kenton.com"),
+        )
         .await
         .expect_error(409, "EmailInUse");
 }
@@ -119,13 +149,20 @@ async fn enterprise_fields_are_checked() {
         ("pbxTypes", json!([]), "PbxTypeRequired", "spec.pbxTypes"),
         ("sbcRegions", json!([]), "InvalidField", "spec.sbcRegions"),
         ("services", json!([]), "InvalidField", "spec.services"),
-        ("adminEmail", json!("not-an-email"), "InvalidField", "spec.adminEmail"),
+        (
+            "adminEmail",
+            json!("not-an-email"),
+            "InvalidField",
+            "spec.adminEmail",
+        ),
         ("userLimit", json!(0), "InvalidField", "spec.userLimit"),
     ];
     for (field, value, code, at) in cases {
         let mut spec = enterprise_spec("ga@kenton.com");
         spec[field] = value;
-        let answer = client.create("/v1/teammate/enterprises", "ns/e", spec).await;
+        let answer = client
+            .create("/v1/teammate/enterprises", "ns/e", spec)
+            .await;
         answer.expect_error(422, code);
         assert_eq!(answer.body["error"]["field"], at);
     }
@@ -146,12 +183,18 @@ async fn enterprise_fields_are_checked() {
 async fn edit_disable_and_resend() {
     let (_sandbox, client) = start().await;
     let created = client
-        .create("/v1/teammate/enterprises", "ns/e", enterprise_spec("ga@kenton.com"))
+        .create(
+            "/v1/teammate/enterprises",
+            "ns/e",
+            enterprise_spec("ga@kenton.com"),
+        )
         .await;
     let path = format!("/v1/teammate/enterprises/{}", created.id());
     let code = invitation_code(&client, "ga@kenton.com").await;
 
-    let resent = client.post(&format!("{path}/resend-invitation"), &json!({})).await;
+    let resent = client
+        .post(&format!("{path}/resend-invitation"), &json!({}))
+        .await;
     assert_eq!(resent.expect(200)["status"]["invitation"]["sentCount"], 2);
     assert_eq!(invitation_code(&client, "ga@kenton.com").await, code);
     assert_eq!(client.outbox("ga@kenton.com").await.len(), 2);
@@ -171,7 +214,10 @@ async fn edit_disable_and_resend() {
         .await
         .expect_error(409, "EnterpriseDisabled");
     client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": code}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": code}),
+        )
         .await
         .expect_error(409, "EnterpriseDisabled");
     disabled["enabled"] = json!(true);
@@ -185,11 +231,17 @@ async fn edit_disable_and_resend() {
     let new_code = invitation_code(&client, "new-ga@kenton.com").await;
     assert_ne!(new_code, code);
     client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": code}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": code}),
+        )
         .await
         .expect_error(404, "NotFound");
     client
-        .post("/sandbox/teammate/consent", &json!({"invitationCode": new_code}))
+        .post(
+            "/sandbox/teammate/consent",
+            &json!({"invitationCode": new_code}),
+        )
         .await
         .expect(200);
 
