@@ -28,6 +28,21 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_by_ref ON objects (portal, kind, external_ref);
 CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (parent_id);
+CREATE INDEX IF NOT EXISTS objects_by_kind ON objects (portal, kind, seq);
+CREATE INDEX IF NOT EXISTS objects_by_spec_user
+    ON objects (portal, kind, lower(json_extract(spec, '$.user')));
+CREATE INDEX IF NOT EXISTS objects_by_spec_did
+    ON objects (portal, kind, lower(json_extract(spec, '$.did')));
+CREATE INDEX IF NOT EXISTS objects_by_spec_admin_email
+    ON objects (portal, kind, lower(json_extract(spec, '$.adminEmail')));
+CREATE INDEX IF NOT EXISTS objects_by_spec_name
+    ON objects (portal, kind, lower(json_extract(spec, '$.name')));
+CREATE INDEX IF NOT EXISTS objects_by_spec_short_name
+    ON objects (portal, kind, lower(json_extract(spec, '$.shortName')));
+CREATE INDEX IF NOT EXISTS objects_by_status_code
+    ON objects (portal, kind, lower(json_extract(status, '$.code')));
+CREATE INDEX IF NOT EXISTS objects_by_status_upn
+    ON objects (portal, kind, lower(json_extract(status, '$.upn')));
 CREATE TABLE IF NOT EXISTS operations (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,

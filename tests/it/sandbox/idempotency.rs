@@ -95,7 +95,7 @@ async fn a_key_in_flight_gets_409_then_replays() {
         rules: vec![FaultRule {
             method: Some("POST".into()),
             kind: Some("customers".into()),
-            latency_ms: 400,
+            latency_ms: 1000,
             retry_after_seconds: 1,
             ..FaultRule::default()
         }],
@@ -200,8 +200,10 @@ async fn accepted_answers_and_updates_replay_too() {
 
 #[tokio::test]
 async fn expired_keys_are_forgotten() {
-    let mut config = SandboxConfig::default();
-    config.idempotency_ttl = Duration::ZERO;
+    let config = SandboxConfig {
+        idempotency_ttl: Duration::ZERO,
+        ..SandboxConfig::default()
+    };
     let (sandbox, client) = start_with(config).await;
     client
         .post_key("/v1/daas/customers", &body("Kenton"), "old")
