@@ -137,7 +137,7 @@ async fn lead(
     loop {
         tracing::info!(identity = %lease.identity, "waiting for the Lease {}/{}", lease.namespace, lease.name);
         tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => break,
+            () = stopped(&mut shutdown) => break,
             changed = manager.changed() => match changed {
                 Ok(true) => {}
                 Ok(false) => continue,
@@ -158,7 +158,7 @@ async fn lead(
             wait_for(stop_rx),
         ));
         tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => {
+            () = stopped(&mut shutdown) => {
                 let _ = stop_tx.send(true);
                 // Let in-flight reconciles finish, within the pod's grace period.
                 if tokio::time::timeout(Duration::from_secs(20), &mut running).await.is_err() {
@@ -416,6 +416,11 @@ where
             std::future::ready(())
         })
         .boxed()
+}
+
+/// Resolves once `rx` says stop (or its sender is gone); holds no guard across awaits.
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
 }
 
 fn wait_for(mut rx: watch::Receiver<bool>) -> BoxFuture<'static, ()> {
