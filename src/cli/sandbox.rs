@@ -31,7 +31,8 @@ pub struct Args {
     /// Accept only this bearer token (repeatable); any non-empty token when absent.
     #[arg(long = "token")]
     tokens: Vec<String>,
-    /// YAML or JSON file of fixtures: resellerAccounts, reservedDomains, dids, campaigns, offPeak.
+    /// YAML or JSON file of fixtures: resellerAccounts, reservedDomains, dids, campaigns, offPeak
+    /// (the demo inventory when absent: see docs/portal-contract.md).
     #[arg(long)]
     fixtures: Option<PathBuf>,
     /// YAML or JSON file of fault rules (the body of PUT /sandbox/faults).
@@ -70,7 +71,7 @@ impl Args {
     fn config(self) -> anyhow::Result<SandboxConfig> {
         let fixtures: Fixtures = match &self.fixtures {
             Some(path) => read_yaml(path)?,
-            None => Fixtures::default(),
+            None => Fixtures::demo(),
         };
         let mut faults: FaultConfig = match &self.faults {
             Some(path) => read_yaml(path)?,

@@ -40,10 +40,7 @@ pub struct GeneratedFile {
     pub objects: usize,
 }
 
-/// The campaign every generated US DID belongs to.
-pub const GENERATED_CAMPAIGN: &str = "CA1B2C3";
-/// Prefix of generated DIDs (`+1555` + 7 digits); the sandbox's inventory covers it.
-pub const GENERATED_DID_PREFIX: &str = "+1555";
+use crate::sandbox::{DEMO_CAMPAIGN, DEMO_DID_PREFIX, DEMO_GENERATED_DIDS};
 
 const WORDS: &[&str] = &[
     "acme",
@@ -99,11 +96,16 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
         "azure", "citrix", "files", "teams", "contact", "licenses", "sms", "gateway",
     ];
     pool.shuffle(rng);
+    // The demo inventory has one DID per customer for the first 10,000 customers.
+    let sms_ok = u32::try_from(i).is_ok_and(|i| i < DEMO_GENERATED_DIDS);
     let want = rng.random_range(2..=6usize);
     let mut services: Vec<&str> = Vec::new();
     for pick in pool {
         if services.len() >= want {
             break;
+        }
+        if pick == "sms" && !sms_ok {
+            continue;
         }
         // Microsoft Online comes with Azure AD, so the pair needs two slots.
         if pick == "azure" {
@@ -300,11 +302,13 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
                 "licenses"
             }
             "sms" => {
+                // The sandbox's demo inventory holds these DIDs, all in its campaign.
+                let n = u32::try_from(i).unwrap_or(0);
                 spec.sms = Some(Sms {
-                    did: format!("{GENERATED_DID_PREFIX}{:07}", i),
+                    did: format!("{DEMO_DID_PREFIX}{n:04}"),
                     user: Some(format!("user0@{domain}")),
                     license_type: LicenseType::Basic,
-                    campaign_id: Some(GENERATED_CAMPAIGN.to_owned()),
+                    campaign_id: Some(DEMO_CAMPAIGN.to_owned()),
                 });
                 "sms"
             }

@@ -98,6 +98,63 @@ fn yes() -> bool {
     true
 }
 
+/// The 10DLC campaign of the demo inventory.
+pub const DEMO_CAMPAIGN: &str = "CA1B2C3";
+/// Prefix of the demo inventory's generated DIDs: `+1555000` and four digits, all registered
+/// to [`DEMO_CAMPAIGN`] (enough for a generated repository of 10,000 customers).
+pub const DEMO_DID_PREFIX: &str = "+1555000";
+/// How many generated DIDs the demo inventory holds.
+pub const DEMO_GENERATED_DIDS: u32 = 10_000;
+
+impl Fixtures {
+    /// What `tenantry sandbox`, `plan` and `apply` start with when given no fixtures: two
+    /// reseller accounts, taken Microsoft domains, DIDs (US +15555550100–149 registered to
+    /// campaign CA1B2C3, +15555550150–199 purchased but unregistered, UK +442071838700–749,
+    /// and the generated range), and the `enterprise` contact-center template off-peak.
+    pub fn demo() -> Self {
+        let registered: Vec<String> = (100..150)
+            .map(|n| format!("+1555555{n:04}"))
+            .chain((0..DEMO_GENERATED_DIDS).map(|n| format!("{DEMO_DID_PREFIX}{n:04}")))
+            .collect();
+        let did = |number: String, registered: bool| Did {
+            number,
+            purchased: true,
+            registered,
+            assigned: false,
+        };
+        let dids = registered
+            .iter()
+            .map(|n| did(n.clone(), true))
+            .chain((150..200).map(|n| did(format!("+1555555{n:04}"), false)))
+            .chain((700..750).map(|n| did(format!("+44207183{n:04}"), true)))
+            .collect();
+        Self {
+            reseller_accounts: vec![
+                ResellerAccount {
+                    email: "master@msp.example.com".to_owned(),
+                    role: AccountRole::MasterReseller,
+                },
+                ResellerAccount {
+                    email: "reseller@msp.example.com".to_owned(),
+                    role: AccountRole::Reseller,
+                },
+            ],
+            reserved_domains: vec!["contoso".to_owned(), "fabrikam".to_owned()],
+            dids,
+            campaigns: vec![Campaign {
+                id: DEMO_CAMPAIGN.to_owned(),
+                name: "Demo notifications".to_owned(),
+                registered: true,
+                dids: registered,
+            }],
+            off_peak: Some(OffPeak {
+                all: false,
+                templates: vec!["enterprise".to_owned()],
+            }),
+        }
+    }
+}
+
 /// Loads every fixture into the store (existing rows are replaced).
 pub(crate) fn apply(tx: &Transaction<'_>, fixtures: &Fixtures) -> Result<(), ApiError> {
     for account in &fixtures.reseller_accounts {

@@ -36,7 +36,10 @@ mod write;
 
 pub use config::SandboxConfig;
 pub use faults::{FaultConfig, FaultRule};
-pub use fixtures::{AccountRole, Campaign, Did, Fixtures, OffPeak, ResellerAccount};
+pub use fixtures::{
+    AccountRole, Campaign, DEMO_CAMPAIGN, DEMO_DID_PREFIX, DEMO_GENERATED_DIDS, Did, Fixtures,
+    OffPeak, ResellerAccount,
+};
 pub use object::DeletionPolicy;
 pub use outbox::Email;
 pub use request_log::LoggedRequest;

@@ -292,6 +292,19 @@ fn create(cx: &Cx<'_, '_>, kind: &'static Kind, value: &Value) -> Result<Recorde
     let body: CreateBody = typed(value, "")?;
     check_external_ref(&body.external_ref)?;
     require_object(&body.spec, "spec")?;
+    // One object per externalRef and kind: a second create (another client, or a retry whose
+    // idempotency record expired) finds the first instead of making a duplicate.
+    if object::count_by_ref(cx.tx, kind.portal, kind.kind, &body.external_ref)? > 0 {
+        return Err(ApiError::conflict(
+            "ExternalRefExists",
+            format!(
+                "a {} {} object with externalRef {} exists already; find it with \
+                 ?externalRef= and update it instead",
+                kind.portal, kind.kind, body.external_ref
+            ),
+        )
+        .field("externalRef"));
+    }
     let id = cx.new_id(kind.prefix)?;
     let created = kind.rules.create(cx, &id, &body.spec)?;
     let now = rfc3339_seconds(cx.now_ms);

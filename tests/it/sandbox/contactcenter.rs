@@ -201,7 +201,12 @@ async fn tenant_rules() {
     }
     assert_eq!(sandbox.object_count().await, 0);
     tenant(&client, "standard").await.expect(202);
-    tenant(&client, "standard")
+    client
+        .create(
+            "/v1/contactcenter/tenants",
+            "ns/other-tenant",
+            tenant_spec("standard"),
+        )
         .await
         .expect_error(409, "NameInUse");
 }

@@ -81,7 +81,7 @@ async fn customer_fields_are_checked() {
         let mut spec = customer_spec("Kenton", "kenton.com");
         spec["type"] = json!(t);
         client
-            .create("/v1/daas/customers", "ns/x", spec)
+            .create("/v1/daas/customers", &format!("ns/x-{t}"), spec)
             .await
             .expect(201);
     }
