@@ -386,14 +386,17 @@ async fn a_binding_waits_for_its_tenant_to_be_ready() {
 
 #[tokio::test]
 async fn a_portal_error_sets_synced_false_with_the_error_code() {
-    let t = ready(&tenant("kenton", "Apply", "Orphan"));
-    let b = sms_binding("kenton-sms", "kenton", "+15555550199");
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals.push(tenantry::api::Portal::Apps);
+    let t: Tenant = ready(&t);
+    // A UK number: no 10DLC campaign needed, so only the portal knows the DID is not ours.
+    let b = sms_binding("kenton-sms", "kenton", "+447700900123");
     let h = Harness::start(vec![t], vec![], vec![b.clone()]).await;
 
     let err = run(&h, &b)
         .await
         .expect_err("the portal refuses an unknown DID");
-    assert_eq!(err.code(), "DidNotFound");
+    assert_eq!(err.code(), "DidNotFound", "{err}");
     let lines = h.api.lines();
     assert_eq!(
         lines.last(),
@@ -458,4 +461,33 @@ async fn a_generated_password_is_stored_in_an_owned_secret_before_any_portal_wri
     }
     // The DaaS customer does not exist, so the admin waits for it: no portal write.
     assert!(h.portal_writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_validation_problem_sets_synced_false_without_a_portal_call() {
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals.push(tenantry::api::Portal::Apps);
+    let t: Tenant = ready(&t);
+    // A US number without a registered 10DLC campaign: SMS from it is not delivered.
+    let b = sms_binding("kenton-sms", "kenton", "+15555550199");
+    let h = Harness::start(vec![t], vec![], vec![b.clone()]).await;
+
+    let err = run(&h, &b).await.expect_err("invalid");
+    assert_eq!(err.code(), "InvalidSpec");
+    assert_eq!(
+        h.api.lines(),
+        strs(&[&format!("PATCH {BINDINGS}/kenton-sms/status")])
+    );
+    let status = h.api.last_status().expect("status");
+    let synced = condition(&status, "Synced");
+    assert_eq!(synced["status"], "False");
+    assert_eq!(synced["reason"], "InvalidSpec");
+    assert!(
+        synced["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("spec.sms"),
+        "{synced}"
+    );
+    assert!(h.sandbox.requests().is_empty(), "no portal call");
 }
