@@ -61,3 +61,63 @@ pub(crate) async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use crate::portal::CallObserver;
+
+    async fn get(router: &Router, path: &str) -> (StatusCode, String) {
+        let request = Request::builder()
+            .uri(path)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("request: {e}"));
+        let response = router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn health_readiness_and_metrics() {
+        let health = Health {
+            ready: Arc::new(AtomicBool::new(false)),
+            metrics: Arc::new(Metrics::new()),
+        };
+        health.metrics.reconciled(
+            "Tenant",
+            std::time::Duration::from_millis(20),
+            Some("DidNotFound"),
+        );
+        health.metrics.observe("daas", true, "ok");
+        let router = router(health.clone());
+        assert_eq!(get(&router, "/healthz").await.0, StatusCode::OK);
+        assert_eq!(
+            get(&router, "/readyz").await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        health.ready.store(true, Ordering::Relaxed);
+        assert_eq!(get(&router, "/readyz").await.0, StatusCode::OK);
+        let (status, text) = get(&router, "/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        for needle in [
+            r#"tenantry_reconciles_total{kind="Tenant"} 1"#,
+            r#"tenantry_reconcile_errors_total{kind="Tenant",code="DidNotFound"} 1"#,
+            r#"tenantry_portal_calls_total{portal="daas",access="write",result="ok"} 1"#,
+            "tenantry_reconcile_duration_seconds",
+            "tenantry_queue_depth",
+        ] {
+            assert!(text.contains(needle), "missing {needle} in:\n{text}");
+        }
+    }
+}
