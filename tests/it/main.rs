@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
+mod cli_validate;
 mod controller;
 mod crds;
 mod e2e;
+mod manifest;
 mod sandbox;

@@ -1,0 +1,376 @@
+//! One YAML document → one typed object, or a [`Problem`] with its line and field.
+//!
+//! This is the only place that calls the YAML crate. A document is read in one pass: the
+//! visitor notes `apiVersion`, `kind` and `metadata` as they come and reads `spec` straight
+//! into the type its kind names, so the common layout costs a single parse. Only when `spec`
+//! (or a Secret's data) comes before `kind` is the document read a second time.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+use super::rules;
+use super::split::Chunk;
+use super::yaml_error::describe;
+use crate::api::{
+    API_VERSION, Location, PortalConnection, PortalConnectionSpec, ServiceBinding,
+    ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec, TenantSpec,
+};
+use crate::validate::{ObjectId, Problem};
+
+/// An object read from a manifest, before it joins a `Declared` set.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each object is moved once, straight into its Vec in `Declared`"
+)]
+pub(crate) enum Object {
+    /// A Tenant.
+    Tenant(Tenant),
+    /// A TenantAdmin.
+    Admin(TenantAdmin),
+    /// A ServiceBinding.
+    Binding(ServiceBinding),
+    /// A PortalConnection.
+    Connection(PortalConnection),
+    /// A Kubernetes Secret whose values feed secret references.
+    Secret(Secret),
+}
+
+/// What a document's `apiVersion` and `kind` make of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tenant,
+    TenantAdmin,
+    ServiceBinding,
+    PortalConnection,
+    Secret,
+    /// Namespaces and kustomize files: part of a GitOps repository, nothing for tenantry.
+    Ignored,
+}
+
+impl Kind {
+    fn namespaced(self) -> bool {
+        self != Kind::PortalConnection
+    }
+}
+
+/// The header of a document, filled in as it is read and kept when the rest fails.
+#[derive(Debug, Default)]
+struct Header {
+    api_version: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+}
+
+/// Reads one document. `Ok(None)` for empty documents and kinds that tenantry ignores.
+pub(crate) fn parse_document(
+    chunk: &Chunk<'_>,
+    file: &str,
+    default_namespace: &str,
+) -> Result<Option<Object>, Box<Problem>> {
+    let location = Location {
+        file: file.to_owned(),
+        line: chunk.start_line,
+    };
+    let ctx = Context {
+        file,
+        default_namespace,
+    };
+    let mut header = Header::default();
+    let mut body = read(chunk, &ctx, &mut header, None)?;
+    if body.keys == 0 {
+        return Ok(None);
+    }
+    let id = object_id(&header, default_namespace);
+    let kind = classify(&header).map_err(|(rule, field, message)| {
+        Box::new(Problem::error(&location, &id, field, rule, message))
+    })?;
+    if body.skipped && kind != Kind::Ignored {
+        // The header stays: it names the object if the second reading fails.
+        body = read(chunk, &ctx, &mut header, Some(kind))?;
+    }
+    build(kind, body, default_namespace).map_err(|(rule, field, message)| {
+        Box::new(Problem::error(&location, &id, field, rule, message))
+    })
+}
+
+/// Where the document comes from, for problems.
+struct Context<'a> {
+    file: &'a str,
+    default_namespace: &'a str,
+}
+
+/// Runs the visitor over the chunk and turns a YAML error into a problem.
+fn read(
+    chunk: &Chunk<'_>,
+    ctx: &Context<'_>,
+    header: &mut Header,
+    hint: Option<Kind>,
+) -> Result<Body, Box<Problem>> {
+    let result = DocumentSeed {
+        header: &mut *header,
+        hint,
+    }
+    .deserialize(serde_yaml::Deserializer::from_str(chunk.text));
+    result.map_err(|err| {
+        // A syntax error can surface as whatever the visitor was reading when the events ran
+        // out; reading the chunk again without types tells syntax and type errors apart.
+        let syntax = serde_yaml::from_str::<IgnoredAny>(chunk.text).err();
+        let rule = if syntax.is_some() {
+            rules::YAML_SYNTAX
+        } else {
+            rules::TYPE_ERROR
+        };
+        let err = syntax.unwrap_or(err);
+        let (line, field, message) = describe(chunk, &err, rule, header.kind.as_deref());
+        let location = Location {
+            file: ctx.file.to_owned(),
+            line,
+        };
+        let id = object_id(header, ctx.default_namespace);
+        Box::new(Problem::error(&location, &id, field, rule, message))
+    })
+}
+
+fn object_id(header: &Header, default_namespace: &str) -> ObjectId {
+    let kind = header.kind.clone().unwrap_or_default();
+    let namespace = match (&header.namespace, kind.as_str()) {
+        (_, "PortalConnection" | "Namespace" | "Kustomization") => String::new(),
+        (Some(ns), _) => ns.clone(),
+        (None, _) => default_namespace.to_owned(),
+    };
+    ObjectId {
+        kind,
+        namespace,
+        name: header.name.clone().unwrap_or_default(),
+    }
+}
+
+/// A problem found in a well-formed document: (rule, field, message).
+type Rejection = (&'static str, &'static str, String);
+
+/// Decides what the document is from its `apiVersion` and `kind`.
+fn classify(header: &Header) -> Result<Kind, Rejection> {
+    let kind = header.kind.as_deref().unwrap_or_default();
+    let (want, found) = match kind {
+        "Tenant" => (API_VERSION, Kind::Tenant),
+        "TenantAdmin" => (API_VERSION, Kind::TenantAdmin),
+        "ServiceBinding" => (API_VERSION, Kind::ServiceBinding),
+        "PortalConnection" => (API_VERSION, Kind::PortalConnection),
+        "Secret" => ("v1", Kind::Secret),
+        "Namespace" => ("v1", Kind::Ignored),
+        // kustomize's and Flux's Kustomization alike: repository plumbing, not objects.
+        "Kustomization" => return Ok(Kind::Ignored),
+        "" => {
+            return Err((
+                rules::UNKNOWN_KIND,
+                "kind",
+                format!("the document has no kind; {KNOWN_KINDS}"),
+            ));
+        }
+        other => {
+            let hint = KINDS
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(other))
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            return Err((
+                rules::UNKNOWN_KIND,
+                "kind",
+                format!("unknown kind {other:?}{hint}; {KNOWN_KINDS}"),
+            ));
+        }
+    };
+    match header.api_version.as_deref() {
+        Some(api) if api == want => Ok(found),
+        Some(api) => Err((
+            rules::API_VERSION,
+            "apiVersion",
+            format!("{kind} is not served at apiVersion {api:?}; use {want}"),
+        )),
+        None => Err((
+            rules::API_VERSION,
+            "apiVersion",
+            format!("apiVersion is missing; use {want}"),
+        )),
+    }
+}
+
+const KINDS: [&str; 7] = [
+    "Tenant",
+    "TenantAdmin",
+    "ServiceBinding",
+    "PortalConnection",
+    "Secret",
+    "Namespace",
+    "Kustomization",
+];
+
+const KNOWN_KINDS: &str = "tenantry reads Tenant, TenantAdmin, ServiceBinding and \
+    PortalConnection (apiVersion tenantry.dev/v1alpha1), v1 Secret, and skips v1 Namespace \
+    and Kustomization";
+
+/// The typed spec of a tenantry kind.
+#[derive(Debug)]
+enum Spec {
+    Tenant(Box<TenantSpec>),
+    Admin(Box<TenantAdminSpec>),
+    Binding(Box<ServiceBindingSpec>),
+    Connection(PortalConnectionSpec),
+}
+
+/// What the visitor read besides the header.
+#[derive(Debug, Default)]
+struct Body {
+    keys: usize,
+    metadata: Option<ObjectMeta>,
+    spec: Option<Spec>,
+    data: Option<BTreeMap<String, ByteString>>,
+    string_data: Option<BTreeMap<String, String>>,
+    secret_type: Option<String>,
+    /// A field the kind needs was passed over because `kind` came after it.
+    skipped: bool,
+}
+
+/// Assembles the object once the document's kind is known.
+fn build(kind: Kind, body: Body, default_namespace: &str) -> Result<Option<Object>, Rejection> {
+    if kind == Kind::Ignored {
+        return Ok(None);
+    }
+    let mut metadata = body.metadata.unwrap_or_default();
+    if metadata.name.as_deref().unwrap_or_default().is_empty() {
+        return Err((
+            rules::MISSING_NAME,
+            "metadata.name",
+            "every object needs metadata.name; add a name that is unique for its kind in the namespace"
+                .to_owned(),
+        ));
+    }
+    if kind.namespaced() && metadata.namespace.is_none() {
+        metadata.namespace = Some(default_namespace.to_owned());
+    }
+    let object = match body.spec {
+        Some(Spec::Tenant(spec)) => Object::Tenant(Tenant {
+            metadata,
+            spec: *spec,
+            status: None,
+        }),
+        Some(Spec::Admin(spec)) => Object::Admin(TenantAdmin {
+            metadata,
+            spec: *spec,
+            status: None,
+        }),
+        Some(Spec::Binding(spec)) => Object::Binding(ServiceBinding {
+            metadata,
+            spec: *spec,
+            status: None,
+        }),
+        Some(Spec::Connection(spec)) => Object::Connection(PortalConnection {
+            metadata,
+            spec,
+            status: None,
+        }),
+        None if kind == Kind::Secret => Object::Secret(Secret {
+            metadata,
+            data: body.data,
+            string_data: body.string_data,
+            type_: body.secret_type,
+            ..Secret::default()
+        }),
+        None => {
+            return Err((
+                rules::TYPE_ERROR,
+                "spec",
+                "required field is missing".to_owned(),
+            ));
+        }
+    };
+    Ok(Some(object))
+}
+
+/// Reads a document as a mapping, typing `spec` by the kind read so far (or `hint`).
+struct DocumentSeed<'h> {
+    header: &'h mut Header,
+    hint: Option<Kind>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_> {
+    type Value = Body;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Body, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_> {
+    type Value = Body;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes object (a mapping with apiVersion, kind, metadata and spec)")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Body, E> {
+        Ok(Body::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Body, E> {
+        Ok(Body::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
+        let mut body = Body::default();
+        while let Some(key) = map.next_key::<String>()? {
+            body.keys += 1;
+            let target = self.hint.or_else(|| classify(self.header).ok());
+            match key.as_str() {
+                "apiVersion" => self.header.api_version = Some(map.next_value()?),
+                "kind" => self.header.kind = Some(map.next_value()?),
+                "metadata" => {
+                    let metadata: ObjectMeta = map.next_value()?;
+                    self.header.name.clone_from(&metadata.name);
+                    self.header.namespace.clone_from(&metadata.namespace);
+                    body.metadata = Some(metadata);
+                }
+                "spec" => {
+                    body.spec = match target {
+                        Some(Kind::Tenant) => Some(Spec::Tenant(map.next_value()?)),
+                        Some(Kind::TenantAdmin) => Some(Spec::Admin(map.next_value()?)),
+                        Some(Kind::ServiceBinding) => Some(Spec::Binding(map.next_value()?)),
+                        Some(Kind::PortalConnection) => Some(Spec::Connection(map.next_value()?)),
+                        Some(Kind::Secret | Kind::Ignored) => {
+                            map.next_value::<IgnoredAny>()?;
+                            None
+                        }
+                        None => {
+                            body.skipped = true;
+                            map.next_value::<IgnoredAny>()?;
+                            None
+                        }
+                    }
+                }
+                "data" | "stringData" | "type" if target == Some(Kind::Secret) => {
+                    match key.as_str() {
+                        "data" => body.data = map.next_value()?,
+                        "stringData" => body.string_data = map.next_value()?,
+                        _ => body.secret_type = map.next_value()?,
+                    }
+                }
+                "data" | "stringData" if target.is_none() => {
+                    body.skipped = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                // status is the controller's; anything else is not tenantry's to check.
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(body)
+    }
+}

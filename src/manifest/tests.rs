@@ -1,0 +1,391 @@
+//! Loader tests on in-memory streams (directories are tested in tests/it/manifest.rs).
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::api::{Declared, SecretKey};
+
+fn load_with(text: &str, namespace: &str) -> Loaded {
+    let options = LoadOptions {
+        namespace: namespace.to_owned(),
+    };
+    match load_reader("t.yaml", text.as_bytes(), &options) {
+        Ok(loaded) => loaded,
+        Err(err) => panic!("reading from memory cannot fail: {err}"),
+    }
+}
+
+fn load_str(text: &str) -> Loaded {
+    load_with(text, "default")
+}
+
+/// (line, rule, field, object) of every problem.
+fn problems(loaded: &Loaded) -> Vec<(usize, &'static str, String, String)> {
+    loaded
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.location.line,
+                p.rule,
+                p.field.clone(),
+                p.object.to_string(),
+            )
+        })
+        .collect()
+}
+
+const TENANT: &str = "apiVersion: tenantry.dev/v1alpha1
+kind: Tenant
+metadata:
+  name: kenton
+spec:
+  displayName: Kenton
+  contact: {name: Jane Roe, email: jane@kenton.example}
+  domains: [kenton.example]
+  portals: [daas]
+";
+
+const ADMIN: &str = "apiVersion: tenantry.dev/v1alpha1
+kind: TenantAdmin
+metadata: {name: jroe, namespace: customers}
+spec:
+  tenantRef: {name: kenton}
+  firstName: Jane
+  lastName: Roe
+  upnDomain: kenton.example
+  externalEmail: jane@example.net
+  passwordSecretRef: {name: kenton-admin}
+";
+
+#[test]
+fn multi_document_stream_keeps_order_and_start_lines() {
+    let text = format!("# customers\n---\n{TENANT}---\n# nothing here\n---\n{ADMIN}...\n");
+    let loaded = load_str(&text);
+    assert_eq!(problems(&loaded), vec![]);
+    assert_eq!(loaded.files, 1);
+    let tenant = &loaded.declared.tenants[0];
+    assert_eq!(tenant.location.to_string(), "t.yaml:3");
+    assert_eq!(tenant.object.metadata.namespace.as_deref(), Some("default"));
+    let admin = &loaded.declared.admins[0];
+    assert_eq!(admin.location.to_string(), "t.yaml:15");
+    assert_eq!(
+        admin.object.metadata.namespace.as_deref(),
+        Some("customers")
+    );
+    assert_eq!(admin.object.spec.effective_username(), "jroe");
+}
+
+#[test]
+fn empty_and_comment_only_streams_hold_nothing() {
+    for text in [
+        "",
+        "\n\n",
+        "# just a comment\n",
+        "---\n---\n",
+        "--- ~\n",
+        "{}\n",
+    ] {
+        let loaded = load_str(text);
+        assert!(loaded.declared.is_empty(), "{text:?}");
+        assert_eq!(problems(&loaded), vec![], "{text:?}");
+    }
+}
+
+#[test]
+fn namespace_option_fills_only_missing_namespaces() {
+    let connection = "apiVersion: tenantry.dev/v1alpha1\nkind: PortalConnection\n\
+                      metadata: {name: default}\nspec: {url: 'http://127.0.0.1:8080'}\n";
+    let loaded = load_with(&format!("{TENANT}---\n{ADMIN}---\n{connection}"), "msp");
+    let d = &loaded.declared;
+    assert_eq!(
+        d.tenants[0].object.metadata.namespace.as_deref(),
+        Some("msp")
+    );
+    assert_eq!(
+        d.admins[0].object.metadata.namespace.as_deref(),
+        Some("customers")
+    );
+    // PortalConnection is cluster-scoped.
+    assert_eq!(d.connections[0].object.metadata.namespace, None);
+}
+
+#[test]
+fn load_problems_name_line_rule_field_and_object() {
+    /// A stream and its problems as (line, rule, field, object).
+    type Case<'a> = (&'a str, &'a [(usize, &'a str, &'a str, &'a str)]);
+    let cases: &[Case<'_>] = &[
+        (
+            "foo: [\n",
+            &[(1, rules::YAML_SYNTAX, "", "(unknown object)")],
+        ),
+        (
+            "a: 1\n  b: 2\n",
+            &[(2, rules::YAML_SYNTAX, "", "(unknown object)")],
+        ),
+        ("- a\n", &[(1, rules::TYPE_ERROR, "", "(unknown object)")]),
+        (
+            "kind: Tenent\napiVersion: tenantry.dev/v1alpha1\nmetadata: {name: k}\n",
+            &[(1, rules::UNKNOWN_KIND, "kind", "Tenent default/k")],
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: k}\n",
+            &[(1, rules::UNKNOWN_KIND, "kind", "ConfigMap default/k")],
+        ),
+        (
+            "metadata: {name: k}\nspec: {}\n",
+            &[(1, rules::UNKNOWN_KIND, "kind", "(unknown object)")],
+        ),
+        (
+            "apiVersion: tenantry.dev/v1\nkind: Tenant\nmetadata: {name: k}\n",
+            &[(1, rules::API_VERSION, "apiVersion", "Tenant default/k")],
+        ),
+        (
+            "kind: ServiceBinding\nmetadata: {name: k, namespace: c}\n",
+            &[(1, rules::API_VERSION, "apiVersion", "ServiceBinding c/k")],
+        ),
+        (
+            "apiVersion: v2\nkind: Secret\nmetadata: {name: k}\n",
+            &[(1, rules::API_VERSION, "apiVersion", "Secret default/k")],
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {namespace: c}\nspec: {}\n",
+            &[(4, rules::TYPE_ERROR, "spec.displayName", "Tenant c/")],
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {}\n",
+            &[(1, rules::MISSING_NAME, "metadata.name", "Tenant default/")],
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: k}\n",
+            &[(1, rules::TYPE_ERROR, "spec", "Tenant default/k")],
+        ),
+    ];
+    for (text, want) in cases {
+        let loaded = load_str(text);
+        let want: Vec<_> = want
+            .iter()
+            .map(|(l, r, f, o)| (*l, *r, (*f).to_owned(), (*o).to_owned()))
+            .collect();
+        assert_eq!(problems(&loaded), want, "{text:?}");
+    }
+}
+
+#[test]
+fn type_errors_point_at_the_offending_line_with_the_field_path() {
+    let text = TENANT
+        .replace("  portals: [daas]", "  portals:\n    - daas\n    - nowhere")
+        .replace(
+            "  displayName: Kenton\n",
+            "  displayName: Kenton\n  type: Premium\n",
+        );
+    let text = format!("# first\n{TENANT}---\n{text}");
+    let loaded = load_str(&text);
+    let problem = &loaded.problems[0];
+    assert_eq!(loaded.problems.len(), 1);
+    // serde stops at the first error of a document: `type` comes before `portals`.
+    assert_eq!(problem.location.line, 18);
+    assert_eq!(problem.field, "spec.type");
+    assert!(problem.message.contains("`Premium`"), "{}", problem.message);
+    assert!(problem.message.contains("`Standard`, `Test`, `Demo`"));
+    assert!(!problem.message.contains("column"), "{}", problem.message);
+    assert_eq!(
+        loaded.declared.tenants.len(),
+        1,
+        "the first document still loads"
+    );
+
+    let text = TENANT.replace("  portals: [daas]", "  portals:\n    - daas\n    - nowhere");
+    let loaded = load_str(&format!("{TENANT}---\n{text}"));
+    assert_eq!(problems(&loaded)[0].0, 21);
+    assert_eq!(problems(&loaded)[0].2, "spec.portals[1]");
+}
+
+#[test]
+fn a_syntax_error_in_one_document_leaves_the_others() {
+    let text = format!("{TENANT}---\nkind: [\n---\n{ADMIN}");
+    let loaded = load_str(&text);
+    assert_eq!(
+        problems(&loaded),
+        vec![(
+            11,
+            rules::YAML_SYNTAX,
+            String::new(),
+            "(unknown object)".to_owned()
+        )]
+    );
+    assert!(
+        loaded.problems[0]
+            .message
+            .starts_with("YAML syntax error: ")
+    );
+    assert_eq!(loaded.declared.tenants.len(), 1);
+    assert_eq!(loaded.declared.admins.len(), 1);
+}
+
+#[test]
+fn kind_after_spec_still_reads_the_spec() {
+    let text = "spec:\n  displayName: K\n  contact: {name: J, email: j@k.example}\n  \
+                domains: [k.example]\n  portals: [daas]\nmetadata: {name: k}\nkind: Tenant\n\
+                apiVersion: tenantry.dev/v1alpha1\n";
+    let loaded = load_str(text);
+    assert_eq!(problems(&loaded), vec![]);
+    assert_eq!(loaded.declared.tenants[0].object.spec.display_name, "K");
+}
+
+#[test]
+fn namespaces_and_kustomizations_are_skipped() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: customers}\n---\n\
+                apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+                resources: [tenant.yaml]\n---\n\
+                apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
+                metadata: {name: customers, namespace: flux-system}\nspec: {path: ./customers}\n";
+    let loaded = load_str(text);
+    assert_eq!(problems(&loaded), vec![]);
+    assert!(loaded.declared.is_empty());
+}
+
+fn secret_value(declared: &Declared, ns: &str, name: &str, key: &str) -> Option<String> {
+    let key = SecretKey {
+        namespace: ns.to_owned(),
+        name: name.to_owned(),
+        key: key.to_owned(),
+    };
+    declared.secrets.get(&key).map(|s| s.expose().to_owned())
+}
+
+#[test]
+fn secret_manifests_feed_data_and_string_data() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: kenton-admin, namespace: customers}\n\
+                type: Opaque\ndata:\n  password: RXhhbXBsZS1Pbmx5LTc0MzEh\n\
+                stringData:\n  pin: '0042'\n---\n\
+                stringData: {token: t0k3n}\nkind: Secret\napiVersion: v1\nmetadata: {name: portal}\n";
+    let loaded = load_str(text);
+    assert_eq!(problems(&loaded), vec![]);
+    let d = &loaded.declared;
+    assert_eq!(d.len(), 0, "Secrets are not tenantry objects");
+    assert_eq!(
+        secret_value(d, "customers", "kenton-admin", "password").as_deref(),
+        Some("Example-Only-7431!")
+    );
+    assert_eq!(
+        secret_value(d, "customers", "kenton-admin", "pin").as_deref(),
+        Some("0042")
+    );
+    assert_eq!(
+        secret_value(d, "default", "portal", "token").as_deref(),
+        Some("t0k3n")
+    );
+}
+
+#[test]
+fn malformed_secret_values_never_appear_in_messages() {
+    for text in [
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: 'Canary-Value-123'}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: 3141592.6}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: 'Canary-Value-123'\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: [Canary-Value-123]}\n",
+        "stringData: {password: [Canary-Value-123]}\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
+    ] {
+        let loaded = load_str(text);
+        assert_eq!(loaded.problems.len(), 1, "{text:?}");
+        let shown = format!("{}", loaded.problems[0]);
+        assert!(
+            !shown.contains("Canary") && !shown.contains("3141592"),
+            "{shown}"
+        );
+        assert_eq!(loaded.problems[0].rule, rules::TYPE_ERROR);
+    }
+}
+
+#[test]
+fn env_vars_fill_secrets_no_manifest_provides() {
+    let binding = "apiVersion: tenantry.dev/v1alpha1\nkind: ServiceBinding\n\
+                   metadata: {name: cc, namespace: customers}\nspec:\n  tenantRef: {name: kenton}\n  \
+                   contactCenter:\n    template: standard\n    name: Kenton\n    shortName: ke\n    \
+                   upnSuffix: kenton.example\n    adminUser: keAdmin\n    \
+                   passwordSecretRef: {name: kenton-cc, key: admin}\n    ani: '+15555550100'\n    \
+                   notificationEmail: ops@kenton.example\n";
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: kenton-admin, namespace: customers}\n\
+                  stringData: {password: From-Manifest-1}\n";
+    let text = format!("{ADMIN}---\n{binding}---\n{secret}");
+    let mut loaded = load_str(&text);
+    assert_eq!(problems(&loaded), vec![]);
+    let lookup = |name: &str| match name {
+        "TENANTRY_SECRET_CUSTOMERS_KENTON_ADMIN_PASSWORD" => Some("From-Env-1".to_owned()),
+        _ => None,
+    };
+    let missing = fill_secrets_from_env(&mut loaded.declared, lookup);
+    let d = &loaded.declared;
+    // The manifest wins over the environment.
+    assert_eq!(
+        secret_value(d, "customers", "kenton-admin", "password").as_deref(),
+        Some("From-Manifest-1")
+    );
+    assert_eq!(
+        missing.into_iter().map(|k| k.name).collect::<Vec<_>>(),
+        vec!["kenton-cc"]
+    );
+    let from_env = |name: &str| {
+        (name == "TENANTRY_SECRET_CUSTOMERS_KENTON_CC_ADMIN").then(|| "Env-Value-42".to_owned())
+    };
+    let missing = fill_secrets_from_env(&mut loaded.declared, from_env);
+    assert!(missing.is_empty());
+    assert_eq!(
+        secret_value(&loaded.declared, "customers", "kenton-cc", "admin").as_deref(),
+        Some("Env-Value-42")
+    );
+}
+
+#[test]
+fn encodings_line_endings_and_byte_order_marks() {
+    let crlf = format!("\u{feff}{}", TENANT.replace('\n', "\r\n"));
+    let loaded = load_str(&crlf);
+    assert_eq!(problems(&loaded), vec![]);
+    assert_eq!(loaded.declared.tenants.len(), 1);
+
+    let options = LoadOptions::default();
+    let bytes: &[u8] = b"a: 1\nb: \xff\n";
+    let loaded = load_reader("bin.yaml", bytes, &options).unwrap_or_default();
+    assert_eq!(
+        problems(&loaded),
+        vec![(
+            2,
+            rules::YAML_SYNTAX,
+            String::new(),
+            "(unknown object)".to_owned()
+        )]
+    );
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = load_reader("fuzz.yaml", bytes.as_slice(), &LoadOptions::default());
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
+        let _ = load_str(&text);
+    }
+
+    /// Manifest-shaped text: fragments of real documents, shuffled and cut.
+    #[test]
+    fn manifest_like_text_never_panics_and_keeps_lines_in_range(
+        parts in proptest::collection::vec(prop::sample::select(vec![
+            "---\n", "...\n", "# c\n", "apiVersion: tenantry.dev/v1alpha1\n", "apiVersion: v1\n",
+            "kind: Tenant\n", "kind: Secret\n", "kind: TenantAdmin\n", "kind: ServiceBinding\n",
+            "metadata: {name: x}\n", "metadata:\n  name: y\n", "spec:\n", "  displayName: X\n",
+            "  portals: [daas]\n", "  domains: [x.example]\n", "  contact: {name: a, email: a@x.example}\n",
+            "data: {k: eA==}\n", "stringData: {k: v}\n", "  tenantRef: {name: x}\n", "  sms: {did: '+1'}\n",
+            "\t\n", "[\n", "{\n", "'\n", "&a x\n", "*a\n", "key: *b\n", "- \n", ": :\n", "\u{feff}",
+        ]), 0..40),
+    ) {
+        let text: String = parts.concat();
+        let loaded = load_str(&text);
+        let total = text.lines().count().max(1);
+        for p in &loaded.problems {
+            prop_assert!(p.location.line >= 1 && p.location.line <= total, "{p} in {text:?}");
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! `tenantry validate` on the real binary: exit codes, text and JSON output, every invalid example.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn tenantry() -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("tenantry");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// Runs `tenantry validate ARGS` and returns (exit code, stdout, stderr).
+fn validate(args: &[&str]) -> (i32, String, String) {
+    let output = tenantry()
+        .arg("validate")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_examples_are_valid() {
+    let (code, stdout, stderr) = validate(&["-f", "examples/"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(summary.starts_with("0 errors, "), "{stdout}");
+    assert!(summary.ends_with("in 24 objects (12 files)"), "{stdout}");
+}
+
+/// What each file of examples/invalid/ must report: (rule, object, field).
+///
+/// The loader catches the first group; the rest are the portal rules of `validate`.
+const INVALID: &[(&str, &str, &str, &str)] = &[
+    (
+        "customer-type",
+        "type-error",
+        "Tenant customer-type/acme",
+        "spec.type",
+    ),
+    (
+        "missing-name",
+        "missing-name",
+        "Tenant missing-name/",
+        "metadata.name",
+    ),
+    (
+        "type-error",
+        "type-error",
+        "ServiceBinding type-error/acme-teams",
+        "spec.teamsConnector.userLimit",
+    ),
+    (
+        "unknown-kind",
+        "unknown-kind",
+        "Customer unknown-kind/acme",
+        "kind",
+    ),
+    (
+        "wrong-api-version",
+        "api-version",
+        "Tenant wrong-api-version/acme",
+        "apiVersion",
+    ),
+    ("yaml-syntax", "yaml-syntax", "Tenant yaml-syntax/acme", ""),
+    // Portal rules (src/validate).
+    (
+        "weak-password",
+        "password-policy",
+        "TenantAdmin weak-password/alovelace",
+        "spec.passwordSecretRef",
+    ),
+    (
+        "password-contains-username",
+        "password-policy",
+        "TenantAdmin password-contains-username/alovelace",
+        "spec.passwordSecretRef",
+    ),
+    (
+        "upn-domain",
+        "upn-domain",
+        "TenantAdmin upn-domain/alovelace",
+        "spec.upnDomain",
+    ),
+    (
+        "bad-email",
+        "email-syntax",
+        "TenantAdmin bad-email/alovelace",
+        "spec.externalEmail",
+    ),
+    (
+        "bad-domain",
+        "domain-syntax",
+        "Tenant bad-domain/acme",
+        "spec.domains[0]",
+    ),
+    (
+        "contact-center-name",
+        "contact-center-name",
+        "ServiceBinding contact-center-name/acme-contact-center",
+        "spec.contactCenter.name",
+    ),
+    (
+        "ani",
+        "phone-syntax",
+        "ServiceBinding ani/acme-contact-center",
+        "spec.contactCenter.ani",
+    ),
+    (
+        "duplicate-teammate-email",
+        "duplicate-admin-email",
+        "ServiceBinding duplicate-teammate-email/globex-teams",
+        "spec.teamsConnector.adminEmail",
+    ),
+    (
+        "pbx-without-type",
+        "pbx-type",
+        "ServiceBinding pbx-without-type/acme-teams",
+        "spec.teamsConnector.pbxTypes",
+    ),
+    (
+        "no-sbc-region",
+        "sbc-region",
+        "ServiceBinding no-sbc-region/acme-teams",
+        "spec.teamsConnector.sbcRegions",
+    ),
+    (
+        "cloudlink-contacts",
+        "cloudlink-support-contacts",
+        "Tenant cloudlink-contacts/acme",
+        "spec.supportContacts",
+    ),
+    (
+        "sms-us-campaign",
+        "sms-10dlc-campaign",
+        "ServiceBinding sms-us-campaign/acme-sms",
+        "spec.sms.campaignId",
+    ),
+    (
+        "unknown-tenant",
+        "tenant-ref",
+        "ServiceBinding unknown-tenant/acme-citrix",
+        "spec.tenantRef.name",
+    ),
+    (
+        "dependency-cycle",
+        "dependency-cycle",
+        "ServiceBinding dependency-cycle/acme-citrix",
+        "spec.dependsOn",
+    ),
+    (
+        "two-services",
+        "service-block",
+        "ServiceBinding two-services/acme-workspace",
+        "spec",
+    ),
+    (
+        "duplicate-name",
+        "duplicate-object",
+        "Tenant duplicate-name/acme",
+        "metadata.name",
+    ),
+];
+
+/// Every file in examples/invalid/ exits 1 and names file, object and field, with only its
+/// own rule among the errors (each file shows one rule).
+#[test]
+fn every_invalid_example_is_caught() {
+    let table: BTreeMap<&str, (&str, &str, &str)> = INVALID
+        .iter()
+        .map(|(file, rule, object, field)| (*file, (*rule, *object, *field)))
+        .collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/invalid");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    let mut failures = Vec::new();
+    for name in &files {
+        let stem = name.trim_end_matches(".yaml");
+        let Some((rule, object, field)) = table.get(stem) else {
+            failures.push(format!("{name}: not in the INVALID table of this test"));
+            continue;
+        };
+        let path = format!("examples/invalid/{name}");
+        let (code, stdout, _) = validate(&["-f", &path]);
+        let wanted = if field.is_empty() {
+            format!(": {object}: ")
+        } else {
+            format!(": {object}: {field}: ")
+        };
+        let hit = stdout.lines().any(|line| {
+            line.starts_with(&format!("{path}:"))
+                && line.contains(&wanted)
+                && line.ends_with(&format!("[{rule}]"))
+        });
+        let other_errors: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with(&path) && !l.contains(": warning: "))
+            .filter(|l| !l.ends_with(&format!("[{rule}]")))
+            .collect();
+        if code != 1 || !hit || !other_errors.is_empty() {
+            failures.push(format!(
+                "{name}: exit {code}, want 1 and `{path}:LINE{wanted}... [{rule}]` only; got:\n{stdout}"
+            ));
+        }
+    }
+    let missing: Vec<&&str> = table
+        .keys()
+        .filter(|k| !files.contains(&format!("{k}.yaml")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "table entries without a file: {missing:?}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn text_output_snapshots() {
+    for name in [
+        "customer-type",
+        "yaml-syntax",
+        "unknown-kind",
+        "missing-name",
+    ] {
+        let path = format!("examples/invalid/{name}.yaml");
+        let (code, stdout, _) = validate(&["-f", &path]);
+        assert_eq!(code, 1);
+        insta::assert_snapshot!(format!("invalid_{}", name.replace('-', "_")), stdout);
+    }
+}
+
+#[test]
+fn json_output_follows_the_documented_schema() {
+    let (code, stdout, _) = validate(&[
+        "-f",
+        "examples/",
+        "examples/invalid/type-error.yaml",
+        "examples/invalid/yaml-syntax.yaml",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(report["apiVersion"], "tenantry.dev/validate/v1");
+    for key in ["objects", "files", "errors", "warnings"] {
+        assert!(report[key].is_u64(), "{key}: {report}");
+    }
+    assert_eq!(report["files"], 14);
+    let problems = report["problems"].as_array().cloned().unwrap_or_default();
+    let errors = problems.iter().filter(|p| p["severity"] == "error").count();
+    assert_eq!(report["errors"].as_u64(), Some(errors as u64));
+    assert_eq!(
+        report["warnings"].as_u64(),
+        Some((problems.len() - errors) as u64)
+    );
+    let keys = [
+        "file",
+        "line",
+        "kind",
+        "namespace",
+        "name",
+        "field",
+        "rule",
+        "severity",
+        "message",
+    ];
+    for problem in &problems {
+        let object = problem.as_object().unwrap_or_else(|| panic!("{problem}"));
+        let mut got: Vec<&str> = object.keys().map(String::as_str).collect();
+        got.sort_unstable();
+        let mut want = keys.to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        assert!(problem["line"].is_u64());
+        assert!(["error", "warning"].contains(&problem["severity"].as_str().unwrap_or_default()));
+    }
+    let type_error = problems
+        .iter()
+        .find(|p| p["rule"] == "type-error")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(type_error["file"], "examples/invalid/type-error.yaml");
+    assert_eq!(type_error["line"], 20);
+    assert_eq!(type_error["kind"], "ServiceBinding");
+    assert_eq!(type_error["namespace"], "type-error");
+    assert_eq!(type_error["name"], "acme-teams");
+    assert_eq!(type_error["field"], "spec.teamsConnector.userLimit");
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/invalid/wrong-api-version.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = tenantry()
+        .args(["validate", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout.starts_with("<stdin>:2: Tenant wrong-api-version/acme: apiVersion: "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_missing_path_exits_1_and_says_what_to_do() {
+    let (code, stdout, stderr) = validate(&["-f", "examples/", "no/such/dir"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("cannot read no/such/dir"), "{stderr}");
+    assert!(stderr.contains("check that the path exists"), "{stderr}");
+}
+
+#[test]
+fn warnings_alone_exit_0() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().display().to_string();
+    let (code, stdout, _) = validate(&["-f", &path]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("[no-manifests]"), "{stdout}");
+    assert!(
+        stdout.ends_with("0 errors, 1 warning in 0 objects (0 files)\n"),
+        "{stdout}"
+    );
+}
