@@ -11,9 +11,10 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
+use tenantry::api::TenantAdmin;
 use tenantry::api::{PortalConnection, ServiceBinding, Tenant, condition, find_condition};
 use tenantry::controller::{APPROVE_ANNOTATION, FINALIZER, RunOptions, Settings};
-use tenantry::sandbox::{Sandbox, SandboxConfig};
+use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use tokio::sync::oneshot;
 
 use super::TIMEOUT;
@@ -34,7 +35,8 @@ pub async fn run(config: kube::Config, client: Client) {
     let suffix = format!("{:x}", std::process::id() ^ u32::from(rand_suffix()));
     let namespace = format!("tenantry-e2e-{suffix}");
     let connection = format!("tenantry-e2e-{suffix}");
-    let sandbox = Sandbox::start(SandboxConfig::default())
+    // The demo inventory has the DIDs and 10DLC campaign the examples use.
+    let sandbox = Sandbox::start(SandboxConfig::default().with_fixtures(Fixtures::demo()))
         .await
         .expect("sandbox");
     let world = World {
@@ -135,7 +137,7 @@ async fn steps(w: &World) {
             &from_json(json!({
                 "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
                 "metadata": {"name": w.connection},
-                "spec": {"url": w.sandbox.url(), "portals": ["cloudlink"],
+                "spec": {"url": w.sandbox.url(),
                          "credentialsSecretRef": {"namespace": ns, "name": "portal-token", "key": "token"}}
             })),
         )
@@ -144,6 +146,27 @@ async fn steps(w: &World) {
 
     let tenants: Api<Tenant> = Api::namespaced(w.client.clone(), ns);
     let bindings: Api<ServiceBinding> = Api::namespaced(w.client.clone(), ns);
+    let admins: Api<TenantAdmin> = Api::namespaced(w.client.clone(), ns);
+
+    // The example customer, as a user would apply it: every object becomes Ready.
+    let applied = apply_example(w, "examples/customers/kenton-electronics").await;
+    for (kind, name) in &applied {
+        match kind.as_str() {
+            "Tenant" => wait_ready(&tenants, name).await,
+            "TenantAdmin" => wait_ready(&admins, name).await,
+            "ServiceBinding" => wait_ready(&bindings, name).await,
+            _ => {}
+        }
+    }
+    let example = tenants
+        .get("kenton-electronics")
+        .await
+        .expect("example tenant");
+    let observed = example.status.unwrap_or_default().observed;
+    assert!(
+        observed.customer_code.is_some(),
+        "the portal's customer code is reported"
+    );
 
     // Apply a Tenant and a binding that depends on it; both become Ready.
     tenants
@@ -260,46 +283,106 @@ async fn steps(w: &World) {
     );
 }
 
-/// Deletes what the suite created; strips finalizers the controller could not drop.
+/// Creates every object of an example folder in the suite's namespace, pointing its Tenants at
+/// the suite's PortalConnection. Returns (kind, name) of each object.
+async fn apply_example(w: &World, folder: &str) -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "yaml") && !p.ends_with("kustomization.yaml")
+        })
+        .collect();
+    // Secrets first, then Tenants, admins and bindings (the controller copes with any order).
+    let rank = |p: &std::path::PathBuf| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let first = ["secrets.yaml", "tenant.yaml", "admins.yaml"];
+        (
+            first.iter().position(|f| *f == name).unwrap_or(first.len()),
+            name,
+        )
+    };
+    files.sort_by_key(rank);
+    let mut applied = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for document in serde_yaml::Deserializer::from_str(&text) {
+            let mut value: Value = serde::Deserialize::deserialize(document)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            if value.is_null() {
+                continue;
+            }
+            value["metadata"]["namespace"] = Value::String(w.namespace.clone());
+            let kind = value["kind"].as_str().unwrap_or_default().to_owned();
+            let name = value["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if kind == "Tenant" {
+                value["spec"]["portalConnectionRef"] = json!({"name": w.connection});
+            }
+            let created = match kind.as_str() {
+                "Secret" => create::<Secret>(w, value).await,
+                "Tenant" => create::<Tenant>(w, value).await,
+                "TenantAdmin" => create::<TenantAdmin>(w, value).await,
+                "ServiceBinding" => create::<ServiceBinding>(w, value).await,
+                _ => continue,
+            };
+            created.unwrap_or_else(|e| panic!("creating {kind} {name}: {e}"));
+            applied.push((kind, name));
+        }
+    }
+    assert!(!applied.is_empty(), "no objects in {folder}");
+    applied
+}
+
+async fn create<K>(w: &World, value: Value) -> Result<(), kube::Error>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug,
+{
+    let api: Api<K> = Api::namespaced(w.client.clone(), &w.namespace);
+    api.create(&PostParams::default(), &from_json(value))
+        .await
+        .map(drop)
+}
+
+/// Deletes every object of a kind in the namespace and strips finalizers the controller
+/// could not drop (so the namespace can go).
+async fn remove_all<K>(api: &Api<K>)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let strip = json!({"metadata": {"finalizers": null}});
+    let items = api
+        .list(&Default::default())
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    for item in items {
+        let name = item.name_any();
+        let _ = api.delete(&name, &DeleteParams::default()).await;
+        let _ = api
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&strip))
+            .await;
+    }
+}
+
+/// Deletes what the suite created, in dependency order; the CRDs stay installed.
 async fn cleanup(w: &World) {
     let ns = &w.namespace;
-    let strip = json!({"metadata": {"finalizers": null}});
-    let tenants: Api<Tenant> = Api::namespaced(w.client.clone(), ns);
-    let bindings: Api<ServiceBinding> = Api::namespaced(w.client.clone(), ns);
-    for b in bindings
-        .list(&Default::default())
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default()
-    {
-        let _ = bindings
-            .delete(&b.name_any(), &DeleteParams::default())
-            .await;
-        let _ = bindings
-            .patch(
-                &b.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&strip),
-            )
-            .await;
-    }
-    for t in tenants
-        .list(&Default::default())
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default()
-    {
-        let _ = tenants
-            .delete(&t.name_any(), &DeleteParams::default())
-            .await;
-        let _ = tenants
-            .patch(
-                &t.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&strip),
-            )
-            .await;
-    }
+    remove_all(&Api::<ServiceBinding>::namespaced(w.client.clone(), ns)).await;
+    remove_all(&Api::<TenantAdmin>::namespaced(w.client.clone(), ns)).await;
+    remove_all(&Api::<Tenant>::namespaced(w.client.clone(), ns)).await;
     let connections: Api<PortalConnection> = Api::all(w.client.clone());
     let _ = connections
         .delete(&w.connection, &DeleteParams::default())
