@@ -41,6 +41,9 @@ pub enum Error {
     /// The finalizer helper failed (adding or removing the finalizer, or cleanup).
     #[error("finalizer: {0}")]
     Finalizer(#[source] Box<kube::runtime::finalizer::Error<Error>>),
+    /// The controller could not start (the operations endpoint, leader election).
+    #[error("cannot start the controller: {0}")]
+    Startup(String),
     /// An object without a name or namespace (never from the API server).
     #[error("object has no {0}")]
     Malformed(&'static str),
@@ -61,6 +64,7 @@ impl Error {
                 _ => "FinalizerError",
             },
             Self::Malformed(_) => "MalformedObject",
+            Self::Startup(_) => "StartupError",
         }
     }
 
@@ -75,7 +79,7 @@ impl Error {
                 | kube::runtime::finalizer::Error::CleanupFailed(e) => e.is_transient(),
                 _ => true,
             },
-            Self::Invalid { .. } | Self::Malformed(_) => false,
+            Self::Invalid { .. } | Self::Malformed(_) | Self::Startup(_) => false,
         }
     }
 

@@ -75,8 +75,11 @@ pub async fn run(
         ready: Arc::clone(&ready),
         metrics: Arc::clone(&metrics),
     };
+    let listener = server::bind(options.listen)
+        .await
+        .map_err(|e| Error::Startup(format!("listening on {}: {e}", options.listen)))?;
     let server = tokio::spawn(server::serve(
-        options.listen,
+        listener,
         health,
         wait_for(shutdown_rx.clone()),
     ));
@@ -131,7 +134,7 @@ async fn lead(
         Client::try_from(config).map_err(|e| Error::kube("building the Lease client", e))?;
     let manager = leader::manager(lease_client, lease)
         .await
-        .map_err(|e| Error::DeleteBlocked(format!("leader election setup: {e}")))?;
+        .map_err(|e| Error::Startup(format!("leader election: {e}")))?;
     // A standby replica is ready: it can take over.
     ready.store(true, Ordering::Relaxed);
     loop {

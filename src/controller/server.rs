@@ -49,14 +49,19 @@ async fn metrics(State(h): State<Health>) -> impl IntoResponse {
     )
 }
 
-/// Serves the endpoint on `addr` until `shutdown` resolves.
+/// Binds the endpoint's address (port 0 picks a free port).
+pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving /healthz, /readyz and /metrics");
+    Ok(listener)
+}
+
+/// Serves the endpoint on `listener` until `shutdown` resolves.
 pub(crate) async fn serve(
-    addr: SocketAddr,
+    listener: tokio::net::TcpListener,
     health: Health,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "serving /healthz, /readyz and /metrics");
     axum::serve(listener, router(health))
         .with_graceful_shutdown(shutdown)
         .await
