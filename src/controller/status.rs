@@ -138,12 +138,16 @@ impl StatusBuilder {
                 }
                 Kind::ContactCenterTenant => values.personnel_id = text(status("personnelId")),
                 Kind::Enterprise => {
-                    values.invitation_state =
-                        text(status("invitationState").or_else(|| status("invitation")));
+                    // The invitation's consent (Pending, Partial, Granted), or Disabled.
+                    values.invitation_state = text(
+                        status("invitationState")
+                            .or_else(|| (status("phase") == Some("Disabled")).then_some("Disabled"))
+                            .or_else(|| status("consent")),
+                    );
                 }
                 Kind::DaasAdmin => values.upn = text(spec("upn")),
                 Kind::CloudLinkAccount | Kind::CloudLinkGateway => {
-                    if let Some(step) = status("nextStep").or_else(|| spec("step")) {
+                    if let Some(step) = status("nextStep").or_else(|| status("step")) {
                         values.next_step = Some(step.to_owned());
                     }
                 }

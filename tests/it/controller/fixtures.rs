@@ -39,6 +39,7 @@ impl Call {
 pub struct ApiServer {
     calls: Arc<Mutex<Vec<Call>>>,
     objects: Arc<Mutex<BTreeMap<String, Value>>>,
+    fail_status: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ApiServer {
@@ -86,7 +87,23 @@ impl ApiServer {
             .map(|c| c.body["status"].clone())
     }
 
+    /// Makes every status patch fail with 500 (a crash between a portal write and the status
+    /// write looks the same to the next reconcile), or succeed again.
+    pub fn fail_status_patches(&self, fail: bool) {
+        self.fail_status
+            .store(fail, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn answer(&self, call: &Call) -> (StatusCode, Value) {
+        if call.path.ends_with("/status")
+            && self.fail_status.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                       "reason": "InternalError", "message": "injected", "code": 500}),
+            );
+        }
         if call.path.starts_with("/api/v1/namespaces/") && call.path.contains("/secrets") {
             // No Secret exists; creates are echoed back.
             return match call.method.as_str() {

@@ -491,3 +491,86 @@ async fn a_validation_problem_sets_synced_false_without_a_portal_call() {
     );
     assert!(h.sandbox.requests().is_empty(), "no portal call");
 }
+
+#[tokio::test]
+async fn a_lost_status_write_after_a_create_never_makes_a_duplicate() {
+    // DESIGN.md §7: the create reached the portal, the status write did not (a crash, an API
+    // outage). The next reconcile finds the object by externalRef instead of creating again.
+    let t = tenant("kenton", "Apply", "Delete");
+    let h = Harness::start(vec![t.clone()], vec![], vec![]).await;
+    h.api.fail_status_patches(true);
+    let err = run(&h, &t).await.expect_err("the status write fails");
+    assert_eq!(err.code(), "KubernetesApiError");
+    assert_eq!(h.portal_writes(), strs(&["POST /v1/cloudlink/accounts"]));
+
+    h.api.fail_status_patches(false);
+    h.api.clear();
+    run(&h, &t).await.expect("the retry");
+    assert_eq!(
+        h.portal_writes(),
+        strs(&["POST /v1/cloudlink/accounts"]),
+        "no second create"
+    );
+    let status = h.api.last_status().expect("status");
+    assert_eq!(condition(&status, "Ready")["status"], "True");
+    assert!(status["externalIds"]["cloudlink/accounts/customers/kenton"].is_string());
+
+    // Deleting an object whose status was never written still asks the portal.
+    let mut never_recorded = t.clone();
+    never_recorded.status = None;
+    h.api.clear();
+    run(&h, &deleting(never_recorded)).await.expect("cleanup");
+    assert_eq!(
+        h.sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_operation_awaiting_consent_shows_as_progressing_and_is_polled() {
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals.push(tenantry::api::Portal::TeamMate);
+    let t: Tenant = ready(&t);
+    let b: tenantry::api::ServiceBinding = from_json(serde_json::json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+        "metadata": {"name": "kenton-teams", "namespace": NS, "uid": "uid-kenton-teams",
+                     "generation": 1, "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {"tenantRef": {"name": "kenton"},
+                 "teamsConnector": {"adminEmail": "globaladmin@kenton-electronics.com",
+                                    "sbcRegions": ["UsEast"], "services": ["Trunk"]}}
+    }));
+    let h = Harness::start(vec![t], vec![], vec![b.clone()]).await;
+
+    let action = run(&h, &b).await.expect("reconcile");
+    assert_eq!(
+        h.api.lines(),
+        strs(&[
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {BINDINGS}/kenton-teams/status")
+        ])
+    );
+    let status = h.api.last_status().expect("status");
+    let progressing = condition(&status, "Progressing");
+    assert_eq!(progressing["status"], "True");
+    assert_eq!(progressing["reason"], "AwaitingConsent");
+    assert!(
+        progressing["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Global Admin")
+    );
+    assert_eq!(condition(&status, "Ready")["status"], "False");
+    assert_eq!(condition(&status, "Synced")["status"], "True");
+    assert!(
+        status["observed"]["invitationState"].is_string(),
+        "{status}"
+    );
+    // Polled, not left to the resync.
+    assert_eq!(
+        action,
+        kube::runtime::controller::Action::requeue(std::time::Duration::from_secs(60))
+    );
+    assert_eq!(h.portal_writes(), strs(&["POST /v1/teammate/enterprises"]));
+}
