@@ -266,7 +266,52 @@ fn camel(code: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::camel;
+    use super::{camel, plan_status};
+    use crate::api::DeletionPolicy;
+    use crate::model::{Address, Kind};
+    use crate::plan::{Action, ActionKind, Plan};
+
+    fn plan_of(n: usize) -> Plan {
+        let actions: Vec<Action> = (0..n)
+            .map(|i| Action {
+                kind: ActionKind::Create,
+                address: Address::new(Kind::License, format!("customers/meet/user{i}@kenton.com")),
+                id: None,
+                declared_by: None,
+                tenant: Some("customers/kenton".to_owned()),
+                deletion_policy: DeletionPolicy::Orphan,
+                management_policy: None,
+                changes: Vec::new(),
+                phase: None,
+            })
+            .collect();
+        Plan {
+            hash: crate::plan::plan_hash(&actions),
+            actions,
+            orphans: Vec::new(),
+            pending: Vec::new(),
+            unchanged: 0,
+        }
+    }
+
+    #[test]
+    fn published_plans_are_cut_to_their_limits() {
+        for (n, change_limit, diff_limit, truncated) in [
+            (1, 50, 8192, false),
+            (3, 2, 8192, true),
+            (40, 50, 200, true),
+        ] {
+            let plan = plan_of(n);
+            let status = plan_status(&plan, change_limit, diff_limit);
+            assert_eq!(status.hash, plan.hash);
+            assert_eq!(status.create, u32::try_from(n).unwrap_or(0));
+            assert_eq!(status.summary, format!("+{n} ~0 -0 ±0"));
+            assert_eq!(status.changes.len(), n.min(change_limit));
+            assert!(status.changes[0].starts_with("+ apps/licenses/customers/meet/user0"));
+            assert_eq!(status.truncated, truncated, "n={n}");
+            assert!(status.diff.len() <= diff_limit + 64);
+        }
+    }
 
     #[test]
     fn reasons_are_camel_case() {
