@@ -5,10 +5,12 @@
 //! Secrets) → validate → build the desired portal objects → observe the portal → plan → act
 //! per managementPolicy → publish status, patched only when it changed.
 
+mod approval;
 mod cleanup;
 mod connections;
 mod context;
 mod declaring;
+mod dependencies;
 mod dereference;
 mod engine_seam;
 mod error;

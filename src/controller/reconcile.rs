@@ -7,17 +7,18 @@ use std::time::{Duration, Instant};
 
 use kube::runtime::controller::Action;
 use kube::runtime::finalizer::{Event as Finalizer, finalizer};
-use kube::runtime::reflector::ObjectRef;
 use kube::{Api, ResourceExt};
 
+use super::approval::{published_plan, short, what_changed};
 use super::context::Context;
+use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
 use super::engine_seam::{self, Applied, StepResult};
 use super::error::Error;
 use super::observe::{observe, scope};
-use super::status::{StatusBuilder, plan_status, publish};
+use super::status::{StatusBuilder, publish};
 use super::{Declaring, cleanup, events};
-use crate::api::{ManagementPolicy, PlanStatus, ServiceBinding, Tenant, condition, find_condition};
+use crate::api::ManagementPolicy;
 use crate::model::{Address, Observed, expand};
 use crate::plan::{Phase, Plan};
 use crate::validate::{ObjectId, Severity, validate};
@@ -162,7 +163,7 @@ async fn pipeline<K: Declaring>(
     if write {
         let uid = object.uid().unwrap_or_else(|| object_key(object));
         let applied = engine_seam::apply(&deref.portal, &model, &observed, &plan, &uid).await;
-        report_writes(ctx, object, &applied).await;
+        events::report_writes(ctx, object, &applied).await;
         observed = observe(&deref.portal, &observe_scope).await?;
         plan = engine_seam::plan_for(&model, &observed, &own);
         if let Some(failed) = first_failure(&applied) {
@@ -291,151 +292,6 @@ fn conclude<K: Declaring>(
         }
     };
     Ok(Action::requeue(requeue))
-}
-
-/// The plan to publish in status: none when nothing would change.
-fn published_plan(ctx: &Context, plan: &Plan) -> Option<PlanStatus> {
-    plan.has_changes()
-        .then(|| plan_status(plan, ctx.settings.change_limit, ctx.settings.diff_limit))
-}
-
-/// What differs between the approved plan (when it is the one published) and the current one.
-fn what_changed(published: Option<&PlanStatus>, approved: &str, plan: &Plan) -> String {
-    let current = plan_status(plan, usize::MAX, 0).changes;
-    let Some(previous) = published.filter(|p| p.hash == approved) else {
-        return format!(
-            "the approved hash matches no published plan; the plan now is {}",
-            plan.summary()
-        );
-    };
-    let added: Vec<&String> = current
-        .iter()
-        .filter(|c| !previous.changes.contains(c))
-        .collect();
-    let removed: Vec<&String> = previous
-        .changes
-        .iter()
-        .filter(|c| !current.contains(c))
-        .collect();
-    let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    match (added.is_empty(), removed.is_empty()) {
-        (true, true) => "the same fields now have other values".to_owned(),
-        (false, true) => format!("now also {}", list(&added)),
-        (true, false) => format!("no longer {}", list(&removed)),
-        (false, false) => format!("now also {}; no longer {}", list(&added), list(&removed)),
-    }
-}
-
-fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
-}
-
-/// Why the object must wait, if it must: its Tenant, its `dependsOn` bindings, and the
-/// implicit Microsoft Online → Azure AD edge must be Ready first.
-fn waiting_for<K: Declaring>(ctx: &Context, object: &K, tenant: &Tenant) -> Option<String> {
-    let namespace = object.namespace().unwrap_or_default();
-    let mut waits = Vec::new();
-    if object.as_tenant().is_none() && !is_ready(tenant.status.as_ref()) {
-        waits.push(format!("Tenant {}", tenant.name_any()));
-    }
-    let mut names = object.depends_on();
-    if object
-        .service()
-        .is_some_and(|s| s == crate::api::ServiceKind::MicrosoftOnline)
-    {
-        names.extend(
-            ctx.stores
-                .bindings
-                .state()
-                .iter()
-                .filter(|b| {
-                    b.namespace().as_deref() == Some(namespace.as_str())
-                        && b.spec.tenant_ref.name == tenant.name_any()
-                        && b.spec.azure_ad.is_some()
-                })
-                .map(|b| b.name_any()),
-        );
-    }
-    for name in names {
-        let binding: Option<Arc<ServiceBinding>> = ctx
-            .stores
-            .bindings
-            .get(&ObjectRef::new(&name).within(&namespace));
-        match binding {
-            Some(b) if is_ready(b.status.as_ref()) => {}
-            Some(_) => waits.push(format!("ServiceBinding {name}")),
-            None => waits.push(format!("ServiceBinding {name} (not found)")),
-        }
-    }
-    (!waits.is_empty()).then(|| {
-        format!(
-            "Waiting for {} to be Ready; it is retried automatically.",
-            waits.join(", ")
-        )
-    })
-}
-
-fn is_ready(status: Option<&crate::api::ObjectStatus>) -> bool {
-    status
-        .and_then(|s| find_condition(&s.conditions, condition::READY))
-        .is_some_and(|c| c.status == "True")
-}
-
-/// Events and metrics for every write of an apply.
-async fn report_writes<K: Declaring>(ctx: &Context, object: &K, applied: &[Applied]) {
-    for a in applied {
-        let action = a.action.as_str();
-        match &a.result {
-            StepResult::Done => {
-                ctx.metrics.portal_write(K::KIND, action);
-                let reason = past_tense(action);
-                events::publish(
-                    ctx,
-                    object,
-                    false,
-                    reason,
-                    "PortalWrite",
-                    format!("{action} {}", a.address),
-                )
-                .await;
-            }
-            StepResult::Waiting { reason, message } => {
-                ctx.metrics.portal_write(K::KIND, action);
-                events::publish(
-                    ctx,
-                    object,
-                    false,
-                    "Accepted",
-                    "PortalWrite",
-                    format!("{action} {} accepted: {reason} {message}", a.address),
-                )
-                .await;
-            }
-            StepResult::Failed { code, message } => {
-                events::publish(
-                    ctx,
-                    object,
-                    true,
-                    "PortalWriteFailed",
-                    "PortalWrite",
-                    format!("{action} {} failed ({code}): {message}", a.address),
-                )
-                .await;
-            }
-            StepResult::Skipped { blocked_by } => {
-                tracing::debug!(address = %a.address, %blocked_by, "write skipped");
-            }
-        }
-    }
-}
-
-fn past_tense(action: &str) -> &'static str {
-    match action {
-        "create" => "Created",
-        "update" => "Updated",
-        "replace" => "Replaced",
-        _ => "Deleted",
-    }
 }
 
 fn first_failure(applied: &[Applied]) -> Option<Error> {

@@ -1,12 +1,6 @@
 //! Wiring: shared watches (reflector stores with `managedFields` stripped), the three
 //! controllers, leader election, the operations endpoint and graceful shutdown.
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
@@ -17,6 +11,10 @@ use kube::runtime::reflector;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
 
 use super::connections::PortalPool;
@@ -96,94 +94,23 @@ pub async fn run(
             running.await;
         }
         Some(lease) => {
-            lead(
-                config,
-                client,
-                &options,
-                &lease,
-                metrics,
-                ready,
-                shutdown_rx.clone(),
-            )
-            .await?
+            let start = |stop| {
+                controllers(
+                    client.clone(),
+                    &options,
+                    Arc::clone(&metrics),
+                    Arc::clone(&ready),
+                    stop,
+                )
+                .boxed()
+            };
+            leader::lead(config, &lease, &ready, shutdown_rx.clone(), start).await?;
         }
     }
     match server.await {
         Ok(Err(e)) => tracing::warn!(error = %e, "operations endpoint failed"),
         Err(e) => tracing::warn!(error = %e, "operations endpoint task failed"),
         Ok(Ok(())) => {}
-    }
-    Ok(())
-}
-
-/// Waits for leadership, runs the controllers while leading, stops them the moment the
-/// Lease cannot be confirmed, and releases it on shutdown.
-async fn lead(
-    mut config: kube::Config,
-    client: Client,
-    options: &RunOptions,
-    lease: &LeaseSettings,
-    metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<(), Error> {
-    config.read_timeout = Some(leader::CALL_TIMEOUT);
-    config.write_timeout = Some(leader::CALL_TIMEOUT);
-    config.connect_timeout = Some(leader::CALL_TIMEOUT);
-    let lease_client =
-        Client::try_from(config).map_err(|e| Error::kube("building the Lease client", e))?;
-    let manager = leader::manager(lease_client, lease)
-        .await
-        .map_err(|e| Error::Startup(format!("leader election: {e}")))?;
-    // A standby replica is ready: it can take over.
-    ready.store(true, Ordering::Relaxed);
-    loop {
-        tracing::info!(identity = %lease.identity, "waiting for the Lease {}/{}", lease.namespace, lease.name);
-        tokio::select! {
-            () = stopped(&mut shutdown) => break,
-            changed = manager.changed() => match changed {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "Lease unavailable; retrying");
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                    continue;
-                }
-            },
-        }
-        tracing::info!("leading: starting the controllers");
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let mut running = tokio::spawn(controllers(
-            client.clone(),
-            options,
-            Arc::clone(&metrics),
-            Arc::clone(&ready),
-            wait_for(stop_rx),
-        ));
-        tokio::select! {
-            () = stopped(&mut shutdown) => {
-                let _ = stop_tx.send(true);
-                // Let in-flight reconciles finish, within the pod's grace period.
-                if tokio::time::timeout(Duration::from_secs(20), &mut running).await.is_err() {
-                    running.abort();
-                }
-                if let Err(e) = manager.release().await {
-                    tracing::warn!(error = %e, "could not release the Lease");
-                }
-                break;
-            }
-            changed = manager.changed() => {
-                // Lost, or could not renew: stop writing now, before the Lease can expire.
-                running.abort();
-                match changed {
-                    Ok(_) => tracing::warn!("lost the Lease: controllers stopped"),
-                    Err(e) => tracing::warn!(error = %e, "could not renew the Lease: controllers stopped"),
-                }
-            }
-            _ = &mut running => {
-                tracing::warn!("controllers ended while leading");
-            }
-        }
     }
     Ok(())
 }
@@ -422,11 +349,11 @@ where
 }
 
 /// Resolves once `rx` says stop (or its sender is gone); holds no guard across awaits.
-async fn stopped(rx: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-fn wait_for(mut rx: watch::Receiver<bool>) -> BoxFuture<'static, ()> {
+pub(crate) fn wait_for(mut rx: watch::Receiver<bool>) -> BoxFuture<'static, ()> {
     async move {
         let _ = rx.wait_for(|s| *s).await;
     }
