@@ -1,9 +1,12 @@
 //! The `tenantry` command line: argument parsing and the one place errors meet a person.
 
+mod apply;
 mod controller;
 mod crds;
 mod generate;
+mod plan;
 mod sandbox;
+mod session;
 mod validate;
 
 use std::process::ExitCode;
@@ -20,7 +23,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check manifests against every portal rule; exit 1 when there is any problem.
+    /// Show what apply would change in the portals (exit 0: no changes, 2: changes, 1: error).
+    Plan(plan::Args),
+    /// Make the portals match the manifests, after showing the plan.
+    Apply(apply::Args),
+    /// Check manifests against every portal rule; exit 1 when there is any error.
     Validate(validate::Args),
     /// Print the CustomResourceDefinitions generated from the resource types.
     Crds(crds::Args),
@@ -42,10 +49,19 @@ pub mod exit {
     pub const CHANGES: u8 = 2;
 }
 
+/// The tokio runtime of a subcommand that talks to portals.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Crds(args) => crds::run(args),
         Command::Gen(args) => generate::run(args),

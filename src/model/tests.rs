@@ -65,7 +65,7 @@ fn defaults_are_filled_in() {
     let admin = at(&model, Kind::DaasAdmin, "customers/kenton-jroe");
     for (field, want) in [
         ("username", json!("jroe")),
-        ("upn", json!("jroe@kenton-electronics.com")),
+        ("upnDomain", json!("kenton-electronics.com")),
         ("displayName", json!("Jane Roe")),
         ("role", json!("DaaSPartnerAdmin")),
         ("changePasswordAtNextLogon", json!(true)),

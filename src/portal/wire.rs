@@ -1,32 +1,8 @@
 //! Wire types of the portal contract (docs/portal-contract.md, openapi/portal.yaml).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-use crate::api::DeletionPolicy;
-
-/// A portal object as the contract returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PortalObject {
-    /// Portal-assigned id.
-    pub id: String,
-    /// The declaring object (`namespace/name[/part]`).
-    #[serde(default)]
-    pub external_ref: String,
-    /// Recorded deletion policy.
-    #[serde(default)]
-    pub deletion_policy: DeletionPolicy,
-    /// Optimistic-concurrency version.
-    #[serde(default)]
-    pub version: u64,
-    /// Client-declared fields.
-    #[serde(default)]
-    pub spec: Map<String, Value>,
-    /// Portal-generated fields.
-    #[serde(default)]
-    pub status: Map<String, Value>,
-}
+pub use crate::model::PortalObject;
 
 /// State of a long-running portal operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -147,7 +147,7 @@ pub(super) fn expand_binding(
                 let mut spec = Map::new();
                 spec.insert("app".into(), enum_str(&licenses.app));
                 spec.insert("user".into(), assignment.user.clone().into());
-                spec.insert("type".into(), enum_str(&assignment.license_type));
+                spec.insert("licenseType".into(), enum_str(&assignment.license_type));
                 // E-mail addresses compare case-insensitively, so the part is lower-cased.
                 let part = assignment.user.to_lowercase();
                 out.push(origin.resource(Kind::License, format!("{own_ref}/{part}"), spec));

@@ -93,7 +93,7 @@ pub(super) fn expand_admin(
     )?;
     let username = s.effective_username();
     let mut spec = Map::new();
-    spec.insert("upn".into(), format!("{username}@{}", s.upn_domain).into());
+    spec.insert("upnDomain".into(), s.upn_domain.clone().into());
     spec.insert("username".into(), username.into());
     spec.insert("firstName".into(), s.first_name.clone().into());
     spec.insert("lastName".into(), s.last_name.clone().into());

@@ -38,10 +38,20 @@ struct TenantSpec {
     password_fingerprint: Option<String>,
     ani: String,
     contact: Person,
+    /// Receives the success or failure notice; the contact's e-mail when absent.
+    #[serde(default)]
+    notification_email: Option<String>,
 }
 
 impl TenantSpec {
     fn check(&self) -> Result<(), ApiError> {
+        if let Some(email) = &self.notification_email {
+            require(
+                crate::validate::syntax::is_email(email),
+                "notificationEmail",
+                "the notification address is an e-mail such as it-ops@kenton-electronics.com",
+            )?;
+        }
         not_blank(&self.template, "template")?;
         let letters = "letters and digits only: no spaces, underscores or special characters";
         require(is_letters_and_digits(&self.name), "name", letters)?;
@@ -196,7 +206,7 @@ impl Rules for Tenants {
         let name = obj.spec_str("name");
         let personnel = obj.status_str("personnelId");
         cx.send(Message {
-            to: obj.spec["contact"]["email"].as_str().unwrap_or(""),
+            to: notice_to(obj),
             subject: format!("Your contact-center tenant {name} is ready"),
             body: format!(
                 "The tenant {name} was provisioned.\nSign in as {personnel} (UPN suffix {}). \
@@ -220,7 +230,7 @@ impl Rules for Tenants {
         }
         let name = obj.spec_str("name");
         cx.send(Message {
-            to: obj.spec["contact"]["email"].as_str().unwrap_or(""),
+            to: notice_to(obj),
             subject: format!("Your contact-center tenant {name} could not be provisioned"),
             body: format!(
                 "The subscription request for {name} failed: {}\nWhat to do next: delete the \
@@ -232,6 +242,14 @@ impl Rules for Tenants {
             object_id: Some(&obj.id),
         })
     }
+}
+
+/// Where the provisioning notice goes: the request's notification address, else the contact.
+fn notice_to(obj: &Object) -> &str {
+    obj.spec["notificationEmail"]
+        .as_str()
+        .or_else(|| obj.spec["contact"]["email"].as_str())
+        .unwrap_or("")
 }
 
 #[derive(Deserialize)]

@@ -36,9 +36,13 @@ struct AdminSpec {
     #[serde(default)]
     #[expect(dead_code, reason = "checked on the raw spec by check_fingerprint")]
     password_fingerprint: Option<String>,
+    /// "Change Password at Logon" (Yes unless declared otherwise).
+    #[serde(default)]
+    change_password_at_next_logon: Option<bool>,
 }
 
-const ROLE: &str = "DaaSPartnerAdmin";
+/// The Common Roles a customer administrator can hold; the procedure picks the first.
+const ROLES: [&str; 2] = ["DaaSPartnerAdmin", "DaaSPartnerManager"];
 
 impl AdminSpec {
     /// The username: declared, or first initial + last name in lower case (`jroe`).
@@ -95,9 +99,9 @@ impl AdminSpec {
         )?;
         if let Some(role) = &self.role {
             require(
-                role == ROLE,
+                ROLES.contains(&role.as_str()),
                 "role",
-                "the customer administrator's role is DaaSPartnerAdmin",
+                "the customer administrator's common role is DaaSPartnerAdmin (or DaaSPartnerManager)",
             )?;
         }
         if let Some(phone) = &self.phone {
@@ -169,8 +173,8 @@ fn admin_status(s: &AdminSpec) -> Value {
         "upn": s.upn(),
         "displayName": s.display_name(),
         "emailAddress": s.upn(),
-        "role": ROLE,
-        "changePasswordAtNextLogon": true,
+        "role": s.role.as_deref().unwrap_or(ROLES[0]),
+        "changePasswordAtNextLogon": s.change_password_at_next_logon.unwrap_or(true),
         "accountDisabled": false,
         "accountLocked": false,
         "accountExpires": "Never",

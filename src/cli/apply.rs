@@ -1,0 +1,210 @@
+//! `tenantry apply`: compute the plan, confirm it, and make the portals match.
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::bail;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::exit;
+use super::session::{self, InputArgs};
+use crate::api::ManagementPolicy;
+use crate::engine::{self, Action, ApplyOptions, Outcome, PollPolicy, Progress, StepReport};
+use crate::model::{Address, SecretSource};
+use crate::plan::render;
+
+/// Arguments of `tenantry apply`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Apply only if the plan computed now has this hash (from a reviewed `tenantry plan`).
+    #[arg(long, value_name = "HASH")]
+    plan_hash: Option<String>,
+    /// Apply without asking.
+    #[arg(long)]
+    auto_approve: bool,
+    /// Portal writes in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    parallelism: u16,
+    /// How long to follow async portal operations before reporting them as still running.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    wait: u64,
+    /// No colours, even on a terminal.
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// Applies the plan; exit 0 when nothing failed (waiting operations included), 1 otherwise.
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let runtime = super::runtime()?;
+    runtime.block_on(apply(args))
+}
+
+async fn apply(args: Args) -> anyhow::Result<u8> {
+    let session = session::open(&args.input).await?;
+    let plan = &session.plan;
+    let terminal = std::io::stdout().is_terminal();
+    let color = terminal && !args.no_color;
+    print!("{}", render::text(plan, color));
+    if let Some(hash) = &args.plan_hash
+        && hash != &plan.hash
+    {
+        bail!(
+            "ApprovalStale: the plan changed since it was reviewed (reviewed {hash}, now {}); \
+             nothing was written. Run `tenantry plan` again, review it, and apply its hash",
+            plan.hash
+        );
+    }
+    if !plan.has_changes() {
+        return Ok(exit::OK);
+    }
+    // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
+    // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects
+    // whose policy is Observe are never written.
+    if args.plan_hash.is_none() && !args.auto_approve && !confirm()? {
+        println!("Apply cancelled; nothing was written.");
+        return Ok(exit::OK);
+    }
+    let mut writable = plan.clone();
+    writable
+        .actions
+        .retain(|a| a.management_policy != Some(ManagementPolicy::Observe));
+    let held = plan.actions.len() - writable.actions.len();
+    if held > 0 {
+        println!(
+            "{held} change(s) of objects with managementPolicy Observe are reported, never written."
+        );
+    }
+
+    let (steps, mut known) = engine::steps(&writable, &session.model, &session.observed);
+    for step in &steps {
+        if let Some(resource) = step.resource() {
+            let generated: Vec<_> = resource
+                .secrets
+                .iter()
+                .filter(|s| s.source == SecretSource::Generated)
+                .map(|s| {
+                    let user = ["username", "adminUser"]
+                        .iter()
+                        .find_map(|f| resource.spec.get(*f).and_then(|v| v.as_str()))
+                        .unwrap_or_default();
+                    (s.field, engine::generate_password(16, user))
+                })
+                .collect();
+            if !generated.is_empty() {
+                known.generated.insert(resource.address.clone(), generated);
+            }
+        }
+    }
+    let options = ApplyOptions {
+        parallelism: usize::from(args.parallelism),
+        poll: PollPolicy {
+            timeout: Duration::from_secs(args.wait),
+            ..PollPolicy::default()
+        },
+        uids: HashMap::new(),
+    };
+    let progress = Display::new(terminal, steps.len());
+    let report = engine::apply(&session.target.portal, steps, known, &options, &progress).await;
+    progress.done();
+
+    let (done, waiting, failed, skipped) = report.counts();
+    println!();
+    for step in &report.steps {
+        if !step.outcome.is_done() {
+            println!("  {} {}: {}", step.action, step.address, step.outcome);
+        }
+    }
+    let stats = session.target.portal.stats();
+    println!(
+        "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. \
+         Portal calls: {} reads, {} writes, {} retries.",
+        stats.reads.load(Ordering::Relaxed),
+        stats.writes.load(Ordering::Relaxed),
+        stats.retries.load(Ordering::Relaxed),
+    );
+    if waiting + skipped > 0 && failed == 0 {
+        println!(
+            "Some work is still under way in the portals; run `tenantry plan` later to see it finish."
+        );
+    }
+    Ok(if report.has_failures() {
+        exit::ERROR
+    } else {
+        exit::OK
+    })
+}
+
+/// Asks on the terminal; without one, refuses (use --auto-approve or --plan-hash).
+fn confirm() -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "not on a terminal, so apply cannot ask for confirmation; pass --auto-approve, \
+             or --plan-hash with the hash of the plan you reviewed"
+        );
+    }
+    print!("\nApply this plan? Only 'yes' is accepted: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Progress: a bar on a terminal, one line per finished step otherwise.
+struct Display {
+    bar: Option<ProgressBar>,
+}
+
+impl Display {
+    fn new(terminal: bool, steps: usize) -> Self {
+        let bar = terminal.then(|| {
+            let bar = ProgressBar::new(steps as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self { bar }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Display {
+    fn started(&self, address: &Address, action: Action) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{action} {address}"));
+        }
+    }
+
+    fn finished(&self, report: &StepReport) {
+        let line = format!(
+            "{} {}: {}",
+            report.action,
+            report.address,
+            short(&report.outcome)
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.println(line);
+            }
+            None => println!("{line}"),
+        }
+    }
+}
+
+fn short(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Done { .. } => "done".to_owned(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,57 @@
+//! `tenantry plan`: what apply would change, without changing anything.
+
+use std::io::{IsTerminal, Write};
+
+use super::exit;
+use super::session::{self, InputArgs};
+use crate::plan::render::{Format, render};
+
+/// Arguments of `tenantry plan`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format: text (Terraform style), json (docs/plan-json.md) or markdown (for a
+    /// pull-request comment).
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// No colours, even on a terminal.
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Terraform-style text.
+    Text,
+    /// The versioned JSON of docs/plan-json.md.
+    Json,
+    /// Markdown, collapsible per customer.
+    Markdown,
+}
+
+impl From<Output> for Format {
+    fn from(o: Output) -> Self {
+        match o {
+            Output::Text => Format::Text,
+            Output::Json => Format::Json,
+            Output::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// Prints the plan; exit 0 without changes, 2 with changes, 1 on error.
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let runtime = super::runtime()?;
+    let session = runtime.block_on(session::open(&args.input))?;
+    let color = args.output == Output::Text && !args.no_color && std::io::stdout().is_terminal();
+    let mut out = std::io::stdout().lock();
+    out.write_all(render(&session.plan, args.output.into(), color).as_bytes())?;
+    out.flush()?;
+    Ok(if session.plan.has_changes() {
+        exit::CHANGES
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,16 @@
+//! The engine: executes a plan's writes against the portals in dependency order, with bounded
+//! parallelism, polling async operations, and reports per object (DESIGN.md §3, §5).
+
+mod observe;
+mod poll;
+mod run;
+mod secrets;
+mod step;
+mod steps;
+
+pub use observe::observe;
+pub use poll::{PollPolicy, follow};
+pub use run::{ApplyOptions, Known, Progress, Quiet, apply};
+pub use secrets::generate_password;
+pub use step::{Action, Outcome, Report, Step, StepReport};
+pub use steps::steps;

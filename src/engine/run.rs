@@ -1,0 +1,440 @@
+//! The apply loop: steps in dependency order, bounded parallelism, dependants of a failure skipped.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use super::poll::{PollPolicy, follow};
+use super::step::{Action, Outcome, Report, Step, StepReport};
+use crate::api::Sensitive;
+use crate::model::{Address, Resource};
+use crate::portal::{
+    DeleteOutcome, ListFilter, PortalApi, PortalError, WriteOutcome, WriteRequest,
+};
+use crate::validate::ObjectId;
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Steps in flight at once.
+    pub parallelism: usize,
+    /// Polling of async operations.
+    pub poll: PollPolicy,
+    /// Identity of each declaring object for idempotency keys (its uid in a cluster);
+    /// `Kind/namespace/name` when absent.
+    pub uids: HashMap<ObjectId, String>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            parallelism: 8,
+            poll: PollPolicy::default(),
+            uids: HashMap::new(),
+        }
+    }
+}
+
+/// Sees steps start and finish (progress bars, log lines, events).
+pub trait Progress: Send + Sync {
+    /// A step was sent to the portal.
+    fn started(&self, _address: &Address, _action: Action) {}
+    /// A step ended (skipped steps included).
+    fn finished(&self, _report: &StepReport) {}
+}
+
+/// A `Progress` that ignores everything.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// What the apply loop needs besides the steps.
+#[derive(Debug, Default, Clone)]
+pub struct Known {
+    /// Portal ids of objects that already exist (observed), by address: parents of new objects.
+    pub ids: HashMap<Address, String>,
+    /// Values of generated secrets, by address and field, created by the caller beforehand.
+    pub generated: HashMap<Address, Vec<(&'static str, Sensitive)>>,
+}
+
+/// Applies `steps` (in plan order) through `portal` and reports every step.
+///
+/// A step starts once the steps it depends on are done; when one of them failed or still
+/// waits for an async operation, the step is skipped and says which one it waits for.
+/// Independent steps go on regardless.
+pub async fn apply<P>(
+    portal: &P,
+    steps: Vec<Step>,
+    known: Known,
+    options: &ApplyOptions,
+    progress: &dyn Progress,
+) -> Report
+where
+    P: PortalApi + Clone + 'static,
+{
+    let n = steps.len();
+    let deps = dependencies(&steps);
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut pending: Vec<usize> = vec![0; n];
+    for (i, ds) in deps.iter().enumerate() {
+        pending[i] = ds.len();
+        for &d in ds {
+            dependants[d].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    let mut ids = known.ids;
+    let generated = Arc::new(known.generated);
+    let steps: Vec<Arc<Step>> = steps.into_iter().map(Arc::new).collect();
+    let mut running = JoinSet::new();
+    let parallelism = options.parallelism.max(1);
+    let mut finished = 0usize;
+
+    while finished < n {
+        while running.len() < parallelism {
+            let Some(i) = ready.pop_first() else { break };
+            if let Some(skip) = blocked(&deps[i], &outcomes, &steps) {
+                finish(i, skip, &steps, &mut outcomes, &mut ids, progress);
+                finished += 1;
+                release(i, &dependants, &mut pending, &mut ready);
+                continue;
+            }
+            let step = Arc::clone(&steps[i]);
+            progress.started(step.address(), step.action());
+            let parent_id = step
+                .resource()
+                .and_then(|r| r.parent.as_ref())
+                .and_then(|p| ids.get(&p.address).cloned());
+            let portal = portal.clone();
+            let generated = Arc::clone(&generated);
+            let uid = step
+                .resource()
+                .map(|r| uid_of(r, options))
+                .unwrap_or_default();
+            let poll = options.poll;
+            running.spawn(async move {
+                let outcome = execute(&portal, &step, parent_id, &generated, uid, poll).await;
+                (i, outcome)
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            // Nothing running and nothing ready: every remaining step waits on a cycle, which
+            // the model rules out; report them rather than loop.
+            for i in 0..n {
+                if outcomes[i].is_none() {
+                    let skip = Outcome::Skipped {
+                        blocked_by: "(cycle)".to_owned(),
+                        reason: "dependency cycle".to_owned(),
+                    };
+                    finish(i, skip, &steps, &mut outcomes, &mut ids, progress);
+                }
+            }
+            break;
+        };
+        let (i, outcome) = match joined {
+            Ok(done) => done,
+            // A panicking step is a bug; it must not take the other steps down with it.
+            Err(err) => {
+                tracing::error!(error = %err, "an apply step panicked");
+                continue;
+            }
+        };
+        finish(i, outcome, &steps, &mut outcomes, &mut ids, progress);
+        finished += 1;
+        release(i, &dependants, &mut pending, &mut ready);
+    }
+
+    Report {
+        steps: steps
+            .iter()
+            .zip(outcomes)
+            .map(|(s, o)| StepReport {
+                address: s.address().clone(),
+                action: s.action(),
+                outcome: o.unwrap_or(Outcome::Skipped {
+                    blocked_by: String::new(),
+                    reason: "not run".to_owned(),
+                }),
+            })
+            .collect(),
+    }
+}
+
+fn finish(
+    i: usize,
+    outcome: Outcome,
+    steps: &[Arc<Step>],
+    outcomes: &mut [Option<Outcome>],
+    ids: &mut HashMap<Address, String>,
+    progress: &dyn Progress,
+) {
+    let address = steps[i].address().clone();
+    if let Some(id) = outcome.id() {
+        ids.insert(address.clone(), id.to_owned());
+    }
+    progress.finished(&StepReport {
+        address,
+        action: steps[i].action(),
+        outcome: outcome.clone(),
+    });
+    outcomes[i] = Some(outcome);
+}
+
+fn release(
+    i: usize,
+    dependants: &[Vec<usize>],
+    pending: &mut [usize],
+    ready: &mut BTreeSet<usize>,
+) {
+    for &d in &dependants[i] {
+        pending[d] -= 1;
+        if pending[d] == 0 {
+            ready.insert(d);
+        }
+    }
+}
+
+/// The first dependency that is not done, as a skip outcome.
+fn blocked(deps: &[usize], outcomes: &[Option<Outcome>], steps: &[Arc<Step>]) -> Option<Outcome> {
+    deps.iter().find_map(|&d| {
+        let reason = match outcomes[d].as_ref()? {
+            Outcome::Done { .. } => return None,
+            Outcome::Waiting { reason, .. } => format!("still {reason}"),
+            Outcome::Failed { code, .. } => format!("failed with {code}"),
+            Outcome::Skipped { .. } => "skipped".to_owned(),
+        };
+        Some(Outcome::Skipped {
+            blocked_by: steps[d].address().to_string(),
+            reason,
+        })
+    })
+}
+
+/// Edges between steps: a write waits for the steps of what it depends on; a delete waits for
+/// the deletes of the objects whose parent it is (children go first).
+fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
+    let by_address: HashMap<&Address, usize> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.address(), i))
+        .collect();
+    let delete_by_id: HashMap<&str, usize> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            Step::Delete { object, .. } => Some((object.id.as_str(), i)),
+            _ => None,
+        })
+        .collect();
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            Step::Delete { address, object } => {
+                // This delete (a child) must run before its parent's delete.
+                if let Some(field) = address.kind.parent_field()
+                    && let Some(parent) = object.spec.get(field).and_then(|v| v.as_str())
+                    && let Some(&p) = delete_by_id.get(parent)
+                {
+                    deps[p].push(i);
+                }
+            }
+            _ => {
+                if let Some(r) = step.resource() {
+                    for d in &r.depends_on {
+                        if let Some(&j) = by_address.get(d)
+                            && j != i
+                        {
+                            deps[i].push(j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for d in &mut deps {
+        d.sort_unstable();
+        d.dedup();
+    }
+    deps
+}
+
+fn uid_of(resource: &Resource, options: &ApplyOptions) -> String {
+    let by = &resource.declared_by;
+    options
+        .uids
+        .get(by)
+        .cloned()
+        .unwrap_or_else(|| format!("{}/{}/{}", by.kind, by.namespace, by.name))
+}
+
+async fn execute<P: PortalApi>(
+    portal: &P,
+    step: &Step,
+    parent_id: Option<String>,
+    generated: &HashMap<Address, Vec<(&'static str, Sensitive)>>,
+    uid: String,
+    poll: PollPolicy,
+) -> Outcome {
+    let kind = step.address().kind;
+    let which = kind.portal();
+    match step {
+        Step::Delete { object, .. } => delete(portal, step.address(), &object.id, poll).await,
+        Step::Create(resource) => {
+            let req = match request(resource, parent_id.as_deref(), generated, uid) {
+                Ok(req) => req,
+                Err(outcome) => return outcome,
+            };
+            create(portal, resource, &req, poll).await
+        }
+        Step::Update { resource, id } => {
+            let req = match request(resource, parent_id.as_deref(), generated, uid) {
+                Ok(req) => req,
+                Err(outcome) => return outcome,
+            };
+            let result = portal.update(which, kind.name(), id, &req).await;
+            written(portal, resource, result, poll).await
+        }
+        Step::Replace { resource, id } => {
+            match delete(portal, step.address(), id, poll).await {
+                Outcome::Done { .. } => {}
+                other => return other,
+            }
+            let req = match request(resource, parent_id.as_deref(), generated, uid) {
+                Ok(req) => req,
+                Err(outcome) => return outcome,
+            };
+            create(portal, resource, &req, poll).await
+        }
+    }
+}
+
+/// Builds the wire request; a missing parent id or generated secret fails the step.
+fn request(
+    resource: &Resource,
+    parent_id: Option<&str>,
+    generated: &HashMap<Address, Vec<(&'static str, Sensitive)>>,
+    uid: String,
+) -> Result<WriteRequest, Outcome> {
+    let mine: Vec<(&str, &Sensitive)> = generated
+        .get(&resource.address)
+        .map(|v| v.iter().map(|(f, s)| (*f, s)).collect())
+        .unwrap_or_default();
+    let spec = resource
+        .wire_spec(parent_id, &mine)
+        .map_err(|e| Outcome::Failed {
+            code: "MissingInput".to_owned(),
+            message: e.to_string(),
+        })?;
+    let mut secrets: Vec<Sensitive> = mine.iter().map(|(_, s)| (*s).clone()).collect();
+    for s in &resource.secrets {
+        if let crate::model::SecretSource::Known(v) = &s.source {
+            secrets.push(v.clone());
+        }
+    }
+    let spec = match spec.into_value() {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    Ok(WriteRequest {
+        uid,
+        external_ref: resource.address.external_ref.clone(),
+        deletion_policy: resource.deletion_policy,
+        spec,
+        secrets,
+    })
+}
+
+async fn create<P: PortalApi>(
+    portal: &P,
+    resource: &Resource,
+    req: &WriteRequest,
+    poll: PollPolicy,
+) -> Outcome {
+    let kind = resource.address.kind;
+    let result = portal.create(kind.portal(), kind.name(), req).await;
+    // Another run created it first (or a response was lost and the key expired): adopt the
+    // existing object by externalRef and bring it to the desired spec.
+    if let Err(PortalError::Rejected { code, .. }) = &result
+        && code == "ExternalRefExists"
+    {
+        let filter = ListFilter {
+            external_ref: Some(resource.address.external_ref.clone()),
+            external_ref_prefix: None,
+        };
+        return match portal.list(kind.portal(), kind.name(), &filter).await {
+            Ok(found) => match found.into_iter().next() {
+                Some(existing) => {
+                    let update = portal
+                        .update(kind.portal(), kind.name(), &existing.id, req)
+                        .await;
+                    written(portal, resource, update, poll).await
+                }
+                None => failed(&PortalError::Protocol {
+                    portal: kind.portal().id().to_owned(),
+                    status: 409,
+                    detail: "the portal reports the object exists but does not list it".to_owned(),
+                }),
+            },
+            Err(err) => failed(&err),
+        };
+    }
+    written(portal, resource, result, poll).await
+}
+
+async fn written<P: PortalApi>(
+    portal: &P,
+    resource: &Resource,
+    result: Result<WriteOutcome, PortalError>,
+    poll: PollPolicy,
+) -> Outcome {
+    match result {
+        Ok(WriteOutcome::Done(object)) => Outcome::Done { id: object.id },
+        Ok(WriteOutcome::Accepted(accepted)) => {
+            let id = accepted.object.id.clone();
+            follow(
+                portal,
+                resource.address.kind.portal(),
+                &id,
+                accepted.operation,
+                poll,
+            )
+            .await
+        }
+        Err(PortalError::Rejected { code, message, .. }) if code == "DependencyNotReady" => {
+            Outcome::Waiting {
+                id: String::new(),
+                state: crate::portal::OperationState::Pending,
+                reason: "AwaitingDependency".to_owned(),
+                message,
+            }
+        }
+        Err(err) => failed(&err),
+    }
+}
+
+async fn delete<P: PortalApi>(
+    portal: &P,
+    address: &Address,
+    id: &str,
+    poll: PollPolicy,
+) -> Outcome {
+    let kind = address.kind;
+    match portal.delete(kind.portal(), kind.name(), id).await {
+        Ok(DeleteOutcome::Deleted) => Outcome::Done { id: String::new() },
+        Ok(DeleteOutcome::Accepted(op)) => {
+            match follow(portal, kind.portal(), id, op, poll).await {
+                Outcome::Done { .. } => Outcome::Done { id: String::new() },
+                other => other,
+            }
+        }
+        Err(err) => failed(&err),
+    }
+}
+
+fn failed(err: &PortalError) -> Outcome {
+    Outcome::Failed {
+        code: err.code().to_owned(),
+        message: err.to_string(),
+    }
+}
