@@ -2,11 +2,13 @@
 //! `crate::plan` and `crate::engine`; nothing here diffs or writes on its own terms.
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
-use crate::api::Sensitive;
-use crate::model::{Address, Model, Observed, SecretSource};
-use crate::plan::{self, ActionKind, Plan, PlanOptions, Scope};
-use crate::portal::{PortalApi, WriteOutcome, WriteRequest};
+use crate::engine::{self, ApplyOptions, Outcome, PollPolicy, Quiet};
+use crate::model::{Address, Model, Observed};
+use crate::plan::{self, Plan, PlanOptions, Scope};
+use crate::portal::HttpPortal;
+use crate::validate::ObjectId;
 
 /// The plan of one declaring object: only actions on its own resources.
 ///
@@ -28,7 +30,7 @@ pub(crate) fn plan_for(model: &Model, observed: &Observed, own: &BTreeSet<Addres
 /// How one write ended.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum StepResult {
-    /// Done at once.
+    /// Done.
     Done,
     /// Accepted; an async operation goes on (`reason`: Provisioning, Scheduled, AwaitingConsent).
     Waiting { reason: String, message: String },
@@ -44,114 +46,50 @@ pub(crate) struct Applied {
     /// The portal object.
     pub address: Address,
     /// What was done.
-    pub action: ActionKind,
+    pub action: engine::Action,
     /// How it ended.
     pub result: StepResult,
 }
 
-/// Applies `plan` through `portal`, in plan order; `uid` keys idempotency.
-///
-/// Interim body until `crate::engine` lands on main: creates and updates each action in order
-/// (a replace deletes first), records async operations as `Waiting`, and skips what follows a
-/// failure of its parent. Polling is the requeue's job, not this function's.
+/// How long one reconcile follows an async operation before leaving it to the requeue.
+const FOLLOW: PollPolicy = PollPolicy {
+    timeout: Duration::from_secs(10),
+    interval: Duration::from_millis(200),
+    max_interval: Duration::from_secs(2),
+};
+
+/// Applies `plan` through the engine, as `tenantry apply` does: dependency order, bounded
+/// parallelism, async operations followed briefly (the requeue polls the rest), dependants
+/// of a failure skipped. `uid` (the object's) keys the idempotency of its writes.
 pub(crate) async fn apply(
-    portal: &impl PortalApi,
+    portal: &HttpPortal,
     model: &Model,
     observed: &Observed,
     plan: &Plan,
+    declared_by: &ObjectId,
     uid: &str,
 ) -> Vec<Applied> {
-    let mut ids: HashMap<Address, String> = HashMap::new();
-    let mut out = Vec::new();
-    for action in &plan.actions {
-        let address = action.address.clone();
-        let Some(resource) = model.get(&address) else {
-            continue;
-        };
-        let parent = resource.parent.as_ref().map(|p| &p.address);
-        let parent_id = parent.and_then(|p| {
-            ids.get(p)
-                .cloned()
-                .or_else(|| observed.get(p.kind, &p.external_ref).map(|o| o.id.clone()))
-        });
-        if let (Some(p), None) = (parent, &parent_id) {
-            out.push(Applied {
-                address,
-                action: action.kind,
-                result: StepResult::Skipped {
-                    blocked_by: p.to_string(),
-                },
-            });
-            continue;
-        }
-        let spec = match resource.wire_spec(parent_id.as_deref(), &[]) {
-            Ok(spec) => spec,
-            Err(e) => {
-                out.push(Applied {
-                    address,
-                    action: action.kind,
-                    result: StepResult::Failed {
-                        code: "WireSpec".to_owned(),
-                        message: e.to_string(),
-                    },
-                });
-                continue;
-            }
-        };
-        let serde_json::Value::Object(spec) = spec.into_value() else {
-            continue;
-        };
-        let secrets: Vec<Sensitive> = resource
-            .secrets
-            .iter()
-            .filter_map(|s| match &s.source {
-                SecretSource::Known(v) => Some(v.clone()),
-                SecretSource::Generated => None,
-            })
-            .collect();
-        let req = WriteRequest {
-            uid: uid.to_owned(),
-            external_ref: address.external_ref.clone(),
-            deletion_policy: resource.deletion_policy,
-            spec,
-            secrets,
-        };
-        let kind = address.kind;
-        let result = match (action.kind, action.id.as_deref()) {
-            (ActionKind::Update, Some(id)) => {
-                portal.update(kind.portal(), kind.name(), id, &req).await
-            }
-            (ActionKind::Replace, Some(id)) => {
-                match portal.delete(kind.portal(), kind.name(), id).await {
-                    Ok(_) => portal.create(kind.portal(), kind.name(), &req).await,
-                    Err(e) => Err(e),
-                }
-            }
-            _ => portal.create(kind.portal(), kind.name(), &req).await,
-        };
-        let result = match result {
-            Ok(WriteOutcome::Done(object)) => {
-                ids.insert(address.clone(), object.id);
-                StepResult::Done
-            }
-            Ok(WriteOutcome::Accepted(accepted)) => {
-                ids.insert(address.clone(), accepted.object.id.clone());
-                let op = accepted.operation;
-                StepResult::Waiting {
-                    reason: op.reason.unwrap_or_else(|| "Provisioning".to_owned()),
-                    message: op.message.unwrap_or_default(),
-                }
-            }
-            Err(e) => StepResult::Failed {
-                code: e.code().to_owned(),
-                message: e.to_string(),
+    let (steps, known) = engine::steps(plan, model, observed);
+    let options = ApplyOptions {
+        parallelism: 4,
+        poll: FOLLOW,
+        uids: HashMap::from([(declared_by.clone(), uid.to_owned())]),
+    };
+    let report = engine::apply(portal, steps, known, &options, &Quiet).await;
+    report
+        .steps
+        .into_iter()
+        .map(|step| Applied {
+            address: step.address,
+            action: step.action,
+            result: match step.outcome {
+                Outcome::Done { .. } => StepResult::Done,
+                Outcome::Waiting {
+                    reason, message, ..
+                } => StepResult::Waiting { reason, message },
+                Outcome::Failed { code, message } => StepResult::Failed { code, message },
+                Outcome::Skipped { blocked_by, .. } => StepResult::Skipped { blocked_by },
             },
-        };
-        out.push(Applied {
-            address,
-            action: action.kind,
-            result,
-        });
-    }
-    out
+        })
+        .collect()
 }

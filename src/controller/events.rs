@@ -35,11 +35,11 @@ pub(crate) async fn publish<K: Declaring>(
 /// Events and metrics for every write of an apply.
 pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, applied: &[Applied]) {
     for a in applied {
-        let action = a.action.as_str();
+        let action = a.action.to_string();
         match &a.result {
             StepResult::Done => {
-                ctx.metrics.portal_write(K::KIND, action);
-                let reason = past_tense(action);
+                ctx.metrics.portal_write(K::KIND, &action);
+                let reason = past_tense(&action);
                 publish(
                     ctx,
                     object,
@@ -51,7 +51,7 @@ pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, appli
                 .await;
             }
             StepResult::Waiting { reason, message } => {
-                ctx.metrics.portal_write(K::KIND, action);
+                ctx.metrics.portal_write(K::KIND, &action);
                 publish(
                     ctx,
                     object,

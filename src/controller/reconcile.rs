@@ -162,7 +162,7 @@ async fn pipeline<K: Declaring>(
         };
     if write {
         let uid = object.uid().unwrap_or_else(|| object_key(object));
-        let applied = engine_seam::apply(&deref.portal, &model, &observed, &plan, &uid).await;
+        let applied = engine_seam::apply(&deref.portal, &model, &observed, &plan, &id, &uid).await;
         events::report_writes(ctx, object, &applied).await;
         observed = observe(&deref.portal, &observe_scope).await?;
         plan = engine_seam::plan_for(&model, &observed, &own);

@@ -145,7 +145,10 @@ impl StatusBuilder {
                             .or_else(|| status("consent")),
                     );
                 }
-                Kind::DaasAdmin => values.upn = text(spec("upn")),
+                Kind::DaasAdmin => {
+                    values.upn = text(status("upn").or_else(|| spec("upn")))
+                        .or_else(|| Some(format!("{}@{}", spec("username")?, spec("upnDomain")?)));
+                }
                 Kind::CloudLinkAccount | Kind::CloudLinkGateway => {
                     if let Some(step) = status("nextStep").or_else(|| status("step")) {
                         values.next_step = Some(step.to_owned());

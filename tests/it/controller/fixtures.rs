@@ -229,11 +229,8 @@ impl Harness {
 /// Namespace of every test object.
 pub const NS: &str = "customers";
 
-/// A Tenant `name` in the CloudLink portal with the given management and deletion policies,
-/// with the finalizer already in place.
-///
-/// CloudLink rather than DaaS: the model sends `changePasswordAtNextLogon` with a DaaS
-/// customer and the sandbox does not accept that field yet (reported to the lead).
+/// A Tenant `name` in the CloudLink portal (one synchronous object) with the given management
+/// and deletion policies, with the finalizer already in place.
 pub fn tenant(name: &str, management: &str, deletion: &str) -> Tenant {
     let mut t: Tenant = from_json(json!({
         "apiVersion": "tenantry.dev/v1alpha1", "kind": "Tenant",

@@ -425,25 +425,29 @@ async fn a_portal_error_sets_synced_false_with_the_error_code() {
 }
 
 #[tokio::test]
-async fn a_generated_password_is_stored_in_an_owned_secret_before_any_portal_write() {
+async fn a_generated_password_is_stored_in_an_owned_secret_before_the_portal_create() {
     let mut t = tenant("kenton", "Apply", "Orphan");
     t.spec.portals.push(tenantry::api::Portal::Daas);
-    let t: Tenant = ready(&t);
     let a: TenantAdmin = admin("kenton-admin", "kenton");
-    let h = Harness::start(vec![t], vec![a.clone()], vec![]).await;
+    let h = Harness::start(vec![ready(&t)], vec![a.clone()], vec![]).await;
+    run(&h, &t).await.expect("the tenant's DaaS customer");
+    let tenant_status = h.api.last_status().expect("tenant status");
+    assert!(
+        tenant_status["observed"]["customerCode"].is_string(),
+        "the portal's generated customer code is reported: {tenant_status}"
+    );
+    let tenant_writes = h.portal_writes().len();
+    h.api.clear();
 
     run(&h, &a).await.expect("admin reconcile");
-    let lines = h.api.lines();
     assert_eq!(
-        lines[..2],
+        h.api.lines(),
         strs(&[
             &format!("GET {SECRETS}/kenton-admin-password"),
-            &format!("POST {SECRETS}")
-        ])[..]
-    );
-    assert_eq!(
-        lines.last(),
-        Some(&format!("PATCH {ADMINS}/kenton-admin/status"))
+            &format!("POST {SECRETS}"),
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {ADMINS}/kenton-admin/status"),
+        ])
     );
     let calls = h.api.calls();
     let secret = &calls[1].body;
@@ -455,12 +459,16 @@ async fn a_generated_password_is_stored_in_an_owned_secret_before_any_portal_wri
     let encoded = secret["data"]["password"].as_str().expect("password");
     let status = h.api.last_status().expect("status");
     assert_eq!(status["generatedSecret"], "kenton-admin-password");
+    assert_eq!(status["observed"]["upn"], "jroe@kenton-electronics.com");
+    assert_eq!(condition(&status, "Ready")["status"], "True", "{status}");
     // The password is in the Secret only: in no other call (status, events).
     for call in &calls[2..] {
         assert!(!call.body.to_string().contains(encoded));
     }
-    // The DaaS customer does not exist, so the admin waits for it: no portal write.
-    assert!(h.portal_writes().is_empty());
+    assert_eq!(
+        h.portal_writes()[tenant_writes..],
+        strs(&["POST /v1/daas/admins"])[..]
+    );
 }
 
 #[tokio::test]
