@@ -61,6 +61,11 @@ pub trait Declaring:
     /// Adds the object to a declaration.
     fn add_to(&self, declared: &mut Declared);
 
+    /// Adds the object as declared, for validation (nothing left out).
+    fn add_for_validation(&self, declared: &mut Declared) {
+        self.add_to(declared);
+    }
+
     /// The effective policies, inherited from the Tenant where the object sets none.
     fn policies(&self, tenant: Option<&Tenant>) -> (DeletionPolicy, ManagementPolicy) {
         let (deletion, management) = self.own_policies();
@@ -233,5 +238,8 @@ impl Declaring for ServiceBinding {
         let mut copy = self.clone();
         copy.spec.depends_on.clear();
         declared.bindings.push(located(&copy));
+    }
+    fn add_for_validation(&self, declared: &mut Declared) {
+        declared.bindings.push(located(self));
     }
 }

@@ -16,8 +16,12 @@ use crate::portal::HttpPortal;
 
 /// An object with everything it points to.
 pub(crate) struct Dereferenced {
-    /// The object, its Tenant and the secret values they reference.
+    /// The object, its Tenant and the secret values they reference: what the model expands.
     pub declared: Declared,
+    /// The same plus the Tenant's other admins and bindings, as declared: what validation
+    /// checks, since some rules span objects (Microsoft Online needs the Tenant's Azure AD,
+    /// `dependsOn` must name a binding of the same Tenant, unique names and e-mails).
+    pub validation: Declared,
     /// The portal client of its connection.
     pub portal: HttpPortal,
     /// Name of the generated-password Secret, when the object generates one.
@@ -78,8 +82,10 @@ pub(crate) async fn dereference<K: Declaring>(
     }
     tenant.as_ref().add_to(&mut declared);
     model_object.add_to(&mut declared);
+    let validation = with_siblings(ctx, &declared, &model_object, &tenant);
     Ok(Dereferenced {
         declared,
+        validation,
         portal,
         generated_secret,
     })
@@ -156,4 +162,40 @@ async fn read_secret(ctx: &Context, namespace: &str, name: &str) -> Result<Secre
         }),
         Err(e) => Err(Error::kube(format!("reading Secret {namespace}/{name}"), e)),
     }
+}
+
+/// The Tenant, `object` as declared, and the Tenant's other admins and bindings (from the
+/// stores), with the secret values of `declared`.
+fn with_siblings<K: Declaring>(
+    ctx: &Context,
+    declared: &Declared,
+    object: &K,
+    tenant: &Tenant,
+) -> Declared {
+    let mut out = Declared {
+        secrets: declared.secrets.clone(),
+        ..Declared::default()
+    };
+    tenant.add_to(&mut out);
+    let namespace = tenant.namespace();
+    let tenant_name = tenant.name_any();
+    let is_self = |kind: &str, name: &str| kind == K::KIND && name == object.name_any();
+    for admin in ctx.stores.admins.state() {
+        if admin.namespace() == namespace
+            && admin.spec.tenant_ref.name == tenant_name
+            && !is_self("TenantAdmin", &admin.name_any())
+        {
+            admin.as_ref().add_for_validation(&mut out);
+        }
+    }
+    for binding in ctx.stores.bindings.state() {
+        if binding.namespace() == namespace
+            && binding.spec.tenant_ref.name == tenant_name
+            && !is_self("ServiceBinding", &binding.name_any())
+        {
+            binding.as_ref().add_for_validation(&mut out);
+        }
+    }
+    object.add_for_validation(&mut out);
+    out
 }

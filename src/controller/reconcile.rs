@@ -128,7 +128,7 @@ async fn pipeline<K: Declaring>(
         &object.namespace().unwrap_or_default(),
         &object.name_any(),
     );
-    let problems: Vec<String> = validate(&deref.declared)
+    let problems: Vec<String> = validate(&deref.validation)
         .into_iter()
         .filter(|p| p.severity == Severity::Error && p.object == id)
         .map(|p| p.to_string())

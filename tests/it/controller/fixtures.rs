@@ -40,6 +40,7 @@ pub struct ApiServer {
     calls: Arc<Mutex<Vec<Call>>>,
     objects: Arc<Mutex<BTreeMap<String, Value>>>,
     fail_status: Arc<std::sync::atomic::AtomicBool>,
+    secrets: Arc<Mutex<BTreeMap<String, Value>>>,
 }
 
 impl ApiServer {
@@ -87,6 +88,21 @@ impl ApiServer {
             .map(|c| c.body["status"].clone())
     }
 
+    /// Serves the Secrets of a declaration (password Secrets of examples).
+    pub fn add_secrets(&self, declared: &tenantry::api::Declared) {
+        let mut secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+        for (key, value) in &declared.secrets {
+            let path = format!("/api/v1/namespaces/{}/secrets/{}", key.namespace, key.name);
+            let secret = secrets.entry(path).or_insert_with(|| {
+                json!({"apiVersion": "v1", "kind": "Secret",
+                       "metadata": {"name": key.name, "namespace": key.namespace}, "data": {}})
+            });
+            secret["data"][&key.key] =
+                serde_json::to_value(k8s_openapi::ByteString(value.expose().as_bytes().to_vec()))
+                    .unwrap_or(Value::Null);
+        }
+    }
+
     /// Makes every status patch fail with 500 (a crash between a portal write and the status
     /// write looks the same to the next reconcile), or succeed again.
     pub fn fail_status_patches(&self, fail: bool) {
@@ -105,9 +121,11 @@ impl ApiServer {
             );
         }
         if call.path.starts_with("/api/v1/namespaces/") && call.path.contains("/secrets") {
-            // No Secret exists; creates are echoed back.
-            return match call.method.as_str() {
-                "POST" => (StatusCode::CREATED, call.body.clone()),
+            // Known Secrets are served; creates are echoed back.
+            let secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+            return match (call.method.as_str(), secrets.get(&call.path)) {
+                ("POST", _) => (StatusCode::CREATED, call.body.clone()),
+                ("GET", Some(secret)) => (StatusCode::OK, secret.clone()),
                 _ => (StatusCode::NOT_FOUND, not_found(&call.path)),
             };
         }
