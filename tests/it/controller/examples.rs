@@ -57,6 +57,27 @@ async fn round<K: Declaring>(h: &Harness, objects: &mut [K], path: &str) -> Vec<
     waiting
 }
 
+/// Reconciles each object once and asserts no write reached the API server.
+async fn steady<K: Declaring>(h: &Harness, objects: &[K]) {
+    for object in objects {
+        reconcile(Arc::new(object.clone()), Arc::clone(&h.ctx))
+            .await
+            .unwrap_or_else(|e| panic!("{} {}: {e}", K::KIND, object.name_any()));
+        let writes: Vec<String> = h
+            .api
+            .lines()
+            .into_iter()
+            .filter(|l| !l.starts_with("GET "))
+            .collect();
+        assert!(
+            writes.is_empty(),
+            "{} {} wrote {writes:?}",
+            K::KIND,
+            object.name_any()
+        );
+    }
+}
+
 async fn converge(folder: &str) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let loaded = load(
@@ -88,6 +109,8 @@ async fn converge(folder: &str) {
         .await
         .expect("sandbox");
     let mut waiting = Vec::new();
+    // Secrets the controller created (generated passwords) stay, as in a cluster.
+    let mut carried = std::collections::BTreeMap::new();
     for _ in 0..ROUNDS {
         let h = Harness::with_sandbox(
             sandbox,
@@ -97,9 +120,11 @@ async fn converge(folder: &str) {
             Vec::new(),
         );
         h.api.add_secrets(&declared);
+        h.api.load_secrets(carried);
         waiting = round(&h, &mut tenants, &format!("{base}/tenants")).await;
         waiting.extend(round(&h, &mut admins, &format!("{base}/tenantadmins")).await);
         waiting.extend(round(&h, &mut bindings, &format!("{base}/servicebindings")).await);
+        carried = h.api.secrets();
         sandbox = h.sandbox;
         if waiting.is_empty() {
             break;
@@ -111,6 +136,26 @@ async fn converge(folder: &str) {
         waiting.is_empty(),
         "not Ready after {ROUNDS} rounds:\n{}",
         waiting.join("\n")
+    );
+
+    // Converged: another pass over every object writes nothing, to the API or the portals.
+    let h = Harness::with_sandbox(
+        sandbox,
+        tenants.clone(),
+        admins.clone(),
+        bindings.clone(),
+        Vec::new(),
+    );
+    h.api.add_secrets(&declared);
+    h.api.load_secrets(carried);
+    let writes = h.portal_writes().len();
+    steady(&h, &tenants).await;
+    steady(&h, &admins).await;
+    steady(&h, &bindings).await;
+    assert_eq!(
+        h.portal_writes().len(),
+        writes,
+        "no portal write in a steady state"
     );
     let code = tenants[0]
         .status

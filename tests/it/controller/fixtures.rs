@@ -103,6 +103,22 @@ impl ApiServer {
         }
     }
 
+    /// Every Secret the server holds (served and created), by path.
+    pub fn secrets(&self) -> BTreeMap<String, Value> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Holds these Secrets too (carried over from another server).
+    pub fn load_secrets(&self, secrets: BTreeMap<String, Value>) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(secrets);
+    }
+
     /// Makes every status patch fail with 500 (a crash between a portal write and the status
     /// write looks the same to the next reconcile), or succeed again.
     pub fn fail_status_patches(&self, fail: bool) {
@@ -122,9 +138,13 @@ impl ApiServer {
         }
         if call.path.starts_with("/api/v1/namespaces/") && call.path.contains("/secrets") {
             // Known Secrets are served; creates are echoed back.
-            let secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+            if call.method == "POST" {
+                let name = call.body["metadata"]["name"].as_str().unwrap_or_default();
+                secrets.insert(format!("{}/{name}", call.path), call.body.clone());
+                return (StatusCode::CREATED, call.body.clone());
+            }
             return match (call.method.as_str(), secrets.get(&call.path)) {
-                ("POST", _) => (StatusCode::CREATED, call.body.clone()),
                 ("GET", Some(secret)) => (StatusCode::OK, secret.clone()),
                 _ => (StatusCode::NOT_FOUND, not_found(&call.path)),
             };
