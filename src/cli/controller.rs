@@ -75,7 +75,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             lease,
             instance: Some(identity),
         };
-        crate::controller::run(config, options, std::future::pending()).await?;
+        let client = kube::Client::try_from(config.clone())?;
+        let lease_client = crate::controller::lease_client(config)?;
+        crate::controller::run(client, Some(lease_client), options, std::future::pending()).await?;
         Ok(crate::cli::exit::OK)
     })
 }

@@ -35,6 +35,15 @@ pub struct LeaseSettings {
     pub identity: String,
 }
 
+/// A client for the Lease whose calls time out before a renewal could run past the grace
+/// period, so a renewal that hangs fails in time and the controllers stop.
+pub fn lease_client(mut config: kube::Config) -> Result<Client, kube::Error> {
+    config.read_timeout = Some(CALL_TIMEOUT);
+    config.write_timeout = Some(CALL_TIMEOUT);
+    config.connect_timeout = Some(CALL_TIMEOUT);
+    Client::try_from(config)
+}
+
 /// A lease manager for `settings`; `client` should have timeouts below `GRACE`.
 pub(crate) async fn manager(
     client: Client,
@@ -55,17 +64,12 @@ pub(crate) async fn manager(
 ///
 /// `start` returns the controllers' future, which ends once the stop future it is given resolves.
 pub(crate) async fn lead(
-    mut config: kube::Config,
+    lease_client: Client,
     lease: &LeaseSettings,
     ready: &AtomicBool,
     mut shutdown: watch::Receiver<bool>,
     start: impl Fn(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>,
 ) -> Result<(), Error> {
-    config.read_timeout = Some(CALL_TIMEOUT);
-    config.write_timeout = Some(CALL_TIMEOUT);
-    config.connect_timeout = Some(CALL_TIMEOUT);
-    let lease_client =
-        Client::try_from(config).map_err(|e| Error::kube("building the Lease client", e))?;
     let manager = manager(lease_client, lease)
         .await
         .map_err(|e| Error::Startup(format!("leader election: {e}")))?;

@@ -29,7 +29,7 @@ pub use connections::PortalPool;
 pub use context::{Context, Settings, Stores};
 pub use declaring::Declaring;
 pub use error::Error;
-pub use leader::LeaseSettings;
+pub use leader::{LeaseSettings, lease_client};
 pub use metrics::Metrics;
 pub use passwords::generate as generate_password;
 pub use reconcile::{error_policy, reconcile};

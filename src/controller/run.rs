@@ -50,14 +50,15 @@ pub struct RunOptions {
     pub instance: Option<String>,
 }
 
-/// Runs until SIGTERM or Ctrl-C (or `stop` resolves); the controllers run only while leading.
+/// Runs until SIGTERM or Ctrl-C (or `stop` resolves); with `options.lease`, the controllers
+/// run only while leading, and `lease_client` (see [`lease_client`](super::lease_client), with
+/// timeouts shorter than the renewal grace) renews the Lease.
 pub async fn run(
-    config: kube::Config,
+    client: Client,
+    lease_client: Option<Client>,
     options: RunOptions,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let client = Client::try_from(config.clone())
-        .map_err(|e| Error::kube("building the Kubernetes client", e))?;
     let metrics = Arc::new(Metrics::new());
     let ready = Arc::new(AtomicBool::new(false));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -104,7 +105,8 @@ pub async fn run(
                 )
                 .boxed()
             };
-            leader::lead(config, &lease, &ready, shutdown_rx.clone(), start).await?;
+            let lease_client = lease_client.unwrap_or_else(|| client.clone());
+            leader::lead(lease_client, &lease, &ready, shutdown_rx.clone(), start).await?;
         }
     }
     match server.await {

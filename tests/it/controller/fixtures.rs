@@ -150,6 +150,11 @@ impl ApiServer {
             };
         }
         let objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        if call.method == "GET" && !objects.contains_key(&call.path) {
+            if let Some(list) = list_of(&objects, &call.path) {
+                return (StatusCode::OK, list);
+            }
+        }
         if let Some(base) = call.path.strip_suffix("/status")
             && let Some(object) = objects.get(base)
         {
@@ -164,6 +169,31 @@ impl ApiServer {
     }
 }
 
+/// The answer to a cluster-wide list (`/apis/{group}/{version}/{plural}`, `/api/v1/secrets`).
+fn list_of(objects: &BTreeMap<String, Value>, path: &str) -> Option<Value> {
+    let (prefix, plural) = path.rsplit_once('/')?;
+    if prefix.contains("/namespaces") {
+        return None;
+    }
+    let items: Vec<Value> = objects
+        .iter()
+        .filter(|(p, _)| {
+            let segments: Vec<&str> = p.split('/').collect();
+            p.starts_with(&format!("{prefix}/namespaces/"))
+                && segments.len() >= 2
+                && segments[segments.len() - 2] == plural
+        })
+        .map(|(_, o)| o.clone())
+        .collect();
+    let (api_version, kind) = if plural == "secrets" {
+        ("meta.k8s.io/v1", "PartialObjectMetadataList".to_owned())
+    } else {
+        (prefix.trim_start_matches("/apis/"), "List".to_owned())
+    };
+    Some(json!({"apiVersion": api_version, "kind": kind,
+                "metadata": {"resourceVersion": "1"}, "items": items}))
+}
+
 fn not_found(name: &str) -> Value {
     json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
            "message": format!("secrets \"{name}\" not found"), "code": 404})
@@ -175,6 +205,8 @@ pub fn mock_api() -> (Client, ApiServer) {
     let server = ApiServer::default();
     let recorder = server.clone();
     tokio::spawn(async move {
+        // Watches are left open (never answered) until the client goes away.
+        let mut open_watches = Vec::new();
         while let Some((request, send)) = handle.next_request().await {
             let (parts, body) = request.into_parts();
             let bytes = body.collect_bytes().await.unwrap_or_default();
@@ -184,12 +216,17 @@ pub fn mock_api() -> (Client, ApiServer) {
                 query: parts.uri.query().unwrap_or_default().to_owned(),
                 body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             };
+            let watch = call.method == "GET" && call.query.contains("watch=true");
             let (status, answer) = recorder.answer(&call);
             recorder
                 .calls
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(call);
+            if watch {
+                open_watches.push(send);
+                continue;
+            }
             let body = serde_json::to_vec(&answer).unwrap_or_default();
             match Response::builder().status(status).body(Body::from(body)) {
                 Ok(response) => send.send_response(response),

@@ -4,3 +4,4 @@
 mod examples;
 mod fixtures;
 mod scenarios;
+mod wiring;

@@ -17,7 +17,7 @@ use kube::Client;
 const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A client of the cluster named by `KUBECONFIG`, or why the suite skips.
-async fn cluster() -> Result<(kube::Config, Client), String> {
+async fn cluster() -> Result<Client, String> {
     if std::env::var_os("KUBECONFIG").is_none() {
         return Err("KUBECONFIG is not set".to_owned());
     }
@@ -31,7 +31,7 @@ async fn cluster() -> Result<(kube::Config, Client), String> {
                 "e2e: API server {}.{} at {}",
                 version.major, version.minor, config.cluster_url
             );
-            Ok((config, client))
+            Ok(client)
         }
         Ok(Err(e)) => Err(format!(
             "the API server at {} did not answer: {e}",
@@ -46,12 +46,12 @@ async fn cluster() -> Result<(kube::Config, Client), String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_end_to_end_against_a_real_cluster() {
-    let (config, client) = match cluster().await {
+    let client = match cluster().await {
         Ok(found) => found,
         Err(why) => {
             eprintln!("e2e: SKIPPED controller end-to-end suite: {why}");
             return;
         }
     };
-    steps::run(config, client).await;
+    steps::run(client).await;
 }

@@ -30,7 +30,7 @@ struct World {
 }
 
 /// Runs every step, then cleans up whatever happened.
-pub async fn run(config: kube::Config, client: Client) {
+pub async fn run(client: Client) {
     install_crds(&client).await;
     let suffix = format!("{:x}", std::process::id() ^ u32::from(rand_suffix()));
     let namespace = format!("tenantry-e2e-{suffix}");
@@ -60,9 +60,14 @@ pub async fn run(config: kube::Config, client: Client) {
         lease: None,
         instance: Some("e2e".to_owned()),
     };
-    let controller = tokio::spawn(tenantry::controller::run(config, options, async move {
-        let _ = stop_rx.await;
-    }));
+    let controller = tokio::spawn(tenantry::controller::run(
+        client,
+        None,
+        options,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
 
     let outcome = AssertUnwindSafe(steps(&world)).catch_unwind().await;
     cleanup(&world).await;
