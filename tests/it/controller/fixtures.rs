@@ -150,10 +150,11 @@ impl ApiServer {
             };
         }
         let objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
-        if call.method == "GET" && !objects.contains_key(&call.path) {
-            if let Some(list) = list_of(&objects, &call.path) {
-                return (StatusCode::OK, list);
-            }
+        if call.method == "GET"
+            && !objects.contains_key(&call.path)
+            && let Some(list) = list_of(&objects, &call.path)
+        {
+            return (StatusCode::OK, list);
         }
         if let Some(base) = call.path.strip_suffix("/status")
             && let Some(object) = objects.get(base)
