@@ -2,7 +2,8 @@
 //! `KUBECONFIG`) and the in-process sandbox. Skips, saying so, when there is no cluster.
 //!
 //! It installs the CRDs (server-side apply; they are left installed, since deleting a CRD
-//! deletes every object of it in the cluster), creates a namespace `tenantry-e2e-<n>` and a
+//! deletes every object of it in the cluster), runs two controller replicas that elect a
+//! leader with a Lease, creates a namespace `tenantry-e2e-<n>` and a
 //! PortalConnection pointing at the sandbox, applies a Tenant and a ServiceBinding, waits for
 //! Ready, changes a field, approves a plan, deletes with deletionPolicy Delete, and removes
 //! what it created even when a step fails.
@@ -17,7 +18,7 @@ use kube::Client;
 const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A client of the cluster named by `KUBECONFIG`, or why the suite skips.
-async fn cluster() -> Result<Client, String> {
+async fn cluster() -> Result<(kube::Config, Client), String> {
     if std::env::var_os("KUBECONFIG").is_none() {
         return Err("KUBECONFIG is not set".to_owned());
     }
@@ -31,7 +32,7 @@ async fn cluster() -> Result<Client, String> {
                 "e2e: API server {}.{} at {}",
                 version.major, version.minor, config.cluster_url
             );
-            Ok(client)
+            Ok((config, client))
         }
         Ok(Err(e)) => Err(format!(
             "the API server at {} did not answer: {e}",
@@ -46,12 +47,12 @@ async fn cluster() -> Result<Client, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_end_to_end_against_a_real_cluster() {
-    let client = match cluster().await {
+    let (config, client) = match cluster().await {
         Ok(found) => found,
         Err(why) => {
             eprintln!("e2e: SKIPPED controller end-to-end suite: {why}");
             return;
         }
     };
-    steps::run(client).await;
+    steps::run(config, client).await;
 }

@@ -13,7 +13,7 @@ use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
 use tenantry::api::TenantAdmin;
 use tenantry::api::{PortalConnection, ServiceBinding, Tenant, condition, find_condition};
-use tenantry::controller::{APPROVE_ANNOTATION, FINALIZER, RunOptions, Settings};
+use tenantry::controller::{APPROVE_ANNOTATION, FINALIZER, LeaseSettings, RunOptions, Settings};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use tokio::sync::oneshot;
 
@@ -30,7 +30,7 @@ struct World {
 }
 
 /// Runs every step, then cleans up whatever happened.
-pub async fn run(client: Client) {
+pub async fn run(config: kube::Config, client: Client) {
     install_crds(&client).await;
     let suffix = format!("{:x}", std::process::id() ^ u32::from(rand_suffix()));
     let namespace = format!("tenantry-e2e-{suffix}");
@@ -45,34 +45,60 @@ pub async fn run(client: Client) {
         connection,
         sandbox,
     };
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let options = RunOptions {
-        portal: None,
-        portal_token: None,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        settings: Settings {
-            resync: Duration::from_secs(20),
-            dependency_wait: Duration::from_secs(2),
-            poll: Duration::from_secs(1),
-            ..Settings::default()
-        },
-        concurrency: 4,
-        lease: None,
-        instance: Some("e2e".to_owned()),
-    };
-    let controller = tokio::spawn(tenantry::controller::run(
-        client,
-        None,
-        options,
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    // Two replicas electing a leader with a Lease in the suite's namespace, as in a cluster:
+    // only the leader runs the controllers.
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .create(
+            &PostParams::default(),
+            &from_json(json!({"metadata": {"name": world.namespace}})),
+        )
+        .await
+        .expect("namespace");
+    let mut replicas = Vec::new();
+    for identity in ["e2e-a", "e2e-b"] {
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let options = RunOptions {
+            portal: None,
+            portal_token: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            settings: Settings {
+                resync: Duration::from_secs(20),
+                dependency_wait: Duration::from_secs(2),
+                poll: Duration::from_secs(1),
+                ..Settings::default()
+            },
+            concurrency: 4,
+            lease: Some(LeaseSettings {
+                namespace: world.namespace.clone(),
+                name: "tenantry-e2e".to_owned(),
+                identity: identity.to_owned(),
+            }),
+            instance: Some(identity.to_owned()),
+        };
+        let lease_client =
+            tenantry::controller::lease_client(config.clone()).expect("lease client");
+        let task = tokio::spawn(tenantry::controller::run(
+            client.clone(),
+            Some(lease_client),
+            options,
+            async move {
+                let _ = stop_rx.await;
+            },
+        ));
+        replicas.push((stop_tx, task));
+    }
 
     let outcome = AssertUnwindSafe(steps(&world)).catch_unwind().await;
     cleanup(&world).await;
-    let _ = stop_tx.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(30), controller).await;
+    for (stop, task) in replicas {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+    }
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let _ = namespaces
+        .delete(&world.namespace, &DeleteParams::default())
+        .await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
@@ -117,14 +143,6 @@ async fn install_crds(client: &Client) {
 
 async fn steps(w: &World) {
     let ns = &w.namespace;
-    let namespaces: Api<Namespace> = Api::all(w.client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &from_json(json!({"metadata": {"name": ns}})),
-        )
-        .await
-        .expect("namespace");
     let secrets: Api<Secret> = Api::namespaced(w.client.clone(), ns);
     secrets
         .create(
@@ -163,6 +181,17 @@ async fn steps(w: &World) {
             _ => {}
         }
     }
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(w.client.clone(), ns);
+    let lease = leases.get("tenantry-e2e").await.expect("the Lease");
+    let holder = lease
+        .spec
+        .and_then(|s| s.holder_identity)
+        .unwrap_or_default();
+    assert!(
+        ["e2e-a", "e2e-b"].contains(&holder.as_str()),
+        "one leader, got {holder:?}"
+    );
     let example = tenants
         .get("kenton-electronics")
         .await
@@ -392,10 +421,8 @@ async fn cleanup(w: &World) {
     let _ = connections
         .delete(&w.connection, &DeleteParams::default())
         .await;
-    let namespaces: Api<Namespace> = Api::all(w.client.clone());
-    let _ = namespaces.delete(ns, &DeleteParams::default()).await;
     eprintln!(
-        "e2e: removed namespace {ns} and PortalConnection {} (CRDs stay installed)",
+        "e2e: removing namespace {ns} and PortalConnection {} (CRDs stay installed)",
         w.connection
     );
 }
