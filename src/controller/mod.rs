@@ -31,7 +31,6 @@ pub use declaring::Declaring;
 pub use error::Error;
 pub use leader::{LeaseSettings, lease_client};
 pub use metrics::Metrics;
-pub use passwords::generate as generate_password;
 pub use reconcile::{error_policy, reconcile};
 pub use run::{RunOptions, run};
 

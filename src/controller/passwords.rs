@@ -7,20 +7,12 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ObjectMeta, PostParams};
 use kube::{Api, ResourceExt};
-use rand::Rng;
 
 use super::Declaring;
 use super::context::Context;
 use super::error::Error;
 use crate::api::Tenant;
-use crate::validate::password;
-
-/// Length of generated passwords (above every portal's minimum).
-const LENGTH: usize = 20;
-const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
-const DIGITS: &[u8] = b"23456789";
-const SYMBOLS: &[u8] = b"!#%+-=?@^_";
+use crate::engine::generate_password;
 
 /// Returns the object's generated-password Secret, creating it first when it does not exist.
 pub(crate) async fn ensure<K: Declaring>(
@@ -39,7 +31,8 @@ pub(crate) async fn ensure<K: Declaring>(
         return owned(object, secret, &namespace, &name).map(|s| (name, s));
     }
     let min_length = tenant.spec.password_policy.min_length;
-    let value = generate(&object.password_username(), min_length);
+    // The engine's generator: the same policy as `tenantry apply` uses.
+    let value = generate_password(min_length, &object.password_username());
     let owner = object
         .controller_owner_ref(&())
         .ok_or(Error::Malformed("uid"))?;
@@ -57,7 +50,7 @@ pub(crate) async fn ensure<K: Declaring>(
         type_: Some("Opaque".to_owned()),
         data: Some(BTreeMap::from([(
             super::GENERATED_PASSWORD_KEY.to_owned(),
-            ByteString(value.into_bytes()),
+            ByteString(value.expose().as_bytes().to_vec()),
         )])),
         ..Secret::default()
     };
@@ -102,47 +95,5 @@ fn owned<K: Declaring>(
                 object.name_any()
             ),
         })
-    }
-}
-
-/// A random password with every character class that passes the portals' policy for
-/// `username` and `min_length`.
-pub fn generate(username: &str, min_length: u32) -> String {
-    let length = LENGTH.max(usize::try_from(min_length).unwrap_or(LENGTH));
-    let mut rng = rand::rng();
-    loop {
-        let all: Vec<u8> = [UPPER, LOWER, DIGITS, SYMBOLS].concat();
-        let mut chars: Vec<u8> = [UPPER, LOWER, DIGITS, SYMBOLS]
-            .iter()
-            .map(|class| class[rng.random_range(0..class.len())])
-            .collect();
-        while chars.len() < length {
-            chars.push(all[rng.random_range(0..all.len())]);
-        }
-        // Fisher–Yates, so the guaranteed classes are not always in front.
-        for i in (1..chars.len()).rev() {
-            chars.swap(i, rng.random_range(0..=i));
-        }
-        let candidate: String = chars.into_iter().map(char::from).collect();
-        if password::check(&candidate, username, min_length).is_empty() {
-            return candidate;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_passwords_pass_the_policy() {
-        for (username, min) in [("jroe", 8), ("prpagent", 12), ("", 40)] {
-            for _ in 0..50 {
-                let pw = generate(username, min);
-                assert!(pw.len() >= usize::try_from(min).unwrap_or(0));
-                assert!(password::check(&pw, username, min).is_empty());
-            }
-        }
-        assert_ne!(generate("jroe", 8), generate("jroe", 8));
     }
 }
