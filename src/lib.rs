@@ -9,6 +9,7 @@ pub mod cli;
 pub mod controller;
 pub mod engine;
 pub mod generate;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod plan;

@@ -43,7 +43,7 @@ use super::status::ObjectStatus;
     ),
     derive = "PartialEq"
 )]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(
     validation = Rule::new("has(self.passwordSecretRef) != (has(self.generatePassword) && self.generatePassword)").message("set exactly one of spec.passwordSecretRef and spec.generatePassword: true"),
     validation = Rule::new("self.tenantRef == oldSelf.tenantRef").message("spec.tenantRef cannot change; create a new TenantAdmin instead"),

@@ -42,7 +42,7 @@ use super::status::ObjectStatus;
     derive = "PartialEq",
     validation = Rule::new("!has(self.spec.dependsOn) || !self.spec.dependsOn.exists(d, d.name == self.metadata.name)").message("a ServiceBinding cannot depend on itself: remove its own name from spec.dependsOn").field_path(".spec.dependsOn")
 )]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(
     validation = Rule::new("[has(self.azureAD), has(self.microsoftOnline), has(self.citrix), has(self.fileSharing), has(self.teamsConnector), has(self.contactCenter), has(self.licenses), has(self.sms), has(self.cloudlinkGateway)].filter(x, x).size() == 1").message("set exactly one service block: azureAD, microsoftOnline, citrix, fileSharing, teamsConnector, contactCenter, licenses, sms or cloudlinkGateway"),
     validation = Rule::new("self.tenantRef == oldSelf.tenantRef").message("spec.tenantRef cannot change; create a new ServiceBinding instead"),
@@ -183,7 +183,7 @@ impl ServiceBindingSpec {
 
 /// Azure AD: create a new Microsoft 365 tenant or connect an existing one.
 #[derive(KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(
     validation = Rule::new("(self.mode == 'ConnectExisting') == has(self.existingTenantId)").message("existingTenantId (the tenant imported into Partner Center) is required with mode ConnectExisting and not allowed with CreateNew").field_path(".existingTenantId"),
     validation = Rule::new("self.mode == oldSelf.mode").message("azureAD.mode cannot change after provisioning"),
@@ -220,7 +220,7 @@ pub struct MicrosoftOnline {}
 
 /// Citrix: published applications and desktops (both may be empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Citrix {
     /// Published applications to make available.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -242,7 +242,7 @@ pub struct Citrix {
 
 /// File sharing: the CorpShare drive and Users folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FileSharing {
     /// Drive letter of CorpShare.
     #[serde(default = "default_drive")]
@@ -256,7 +256,7 @@ fn default_drive() -> String {
 
 /// TeamMate enterprise: Microsoft Teams connector for the customer.
 #[derive(KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(validation = Rule::new("!('PBX' in self.services) || (has(self.pbxTypes) && size(self.pbxTypes) > 0)").message("services include PBX: set pbxTypes, e.g. [Ringlogix]").field_path(".pbxTypes"))]
 pub struct TeamsConnector {
     /// Enterprise name; the tenant's display name when absent.
@@ -335,7 +335,7 @@ pub enum TeamsService {
 
 /// Contact-center tenant, cloned from a template.
 #[derive(KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(
     validation = Rule::new("has(self.passwordSecretRef) != (has(self.generatePassword) && self.generatePassword)").message("set exactly one of contactCenter.passwordSecretRef and contactCenter.generatePassword: true"),
     validation = Rule::new("self.name == oldSelf.name && self.shortName == oldSelf.shortName").message("contactCenter name and shortName cannot change after the tenant is created"),
@@ -379,7 +379,7 @@ pub struct ContactCenter {
 
 /// App licenses (Meet, Chat or Connector) for a set of users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Licenses {
     /// The application.
     pub app: LicensedApp,
@@ -401,7 +401,7 @@ pub enum LicensedApp {
 
 /// One user's license.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LicenseAssignment {
     /// The user's e-mail; the welcome e-mail goes here.
     #[schemars(email, length(max = 254))]
@@ -424,7 +424,7 @@ pub enum LicenseType {
 
 /// SMS license bound to a purchased, registered, unassigned DID.
 #[derive(KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(validation = Rule::new("!self.did.startsWith('+1') || has(self.campaignId)").message("US numbers need a registered 10DLC campaign (campaignId): since 2023-06-01 SMS from numbers outside a registered campaign is not delivered to US mobiles").field_path(".campaignId"))]
 pub struct Sms {
     /// The DID, E.164.
@@ -444,7 +444,7 @@ pub struct Sms {
 
 /// CloudLink gateway step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CloudlinkGateway {
     /// The PBX platform: MiVoice (Gateway step: PBX + Connect) or SMBC / VA (Sync step).
     pub platform: CloudlinkPlatform,

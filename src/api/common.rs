@@ -93,6 +93,7 @@ pub enum ManagementPolicy {
 
 /// A reference to an object of the same namespace by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LocalRef {
     /// Name of the referenced object (same namespace).
     #[schemars(length(min = 1, max = 253))]
@@ -101,6 +102,7 @@ pub struct LocalRef {
 
 /// A key of a Kubernetes Secret in the same namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SecretKeyRef {
     /// Name of the Secret (same namespace).
     #[schemars(length(min = 1, max = 253))]
@@ -117,6 +119,7 @@ fn default_password_key() -> String {
 
 /// A reference to a Secret in a given namespace (for cluster-scoped objects).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NamespacedSecretRef {
     /// Namespace of the Secret.
     #[schemars(length(min = 1, max = 63))]
@@ -136,7 +139,7 @@ fn default_token_key() -> String {
 
 /// A person to reach: a business contact, or the one accepting terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Contact {
     /// Full name.
     #[schemars(length(min = 1, max = 128))]
@@ -152,7 +155,7 @@ pub struct Contact {
 
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Address {
     /// Street and number.
     #[schemars(length(min = 1, max = 256))]

@@ -39,7 +39,7 @@ use super::common::{NamespacedSecretRef, Portal};
     ),
     derive = "PartialEq"
 )]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortalConnectionSpec {
     /// Base URL of the portal contract, e.g. https://portal.example.net.
     #[schemars(regex(pattern = "^https?://[^\\s]+$"), length(max = 2048))]
@@ -66,7 +66,7 @@ fn default_timeout() -> u32 {
 
 /// A token bucket and a concurrency cap for one connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimit {
     /// Sustained requests per second.
     #[serde(default = "default_rps")]

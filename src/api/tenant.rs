@@ -52,7 +52,7 @@ use super::status::ObjectStatus;
     ),
     derive = "PartialEq"
 )]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(
     validation = Rule::new("!('cloudlink' in self.portals) || (has(self.supportContacts) && self.supportContacts.exists(c, c.role == 'Maintainer') && self.supportContacts.exists(c, c.role == 'OnsiteAdmin'))").message("CloudLink needs at least one Maintainer and one OnsiteAdmin in spec.supportContacts").field_path(".supportContacts"),
     validation = Rule::new("!('cloudlink' in self.portals) || has(self.address)").message("CloudLink needs the customer's mailing address in spec.address").field_path(".address"),
@@ -133,7 +133,7 @@ pub enum CustomerType {
 
 /// Password policy of the customer's accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordPolicy {
     /// Minimum password length; never below 8.
     #[serde(default = "default_min_length")]
@@ -163,7 +163,7 @@ fn default_true() -> bool {
 
 /// A CloudLink support contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SupportContact {
     /// Maintainer, OnsiteAdmin or Other.
     pub role: SupportRole,

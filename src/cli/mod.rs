@@ -4,6 +4,7 @@ mod apply;
 mod controller;
 mod crds;
 mod generate;
+mod import;
 mod plan;
 mod sandbox;
 mod session;
@@ -27,6 +28,8 @@ enum Command {
     Plan(plan::Args),
     /// Make the portals match the manifests, after showing the plan.
     Apply(apply::Args),
+    /// Write YAML for the objects a portal already holds, to adopt them (docs/import.md).
+    Import(import::Args),
     /// Check manifests against every portal rule; exit 1 when there is any error.
     Validate(validate::Args),
     /// Print the CustomResourceDefinitions generated from the resource types.
@@ -58,10 +61,25 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap exits with 2 on a usage error, which `plan` uses for "changes": report 1 instead.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    // Logs go to stderr; RUST_LOG (e.g. `tenantry=debug`) raises the level.
+    crate::telemetry::init(crate::telemetry::LogFormat::Text, "warn");
     let code = match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Import(args) => import::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Crds(args) => crds::run(args),
         Command::Gen(args) => generate::run(args),

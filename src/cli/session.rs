@@ -2,8 +2,7 @@
 //!
 //! One model → plan → engine path (DESIGN.md §3): the controller calls the same functions.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
@@ -95,7 +94,17 @@ pub fn load(args: &InputArgs) -> anyhow::Result<Declared> {
 
 /// Connects to the portal named by the arguments or the input, or starts the embedded sandbox.
 pub async fn target(args: &InputArgs, declared: &Declared) -> anyhow::Result<Target> {
-    if let Some(url) = &args.portal {
+    select_target(args.portal.as_deref(), &args.state_dir, declared).await
+}
+
+/// The portal at `url` (token from TENANTRY_PORTAL_TOKEN), else the PortalConnection named
+/// `default` in `declared`, else the embedded sandbox with its state in `state_dir`.
+pub async fn select_target(
+    url: Option<&str>,
+    state_dir: &Path,
+    declared: &Declared,
+) -> anyhow::Result<Target> {
+    if let Some(url) = url {
         let token = std::env::var("TENANTRY_PORTAL_TOKEN")
             .ok()
             .map(Sensitive::new);
@@ -108,13 +117,13 @@ pub async fn target(args: &InputArgs, declared: &Declared) -> anyhow::Result<Tar
     {
         return from_connection(&conn.object, declared);
     }
-    std::fs::create_dir_all(&args.state_dir).with_context(|| {
+    std::fs::create_dir_all(state_dir).with_context(|| {
         format!(
             "cannot create the sandbox state directory {}",
-            args.state_dir.display()
+            state_dir.display()
         )
     })?;
-    let db = args.state_dir.join("sandbox.db");
+    let db = state_dir.join("sandbox.db");
     let config = SandboxConfig::default()
         .with_db(db.to_string_lossy().into_owned())
         .with_time_scale(EMBEDDED_TIME_SCALE)
@@ -188,25 +197,16 @@ fn connect(
     })
 }
 
-/// The namespaces the input declares objects in: the plan's scope for orphans and deletes.
-pub fn namespaces(declared: &Declared) -> BTreeSet<String> {
-    let ns = |m: &kube::api::ObjectMeta| m.namespace.clone().unwrap_or_default();
-    declared
-        .tenants
-        .iter()
-        .map(|t| ns(&t.object.metadata))
-        .chain(declared.admins.iter().map(|a| ns(&a.object.metadata)))
-        .chain(declared.bindings.iter().map(|b| ns(&b.object.metadata)))
-        .collect()
-}
-
 /// Loads, checks, connects, observes and plans.
 pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
     let declared = load(args)?;
     let model = model::expand(&declared).context("cannot expand the input into portal objects")?;
     let target = target(args, &declared).await?;
-    let scope = namespaces(&declared);
-    let ns: Vec<String> = scope.iter().cloned().collect();
+    let scope = Scope::namespaces_of(&model);
+    let ns: Vec<String> = match &scope {
+        Scope::Namespaces(set) => set.iter().cloned().collect(),
+        Scope::Everything => Vec::new(),
+    };
     let observed = engine::observe(&target.portal, &Kind::ALL, &ns)
         .await
         .with_context(|| format!("cannot read the current state from {}", target.description))?;
@@ -215,7 +215,7 @@ pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
         &observed,
         &PlanOptions {
             prune: args.prune,
-            scope: Scope::Namespaces(scope),
+            scope,
         },
     );
     Ok(Session {

@@ -281,14 +281,14 @@ async fn execute<P: PortalApi>(
     match step {
         Step::Delete { object, .. } => delete(portal, step.address(), &object.id, poll).await,
         Step::Create(resource) => {
-            let req = match request(resource, parent_id.as_deref(), generated, uid) {
+            let req = match request(resource, parent_id.as_deref(), generated, uid, false) {
                 Ok(req) => req,
                 Err(outcome) => return outcome,
             };
             create(portal, resource, &req, poll).await
         }
         Step::Update { resource, id } => {
-            let req = match request(resource, parent_id.as_deref(), generated, uid) {
+            let req = match request(resource, parent_id.as_deref(), generated, uid, true) {
                 Ok(req) => req,
                 Err(outcome) => return outcome,
             };
@@ -300,7 +300,7 @@ async fn execute<P: PortalApi>(
                 Outcome::Done { .. } => {}
                 other => return other,
             }
-            let req = match request(resource, parent_id.as_deref(), generated, uid) {
+            let req = match request(resource, parent_id.as_deref(), generated, uid, false) {
                 Ok(req) => req,
                 Err(outcome) => return outcome,
             };
@@ -309,23 +309,28 @@ async fn execute<P: PortalApi>(
     }
 }
 
-/// Builds the wire request; a missing parent id or generated secret fails the step.
+/// Builds the wire request; a missing parent id or generated secret fails the step. An update
+/// without freshly generated secrets leaves them out, so the portal keeps the stored ones.
 fn request(
     resource: &Resource,
     parent_id: Option<&str>,
     generated: &HashMap<Address, Vec<(&'static str, Sensitive)>>,
     uid: String,
+    update: bool,
 ) -> Result<WriteRequest, Outcome> {
     let mine: Vec<(&str, &Sensitive)> = generated
         .get(&resource.address)
         .map(|v| v.iter().map(|(f, s)| (*f, s)).collect())
         .unwrap_or_default();
-    let spec = resource
-        .wire_spec(parent_id, &mine)
-        .map_err(|e| Outcome::Failed {
-            code: "MissingInput".to_owned(),
-            message: e.to_string(),
-        })?;
+    let spec = if update && mine.is_empty() {
+        resource.update_spec(parent_id)
+    } else {
+        resource.wire_spec(parent_id, &mine)
+    };
+    let spec = spec.map_err(|e| Outcome::Failed {
+        code: "MissingInput".to_owned(),
+        message: e.to_string(),
+    })?;
     let mut secrets: Vec<Sensitive> = mine.iter().map(|(_, s)| (*s).clone()).collect();
     for s in &resource.secrets {
         if let crate::model::SecretSource::Known(v) = &s.source {

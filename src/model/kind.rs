@@ -138,7 +138,7 @@ impl Kind {
             Kind::DaasAdmin => &["customerId", "username"],
             Kind::AzureAd => &["customerId", "mode", "existingTenantId"],
             Kind::MicrosoftOnline | Kind::Citrix | Kind::FileSharing => &["customerId"],
-            Kind::ContactCenterTenant => &["template", "name", "shortName"],
+            Kind::ContactCenterTenant => &["template", "name", "shortName", "adminUser"],
             Kind::CallbackFolder => &["tenantId"],
             Kind::Enterprise => &[],
             Kind::License => &["app", "user"],

@@ -8,6 +8,7 @@ mod fingerprint;
 mod graph;
 mod kind;
 mod observed;
+pub(crate) mod parallel;
 mod resource;
 
 #[cfg(test)]

@@ -118,6 +118,22 @@ impl Resource {
         parent_id: Option<&str>,
         generated: &[(&str, &Sensitive)],
     ) -> Result<WireSpec, WireError> {
+        self.build_wire_spec(parent_id, generated, false)
+    }
+
+    /// The spec to send in an update when generated secrets are not at hand: `Generated`
+    /// secrets and their fingerprints are left out, and the portal keeps the stored ones
+    /// (a PUT that omits a write-only field leaves it unchanged).
+    pub fn update_spec(&self, parent_id: Option<&str>) -> Result<WireSpec, WireError> {
+        self.build_wire_spec(parent_id, &[], true)
+    }
+
+    fn build_wire_spec(
+        &self,
+        parent_id: Option<&str>,
+        generated: &[(&str, &Sensitive)],
+        skip_missing_generated: bool,
+    ) -> Result<WireSpec, WireError> {
         let mut spec = self.spec.clone();
         if let Some(parent) = &self.parent {
             let id = parent_id.ok_or_else(|| WireError::ParentIdUnknown {
@@ -127,16 +143,20 @@ impl Resource {
             spec.insert(parent.field.to_owned(), Value::String(id.to_owned()));
         }
         for secret in &self.secrets {
-            let value = match &secret.source {
-                SecretSource::Known(value) => value,
-                SecretSource::Generated => generated
-                    .iter()
-                    .find(|(field, _)| *field == secret.field)
-                    .map(|(_, value)| *value)
-                    .ok_or_else(|| WireError::GeneratedSecretMissing {
+            let supplied = generated
+                .iter()
+                .find(|(field, _)| *field == secret.field)
+                .map(|(_, value)| *value);
+            let value = match (&secret.source, supplied) {
+                (SecretSource::Known(value), _) => value,
+                (SecretSource::Generated, Some(value)) => value,
+                (SecretSource::Generated, None) if skip_missing_generated => continue,
+                (SecretSource::Generated, None) => {
+                    return Err(WireError::GeneratedSecretMissing {
                         address: self.address.to_string(),
                         field: secret.field,
-                    })?,
+                    });
+                }
             };
             let print = fingerprint(&self.address.external_ref, secret.field, value);
             spec.insert(fingerprint_field(secret.field), Value::String(print));

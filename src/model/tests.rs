@@ -167,6 +167,16 @@ fn wire_spec_fills_the_parent_id_and_the_secret() {
         Some(&json!(print))
     );
     assert!(cc.wire_spec(None, &[]).is_err());
+    let update = cc.update_spec(None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(update.as_map().get("password").is_none());
+    assert!(update.as_map().get("passwordFingerprint").is_none());
+    let admin_update = admin
+        .update_spec(Some("cus_1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        admin_update.as_map().get("password"),
+        Some(&json!(ADMIN_PASSWORD))
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::api::{DeletionPolicy, ManagementPolicy};
-use crate::model::{Address, namespace_of};
+use crate::model::{Address, Model, namespace_of};
 use crate::validate::ObjectId;
 
 /// A computed plan: what to write to the portals, in order, and what to report.
@@ -308,6 +308,17 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The namespaces of every resource in `model`: a plan over some files then leaves the
+    /// portal objects of other namespaces alone.
+    pub fn namespaces_of(model: &Model) -> Scope {
+        let set = model
+            .resources()
+            .iter()
+            .map(|r| r.address.namespace().to_owned())
+            .collect();
+        Scope::Namespaces(set)
+    }
+
     /// True when the object recorded under `external_ref` is in scope.
     pub fn contains(&self, external_ref: &str) -> bool {
         match self {

@@ -1,6 +1,7 @@
 //! The diff: desired resources + observed portal objects → an ordered [`Plan`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
@@ -11,7 +12,17 @@ use super::action::{
 use super::hash::plan_hash;
 use super::normalize::equivalent;
 use crate::api::DeletionPolicy;
+use crate::model::parallel::map_in_parallel;
 use crate::model::{Address, Kind, Model, Observed, PortalObject, Resource, fingerprint_field};
+
+/// True when `serde_json::Map` iterates in key order (it does unless serde_json's
+/// `preserve_order` feature is on somewhere in the build).
+static SORTED_MAPS: LazyLock<bool> = LazyLock::new(|| {
+    let mut probe = serde_json::Map::new();
+    probe.insert("b".into(), Value::Null);
+    probe.insert("a".into(), Value::Null);
+    probe.keys().next().map(String::as_str) == Some("a")
+});
 
 /// Spec fields a portal may generate when the client leaves them out, reported in `status`.
 const GENERATED: [(Kind, &str); 1] = [(Kind::DaasCustomer, "code")];
@@ -23,24 +34,32 @@ const GENERATED: [(Kind, &str); 1] = [(Kind::DaasCustomer, "code")];
 /// `options.prune` is set, and reported as orphans otherwise.
 pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
     let resources = model.resources();
+    // Pass 1, independent per resource (so it may run on several threads): find the observed
+    // object and compare the declared fields.
+    let compared = map_in_parallel(resources, |r| {
+        observed
+            .get(r.address.kind, &r.address.external_ref)
+            .map(|object| (object, spec_changes(r, object)))
+    });
+    // Pass 2, in dependency order: parent ids, then the actions.
     // The portal id each resource keeps after the plan: None when it is created or replaced.
     let mut kept_ids: Vec<Option<&str>> = Vec::with_capacity(resources.len());
     let mut actions = Vec::new();
     let mut pending = Vec::new();
     let mut unchanged = 0;
-    let mut matched: HashMap<Kind, usize> = HashMap::new();
-    for r in resources {
+    let mut matched = [0usize; Kind::ALL.len()];
+    for (r, compared) in resources.iter().zip(compared) {
         let parent_id = r.parent.as_ref().map(|link| {
             model
                 .position(&link.address)
                 .and_then(|i| kept_ids.get(i).copied().flatten())
         });
-        let Some(object) = observed.get(r.address.kind, &r.address.external_ref) else {
+        let Some((object, mut changes)) = compared else {
             actions.push(create(r, parent_id));
             kept_ids.push(None);
             continue;
         };
-        *matched.entry(r.address.kind).or_default() += 1;
+        matched[r.address.kind as usize] += 1;
         let phase = object.phase().and_then(Phase::parse);
         if let Some(phase) = phase {
             pending.push(Pending {
@@ -50,7 +69,10 @@ pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
                 phase,
             });
         }
-        let changes = field_changes(r, object, parent_id);
+        if let Some(c) = parent_change(r, object, parent_id) {
+            changes.push(c);
+            changes.sort_by(|a, b| a.field.cmp(&b.field));
+        }
         if changes.is_empty() {
             unchanged += 1;
             kept_ids.push(Some(&object.id));
@@ -144,16 +166,22 @@ fn is_fingerprint(r: &Resource, field: &str) -> bool {
             .any(|s| field.strip_suffix("Fingerprint") == Some(s.field))
 }
 
-/// The declared fields whose observed value differs, sorted by field.
-fn field_changes(
-    r: &Resource,
-    object: &PortalObject,
-    parent_id: Option<Option<&str>>,
-) -> Vec<FieldChange> {
+/// The declared fields (and the recorded deletion policy) whose observed value differs,
+/// sorted by field.
+fn spec_changes(r: &Resource, object: &PortalObject) -> Vec<FieldChange> {
     let kind = r.address.kind;
     let mut changes = Vec::new();
+    let mut observed_fields = object.spec.iter().peekable();
     for (field, desired) in &r.spec {
-        let mut seen = object.spec.get(field);
+        let mut seen = if *SORTED_MAPS {
+            // Both maps iterate in key order: walk them together instead of searching.
+            while observed_fields.next_if(|(k, _)| *k < field).is_some() {}
+            observed_fields
+                .next_if(|(k, _)| *k == field)
+                .map(|(_, v)| v)
+        } else {
+            object.spec.get(field)
+        };
         if seen.is_none() && GENERATED.contains(&(kind, field.as_str())) {
             seen = object.status.get(field);
         }
@@ -182,18 +210,6 @@ fn field_changes(
             changes.push(c);
         }
     }
-    if let (Some(link), Some(parent_id)) = (&r.parent, parent_id) {
-        let seen = object.spec.get(link.field).and_then(Value::as_str);
-        if parent_id.is_none() || seen != parent_id {
-            let before = seen.map_or(FieldValue::Absent, |v| FieldValue::Value(v.into()));
-            let after = parent_id.map_or(FieldValue::KnownAfterApply, |id| {
-                FieldValue::Value(id.into())
-            });
-            let mut c = change(link.field, before, after);
-            c.forces_replacement = true;
-            changes.push(c);
-        }
-    }
     if object.deletion_policy != r.deletion_policy {
         // Recorded in the envelope, not the spec; an update sends it with the spec.
         changes.push(change(
@@ -204,6 +220,26 @@ fn field_changes(
     }
     changes.sort_by(|a, b| a.field.cmp(&b.field));
     changes
+}
+
+/// A change of the parent id: the parent was (re)created, or the object points elsewhere.
+fn parent_change(
+    r: &Resource,
+    object: &PortalObject,
+    parent_id: Option<Option<&str>>,
+) -> Option<FieldChange> {
+    let (link, parent_id) = (r.parent.as_ref()?, parent_id?);
+    let seen = object.spec.get(link.field).and_then(Value::as_str);
+    if parent_id.is_some() && seen == parent_id {
+        return None;
+    }
+    let before = seen.map_or(FieldValue::Absent, |v| FieldValue::Value(v.into()));
+    let after = parent_id.map_or(FieldValue::KnownAfterApply, |id| {
+        FieldValue::Value(id.into())
+    });
+    let mut c = change(link.field, before, after);
+    c.forces_replacement = true;
+    Some(c)
 }
 
 /// The envelope field that records the deletion policy, diffed like a spec field.
@@ -221,7 +257,7 @@ fn undeclared(
     model: &Model,
     observed: &Observed,
     options: &PlanOptions,
-    matched: &HashMap<Kind, usize>,
+    matched: &[usize; Kind::ALL.len()],
 ) -> (Vec<Action>, Vec<Orphan>) {
     let mut orphans: Vec<Orphan> = observed
         .duplicates()
@@ -233,7 +269,7 @@ fn undeclared(
     let mut declared: Option<HashSet<(Kind, &str)>> = None;
     for kind in Kind::ALL {
         let total = observed.count(kind);
-        if total == matched.get(&kind).copied().unwrap_or(0) {
+        if total == matched[kind as usize] {
             continue; // every observed object of the kind is declared: the converged fast path
         }
         let declared = declared.get_or_insert_with(|| {

@@ -1,4 +1,6 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
+mod cli_apply;
+mod cli_import;
 mod cli_validate;
 mod controller;
 mod crds;

@@ -15,6 +15,7 @@ use super::error::ModelError;
 use super::fingerprint::{fingerprint, fingerprint_field};
 use super::graph;
 use super::kind::Kind;
+use super::parallel::map_in_parallel;
 use super::resource::{ParentLink, Resource, SecretField, SecretSource};
 use crate::api::{
     Address as PostalAddress, Contact, Declared, DeletionPolicy, Located, Location,
@@ -28,46 +29,58 @@ use crate::validate::ObjectId;
 /// bindings make the rest. Every resource depends on its parent; Microsoft Online depends on
 /// the tenant's Azure AD; `dependsOn` adds edges to every resource of the named binding.
 pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
-    let tenants: HashMap<(String, String), &Located<Tenant>> = declared
-        .tenants
-        .iter()
-        .map(|t| ((namespace(&t.object), t.object.name_any()), t))
-        .collect();
-    let find_tenant = |object: &ObjectId, namespace: &str, name: &str| {
+    // Tenants by namespace, then name: looked up with borrowed strings, no key is built.
+    let mut tenants: HashMap<&str, HashMap<&str, &Located<Tenant>>> = HashMap::new();
+    for t in &declared.tenants {
+        let meta = &t.object.metadata;
         tenants
-            .get(&(namespace.to_owned(), name.to_owned()))
+            .entry(meta.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE))
+            .or_default()
+            .insert(meta.name.as_deref().unwrap_or_default(), t);
+    }
+    let find_tenant = |object: &ObjectId, name: &str| {
+        tenants
+            .get(object.namespace.as_str())
+            .and_then(|names| names.get(name))
             .copied()
             .ok_or_else(|| ModelError::UnknownTenant {
                 object: object.clone(),
-                tenant: format!("{namespace}/{name}"),
+                tenant: format!("{}/{name}", object.namespace),
             })
     };
-
-    let mut resources = Vec::new();
-    for t in &declared.tenants {
-        tenant::expand_tenant(t, &mut resources);
-    }
-    for a in &declared.admins {
+    let secrets = &declared.secrets;
+    // Each object expands on its own, so large inputs expand on every core; the results are
+    // joined in input order and the first error in that order wins.
+    let from_tenants = map_in_parallel(&declared.tenants, |t| {
+        let mut out = Vec::new();
+        tenant::expand_tenant(t, &mut out);
+        Ok(out)
+    });
+    let from_admins = map_in_parallel(&declared.admins, |a| {
         let origin_id = ObjectId::new("TenantAdmin", &namespace(&a.object), &a.object.name_any());
-        let t = find_tenant(
-            &origin_id,
-            &origin_id.namespace,
-            &a.object.spec.tenant_ref.name,
-        )?;
-        tenant::expand_admin(a, t, &declared.secrets, &mut resources)?;
-    }
-    for b in &declared.bindings {
+        let t = find_tenant(&origin_id, &a.object.spec.tenant_ref.name)?;
+        let mut out = Vec::new();
+        tenant::expand_admin(a, t, secrets, &mut out)?;
+        Ok(out)
+    });
+    let from_bindings = map_in_parallel(&declared.bindings, |b| {
         let origin_id = ObjectId::new(
             "ServiceBinding",
             &namespace(&b.object),
             &b.object.name_any(),
         );
-        let t = find_tenant(
-            &origin_id,
-            &origin_id.namespace,
-            &b.object.spec.tenant_ref.name,
-        )?;
-        binding::expand_binding(b, t, &declared.secrets, &mut resources)?;
+        let t = find_tenant(&origin_id, &b.object.spec.tenant_ref.name)?;
+        let mut out = Vec::new();
+        binding::expand_binding(b, t, secrets, &mut out)?;
+        Ok(out)
+    });
+    let mut resources = Vec::with_capacity(declared.len() * 2);
+    for part in from_tenants
+        .into_iter()
+        .chain(from_admins)
+        .chain(from_bindings)
+    {
+        resources.extend(part?);
     }
     add_binding_edges(declared, &mut resources)?;
     check_unique(&resources)?;
@@ -156,9 +169,14 @@ fn check_unique(resources: &[Resource]) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// The namespace of objects whose manifest leaves it out.
+const DEFAULT_NAMESPACE: &str = "default";
+
 /// The namespace of a declared object (`default` when the manifest leaves it out).
 fn namespace<K: ResourceExt>(object: &K) -> String {
-    object.namespace().unwrap_or_else(|| "default".to_owned())
+    object
+        .namespace()
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
 }
 
 /// What every resource of one declared object shares.

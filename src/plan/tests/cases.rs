@@ -1,86 +1,12 @@
-//! Plan tests on the fixture declaration, and the converged-plan property.
+//! The diff, case by case.
 
-use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{ActionKind, FieldValue, OrphanReason, Phase, Plan, PlanOptions, Scope, plan};
+use super::{converge, edit_observed, model_of};
 use crate::api::{Declared, Sensitive};
 use crate::model::fixtures::{self, ADMIN_PASSWORD};
-use crate::model::{
-    Address, Kind, Model, Observed, PortalObject, SecretSource, expand, fingerprint,
-};
-
-/// The generated password the emulated portal "received" for generated secrets.
-pub(crate) const GENERATED: &str = "Generated-Pass-9";
-
-pub(crate) fn model_of(declared: &Declared) -> Model {
-    expand(declared).unwrap_or_else(|e| panic!("expands: {e}"))
-}
-
-/// What the portals hold after applying `model` exactly: ids from the order, parent ids
-/// filled in, generated secrets fingerprinted, a generated customer code in status.
-pub(crate) fn converge(model: &Model) -> Observed {
-    let mut observed = Observed::new();
-    let mut ids: std::collections::HashMap<&Address, String> = Default::default();
-    for (i, r) in model.resources().iter().enumerate() {
-        let id = format!("{}_{i}", r.address.kind.name());
-        let mut spec = r.spec.clone();
-        if let Some(link) = &r.parent {
-            let parent = ids.get(&link.address).cloned().unwrap_or_default();
-            spec.insert(link.field.to_owned(), Value::String(parent));
-        }
-        for s in &r.secrets {
-            if s.source == SecretSource::Generated {
-                let print =
-                    fingerprint(&r.address.external_ref, s.field, &Sensitive::new(GENERATED));
-                spec.insert(format!("{}Fingerprint", s.field), print.into());
-            }
-        }
-        let mut status = serde_json::Map::new();
-        status.insert("phase".into(), "Ready".into());
-        if r.address.kind == Kind::DaasCustomer {
-            status.insert("code".into(), format!("C{i:05}").into());
-        }
-        observed.insert(
-            r.address.kind,
-            PortalObject {
-                id: id.clone(),
-                external_ref: r.address.external_ref.clone(),
-                deletion_policy: r.deletion_policy,
-                version: 1,
-                spec,
-                status,
-            },
-        );
-        ids.insert(&r.address, id);
-    }
-    observed
-}
-
-/// Applies `edit` to the observed object at (`kind`, `external_ref`).
-pub(crate) fn edit_observed(
-    observed: &mut Observed,
-    kind: Kind,
-    external_ref: &str,
-    edit: impl FnOnce(&mut PortalObject),
-) {
-    let mut object = observed
-        .get(kind, external_ref)
-        .cloned()
-        .unwrap_or_else(|| panic!("no observed {kind} {external_ref}"));
-    edit(&mut object);
-    let mut rebuilt = Observed::new();
-    for k in Kind::ALL {
-        for o in observed.of_kind(k) {
-            if k == kind && o.external_ref == external_ref {
-                continue;
-            }
-            rebuilt.insert(k, o.clone());
-        }
-    }
-    rebuilt.insert(kind, object);
-    *observed = rebuilt;
-}
+use crate::model::{Address, Kind, Observed};
+use crate::plan::{ActionKind, FieldValue, OrphanReason, Phase, Plan, PlanOptions, Scope, plan};
 
 fn plan_of(declared: &Declared, observed: &Observed) -> Plan {
     plan(&model_of(declared), observed, &PlanOptions::default())
@@ -222,7 +148,7 @@ fn a_changed_deletion_policy_is_an_update() {
     assert_eq!(
         (c[0].field.as_str(), &c[0].before, &c[0].after),
         (
-            super::DELETION_POLICY,
+            crate::plan::DELETION_POLICY,
             &FieldValue::Value(json!("Delete")),
             &FieldValue::Value(json!("Orphan"))
         )
@@ -334,6 +260,10 @@ fn removed_objects_are_orphaned_or_deleted_per_policy_and_prune() {
     };
     let out_of_scope = plan(&model, &observed, &elsewhere);
     assert!(!out_of_scope.has_changes() && out_of_scope.orphans.is_empty());
+    assert_eq!(
+        Scope::namespaces_of(&model),
+        Scope::Namespaces(["customers".to_owned()].into())
+    );
 }
 
 #[test]
@@ -371,9 +301,9 @@ fn a_changed_secret_is_a_sensitive_change() {
         ("password", &FieldValue::Sensitive, &FieldValue::Sensitive)
     );
     for out in [
-        super::render::text(&p, false),
-        super::render::json(&p),
-        super::render::markdown(&p),
+        crate::plan::render::text(&p, false),
+        crate::plan::render::json(&p),
+        crate::plan::render::markdown(&p),
         format!("{p:?}"),
     ] {
         assert!(out.to_lowercase().contains("sensitive"), "{out}");
@@ -451,8 +381,11 @@ fn plans_are_deterministic_and_hashes_track_every_change() {
     let a = plan_of(&declared, &observed);
     let b = plan_of(&declared, &observed);
     assert_eq!(a, b);
-    assert_eq!(super::render::json(&a), super::render::json(&b));
-    assert_eq!(super::render::text(&a, true), super::render::text(&b, true));
+    assert_eq!(crate::plan::render::json(&a), crate::plan::render::json(&b));
+    assert_eq!(
+        crate::plan::render::text(&a, true),
+        crate::plan::render::text(&b, true)
+    );
     assert_eq!(a.hash.len(), 64);
     let mut hashes = std::collections::BTreeSet::from([a.hash.clone()]);
     let mut variant = declared.clone();
@@ -472,208 +405,4 @@ fn plans_are_deterministic_and_hashes_track_every_change() {
     hashes.insert(plan(&model_of(&variant), &observed, &prune).hash);
     hashes.insert(plan_of(&Declared::default(), &Observed::new()).hash);
     assert_eq!(hashes.len(), 5, "every plan has its own hash");
-}
-
-/// Mutations of the fixture that keep it valid.
-#[derive(Debug, Clone)]
-struct Variation {
-    display_name: String,
-    billing_id: Option<String>,
-    domains: Vec<String>,
-    dns_zone: bool,
-    min_length: u32,
-    apps: Vec<String>,
-    users: Vec<String>,
-    drop_cloudlink: bool,
-    upper_case_observed: bool,
-}
-
-fn variation() -> impl Strategy<Value = Variation> {
-    (
-        "[A-Z][a-z]{1,8}( [A-Z][a-z]{1,8})?",
-        proptest::option::of("RQ-[0-9]{1,5}"),
-        proptest::collection::btree_set("[a-z]{2,8}\\.(com|net)", 1..4),
-        any::<bool>(),
-        8u32..20,
-        proptest::collection::btree_set("[A-Z][a-z]{2,6}", 0..4),
-        proptest::collection::btree_set("[a-z]{1,6}@[a-z]{2,5}\\.com", 1..4),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(
-            |(
-                display_name,
-                billing_id,
-                domains,
-                dns_zone,
-                min_length,
-                apps,
-                users,
-                drop_cloudlink,
-                upper_case_observed,
-            )| {
-                Variation {
-                    display_name,
-                    billing_id,
-                    domains: domains.into_iter().collect(),
-                    dns_zone,
-                    min_length,
-                    apps: apps.into_iter().collect(),
-                    users: users.into_iter().collect(),
-                    drop_cloudlink,
-                    upper_case_observed,
-                }
-            },
-        )
-}
-
-fn apply_variation(v: &Variation) -> Declared {
-    let mut declared = fixtures::kenton();
-    let spec = &mut declared.tenants[0].object.spec;
-    spec.display_name = v.display_name.clone();
-    spec.billing_id = v.billing_id.clone();
-    spec.domains = v.domains.clone();
-    spec.dns_zone = v.dns_zone;
-    spec.password_policy.min_length = v.min_length;
-    if v.drop_cloudlink {
-        spec.portals.retain(|p| p.id() != "cloudlink");
-        declared
-            .bindings
-            .retain(|b| b.object.spec.cloudlink_gateway.is_none());
-    }
-    if let Some(admin) = declared.admins.first_mut() {
-        admin.object.spec.upn_domain = v.domains[0].clone();
-    }
-    for b in &mut declared.bindings {
-        if let Some(citrix) = b.object.spec.citrix.as_mut() {
-            citrix.applications = v.apps.clone();
-        }
-        if let Some(licenses) = b.object.spec.licenses.as_mut() {
-            let template = licenses.assignments[0].clone();
-            licenses.assignments = v
-                .users
-                .iter()
-                .map(|u| crate::api::LicenseAssignment {
-                    user: u.clone(),
-                    ..template.clone()
-                })
-                .collect();
-        }
-    }
-    declared
-}
-
-/// Upper-cases every e-mail and reverses every set-like list, as a portal might return them.
-fn scramble(observed: &Observed) -> Observed {
-    let mut out = Observed::new();
-    for kind in Kind::ALL {
-        for o in observed.of_kind(kind) {
-            let mut o = o.clone();
-            for (k, v) in o.spec.iter_mut() {
-                match (k.as_str(), v) {
-                    ("user" | "adminEmail" | "externalEmail" | "upn", Value::String(s)) => {
-                        *s = s.to_uppercase()
-                    }
-                    (
-                        "applications" | "desktops" | "services" | "supportContacts",
-                        Value::Array(a),
-                    ) => a.reverse(),
-                    _ => {}
-                }
-            }
-            out.insert(kind, o);
-        }
-    }
-    out
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
-    #[test]
-    fn applying_a_plan_converges(v in variation()) {
-        let declared = apply_variation(&v);
-        let model = model_of(&declared);
-        let first = plan(&model, &Observed::new(), &PlanOptions::default());
-        prop_assert_eq!(first.actions.len(), model.len());
-        let mut observed = converge(&model);
-        if v.upper_case_observed {
-            observed = scramble(&observed);
-        }
-        let second = plan(&model, &observed, &PlanOptions::default());
-        prop_assert!(!second.has_changes(), "{:#?}", second.actions);
-        prop_assert!(second.orphans.is_empty());
-    }
-}
-
-/// `copies` copies of the fixture, one namespace each (14 portal objects per copy).
-pub(crate) fn many(copies: usize) -> Declared {
-    let one = fixtures::kenton();
-    let mut all = Declared::default();
-    for i in 0..copies {
-        let ns = format!("ns{i:05}");
-        let mut copy = one.clone();
-        for t in &mut copy.tenants {
-            t.object.metadata.namespace = Some(ns.clone());
-        }
-        for a in &mut copy.admins {
-            a.object.metadata.namespace = Some(ns.clone());
-        }
-        for b in &mut copy.bindings {
-            b.object.metadata.namespace = Some(ns.clone());
-        }
-        all.tenants.extend(copy.tenants);
-        all.admins.extend(copy.admins);
-        all.bindings.extend(copy.bindings);
-        for (k, v) in copy.secrets {
-            let key = crate::api::SecretKey {
-                namespace: ns.clone(),
-                ..k
-            };
-            all.secrets.insert(key, v);
-        }
-    }
-    all
-}
-
-/// Scale check for DESIGN.md §8 (diff of ~54,200 objects): prints timings, asserts only
-/// correctness. Run with `cargo test --release --lib plan::tests::scale -- --ignored --nocapture`.
-#[test]
-#[ignore = "scale check; run in release mode by hand"]
-fn scale_converged_plan_of_56k_objects() {
-    let declared = many(4_000);
-    let started = std::time::Instant::now();
-    let model = model_of(&declared);
-    let expanded = started.elapsed();
-    let observed = converge(&model);
-    let started = std::time::Instant::now();
-    let p = plan(&model, &observed, &PlanOptions::default());
-    let planned = started.elapsed();
-    assert!(!p.has_changes());
-    assert_eq!(p.unchanged, model.len());
-    let mut drifted = observed.clone();
-    for (i, kind) in [Kind::DaasCustomer, Kind::Citrix].into_iter().enumerate() {
-        edit_observed(
-            &mut drifted,
-            kind,
-            &format!(
-                "ns0000{i}/kenton-{}",
-                if i == 0 { "electronics" } else { "citrix" }
-            ),
-            |o| {
-                o.spec.insert("billingId".into(), json!("drift"));
-                o.spec.insert("applications".into(), json!([]));
-            },
-        );
-    }
-    let started = std::time::Instant::now();
-    let p = plan(&model, &drifted, &PlanOptions::default());
-    let drift_planned = started.elapsed();
-    let started = std::time::Instant::now();
-    let rendered = super::render::text(&p, false);
-    let render = started.elapsed();
-    assert_eq!(p.actions.len(), 2, "{rendered}");
-    eprintln!(
-        "objects {}: expand {expanded:?}, converged plan {planned:?}, drifted plan {drift_planned:?}, render {render:?}",
-        model.len()
-    );
 }

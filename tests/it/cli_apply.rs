@@ -1,0 +1,500 @@
+//! `tenantry plan` and `apply` on the real binary against an in-process sandbox (issue 4).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, OffPeak, Sandbox, SandboxConfig};
+
+/// What one run of the binary printed.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+async fn sandbox(config: SandboxConfig) -> Sandbox {
+    Sandbox::start(config.with_fixtures(Fixtures::demo()))
+        .await
+        .unwrap_or_else(|e| panic!("sandbox: {e}"))
+}
+
+/// Runs `tenantry ARGS --portal URL` in `dir` off the async executor.
+async fn tenantry(dir: &Path, url: &str, args: &[&str]) -> Run {
+    let dir = dir.to_path_buf();
+    let url = url.to_owned();
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
+            .current_dir(&dir)
+            .args(&args)
+            .args(["--portal", &url])
+            .env("TENANTRY_PORTAL_TOKEN", "test-token")
+            .env("RUST_LOG", "tenantry=trace")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("join: {e}"))
+}
+
+/// A private copy of examples/ to edit.
+fn examples_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    copy_dir(&src, &tmp.path().join("examples"));
+    let path = tmp.path().join("examples");
+    (tmp, path)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read_dir: {e}")) {
+        let entry = entry.unwrap_or_else(|e| panic!("entry: {e}"));
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy: {e}"));
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read: {e}"));
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("write: {e}"));
+}
+
+/// Lines of a text plan that start an action: `+ `, `~ `, `- `, `-/+ `.
+fn action_lines(plan: &str) -> Vec<&str> {
+    plan.lines()
+        .map(str::trim_start)
+        .filter(|l| {
+            ["+ ", "~ ", "- ", "-/+ "].iter().any(|p| l.starts_with(p))
+                && l.split_whitespace().nth(1).is_some_and(|k| k.contains('/'))
+        })
+        .collect()
+}
+
+/// Every secret value declared in the examples' Secret manifests.
+fn example_secrets() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers");
+    let mut out = Vec::new();
+    for customer in std::fs::read_dir(root).unwrap_or_else(|e| panic!("{e}")) {
+        let path = customer
+            .unwrap_or_else(|e| panic!("{e}"))
+            .path()
+            .join("secrets.yaml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let mut in_data = false;
+        for line in text.lines() {
+            if line.starts_with("stringData:") {
+                in_data = true;
+            } else if !line.starts_with(' ') {
+                in_data = false;
+            } else if in_data && let Some((_, v)) = line.split_once(':') {
+                let v = v.trim().trim_matches('"').trim_matches('\'');
+                if v.len() >= 8 {
+                    out.push(v.to_owned());
+                }
+            }
+        }
+    }
+    assert!(
+        !out.is_empty(),
+        "the examples declare no passwords to look for"
+    );
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_plan_creates_apply_converges_second_plan_is_empty() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let (tmp, _) = examples_copy();
+    let url = sb.url();
+
+    let first = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(first.code, 2, "{}", first.all());
+    let actions = action_lines(&first.stdout);
+    assert!(!actions.is_empty(), "{}", first.stdout);
+    assert!(actions.iter().all(|l| l.starts_with("+ ")), "{actions:#?}");
+    assert!(
+        first
+            .stdout
+            .contains(", 0 to change, 0 to destroy, 0 to replace."),
+        "{}",
+        first.stdout
+    );
+
+    let apply = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    // TeamMate enterprises wait for the customer's Global Admin: reported, not failed.
+    assert!(apply.stdout.contains("AwaitingConsent"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("0 failed"), "{}", apply.stdout);
+
+    let second = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(second.code, 0, "{}", second.all());
+    assert!(second.stdout.contains("No changes."), "{}", second.stdout);
+    assert!(action_lines(&second.stdout).is_empty(), "{}", second.stdout);
+
+    // Secrets never reach any output, at trace log level, in any format.
+    let json = tenantry(tmp.path(), &url, &["plan", "-f", "examples/", "-o", "json"]).await;
+    let md = tenantry(
+        tmp.path(),
+        &url,
+        &["plan", "-f", "examples/", "-o", "markdown"],
+    )
+    .await;
+    for secret in example_secrets() {
+        for (what, run) in [
+            ("plan", &first),
+            ("apply", &apply),
+            ("json", &json),
+            ("md", &md),
+        ] {
+            assert!(
+                !run.all().contains(&secret),
+                "a password leaked into {what} output"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_changed_field_is_one_update_of_that_field() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let (tmp, dir) = examples_copy();
+    let url = sb.url();
+    let apply = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{}", apply.all());
+
+    edit(
+        &dir.join("customers/kenton-electronics/tenant.yaml"),
+        "billingId: ",
+        "billingId: RQ-99999 # was ",
+    );
+    let plan = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    let actions = action_lines(&plan.stdout);
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert!(actions[0].starts_with("~ daas/customers"), "{actions:#?}");
+    assert!(plan.stdout.contains("~ billingId:"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("\"RQ-99999\""), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change"),
+        "{}",
+        plan.stdout
+    );
+
+    let apply = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let again = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(again.code, 0, "{}", again.all());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removed_objects_are_orphaned_or_pruned_by_their_deletion_policy() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let (tmp, dir) = examples_copy();
+    let url = sb.url();
+    let services = dir.join("customers/kenton-electronics/services.yaml");
+    let text = std::fs::read_to_string(&services).unwrap_or_else(|e| panic!("{e}"));
+    // The Citrix binding records deletionPolicy Delete; the file-sharing one inherits Orphan.
+    let text = text.replacen("  citrix:", "  deletionPolicy: Delete\n  citrix:", 1);
+    std::fs::write(&services, &text).unwrap_or_else(|e| panic!("{e}"));
+    let apply = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{}", apply.all());
+
+    // Drop both bindings from the input.
+    let kept: Vec<&str> = text
+        .split("\n---")
+        .filter(|doc| !doc.contains("  citrix:") && !doc.contains("  fileSharing:"))
+        .collect();
+    std::fs::write(&services, kept.join("\n---")).unwrap_or_else(|e| panic!("{e}"));
+
+    let plan = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert!(action_lines(&plan.stdout).is_empty(), "{}", plan.stdout);
+    assert!(plan.stdout.contains("daas/citrix"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("daas/file-sharing"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.to_lowercase().contains("orphan"),
+        "{}",
+        plan.stdout
+    );
+
+    let prune = tenantry(tmp.path(), &url, &["plan", "-f", "examples/", "--prune"]).await;
+    assert_eq!(prune.code, 2, "{}", prune.all());
+    let actions = action_lines(&prune.stdout);
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert!(actions[0].starts_with("- daas/citrix"), "{actions:#?}");
+
+    let applied = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--prune", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert_eq!(
+        sb.count_objects("daas", "citrix", "customers/kenton-electronics-citrix")
+            .await,
+        0
+    );
+    assert_eq!(
+        sb.count_objects(
+            "daas",
+            "file-sharing",
+            "customers/kenton-electronics-file-sharing"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scheduled_work_is_reported_not_failed() {
+    let fixtures = Fixtures {
+        off_peak: Some(OffPeak {
+            all: true,
+            templates: Vec::new(),
+        }),
+        ..Fixtures::demo()
+    };
+    let sb = Sandbox::start(SandboxConfig::default().with_fixtures(fixtures))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (tmp, _) = examples_copy();
+    let apply = tenantry(
+        tmp.path(),
+        &sb.url(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(apply.stdout.contains("Scheduled"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("0 failed"), "{}", apply.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_plan_hash_writes_nothing() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let (tmp, _) = examples_copy();
+    let url = sb.url();
+    let run = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--plan-hash", "0000beef"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("ApprovalStale"), "{}", run.stderr);
+    assert_eq!(sb.object_count().await, 0);
+
+    // The hash of the reviewed plan applies exactly that plan.
+    let json = tenantry(tmp.path(), &url, &["plan", "-f", "examples/", "-o", "json"]).await;
+    let plan: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    let hash = plan["hash"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(hash.len(), 64, "{}", json.stdout);
+    let run = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--plan-hash", &hash],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(sb.object_count().await > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_converges_through_faults_without_duplicates() {
+    let faults = FaultConfig {
+        seed: Some(7),
+        rules: vec![FaultRule {
+            server_error: 0.15,
+            rate_limit: 0.1,
+            retry_after_seconds: 0,
+            drop_connection: 0.1,
+            commit_then_drop: 0.1,
+            ..FaultRule::default()
+        }],
+    };
+    let sb = sandbox(SandboxConfig::default().with_faults(faults)).await;
+    let (tmp, _) = examples_copy();
+    let url = sb.url();
+    // The first plan lists every object to create; each must exist exactly once afterwards.
+    let first = tenantry(tmp.path(), &url, &["plan", "-f", "examples/", "-o", "json"]).await;
+    assert_eq!(first.code, 2, "{}", first.all());
+    let value: serde_json::Value =
+        serde_json::from_str(&first.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let creates: Vec<(String, String, String)> = value["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let field = |f: &str| a[f].as_str().unwrap_or_default().to_owned();
+            (field("portal"), field("kind"), field("externalRef"))
+        })
+        .collect();
+    assert!(creates.len() >= 25, "{}", first.stdout);
+
+    let apply = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let faulted = sb.requests().iter().filter(|r| r.fault.is_some()).count();
+    assert!(faulted >= 5, "only {faulted} faults were injected");
+    let writes_retried = sb
+        .requests()
+        .iter()
+        .filter(|r| r.fault.as_deref() == Some("commitThenDrop"))
+        .count();
+    assert!(
+        writes_retried > 0,
+        "no write was committed and then dropped"
+    );
+    for (portal, kind, external_ref) in &creates {
+        assert_eq!(
+            sb.count_objects(portal, kind, external_ref).await,
+            1,
+            "{portal}/{kind} {external_ref}"
+        );
+    }
+    assert_eq!(sb.object_count().await, creates.len());
+
+    sb.set_faults(FaultConfig::default());
+    let plan = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(plan.code, 0, "{}", plan.all());
+}
+
+/// The README's first command: apply against the embedded sandbox (state in `.tenantry/`),
+/// then a plan in a new process finds no changes.
+#[test]
+fn the_quickstart_converges_on_the_embedded_sandbox() {
+    let (tmp, _) = examples_copy();
+    let run = |args: &[&str]| {
+        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
+            .current_dir(tmp.path())
+            .args(args)
+            .env_remove("TENANTRY_PORTAL")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code().unwrap_or(-1), text)
+    };
+    let (code, text) = run(&["apply", "-f", "examples/", "--auto-approve"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(tmp.path().join(".tenantry/sandbox.db").exists());
+    let (code, text) = run(&["plan", "-f", "examples/"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("No changes."), "{text}");
+}
+
+/// A usage error exits 1, never 2 (which `plan` reserves for "changes present").
+#[test]
+fn usage_errors_exit_1() {
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
+        .args(["plan", "--no-such-flag"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--no-such-flag"));
+}
+
+/// A failed resource stops its dependants; independent resources go on, and apply exits 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_skips_dependants_and_spares_the_rest() {
+    let faults = FaultConfig {
+        seed: Some(1),
+        rules: vec![FaultRule {
+            method: Some("POST".to_owned()),
+            portal: Some("daas".to_owned()),
+            kind: Some("customers".to_owned()),
+            server_error: 1.0,
+            ..FaultRule::default()
+        }],
+    };
+    let sb = sandbox(SandboxConfig::default().with_faults(faults)).await;
+    let (tmp, _) = examples_copy();
+    let apply = tenantry(
+        tmp.path(),
+        &sb.url(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(apply.code, 1, "{}", apply.all());
+    let line = |prefix: &str| {
+        apply
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("create daas/customers/customers/kenton-electronics:").contains("failed"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        line("create daas/admins/customers/jroe:")
+            .contains("skipped: waits for daas/customers/customers/kenton-electronics"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        line("create cloudlink/accounts/customers/kenton-electronics:").ends_with("done"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(
+        sb.count_objects("daas", "customers", "customers/kenton-electronics")
+            .await,
+        0
+    );
+    assert_eq!(
+        sb.count_objects("cloudlink", "accounts", "customers/kenton-electronics")
+            .await,
+        1
+    );
+}
