@@ -150,7 +150,7 @@ pub(crate) fn tenant_itself(_: &Stores, tenant: &Tenant) -> Vec<ObjectRef<Tenant
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ServiceBindingSpec;
+    use crate::api::{PortalConnection, ServiceBindingSpec, TenantAdmin};
 
     fn binding(name: &str, depends_on: &[&str]) -> ServiceBinding {
         let spec: ServiceBindingSpec = serde_json::from_value(serde_json::json!({
@@ -162,6 +162,90 @@ mod tests {
         let mut b = ServiceBinding::new(name, spec);
         b.metadata.namespace = Some("customers".into());
         b
+    }
+
+    fn tenant(name: &str, connection: Option<&str>) -> Tenant {
+        let mut spec = serde_json::json!({
+            "displayName": name, "contact": {"name": "Jane Roe", "email": "jane@kenton.com"},
+            "domains": ["kenton.com"], "portals": ["daas"]
+        });
+        if let Some(c) = connection {
+            spec["portalConnectionRef"] = serde_json::json!({"name": c});
+        }
+        let mut t = Tenant::new(
+            name,
+            serde_json::from_value(spec).unwrap_or_else(|e| panic!("tenant spec: {e}")),
+        );
+        t.metadata.namespace = Some("customers".into());
+        t
+    }
+
+    fn admin(name: &str, tenant: &str, secret: Option<&str>) -> TenantAdmin {
+        let mut spec = serde_json::json!({
+            "tenantRef": {"name": tenant}, "firstName": "Jane", "lastName": "Roe",
+            "upnDomain": "kenton.com", "externalEmail": "jane@example.net"
+        });
+        match secret {
+            Some(s) => spec["passwordSecretRef"] = serde_json::json!({"name": s}),
+            None => spec["generatePassword"] = serde_json::json!(true),
+        }
+        let mut a = TenantAdmin::new(
+            name,
+            serde_json::from_value(spec).unwrap_or_else(|e| panic!("admin spec: {e}")),
+        );
+        a.metadata.namespace = Some("customers".into());
+        a
+    }
+
+    fn connection(name: &str, secret: &str) -> PortalConnection {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+            "metadata": {"name": name},
+            "spec": {"url": "http://portal", "credentialsSecretRef":
+                     {"namespace": "tenantry-system", "name": secret}}
+        }))
+        .unwrap_or_else(|e| panic!("connection: {e}"))
+    }
+
+    #[test]
+    fn a_secret_wakes_the_objects_that_use_it() {
+        let stores = Stores::from_objects(
+            vec![tenant("kenton", None), tenant("acme", Some("eu"))],
+            vec![
+                admin("jroe", "kenton", Some("kenton-admin")),
+                admin("gen", "kenton", None),
+                admin("other", "acme", Some("acme-admin")),
+            ],
+            Vec::new(),
+            vec![
+                connection("default", "token-us"),
+                connection("eu", "token-eu"),
+            ],
+        );
+        let admins = |ns: &str, name: &str| {
+            let mut names: Vec<String> =
+                users_of_secret(&stores, ns, name, |s| s.admins.state(), admins_of)
+                    .into_iter()
+                    .map(|r| r.name)
+                    .collect();
+            names.sort();
+            names
+        };
+        for (ns, secret, want) in [
+            ("customers", "kenton-admin", vec!["jroe"]),
+            ("customers", "gen-password", vec!["gen"]),
+            ("other", "kenton-admin", vec![]),
+            ("tenantry-system", "token-eu", vec!["other"]),
+            ("tenantry-system", "token-us", vec!["gen", "jroe"]),
+        ] {
+            assert_eq!(admins(ns, secret), want, "{ns}/{secret}");
+        }
+        let tenants: Vec<String> =
+            users_of_connection(&stores, &connection("eu", "token-eu"), tenant_itself)
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+        assert_eq!(tenants, ["acme"]);
     }
 
     #[test]

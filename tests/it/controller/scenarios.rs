@@ -582,3 +582,19 @@ async fn an_operation_awaiting_consent_shows_as_progressing_and_is_polled() {
     );
     assert_eq!(h.portal_writes(), strs(&["POST /v1/teammate/enterprises"]));
 }
+
+#[tokio::test]
+async fn an_object_that_never_reached_the_portal_is_deleted_without_a_portal_call() {
+    // A Plan-policy Tenant whose plan was never approved: Synced, no external id.
+    let t = tenant("kenton", "Plan", "Delete");
+    let h = Harness::start(vec![t.clone()], vec![], vec![]).await;
+    run(&h, &t).await.expect("plan");
+    let planned = with_status(&t, &h.api.last_status().expect("status"));
+    let requests = h.sandbox.requests().len();
+    h.api.clear();
+
+    run(&h, &deleting(planned)).await.expect("cleanup");
+    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {TENANTS}/kenton")]));
+    assert_eq!(h.api.calls()[0].body[1]["op"], "remove");
+    assert_eq!(h.sandbox.requests().len(), requests, "no portal call");
+}
