@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Secret;
 use kube::Client;
+use kube::api::PartialObjectMeta;
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::reflector::{self, Store};
+use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher;
 
 use super::connections::PortalPool;
@@ -52,6 +54,9 @@ pub struct Stores {
     pub bindings: Store<ServiceBinding>,
     /// Portal connections.
     pub connections: Store<PortalConnection>,
+    /// Secret metadata (no data), when watched: lets a reconcile reuse a Secret it read
+    /// before while its `resourceVersion` is unchanged.
+    pub secrets: Option<Store<PartialObjectMeta<Secret>>>,
 }
 
 impl Stores {
@@ -67,6 +72,7 @@ impl Stores {
             admins: filled(admins),
             bindings: filled(bindings),
             connections: filled(connections),
+            secrets: None,
         }
     }
 }
@@ -100,6 +106,8 @@ pub struct Context {
     pub settings: Settings,
     /// Consecutive failures per object, for the error backoff.
     failures: Mutex<HashMap<String, u32>>,
+    /// Secrets read so far, by `namespace/name`, reused while their resourceVersion holds.
+    secret_cache: Mutex<HashMap<String, Secret>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -133,7 +141,31 @@ impl Context {
             metrics,
             settings,
             failures: Mutex::new(HashMap::new()),
+            secret_cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A Secret read before, when the watch says it has not changed since.
+    pub(crate) fn cached_secret(&self, namespace: &str, name: &str) -> Option<Secret> {
+        let store = self.stores.secrets.as_ref()?;
+        let current = store.get(&ObjectRef::new(name).within(namespace))?;
+        let version = current.metadata.resource_version.as_ref()?;
+        let cache = self.secret_cache.lock().unwrap_or_else(|e| e.into_inner());
+        let cached = cache.get(&format!("{namespace}/{name}"))?;
+        (cached.metadata.resource_version.as_ref() == Some(version)).then(|| cached.clone())
+    }
+
+    /// Remembers a Secret just read (only when Secrets are watched), or forgets a gone one.
+    pub(crate) fn remember_secret(&self, namespace: &str, name: &str, secret: Option<&Secret>) {
+        if self.stores.secrets.is_none() {
+            return;
+        }
+        let mut cache = self.secret_cache.lock().unwrap_or_else(|e| e.into_inner());
+        let key = format!("{namespace}/{name}");
+        match secret {
+            Some(secret) => cache.insert(key, secret.clone()),
+            None => cache.remove(&key),
+        };
     }
 
     /// Counts a failure of `object` and returns how many in a row.
@@ -150,5 +182,51 @@ impl Context {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(object);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::client::Body;
+
+    fn secret_meta(version: &str) -> PartialObjectMeta<Secret> {
+        let mut meta = PartialObjectMeta::<Secret>::default();
+        meta.metadata.name = Some("kenton-admin".to_owned());
+        meta.metadata.namespace = Some("customers".to_owned());
+        meta.metadata.resource_version = Some(version.to_owned());
+        meta
+    }
+
+    fn context(watched_version: Option<&str>) -> Context {
+        let (service, _handle) =
+            tower_test::mock::pair::<http::Request<Body>, http::Response<Body>>();
+        let mut stores = Stores::from_objects(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        stores.secrets = watched_version.map(|v| filled(vec![secret_meta(v)]));
+        Context::new(
+            Client::new(service, "default"),
+            PortalPool::new(None, None, None),
+            stores,
+            Arc::new(Metrics::new()),
+            Settings::default(),
+            None,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_secret_is_reused_only_while_its_version_holds() {
+        let mut secret = Secret::default();
+        secret.metadata.resource_version = Some("7".to_owned());
+        for (watched, want) in [(Some("7"), true), (Some("8"), false), (None, false)] {
+            let ctx = context(watched);
+            ctx.remember_secret("customers", "kenton-admin", Some(&secret));
+            assert_eq!(
+                ctx.cached_secret("customers", "kenton-admin").is_some(),
+                want,
+                "{watched:?}"
+            );
+            ctx.remember_secret("customers", "kenton-admin", None);
+            assert!(ctx.cached_secret("customers", "kenton-admin").is_none());
+        }
     }
 }

@@ -153,8 +153,15 @@ async fn connection_token(
 
 /// Reads a Secret; a missing one is an `Invalid` error that says which.
 async fn read_secret(ctx: &Context, namespace: &str, name: &str) -> Result<Secret, Error> {
+    if let Some(secret) = ctx.cached_secret(namespace, name) {
+        return Ok(secret);
+    }
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
-    match api.get_opt(name).await {
+    let found = api.get_opt(name).await;
+    if let Ok(secret) = &found {
+        ctx.remember_secret(namespace, name, secret.as_ref());
+    }
+    match found {
         Ok(Some(secret)) => Ok(secret),
         Ok(None) => Err(Error::Invalid {
             reason: "SecretNotFound",

@@ -168,6 +168,7 @@ fn controllers(
         admins: admins.clone(),
         bindings: bindings.clone(),
         connections: connections.clone(),
+        secrets: Some(secrets.clone()),
     };
     let observer: Arc<dyn CallObserver> = metrics.clone();
     let ctx = Arc::new(Context::new(
