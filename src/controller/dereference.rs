@@ -99,6 +99,23 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<HttpPor
     let connection = ctx.stores.connections.get(&ObjectRef::new(name));
     match (connection, named) {
         (Some(connection), _) => {
+            let served = &connection.spec.portals;
+            let missing: Vec<&str> = tenant
+                .spec
+                .portals
+                .iter()
+                .filter(|p| !served.is_empty() && !served.contains(p))
+                .map(|p| p.id())
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::Invalid {
+                    reason: "PortalNotServed",
+                    message: format!(
+                        "PortalConnection {name} does not serve {}; add it to the connection's spec.portals or set spec.portalConnectionRef to one that does",
+                        missing.join(", ")
+                    ),
+                });
+            }
             let token = connection_token(ctx, &connection).await?;
             Ok(ctx.portals.for_connection(&connection, token)?)
         }
