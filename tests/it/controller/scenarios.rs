@@ -598,3 +598,33 @@ async fn an_object_that_never_reached_the_portal_is_deleted_without_a_portal_cal
     assert_eq!(h.api.calls()[0].body[1]["op"], "remove");
     assert_eq!(h.sandbox.requests().len(), requests, "no portal call");
 }
+
+#[tokio::test]
+async fn a_connection_that_does_not_serve_the_portal_is_reported() {
+    let sandbox = tenantry::sandbox::Sandbox::start(Default::default())
+        .await
+        .expect("sandbox");
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portal_connection_ref = Some(tenantry::api::LocalRef {
+        name: "eu".to_owned(),
+    });
+    let eu: tenantry::api::PortalConnection = from_json(serde_json::json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+        "metadata": {"name": "eu"},
+        "spec": {"url": sandbox.url(), "portals": ["daas"]}
+    }));
+    let h = Harness::with_sandbox(sandbox, vec![t.clone()], vec![], vec![], vec![eu]);
+
+    let err = run(&h, &t).await.expect_err("not served");
+    assert_eq!(err.code(), "PortalNotServed");
+    let status = h.api.last_status().expect("status");
+    let synced = condition(&status, "Synced");
+    assert_eq!(synced["reason"], "PortalNotServed");
+    assert!(
+        synced["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cloudlink")
+    );
+    assert!(h.sandbox.requests().is_empty(), "no portal call");
+}
