@@ -188,15 +188,17 @@ fn controllers(
 
     let s = stores.clone();
     let s2 = stores.clone();
+    let t1 = stores.clone();
+    let t2 = stores.clone();
     let s3 = stores.clone();
     let s4 = stores.clone();
     let tenant_ctl = Controller::for_shared_stream(pop(&mut tenant_s), tenants.clone())
         .with_config(config.clone())
-        .watches_shared_stream(pop(&mut admin_s), |a: Arc<TenantAdmin>| {
-            watches::tenant_of(a.as_ref())
+        .watches_shared_stream(pop(&mut admin_s), move |a: Arc<TenantAdmin>| {
+            watches::deleting_tenant_of(&t1, a.as_ref())
         })
-        .watches_shared_stream(pop(&mut binding_s), |b: Arc<ServiceBinding>| {
-            watches::tenant_of(b.as_ref())
+        .watches_shared_stream(pop(&mut binding_s), move |b: Arc<ServiceBinding>| {
+            watches::deleting_tenant_of(&t2, b.as_ref())
         })
         .watches_shared_stream(pop(&mut connection_s), move |c: Arc<PortalConnection>| {
             watches::users_of_connection(&s, &c, watches::tenant_itself)

@@ -48,10 +48,17 @@ pub(crate) fn bindings_of(stores: &Stores, tenant: &Tenant) -> Vec<ObjectRef<Ser
         .collect()
 }
 
-/// The Tenant an admin or binding belongs to.
-pub(crate) fn tenant_of<K: Declaring>(object: &K) -> Option<ObjectRef<Tenant>> {
+/// The Tenant an admin or binding belongs to, when that Tenant is being deleted: its delete
+/// waits for its dependants, so it retries as they change or go. Otherwise nothing, so that a
+/// status write of a dependant does not wake its Tenant.
+pub(crate) fn deleting_tenant_of<K: Declaring>(
+    stores: &Stores,
+    object: &K,
+) -> Option<ObjectRef<Tenant>> {
     let namespace = object.namespace()?;
-    Some(ObjectRef::new(&object.tenant_name()).within(&namespace))
+    let key = ObjectRef::new(&object.tenant_name()).within(&namespace);
+    let tenant = stores.tenants.get(&key)?;
+    tenant.metadata.deletion_timestamp.is_some().then_some(key)
 }
 
 /// Bindings that wait for `changed`: they name it in `dependsOn`, or they are Microsoft Online
@@ -246,6 +253,24 @@ mod tests {
                 .map(|r| r.name)
                 .collect();
         assert_eq!(tenants, ["acme"]);
+    }
+
+    #[test]
+    fn a_dependant_wakes_its_tenant_only_while_the_tenant_is_deleted() {
+        let mut deleting = tenant("acme", None);
+        deleting.metadata.deletion_timestamp = Some(
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH),
+        );
+        let stores = Stores::from_objects(
+            vec![tenant("kenton", None), deleting],
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let woken = |t: &str| deleting_tenant_of(&stores, &admin("a", t, None)).map(|r| r.name);
+        assert_eq!(woken("kenton"), None);
+        assert_eq!(woken("acme"), Some("acme".to_owned()));
+        assert_eq!(woken("gone"), None);
     }
 
     #[test]
