@@ -48,6 +48,13 @@ async fn tenantry(dir: &Path, url: &str, args: &[&str]) -> Run {
     .unwrap_or_else(|e| panic!("join: {e}"))
 }
 
+/// `tenantry apply -f examples/ --auto-approve`, which must succeed.
+async fn apply_ok(dir: &Path, url: &str) -> Run {
+    let run = tenantry(dir, url, &["apply", "-f", "examples/", "--auto-approve"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    run
+}
+
 /// A private copy of examples/ to edit.
 fn examples_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -139,13 +146,7 @@ async fn first_plan_creates_apply_converges_second_plan_is_empty() {
         first.stdout
     );
 
-    let apply = tenantry(
-        tmp.path(),
-        &url,
-        &["apply", "-f", "examples/", "--auto-approve"],
-    )
-    .await;
-    assert_eq!(apply.code, 0, "{}", apply.all());
+    let apply = apply_ok(tmp.path(), &url).await;
     // TeamMate enterprises wait for the customer's Global Admin: reported, not failed.
     assert!(apply.stdout.contains("AwaitingConsent"), "{}", apply.stdout);
     assert!(apply.stdout.contains("0 failed"), "{}", apply.stdout);
@@ -183,13 +184,7 @@ async fn one_changed_field_is_one_update_of_that_field() {
     let sb = sandbox(SandboxConfig::default()).await;
     let (tmp, dir) = examples_copy();
     let url = sb.url();
-    let apply = tenantry(
-        tmp.path(),
-        &url,
-        &["apply", "-f", "examples/", "--auto-approve"],
-    )
-    .await;
-    assert_eq!(apply.code, 0, "{}", apply.all());
+    apply_ok(tmp.path(), &url).await;
 
     edit(
         &dir.join("customers/kenton-electronics/tenant.yaml"),
@@ -209,13 +204,7 @@ async fn one_changed_field_is_one_update_of_that_field() {
         plan.stdout
     );
 
-    let apply = tenantry(
-        tmp.path(),
-        &url,
-        &["apply", "-f", "examples/", "--auto-approve"],
-    )
-    .await;
-    assert_eq!(apply.code, 0, "{}", apply.all());
+    apply_ok(tmp.path(), &url).await;
     let again = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
     assert_eq!(again.code, 0, "{}", again.all());
 }
@@ -230,13 +219,7 @@ async fn removed_objects_are_orphaned_or_pruned_by_their_deletion_policy() {
     // The Citrix binding records deletionPolicy Delete; the file-sharing one inherits Orphan.
     let text = text.replacen("  citrix:", "  deletionPolicy: Delete\n  citrix:", 1);
     std::fs::write(&services, &text).unwrap_or_else(|e| panic!("{e}"));
-    let apply = tenantry(
-        tmp.path(),
-        &url,
-        &["apply", "-f", "examples/", "--auto-approve"],
-    )
-    .await;
-    assert_eq!(apply.code, 0, "{}", apply.all());
+    apply_ok(tmp.path(), &url).await;
 
     // Drop both bindings from the input.
     let kept: Vec<&str> = text
@@ -371,13 +354,7 @@ async fn apply_converges_through_faults_without_duplicates() {
         .collect();
     assert!(creates.len() >= 25, "{}", first.stdout);
 
-    let apply = tenantry(
-        tmp.path(),
-        &url,
-        &["apply", "-f", "examples/", "--auto-approve"],
-    )
-    .await;
-    assert_eq!(apply.code, 0, "{}", apply.all());
+    apply_ok(tmp.path(), &url).await;
     let faulted = sb.requests().iter().filter(|r| r.fault.is_some()).count();
     assert!(faulted >= 5, "only {faulted} faults were injected");
     let writes_retried = sb
