@@ -628,3 +628,55 @@ async fn a_connection_that_does_not_serve_the_portal_is_reported() {
     );
     assert!(h.sandbox.requests().is_empty(), "no portal call");
 }
+
+#[tokio::test]
+async fn a_portal_error_that_echoes_the_password_never_shows_it() {
+    // Two customers share a domain; the second `jroe` is refused (409 UpnInUse), and the
+    // sandbox is told to echo the request's secrets into the error.
+    let mut first = tenant("kenton", "Apply", "Orphan");
+    first.spec.portals = vec![tenantry::api::Portal::Daas];
+    let mut second = tenant("kenton-labs", "Apply", "Orphan");
+    second.spec.portals = vec![tenantry::api::Portal::Daas];
+    let a1 = admin("kenton-admin", "kenton");
+    let a2 = admin("labs-admin", "kenton-labs");
+    let h = Harness::start(
+        vec![ready(&first), ready(&second)],
+        vec![a1.clone(), a2.clone()],
+        vec![],
+    )
+    .await;
+    run(&h, &first).await.expect("first customer");
+    run(&h, &second).await.expect("second customer");
+    run(&h, &a1).await.expect("first admin");
+    h.sandbox.set_faults(tenantry::sandbox::FaultConfig {
+        seed: None,
+        rules: vec![tenantry::sandbox::FaultRule {
+            echo_secrets: true,
+            ..Default::default()
+        }],
+    });
+    h.api.clear();
+
+    let err = run(&h, &a2).await.expect_err("the UPN is taken");
+    assert_eq!(err.code(), "UpnInUse", "{err}");
+    let secret = &h.api.calls()[1].body;
+    assert_eq!(secret["metadata"]["name"], "labs-admin-password");
+    let password: k8s_openapi::ByteString =
+        serde_json::from_value(secret["data"]["password"].clone()).expect("password");
+    let password = String::from_utf8(password.0).expect("utf-8");
+    assert!(!err.to_string().contains(&password), "error: {err}");
+    assert!(
+        err.to_string().contains("(sensitive)"),
+        "echoed and scrubbed: {err}"
+    );
+    for call in &h.api.calls()[2..] {
+        assert!(
+            !call.body.to_string().contains(&password),
+            "{} {} carries the password",
+            call.method,
+            call.path
+        );
+    }
+    let status = h.api.last_status().expect("status");
+    assert_eq!(condition(&status, "Synced")["reason"], "UpnInUse");
+}
