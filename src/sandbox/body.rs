@@ -87,10 +87,22 @@ pub(crate) fn scrub(message: &str, secrets: &[String]) -> String {
     out
 }
 
+/// Requires a JSON object: serde would also read a struct from an array (`[]`).
+pub(crate) fn require_object(value: &Value, field: &str) -> Result<(), ApiError> {
+    if value.is_object() {
+        Ok(())
+    } else {
+        Err(
+            ApiError::bad_request("InvalidRequest", format!("{field} must be a JSON object"))
+                .field(field),
+        )
+    }
+}
+
 /// Deserializes `value` into `T`; a problem is `400 InvalidRequest` naming the field
 /// (`{prefix}.{path}`), with secrets kept out of the message.
 pub(crate) fn typed<T: DeserializeOwned>(value: &Value, prefix: &str) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|err| {
+    serde_path_to_error::deserialize::<_, T>(integral(value)).map_err(|err| {
         let path = err.path().to_string();
         let field = match (prefix, path.as_str()) {
             (p, ".") => p.to_owned(),
@@ -110,6 +122,33 @@ pub(crate) fn typed<T: DeserializeOwned>(value: &Value, prefix: &str) -> Result<
             error.field(field)
         }
     })
+}
+
+/// Largest integer an `f64` holds exactly (2^53).
+const EXACT_F64: f64 = 9_007_199_254_740_992.0;
+
+/// A copy of `v` with integral numbers written as floats (`2.0`) turned into integers: JSON
+/// Schema (and so the OpenAPI document) counts `2.0` as an integer, serde does not.
+fn integral(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() <= EXACT_F64 => {
+                // Exact: |f| <= 2^53 and integral, so the cast loses nothing.
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "checked integral and in range"
+                )]
+                let i = f as i64;
+                Value::from(i)
+            }
+            _ => v.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(integral).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), integral(v))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 /// A copy of `spec` without its secret fields: what is stored and returned.
@@ -178,6 +217,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(format!("{:?}", parsed.password), "Some((sensitive))");
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Counts {
+            small: u32,
+            signed: i64,
+            ratio: f64,
+        }
+        let parsed: Counts =
+            typed(&json!({"small": 7.0, "signed": -3.0, "ratio": 0.5}), "").unwrap();
+        assert_eq!(
+            parsed,
+            Counts {
+                small: 7,
+                signed: -3,
+                ratio: 0.5
+            }
+        );
+        let err = typed::<Counts>(&json!({"small": 7.5, "signed": 1, "ratio": 1}), "").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("small"));
+        assert_eq!(integral(&json!([1e300, 2.0])), json!([1e300, 2]));
     }
 
     #[test]

@@ -9,20 +9,21 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::body::{parse_json, typed};
+use super::body::{parse_json, require_object, typed};
 use super::clock::{now_ms, rfc3339_seconds};
 use super::error::ApiError;
 use super::faults::FaultConfig;
 use super::fixtures::{self, Campaign, Did, OffPeak, ResellerAccount};
 use super::object;
 use super::outbox;
+use super::path::PathParams;
 use super::portals::{self, Cx};
 use super::request_log;
 use super::state::Shared;
@@ -34,6 +35,7 @@ fn answer(result: Result<Response, ApiError>) -> Response {
 
 fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let value = parse_json(&body.map_err(body_error)?)?;
+    require_object(&value, "body")?;
     typed(&value, "")
 }
 
@@ -44,6 +46,11 @@ pub(crate) async fn openapi() -> Response {
         super::OPENAPI,
     )
         .into_response()
+}
+
+/// `GET /healthz`: the sandbox answers (readiness probes and scripts wait for it).
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
 }
 
 #[derive(Deserialize)]
@@ -290,7 +297,7 @@ fn merge(target: &mut Value, patch: &Value) {
 /// `PATCH /sandbox/objects/{portal}/{kind}/{id}`: a change made in the portal's own UI.
 pub(crate) async fn patch_object(
     State(shared): State<Arc<Shared>>,
-    Path((portal, kind, id)): Path<(String, String, String)>,
+    PathParams((portal, kind, id)): PathParams<(String, String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let patch: OutOfBand = match json_body(body) {
@@ -321,7 +328,7 @@ pub(crate) async fn patch_object(
 /// `DELETE /sandbox/objects/{portal}/{kind}/{id}`: deleted in the portal's own UI.
 pub(crate) async fn delete_object(
     State(shared): State<Arc<Shared>>,
-    Path((portal, kind, id)): Path<(String, String, String)>,
+    PathParams((portal, kind, id)): PathParams<(String, String, String)>,
 ) -> Response {
     let result = shared
         .store
@@ -338,6 +345,20 @@ pub(crate) async fn delete_object(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_are_json_objects() {
+        for (raw, code) in [
+            (&b"[]"[..], Some("InvalidRequest")),
+            (b"[true, []]", Some("InvalidRequest")),
+            (b"", Some("InvalidRequest")),
+            (b"{", Some("MalformedJson")),
+            (b"{\"all\": true}", None),
+        ] {
+            let parsed = json_body::<OffPeak>(Ok(Bytes::from_static(raw)));
+            assert_eq!(parsed.err().map(|e| e.code), code, "{raw:?}");
+        }
+    }
 
     #[test]
     fn merge_patch() {

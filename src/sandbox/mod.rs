@@ -25,6 +25,7 @@ mod ids;
 mod object;
 mod operations;
 mod outbox;
+mod path;
 mod portals;
 mod read;
 mod request_log;

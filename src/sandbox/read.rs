@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::fixtures;
 use super::object::{self, Filter};
 use super::operations;
+use super::path::PathParams;
 use super::portals::Kind;
 use super::state::Shared;
 
@@ -145,7 +146,7 @@ async fn list_objects(
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     kind: &'static Kind,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Response {
     let found = shared
         .store
@@ -163,7 +164,7 @@ pub(crate) async fn get(
 /// `GET /v1/operations/{id}`.
 pub(crate) async fn operation(
     State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Response {
     let found = shared
         .store

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use super::controls;
 use super::edge;
 use super::error::ApiError;
+use super::path::PathParams;
 use super::portals::KINDS;
 use super::read;
 use super::state::Shared;
@@ -96,7 +97,10 @@ pub(crate) fn routes() -> Vec<Route> {
             item.clone(),
             on(
                 MethodFilter::PUT,
-                move |State(s): St, Path(id): Path<String>, ctx: WriteContext, body: Body| {
+                move |State(s): St,
+                      PathParams(id): PathParams<String>,
+                      ctx: WriteContext,
+                      body: Body| {
                     write::run(s, ctx, body, Write::Update(k, id))
                 },
             ),
@@ -107,7 +111,10 @@ pub(crate) fn routes() -> Vec<Route> {
             item,
             on(
                 MethodFilter::DELETE,
-                move |State(s): St, Path(id): Path<String>, ctx: WriteContext, body: Body| {
+                move |State(s): St,
+                      PathParams(id): PathParams<String>,
+                      ctx: WriteContext,
+                      body: Body| {
                     write::run(s, ctx, body, Write::Delete(k, id))
                 },
             ),
@@ -119,7 +126,7 @@ pub(crate) fn routes() -> Vec<Route> {
         "/v1/teammate/enterprises/{id}/resend-invitation".into(),
         on(
             MethodFilter::POST,
-            |State(s): St, Path(id): Path<String>, ctx: WriteContext, body: Body| {
+            |State(s): St, PathParams(id): PathParams<String>, ctx: WriteContext, body: Body| {
                 write::run(s, ctx, body, Write::ResendInvitation(id))
             },
         ),
@@ -148,6 +155,11 @@ pub(crate) fn routes() -> Vec<Route> {
             Method::GET,
             "/openapi.yaml",
             on(MethodFilter::GET, controls::openapi),
+        ),
+        (
+            Method::GET,
+            "/healthz",
+            on(MethodFilter::GET, controls::healthz),
         ),
         (
             Method::GET,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::body::{parse_json, scrub, secrets_in, typed, without_secrets};
+use super::body::{parse_json, require_object, scrub, secrets_in, typed, without_secrets};
 use super::clock::{now_ms, rfc3339_seconds};
 use super::edge::{DropConnection, Replayed};
 use super::error::ApiError;
@@ -243,17 +243,6 @@ fn apply(cx: &Cx<'_, '_>, write: Write, value: &Value) -> Result<Recorded, ApiEr
     }
 }
 
-fn require_object(value: &Value, field: &str) -> Result<(), ApiError> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(
-            ApiError::bad_request("InvalidRequest", format!("{field} must be a JSON object"))
-                .field(field),
-        )
-    }
-}
-
 /// `namespace/name`, optionally followed by `/part`s: no blanks, at most 512 characters.
 fn check_external_ref(r: &str) -> Result<(), ApiError> {
     let segments: Vec<&str> = r.split('/').collect();
@@ -456,6 +445,7 @@ fn delete(cx: &Cx<'_, '_>, kind: &'static Kind, id: &str) -> Result<Recorded, Ap
 
 fn resend(cx: &Cx<'_, '_>, id: &str, value: &Value) -> Result<Recorded, ApiError> {
     if !value.is_null() {
+        require_object(value, "body")?;
         let _: EmptyBody = typed(value, "")?;
     }
     let kind = portals::KINDS
