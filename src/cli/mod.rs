@@ -1,6 +1,7 @@
 //! The `tenantry` command line: argument parsing and the one place errors meet a person.
 
 mod apply;
+mod controller;
 mod crds;
 mod generate;
 mod import;
@@ -37,6 +38,8 @@ enum Command {
     Gen(generate::Args),
     /// Run the embedded portal emulator (all five portals) over HTTP.
     Sandbox(sandbox::Args),
+    /// Run the Kubernetes controller (in a cluster, or with your kubeconfig).
+    Controller(controller::Args),
 }
 
 /// Exit codes of every subcommand (stable, documented in the README).
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Crds(args) => crds::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Controller(args) => controller::run(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

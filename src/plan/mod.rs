@@ -17,4 +17,5 @@ pub use action::{
     PlanOptions, Scope, Summary,
 };
 pub use diff::{DELETION_POLICY, plan};
+pub use hash::plan_hash;
 pub use normalize::equivalent;

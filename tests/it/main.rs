@@ -2,6 +2,8 @@
 mod cli_apply;
 mod cli_import;
 mod cli_validate;
+mod controller;
 mod crds;
+mod e2e;
 mod manifest;
 mod sandbox;

@@ -1,0 +1,88 @@
+//! `tenantry controller`: runs the Kubernetes controller (in a cluster, or outside one with
+//! the user's kubeconfig).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::api::Sensitive;
+use crate::controller::{LeaseSettings, RunOptions, Settings};
+use crate::telemetry::{self, LogFormat};
+
+/// Arguments of `tenantry controller`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Portal URL used when no PortalConnection applies (e.g. `tenantry sandbox`'s).
+    #[arg(long, env = "TENANTRY_PORTAL")]
+    portal: Option<String>,
+    /// Bearer token for --portal (the sandbox accepts any non-empty token).
+    #[arg(long, env = "TENANTRY_PORTAL_TOKEN", hide_env_values = true, value_parser = sensitive)]
+    portal_token: Option<Sensitive>,
+    /// Address of /healthz, /readyz and /metrics.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Seconds between resyncs that catch drift made by hand in a portal.
+    #[arg(long, default_value_t = 300)]
+    resync: u64,
+    /// Reconciles in flight per kind.
+    #[arg(long, default_value_t = 8)]
+    concurrency: u16,
+    /// Run without leader election (one replica only).
+    #[arg(long)]
+    no_leader_election: bool,
+    /// Namespace of the leader-election Lease (default: the pod's namespace, else `default`).
+    #[arg(long, env = "POD_NAMESPACE")]
+    lease_namespace: Option<String>,
+    /// Name of the leader-election Lease.
+    #[arg(long, default_value = "tenantry-controller")]
+    lease_name: String,
+    /// This replica's identity (default: the pod name, else the host name).
+    #[arg(long, env = "POD_NAME")]
+    identity: Option<String>,
+}
+
+/// Runs the controller until SIGTERM or Ctrl-C.
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    telemetry::init(args.log_format, "info,kube=warn,tower=warn,hyper=warn");
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let config = kube::Config::infer().await.map_err(|e| {
+            anyhow::anyhow!("no Kubernetes cluster: {e}; set KUBECONFIG or run inside a cluster")
+        })?;
+        let identity = args
+            .identity
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| format!("tenantry-{}", std::process::id()));
+        let lease = (!args.no_leader_election).then(|| LeaseSettings {
+            namespace: args
+                .lease_namespace
+                .clone()
+                .unwrap_or_else(|| config.default_namespace.clone()),
+            name: args.lease_name.clone(),
+            identity: identity.clone(),
+        });
+        let options = RunOptions {
+            portal: args.portal,
+            portal_token: args.portal_token,
+            listen: args.listen,
+            settings: Settings {
+                resync: Duration::from_secs(args.resync.max(10)),
+                ..Settings::default()
+            },
+            concurrency: args.concurrency.max(1),
+            lease,
+            instance: Some(identity),
+        };
+        let client = kube::Client::try_from(config.clone())?;
+        let lease_client = crate::controller::lease_client(config)?;
+        crate::controller::run(client, Some(lease_client), options, std::future::pending()).await?;
+        Ok(crate::cli::exit::OK)
+    })
+}
+
+/// Parses a secret argument so that `Debug` of the arguments never shows it.
+fn sensitive(value: &str) -> Result<Sensitive, String> {
+    Ok(Sensitive::new(value))
+}

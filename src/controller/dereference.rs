@@ -1,0 +1,225 @@
+//! Step 1 of the pipeline: fetch what an object points to (its Tenant, the PortalConnection
+//! and its credentials Secret, password Secrets) and build a one-object `Declared`.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::runtime::reflector::ObjectRef;
+use kube::{Api, ResourceExt};
+
+use super::Declaring;
+use super::context::Context;
+use super::error::Error;
+use super::passwords;
+use crate::api::{Declared, PortalConnection, SecretKey, Sensitive, Tenant};
+use crate::portal::HttpPortal;
+
+/// An object with everything it points to.
+pub(crate) struct Dereferenced {
+    /// The object, its Tenant and the secret values they reference: what the model expands.
+    pub declared: Declared,
+    /// The same plus the Tenant's other admins and bindings, as declared: what validation
+    /// checks, since some rules span objects (Microsoft Online needs the Tenant's Azure AD,
+    /// `dependsOn` must name a binding of the same Tenant, unique names and e-mails).
+    pub validation: Declared,
+    /// The portal client of its connection.
+    pub portal: HttpPortal,
+    /// Name of the generated-password Secret, when the object generates one.
+    pub generated_secret: Option<String>,
+}
+
+/// The Tenant an object belongs to, from the store.
+pub(crate) fn tenant_of<K: Declaring>(ctx: &Context, object: &K) -> Result<Arc<Tenant>, Error> {
+    if let Some(tenant) = object.as_tenant() {
+        return Ok(Arc::new(tenant.clone()));
+    }
+    let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
+    let name = object.tenant_name();
+    ctx.stores
+        .tenants
+        .get(&ObjectRef::new(&name).within(&namespace))
+        .ok_or_else(|| Error::Invalid {
+            reason: "TenantNotFound",
+            message: format!(
+                "Tenant {namespace}/{name} does not exist; create it or fix spec.tenantRef"
+            ),
+        })
+}
+
+/// Fetches everything `object` points to.
+pub(crate) async fn dereference<K: Declaring>(
+    ctx: &Context,
+    object: &K,
+    tenant: Arc<Tenant>,
+) -> Result<Dereferenced, Error> {
+    let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
+    let portal = portal_for(ctx, &tenant).await?;
+    let mut declared = Declared::default();
+    let mut model_object = object.clone();
+    let mut generated_secret = None;
+    if object.generates_password() {
+        let (name, secret) = passwords::ensure(ctx, object, &tenant).await?;
+        declared.add_secret(&secret, &namespace);
+        model_object = object.with_password_secret(&name);
+        generated_secret = Some(name);
+    } else if let Some(secret_ref) = object.password_ref() {
+        let secret = read_secret(ctx, &namespace, &secret_ref.name).await?;
+        declared.add_secret(&secret, &namespace);
+        let key = SecretKey {
+            namespace: namespace.clone(),
+            name: secret_ref.name.clone(),
+            key: secret_ref.key.clone(),
+        };
+        if !declared.secrets.contains_key(&key) {
+            return Err(Error::Invalid {
+                reason: "SecretNotFound",
+                message: format!(
+                    "Secret {namespace}/{} has no key {}; add it or fix spec.passwordSecretRef",
+                    secret_ref.name, secret_ref.key
+                ),
+            });
+        }
+    }
+    tenant.as_ref().add_to(&mut declared);
+    model_object.add_to(&mut declared);
+    let validation = with_siblings(ctx, &declared, &model_object, &tenant);
+    Ok(Dereferenced {
+        declared,
+        validation,
+        portal,
+        generated_secret,
+    })
+}
+
+/// The portal client for a Tenant's objects: its `portalConnectionRef`, else the connection
+/// named `default`, else the `--portal` URL.
+pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<HttpPortal, Error> {
+    let named = tenant.spec.portal_connection_ref.as_ref().map(|r| &r.name);
+    let name = named.map_or("default", String::as_str);
+    let connection = ctx.stores.connections.get(&ObjectRef::new(name));
+    match (connection, named) {
+        (Some(connection), _) => {
+            let served = &connection.spec.portals;
+            let missing: Vec<&str> = tenant
+                .spec
+                .portals
+                .iter()
+                .filter(|p| !served.is_empty() && !served.contains(p))
+                .map(|p| p.id())
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::Invalid {
+                    reason: "PortalNotServed",
+                    message: format!(
+                        "PortalConnection {name} does not serve {}; add it to the connection's spec.portals or set spec.portalConnectionRef to one that does",
+                        missing.join(", ")
+                    ),
+                });
+            }
+            let token = connection_token(ctx, &connection).await?;
+            Ok(ctx.portals.for_connection(&connection, token)?)
+        }
+        (None, Some(_)) => Err(Error::Invalid {
+            reason: "ConnectionNotFound",
+            message: format!(
+                "PortalConnection {name} does not exist; create it or fix spec.portalConnectionRef"
+            ),
+        }),
+        (None, None) => match ctx.portals.fallback() {
+            Some(client) => Ok(client?),
+            None => Err(Error::Invalid {
+                reason: "ConnectionNotFound",
+                message: "no PortalConnection named default and no --portal URL; create one \
+                          (kubectl apply -k manifests/sandbox/ installs one for the sandbox)"
+                    .to_owned(),
+            }),
+        },
+    }
+}
+
+/// The API token of a connection, from its credentials Secret.
+async fn connection_token(
+    ctx: &Context,
+    connection: &PortalConnection,
+) -> Result<Option<Sensitive>, Error> {
+    let Some(secret_ref) = &connection.spec.credentials_secret_ref else {
+        return Ok(None);
+    };
+    let secret = read_secret(ctx, &secret_ref.namespace, &secret_ref.name).await?;
+    let mut values = Declared::default();
+    values.add_secret(&secret, &secret_ref.namespace);
+    let key = SecretKey {
+        namespace: secret_ref.namespace.clone(),
+        name: secret_ref.name.clone(),
+        key: secret_ref.key.clone(),
+    };
+    match values.secrets.remove(&key) {
+        Some(token) => Ok(Some(token)),
+        None => Err(Error::Invalid {
+            reason: "SecretNotFound",
+            message: format!(
+                "Secret {}/{} of PortalConnection {} has no key {}; add the portal token there",
+                secret_ref.namespace,
+                secret_ref.name,
+                connection.name_any(),
+                secret_ref.key
+            ),
+        }),
+    }
+}
+
+/// Reads a Secret; a missing one is an `Invalid` error that says which.
+async fn read_secret(ctx: &Context, namespace: &str, name: &str) -> Result<Secret, Error> {
+    if let Some(secret) = ctx.cached_secret(namespace, name) {
+        return Ok(secret);
+    }
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
+    let found = api.get_opt(name).await;
+    if let Ok(secret) = &found {
+        ctx.remember_secret(namespace, name, secret.as_ref());
+    }
+    match found {
+        Ok(Some(secret)) => Ok(secret),
+        Ok(None) => Err(Error::Invalid {
+            reason: "SecretNotFound",
+            message: format!("Secret {namespace}/{name} does not exist; create it"),
+        }),
+        Err(e) => Err(Error::kube(format!("reading Secret {namespace}/{name}"), e)),
+    }
+}
+
+/// The Tenant, `object` as declared, and the Tenant's other admins and bindings (from the
+/// stores), with the secret values of `declared`.
+fn with_siblings<K: Declaring>(
+    ctx: &Context,
+    declared: &Declared,
+    object: &K,
+    tenant: &Tenant,
+) -> Declared {
+    let mut out = Declared {
+        secrets: declared.secrets.clone(),
+        ..Declared::default()
+    };
+    tenant.add_to(&mut out);
+    let namespace = tenant.namespace();
+    let tenant_name = tenant.name_any();
+    let is_self = |kind: &str, name: &str| kind == K::KIND && name == object.name_any();
+    for admin in ctx.stores.admins.state() {
+        if admin.namespace() == namespace
+            && admin.spec.tenant_ref.name == tenant_name
+            && !is_self("TenantAdmin", &admin.name_any())
+        {
+            admin.as_ref().add_for_validation(&mut out);
+        }
+    }
+    for binding in ctx.stores.bindings.state() {
+        if binding.namespace() == namespace
+            && binding.spec.tenant_ref.name == tenant_name
+            && !is_self("ServiceBinding", &binding.name_any())
+        {
+            binding.as_ref().add_for_validation(&mut out);
+        }
+    }
+    object.add_for_validation(&mut out);
+    out
+}

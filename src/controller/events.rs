@@ -1,0 +1,102 @@
+//! Kubernetes Events for every portal write and failure. Notes never carry secret values:
+//! they are built from addresses, codes and scrubbed portal messages only.
+
+use kube::runtime::events::{Event, EventType};
+
+use super::Declaring;
+use super::context::Context;
+use super::engine_seam::{Applied, StepResult};
+
+/// Publishes an event about `object`; a failure to publish is logged, never fatal.
+pub(crate) async fn publish<K: Declaring>(
+    ctx: &Context,
+    object: &K,
+    warning: bool,
+    reason: &str,
+    action: &str,
+    note: String,
+) {
+    let event = Event {
+        type_: if warning {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        },
+        reason: reason.to_owned(),
+        note: Some(cut(note, 1000)),
+        action: action.to_owned(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &object.object_ref(&())).await {
+        tracing::warn!(error = %e, reason, "could not publish an event");
+    }
+}
+
+/// Events and metrics for every write of an apply.
+pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, applied: &[Applied]) {
+    for a in applied {
+        let action = a.action.to_string();
+        match &a.result {
+            StepResult::Done => {
+                ctx.metrics.portal_write(K::KIND, &action);
+                let reason = past_tense(&action);
+                publish(
+                    ctx,
+                    object,
+                    false,
+                    reason,
+                    "PortalWrite",
+                    format!("{action} {}", a.address),
+                )
+                .await;
+            }
+            StepResult::Waiting { reason, message } => {
+                ctx.metrics.portal_write(K::KIND, &action);
+                publish(
+                    ctx,
+                    object,
+                    false,
+                    "Accepted",
+                    "PortalWrite",
+                    format!("{action} {} accepted: {reason} {message}", a.address),
+                )
+                .await;
+            }
+            StepResult::Failed { code, message } => {
+                publish(
+                    ctx,
+                    object,
+                    true,
+                    "PortalWriteFailed",
+                    "PortalWrite",
+                    format!("{action} {} failed ({code}): {message}", a.address),
+                )
+                .await;
+            }
+            StepResult::Skipped { blocked_by } => {
+                tracing::debug!(address = %a.address, %blocked_by, "write skipped");
+            }
+        }
+    }
+}
+
+fn past_tense(action: &str) -> &'static str {
+    match action {
+        "create" => "Created",
+        "update" => "Updated",
+        "replace" => "Replaced",
+        _ => "Deleted",
+    }
+}
+
+/// Cuts a note to the Events API limit (1 kB) at a character boundary.
+fn cut(mut note: String, limit: usize) -> String {
+    if note.len() > limit {
+        let mut at = limit;
+        while !note.is_char_boundary(at) {
+            at -= 1;
+        }
+        note.truncate(at);
+    }
+    note
+}

@@ -1,0 +1,44 @@
+//! The Kubernetes controller: kube-rs runtime controllers for Tenants, TenantAdmins and
+//! ServiceBindings that run the same model → plan → engine path as the CLI (DESIGN.md §5, §7).
+//!
+//! Each reconcile is one pipeline (stackable style): dereference (Tenant, PortalConnection,
+//! Secrets) → validate → build the desired portal objects → observe the portal → plan → act
+//! per managementPolicy → publish status, patched only when it changed.
+
+mod approval;
+mod cleanup;
+mod connections;
+mod context;
+mod declaring;
+mod dependencies;
+mod dereference;
+mod engine_seam;
+mod error;
+mod events;
+mod leader;
+mod metrics;
+mod observe;
+mod passwords;
+mod reconcile;
+mod run;
+mod server;
+mod status;
+mod watches;
+
+pub use connections::PortalPool;
+pub use context::{Context, Settings, Stores};
+pub use declaring::Declaring;
+pub use error::Error;
+pub use leader::{LeaseSettings, lease_client};
+pub use metrics::Metrics;
+pub use reconcile::{error_policy, reconcile};
+pub use run::{RunOptions, run};
+
+/// Finalizer that keeps an object until its portal objects were handled per deletionPolicy.
+pub const FINALIZER: &str = "tenantry.dev/cleanup";
+/// Field manager of every status patch (server-side apply).
+pub const FIELD_MANAGER: &str = "tenantry-controller";
+/// Annotation approving one plan by its hash (managementPolicy `Plan`).
+pub const APPROVE_ANNOTATION: &str = "tenantry.dev/approve";
+/// Key of the password in a generated-password Secret.
+pub const GENERATED_PASSWORD_KEY: &str = "password";

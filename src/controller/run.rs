@@ -1,0 +1,389 @@
+//! Wiring: shared watches (reflector stores with `managedFields` stripped), the three
+//! controllers, leader election, the operations endpoint and graceful shutdown.
+
+use futures::future::{BoxFuture, FutureExt};
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::PartialObjectMeta;
+use kube::runtime::controller::{Config, Controller};
+use kube::runtime::reflector;
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::watch;
+
+use super::connections::PortalPool;
+use super::context::{Context, Settings, Stores};
+use super::error::Error;
+use super::leader::{self, LeaseSettings};
+use super::metrics::Metrics;
+use super::reconcile::{error_policy, reconcile};
+use super::server::{self, Health};
+use super::watches;
+use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+use crate::portal::CallObserver;
+
+/// Buffer of each shared watch stream.
+const BUFFER: usize = 1024;
+
+/// How to run the controller.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Portal URL used when no PortalConnection applies (`--portal`).
+    pub portal: Option<String>,
+    /// Bearer token for `portal`.
+    pub portal_token: Option<crate::api::Sensitive>,
+    /// Address of `/healthz`, `/readyz` and `/metrics`.
+    pub listen: SocketAddr,
+    /// Tunables.
+    pub settings: Settings,
+    /// Reconciles in flight per kind.
+    pub concurrency: u16,
+    /// Leader election; `None` runs the controllers at once (a single replica, tests).
+    pub lease: Option<LeaseSettings>,
+    /// This replica's name in Events.
+    pub instance: Option<String>,
+}
+
+/// Runs until SIGTERM or Ctrl-C (or `stop` resolves); with `options.lease`, the controllers
+/// run only while leading, and `lease_client` (see [`lease_client`](super::lease_client), with
+/// timeouts shorter than the renewal grace) renews the Lease.
+pub async fn run(
+    client: Client,
+    lease_client: Option<Client>,
+    options: RunOptions,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let metrics = Arc::new(Metrics::new());
+    let ready = Arc::new(AtomicBool::new(false));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            () = stop => {}
+            () = signal() => {}
+        }
+        tracing::info!("shutting down");
+        let _ = shutdown_tx.send(true);
+    });
+    let health = Health {
+        ready: Arc::clone(&ready),
+        metrics: Arc::clone(&metrics),
+    };
+    let listener = server::bind(options.listen)
+        .await
+        .map_err(|e| Error::Startup(format!("listening on {}: {e}", options.listen)))?;
+    let server = tokio::spawn(server::serve(
+        listener,
+        health,
+        wait_for(shutdown_rx.clone()),
+    ));
+
+    match options.lease.clone() {
+        None => {
+            let running = controllers(
+                client,
+                &options,
+                Arc::clone(&metrics),
+                Arc::clone(&ready),
+                wait_for(shutdown_rx.clone()),
+            );
+            running.await;
+        }
+        Some(lease) => {
+            let start = |stop| {
+                controllers(
+                    client.clone(),
+                    &options,
+                    Arc::clone(&metrics),
+                    Arc::clone(&ready),
+                    stop,
+                )
+                .boxed()
+            };
+            let lease_client = lease_client.unwrap_or_else(|| client.clone());
+            leader::lead(lease_client, &lease, &ready, shutdown_rx.clone(), start).await?;
+        }
+    }
+    match server.await {
+        Ok(Err(e)) => tracing::warn!(error = %e, "operations endpoint failed"),
+        Err(e) => tracing::warn!(error = %e, "operations endpoint task failed"),
+        Ok(Ok(())) => {}
+    }
+    Ok(())
+}
+
+/// Builds the shared watches and runs the three controllers until `stop` resolves.
+fn controllers(
+    client: Client,
+    options: &RunOptions,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    stop: BoxFuture<'static, ()>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let wc = watcher::Config::default();
+    let (tenants, tenant_w) = reflector::store_shared::<Tenant>(BUFFER);
+    let (admins, admin_w) = reflector::store_shared::<TenantAdmin>(BUFFER);
+    let (bindings, binding_w) = reflector::store_shared::<ServiceBinding>(BUFFER);
+    let (connections, connection_w) = reflector::store_shared::<PortalConnection>(BUFFER);
+    let (secrets, secret_w) = reflector::store_shared::<PartialObjectMeta<Secret>>(BUFFER);
+    let mut tenant_s = subscribe(3, &tenant_w);
+    let mut admin_s = subscribe(2, &admin_w);
+    let mut binding_s = subscribe(3, &binding_w);
+    let mut connection_s = subscribe(3, &connection_w);
+    let mut secret_s = subscribe(3, &secret_w);
+
+    let feeds = futures::future::join_all(vec![
+        feed(
+            watcher(Api::<Tenant>::all(client.clone()), wc.clone()),
+            tenant_w,
+        ),
+        feed(
+            watcher(Api::<TenantAdmin>::all(client.clone()), wc.clone()),
+            admin_w,
+        ),
+        feed(
+            watcher(Api::<ServiceBinding>::all(client.clone()), wc.clone()),
+            binding_w,
+        ),
+        feed(
+            watcher(Api::<PortalConnection>::all(client.clone()), wc.clone()),
+            connection_w,
+        ),
+        feed(
+            watcher(
+                Api::<PartialObjectMeta<Secret>>::all(client.clone()),
+                wc.clone(),
+            ),
+            secret_w,
+        ),
+    ]);
+
+    let stores = Stores {
+        tenants: tenants.clone(),
+        admins: admins.clone(),
+        bindings: bindings.clone(),
+        connections: connections.clone(),
+        secrets: Some(secrets.clone()),
+    };
+    let observer: Arc<dyn CallObserver> = metrics.clone();
+    let ctx = Arc::new(Context::new(
+        client,
+        PortalPool::new(
+            options.portal.clone(),
+            options.portal_token.clone(),
+            Some(observer),
+        ),
+        stores.clone(),
+        metrics,
+        options.settings.clone(),
+        options.instance.clone(),
+    ));
+    let config = Config::default().concurrency(options.concurrency);
+    let stop = stop.shared();
+
+    let s = stores.clone();
+    let s2 = stores.clone();
+    let t1 = stores.clone();
+    let t2 = stores.clone();
+    let s3 = stores.clone();
+    let s4 = stores.clone();
+    let tenant_ctl = Controller::for_shared_stream(pop(&mut tenant_s), tenants.clone())
+        .with_config(config.clone())
+        .watches_shared_stream(pop(&mut admin_s), move |a: Arc<TenantAdmin>| {
+            watches::deleting_tenant_of(&t1, a.as_ref())
+        })
+        .watches_shared_stream(pop(&mut binding_s), move |b: Arc<ServiceBinding>| {
+            watches::deleting_tenant_of(&t2, b.as_ref())
+        })
+        .watches_shared_stream(pop(&mut connection_s), move |c: Arc<PortalConnection>| {
+            watches::users_of_connection(&s, &c, watches::tenant_itself)
+        })
+        .watches_shared_stream(
+            pop(&mut secret_s),
+            move |m: Arc<PartialObjectMeta<Secret>>| {
+                watches::users_of_secret(
+                    &s2,
+                    &m.namespace().unwrap_or_default(),
+                    &m.name_any(),
+                    |st| st.tenants.state(),
+                    watches::tenant_itself,
+                )
+            },
+        )
+        .graceful_shutdown_on(stop.clone())
+        .run(
+            reconcile::<Tenant>,
+            error_policy::<Tenant>,
+            Arc::clone(&ctx),
+        )
+        .for_each(|_| std::future::ready(()));
+
+    let a1 = stores.clone();
+    let a2 = stores.clone();
+    let a3 = stores.clone();
+    let admin_ctl = Controller::for_shared_stream(pop(&mut admin_s), admins.clone())
+        .with_config(config.clone())
+        .watches_shared_stream(pop(&mut tenant_s), move |t: Arc<Tenant>| {
+            watches::admins_of(&a1, &t)
+        })
+        .watches_shared_stream(pop(&mut connection_s), move |c: Arc<PortalConnection>| {
+            watches::users_of_connection(&a2, &c, watches::admins_of)
+        })
+        .watches_shared_stream(
+            pop(&mut secret_s),
+            move |m: Arc<PartialObjectMeta<Secret>>| {
+                watches::users_of_secret(
+                    &a3,
+                    &m.namespace().unwrap_or_default(),
+                    &m.name_any(),
+                    |st| st.admins.state(),
+                    watches::admins_of,
+                )
+            },
+        )
+        .graceful_shutdown_on(stop.clone())
+        .run(
+            reconcile::<TenantAdmin>,
+            error_policy::<TenantAdmin>,
+            Arc::clone(&ctx),
+        )
+        .for_each(|_| std::future::ready(()));
+
+    let b1 = stores.clone();
+    let b2 = stores.clone();
+    let b3 = stores.clone();
+    let binding_ctl = Controller::for_shared_stream(pop(&mut binding_s), bindings.clone())
+        .with_config(config)
+        .watches_shared_stream(pop(&mut tenant_s), move |t: Arc<Tenant>| {
+            watches::bindings_of(&b1, &t)
+        })
+        .watches_shared_stream(pop(&mut binding_s), move |b: Arc<ServiceBinding>| {
+            watches::dependants_of(&s3, &b)
+        })
+        .watches_shared_stream(pop(&mut connection_s), move |c: Arc<PortalConnection>| {
+            watches::users_of_connection(&b2, &c, watches::bindings_of)
+        })
+        .watches_shared_stream(
+            pop(&mut secret_s),
+            move |m: Arc<PartialObjectMeta<Secret>>| {
+                watches::users_of_secret(
+                    &b3,
+                    &m.namespace().unwrap_or_default(),
+                    &m.name_any(),
+                    |st| st.bindings.state(),
+                    watches::bindings_of,
+                )
+            },
+        )
+        .graceful_shutdown_on(stop.clone())
+        .run(
+            reconcile::<ServiceBinding>,
+            error_policy::<ServiceBinding>,
+            ctx,
+        )
+        .for_each(|_| std::future::ready(()));
+
+    let readiness = async move {
+        let _ = tenants.wait_until_ready().await;
+        let _ = admins.wait_until_ready().await;
+        let _ = bindings.wait_until_ready().await;
+        let _ = connections.wait_until_ready().await;
+        let _ = secrets.wait_until_ready().await;
+        ready.store(true, Ordering::Relaxed);
+        tracing::info!("caches synced");
+        let _ = s4;
+    };
+    async move {
+        tokio::select! {
+            _ = futures::future::join4(tenant_ctl, admin_ctl, binding_ctl, readiness) => {}
+            _ = feeds => {}
+        }
+    }
+}
+
+/// `n` subscriber streams of a shared store (each controller gets its own).
+fn subscribe<K>(n: usize, writer: &reflector::store::Writer<K>) -> Vec<BoxStream<'static, Arc<K>>>
+where
+    K: Resource + Clone + Send + Sync + 'static,
+    K::DynamicType: std::hash::Hash + Eq + Clone + Default + Send + Sync,
+{
+    (0..n)
+        .filter_map(|_| writer.subscribe())
+        .map(StreamExt::boxed)
+        .collect()
+}
+
+/// Takes the next subscriber stream.
+fn pop<K: Send + Sync + 'static>(
+    streams: &mut Vec<BoxStream<'static, Arc<K>>>,
+) -> BoxStream<'static, Arc<K>> {
+    streams
+        .pop()
+        .unwrap_or_else(|| futures::stream::pending().boxed())
+}
+
+/// Drives one watch into its shared store, with `managedFields` stripped first (memory).
+fn feed<K>(
+    stream: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+    writer: reflector::store::Writer<K>,
+) -> BoxFuture<'static, ()>
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+    K::DynamicType: std::hash::Hash + Eq + Clone + Default,
+{
+    stream
+        .default_backoff()
+        .modify(|o: &mut K| {
+            o.managed_fields_mut().clear();
+            o.annotations_mut()
+                .remove("kubectl.kubernetes.io/last-applied-configuration");
+        })
+        .reflect_shared(writer)
+        .for_each(|event| {
+            if let Err(e) = event {
+                tracing::warn!(error = %e, "watch failed; retrying with backoff");
+            }
+            std::future::ready(())
+        })
+        .boxed()
+}
+
+/// Resolves once `rx` says stop (or its sender is gone); holds no guard across awaits.
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+pub(crate) fn wait_for(mut rx: watch::Receiver<bool>) -> BoxFuture<'static, ()> {
+    async move {
+        let _ = rx.wait_for(|s| *s).await;
+    }
+    .boxed()
+}
+
+/// SIGTERM (Kubernetes) or Ctrl-C.
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

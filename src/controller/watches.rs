@@ -1,0 +1,297 @@
+//! Mappers from a changed related object to the objects that must reconcile again: a Tenant
+//! wakes its admins and bindings, a binding wakes the bindings waiting for it, a
+//! PortalConnection or a Secret wakes everything that uses it.
+
+use kube::ResourceExt;
+use kube::runtime::reflector::ObjectRef;
+
+use super::Declaring;
+use super::context::Stores;
+use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+
+/// The name of the PortalConnection a Tenant uses.
+pub(crate) fn connection_name(tenant: &Tenant) -> &str {
+    tenant
+        .spec
+        .portal_connection_ref
+        .as_ref()
+        .map_or("default", |r| r.name.as_str())
+}
+
+fn key<K: Declaring>(object: &K) -> ObjectRef<K> {
+    ObjectRef::from_obj(object)
+}
+
+/// Admins of a Tenant.
+pub(crate) fn admins_of(stores: &Stores, tenant: &Tenant) -> Vec<ObjectRef<TenantAdmin>> {
+    stores
+        .admins
+        .state()
+        .iter()
+        .filter(|a| {
+            a.namespace() == tenant.namespace() && a.spec.tenant_ref.name == tenant.name_any()
+        })
+        .map(|a| key(a.as_ref()))
+        .collect()
+}
+
+/// Bindings of a Tenant.
+pub(crate) fn bindings_of(stores: &Stores, tenant: &Tenant) -> Vec<ObjectRef<ServiceBinding>> {
+    stores
+        .bindings
+        .state()
+        .iter()
+        .filter(|b| {
+            b.namespace() == tenant.namespace() && b.spec.tenant_ref.name == tenant.name_any()
+        })
+        .map(|b| key(b.as_ref()))
+        .collect()
+}
+
+/// The Tenant an admin or binding belongs to, when that Tenant is being deleted: its delete
+/// waits for its dependants, so it retries as they change or go. Otherwise nothing, so that a
+/// status write of a dependant does not wake its Tenant.
+pub(crate) fn deleting_tenant_of<K: Declaring>(
+    stores: &Stores,
+    object: &K,
+) -> Option<ObjectRef<Tenant>> {
+    let namespace = object.namespace()?;
+    let key = ObjectRef::new(&object.tenant_name()).within(&namespace);
+    let tenant = stores.tenants.get(&key)?;
+    tenant.metadata.deletion_timestamp.is_some().then_some(key)
+}
+
+/// Bindings that wait for `changed`: they name it in `dependsOn`, or they are Microsoft Online
+/// and it is their Tenant's Azure AD.
+pub(crate) fn dependants_of(
+    stores: &Stores,
+    changed: &ServiceBinding,
+) -> Vec<ObjectRef<ServiceBinding>> {
+    let name = changed.name_any();
+    let azure = changed.spec.azure_ad.is_some();
+    stores
+        .bindings
+        .state()
+        .iter()
+        .filter(|b| b.namespace() == changed.namespace())
+        .filter(|b| {
+            b.spec.depends_on.iter().any(|d| d.name == name)
+                || (azure
+                    && b.spec.microsoft_online.is_some()
+                    && b.spec.tenant_ref.name == changed.spec.tenant_ref.name)
+        })
+        .map(|b| key(b.as_ref()))
+        .collect()
+}
+
+/// Tenants that use a PortalConnection.
+fn tenants_using(stores: &Stores, connection: &str) -> Vec<std::sync::Arc<Tenant>> {
+    stores
+        .tenants
+        .state()
+        .into_iter()
+        .filter(|t| connection_name(t) == connection)
+        .collect()
+}
+
+/// Everything of kind `K` that uses `connection` (through its Tenant).
+pub(crate) fn users_of_connection<K: Declaring>(
+    stores: &Stores,
+    connection: &PortalConnection,
+    of_tenant: impl Fn(&Stores, &Tenant) -> Vec<ObjectRef<K>>,
+) -> Vec<ObjectRef<K>> {
+    tenants_using(stores, &connection.name_any())
+        .iter()
+        .flat_map(|t| of_tenant(stores, t))
+        .collect()
+}
+
+/// Connections whose credentials live in Secret `namespace/name`.
+fn connections_with_secret(
+    stores: &Stores,
+    namespace: &str,
+    name: &str,
+) -> Vec<std::sync::Arc<PortalConnection>> {
+    stores
+        .connections
+        .state()
+        .into_iter()
+        .filter(|c| {
+            c.spec
+                .credentials_secret_ref
+                .as_ref()
+                .is_some_and(|r| r.namespace == namespace && r.name == name)
+        })
+        .collect()
+}
+
+/// Everything of kind `K` affected by a change of Secret `namespace/name`: its password
+/// Secret (declared or generated), or the credentials of its connection.
+pub(crate) fn users_of_secret<K: Declaring>(
+    stores: &Stores,
+    namespace: &str,
+    name: &str,
+    all: impl Fn(&Stores) -> Vec<std::sync::Arc<K>>,
+    of_tenant: impl Fn(&Stores, &Tenant) -> Vec<ObjectRef<K>>,
+) -> Vec<ObjectRef<K>> {
+    let mut out: Vec<ObjectRef<K>> = all(stores)
+        .iter()
+        .filter(|o| o.namespace().as_deref() == Some(namespace))
+        .filter(|o| {
+            o.password_ref().is_some_and(|r| r.name == name)
+                || (o.generates_password() && o.generated_secret_name() == name)
+        })
+        .map(|o| key(o.as_ref()))
+        .collect();
+    for connection in connections_with_secret(stores, namespace, name) {
+        out.extend(users_of_connection(stores, &connection, &of_tenant));
+    }
+    out
+}
+
+/// A Tenant itself, as the "objects of a Tenant" of kind Tenant.
+pub(crate) fn tenant_itself(_: &Stores, tenant: &Tenant) -> Vec<ObjectRef<Tenant>> {
+    vec![key(tenant)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{PortalConnection, ServiceBindingSpec, TenantAdmin};
+
+    fn binding(name: &str, depends_on: &[&str]) -> ServiceBinding {
+        let spec: ServiceBindingSpec = serde_json::from_value(serde_json::json!({
+            "tenantRef": {"name": "kenton"},
+            "dependsOn": depends_on.iter().map(|d| serde_json::json!({"name": d})).collect::<Vec<_>>(),
+            "citrix": {}
+        }))
+        .unwrap_or_else(|e| panic!("binding spec: {e}"));
+        let mut b = ServiceBinding::new(name, spec);
+        b.metadata.namespace = Some("customers".into());
+        b
+    }
+
+    fn tenant(name: &str, connection: Option<&str>) -> Tenant {
+        let mut spec = serde_json::json!({
+            "displayName": name, "contact": {"name": "Jane Roe", "email": "jane@kenton.com"},
+            "domains": ["kenton.com"], "portals": ["daas"]
+        });
+        if let Some(c) = connection {
+            spec["portalConnectionRef"] = serde_json::json!({"name": c});
+        }
+        let mut t = Tenant::new(
+            name,
+            serde_json::from_value(spec).unwrap_or_else(|e| panic!("tenant spec: {e}")),
+        );
+        t.metadata.namespace = Some("customers".into());
+        t
+    }
+
+    fn admin(name: &str, tenant: &str, secret: Option<&str>) -> TenantAdmin {
+        let mut spec = serde_json::json!({
+            "tenantRef": {"name": tenant}, "firstName": "Jane", "lastName": "Roe",
+            "upnDomain": "kenton.com", "externalEmail": "jane@example.net"
+        });
+        match secret {
+            Some(s) => spec["passwordSecretRef"] = serde_json::json!({"name": s}),
+            None => spec["generatePassword"] = serde_json::json!(true),
+        }
+        let mut a = TenantAdmin::new(
+            name,
+            serde_json::from_value(spec).unwrap_or_else(|e| panic!("admin spec: {e}")),
+        );
+        a.metadata.namespace = Some("customers".into());
+        a
+    }
+
+    fn connection(name: &str, secret: &str) -> PortalConnection {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+            "metadata": {"name": name},
+            "spec": {"url": "http://portal", "credentialsSecretRef":
+                     {"namespace": "tenantry-system", "name": secret}}
+        }))
+        .unwrap_or_else(|e| panic!("connection: {e}"))
+    }
+
+    #[test]
+    fn a_secret_wakes_the_objects_that_use_it() {
+        let stores = Stores::from_objects(
+            vec![tenant("kenton", None), tenant("acme", Some("eu"))],
+            vec![
+                admin("jroe", "kenton", Some("kenton-admin")),
+                admin("gen", "kenton", None),
+                admin("other", "acme", Some("acme-admin")),
+            ],
+            Vec::new(),
+            vec![
+                connection("default", "token-us"),
+                connection("eu", "token-eu"),
+            ],
+        );
+        let admins = |ns: &str, name: &str| {
+            let mut names: Vec<String> =
+                users_of_secret(&stores, ns, name, |s| s.admins.state(), admins_of)
+                    .into_iter()
+                    .map(|r| r.name)
+                    .collect();
+            names.sort();
+            names
+        };
+        for (ns, secret, want) in [
+            ("customers", "kenton-admin", vec!["jroe"]),
+            ("customers", "gen-password", vec!["gen"]),
+            ("other", "kenton-admin", vec![]),
+            ("tenantry-system", "token-eu", vec!["other"]),
+            ("tenantry-system", "token-us", vec!["gen", "jroe"]),
+        ] {
+            assert_eq!(admins(ns, secret), want, "{ns}/{secret}");
+        }
+        let tenants: Vec<String> =
+            users_of_connection(&stores, &connection("eu", "token-eu"), tenant_itself)
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+        assert_eq!(tenants, ["acme"]);
+    }
+
+    #[test]
+    fn a_dependant_wakes_its_tenant_only_while_the_tenant_is_deleted() {
+        let mut deleting = tenant("acme", None);
+        deleting.metadata.deletion_timestamp = Some(
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH),
+        );
+        let stores = Stores::from_objects(
+            vec![tenant("kenton", None), deleting],
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let woken = |t: &str| deleting_tenant_of(&stores, &admin("a", t, None)).map(|r| r.name);
+        assert_eq!(woken("kenton"), None);
+        assert_eq!(woken("acme"), Some("acme".to_owned()));
+        assert_eq!(woken("gone"), None);
+    }
+
+    #[test]
+    fn a_binding_wakes_the_bindings_that_depend_on_it() {
+        let stores = Stores::from_objects(
+            Vec::new(),
+            Vec::new(),
+            vec![
+                binding("a", &[]),
+                binding("b", &["a"]),
+                binding("c", &["b"]),
+            ],
+            Vec::new(),
+        );
+        let names = |refs: Vec<ObjectRef<ServiceBinding>>| {
+            refs.into_iter().map(|r| r.name).collect::<Vec<_>>()
+        };
+        assert_eq!(names(dependants_of(&stores, &binding("a", &[]))), ["b"]);
+        assert_eq!(
+            names(dependants_of(&stores, &binding("c", &["b"]))),
+            Vec::<String>::new()
+        );
+    }
+}

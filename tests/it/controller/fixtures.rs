@@ -1,0 +1,398 @@
+//! Test objects and a recording Kubernetes API server on `tower_test::mock` (the model is
+//! kube-rs/controller-rs's fixtures): it answers every request the reconcile makes and records
+//! method, path and body so a scenario can assert the exact sequence of API calls.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use http::{Request, Response, StatusCode};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::client::Body;
+use kube::{Client, Resource};
+use serde_json::{Value, json};
+use tenantry::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+use tenantry::controller::{Context, Metrics, PortalPool, Settings, Stores};
+use tenantry::sandbox::{Sandbox, SandboxConfig};
+
+/// One request the reconcile made.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// HTTP method.
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Query string.
+    pub query: String,
+    /// JSON body (`null` when empty).
+    pub body: Value,
+}
+
+impl Call {
+    /// `METHOD path`, for sequence assertions.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// The recording API server: Secrets it knows are served; everything else is echoed back.
+#[derive(Clone, Default)]
+pub struct ApiServer {
+    calls: Arc<Mutex<Vec<Call>>>,
+    objects: Arc<Mutex<BTreeMap<String, Value>>>,
+    fail_status: Arc<std::sync::atomic::AtomicBool>,
+    secrets: Arc<Mutex<BTreeMap<String, Value>>>,
+}
+
+impl ApiServer {
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `METHOD path` of every call so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.calls().iter().map(Call::line).collect()
+    }
+
+    /// Forgets the calls so far.
+    pub fn clear(&self) {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Serves `object` at its path (answers to patches of it and its status).
+    pub fn add_object<K: Resource<DynamicType = ()> + serde::Serialize>(&self, object: &K) {
+        let path = format!(
+            "{}/{}",
+            K::url_path(&(), object.meta().namespace.as_deref()),
+            object.meta().name.clone().unwrap_or_default()
+        );
+        let value = serde_json::to_value(object).unwrap_or(Value::Null);
+        self.objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path, value);
+    }
+
+    /// The last status patch body (`status` only).
+    pub fn last_status(&self) -> Option<Value> {
+        self.calls()
+            .iter()
+            .rev()
+            .find(|c| c.path.ends_with("/status"))
+            .map(|c| c.body["status"].clone())
+    }
+
+    /// Serves the Secrets of a declaration (password Secrets of examples).
+    pub fn add_secrets(&self, declared: &tenantry::api::Declared) {
+        let mut secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+        for (key, value) in &declared.secrets {
+            let path = format!("/api/v1/namespaces/{}/secrets/{}", key.namespace, key.name);
+            let secret = secrets.entry(path).or_insert_with(|| {
+                json!({"apiVersion": "v1", "kind": "Secret",
+                       "metadata": {"name": key.name, "namespace": key.namespace}, "data": {}})
+            });
+            secret["data"][&key.key] =
+                serde_json::to_value(k8s_openapi::ByteString(value.expose().as_bytes().to_vec()))
+                    .unwrap_or(Value::Null);
+        }
+    }
+
+    /// Every Secret the server holds (served and created), by path.
+    pub fn secrets(&self) -> BTreeMap<String, Value> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Holds these Secrets too (carried over from another server).
+    pub fn load_secrets(&self, secrets: BTreeMap<String, Value>) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(secrets);
+    }
+
+    /// Makes every status patch fail with 500 (a crash between a portal write and the status
+    /// write looks the same to the next reconcile), or succeed again.
+    pub fn fail_status_patches(&self, fail: bool) {
+        self.fail_status
+            .store(fail, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn answer(&self, call: &Call) -> (StatusCode, Value) {
+        if call.path.ends_with("/status")
+            && self.fail_status.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                       "reason": "InternalError", "message": "injected", "code": 500}),
+            );
+        }
+        if call.path.starts_with("/api/v1/namespaces/") && call.path.contains("/secrets") {
+            // Known Secrets are served; creates are echoed back.
+            let mut secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+            if call.method == "POST" {
+                let name = call.body["metadata"]["name"].as_str().unwrap_or_default();
+                secrets.insert(format!("{}/{name}", call.path), call.body.clone());
+                return (StatusCode::CREATED, call.body.clone());
+            }
+            return match (call.method.as_str(), secrets.get(&call.path)) {
+                ("GET", Some(secret)) => (StatusCode::OK, secret.clone()),
+                _ => (StatusCode::NOT_FOUND, not_found(&call.path)),
+            };
+        }
+        let objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        if call.method == "GET"
+            && !objects.contains_key(&call.path)
+            && let Some(list) = list_of(&objects, &call.path)
+        {
+            return (StatusCode::OK, list);
+        }
+        if let Some(base) = call.path.strip_suffix("/status")
+            && let Some(object) = objects.get(base)
+        {
+            let mut object = object.clone();
+            object["status"] = call.body["status"].clone();
+            return (StatusCode::OK, object);
+        }
+        if let Some(object) = objects.get(&call.path) {
+            return (StatusCode::OK, object.clone());
+        }
+        (StatusCode::OK, call.body.clone())
+    }
+}
+
+/// The answer to a cluster-wide list (`/apis/{group}/{version}/{plural}`, `/api/v1/secrets`).
+fn list_of(objects: &BTreeMap<String, Value>, path: &str) -> Option<Value> {
+    let (prefix, plural) = path.rsplit_once('/')?;
+    if prefix.contains("/namespaces") {
+        return None;
+    }
+    let items: Vec<Value> = objects
+        .iter()
+        .filter(|(p, _)| {
+            let segments: Vec<&str> = p.split('/').collect();
+            p.starts_with(&format!("{prefix}/namespaces/"))
+                && segments.len() >= 2
+                && segments[segments.len() - 2] == plural
+        })
+        .map(|(_, o)| o.clone())
+        .collect();
+    let (api_version, kind) = if plural == "secrets" {
+        ("meta.k8s.io/v1", "PartialObjectMetadataList".to_owned())
+    } else {
+        (prefix.trim_start_matches("/apis/"), "List".to_owned())
+    };
+    Some(json!({"apiVersion": api_version, "kind": kind,
+                "metadata": {"resourceVersion": "1"}, "items": items}))
+}
+
+fn not_found(name: &str) -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+           "message": format!("secrets \"{name}\" not found"), "code": 404})
+}
+
+/// A mock Kubernetes client whose requests are answered and recorded by the returned server.
+pub fn mock_api() -> (Client, ApiServer) {
+    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let server = ApiServer::default();
+    let recorder = server.clone();
+    tokio::spawn(async move {
+        // Watches are left open (never answered) until the client goes away.
+        let mut open_watches = Vec::new();
+        while let Some((request, send)) = handle.next_request().await {
+            let (parts, body) = request.into_parts();
+            let bytes = body.collect_bytes().await.unwrap_or_default();
+            let call = Call {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_owned(),
+                query: parts.uri.query().unwrap_or_default().to_owned(),
+                body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            };
+            let watch = call.method == "GET" && call.query.contains("watch=true");
+            let (status, answer) = recorder.answer(&call);
+            recorder
+                .calls
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(call);
+            if watch {
+                open_watches.push(send);
+                continue;
+            }
+            let body = serde_json::to_vec(&answer).unwrap_or_default();
+            match Response::builder().status(status).body(Body::from(body)) {
+                Ok(response) => send.send_response(response),
+                Err(e) => panic!("mock response: {e}"),
+            }
+        }
+    });
+    (Client::new(service, "default"), server)
+}
+
+/// Everything a scenario needs: the mock API, a real sandbox and a context on both.
+pub struct Harness {
+    /// The recording API server.
+    pub api: ApiServer,
+    /// The in-process portal emulator.
+    pub sandbox: Sandbox,
+    /// The controllers' context.
+    pub ctx: Arc<Context>,
+}
+
+impl Harness {
+    /// A harness whose stores hold `tenants`, `admins` and `bindings`.
+    pub async fn start(
+        tenants: Vec<Tenant>,
+        admins: Vec<TenantAdmin>,
+        bindings: Vec<ServiceBinding>,
+    ) -> Self {
+        let sandbox = match Sandbox::start(SandboxConfig::default()).await {
+            Ok(sandbox) => sandbox,
+            Err(e) => panic!("sandbox: {e}"),
+        };
+        Self::with_sandbox(sandbox, tenants, admins, bindings, Vec::new())
+    }
+
+    /// A harness on an existing sandbox.
+    pub fn with_sandbox(
+        sandbox: Sandbox,
+        tenants: Vec<Tenant>,
+        admins: Vec<TenantAdmin>,
+        bindings: Vec<ServiceBinding>,
+        connections: Vec<PortalConnection>,
+    ) -> Self {
+        let (client, api) = mock_api();
+        for t in &tenants {
+            api.add_object(t);
+        }
+        for a in &admins {
+            api.add_object(a);
+        }
+        for b in &bindings {
+            api.add_object(b);
+        }
+        let ctx = Arc::new(Context::new(
+            client,
+            PortalPool::new(Some(sandbox.url()), None, None),
+            Stores::from_objects(tenants, admins, bindings, connections),
+            Arc::new(Metrics::new()),
+            Settings::default(),
+            Some("test".to_owned()),
+        ));
+        Self { api, sandbox, ctx }
+    }
+
+    /// Portal writes the sandbox received (everything but GET).
+    pub fn portal_writes(&self) -> Vec<String> {
+        self.sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| format!("{} {}", r.method, r.route))
+            .collect()
+    }
+}
+
+/// Namespace of every test object.
+pub const NS: &str = "customers";
+
+/// A Tenant `name` in the CloudLink portal (one synchronous object) with the given management
+/// and deletion policies, with the finalizer already in place.
+pub fn tenant(name: &str, management: &str, deletion: &str) -> Tenant {
+    let mut t: Tenant = from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "Tenant",
+        "metadata": {"name": name, "namespace": NS, "uid": format!("uid-{name}"), "generation": 1,
+                     "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {
+            "displayName": "Kenton Electronics",
+            "contact": {"name": "Jane Roe", "email": "jane@kenton-electronics.com", "phone": "+15555550100"},
+            "billingId": "RQ-10042",
+            "domains": ["kenton-electronics.com"],
+            "address": {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"},
+            "businessType": "Manufacturing",
+            "supportContacts": [
+                {"role": "Maintainer", "name": "Max Maintainer", "email": "max@kenton-electronics.com"},
+                {"role": "OnsiteAdmin", "name": "Olga Onsite", "email": "olga@kenton-electronics.com"}
+            ],
+            "portals": ["cloudlink"],
+            "managementPolicy": management,
+            "deletionPolicy": deletion
+        }
+    }));
+    t.meta_mut().resource_version = Some("1".to_owned());
+    t
+}
+
+/// An SMS ServiceBinding of Tenant `tenant` for `did`.
+pub fn sms_binding(name: &str, tenant: &str, did: &str) -> ServiceBinding {
+    from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+        "metadata": {"name": name, "namespace": NS, "uid": format!("uid-{name}"), "generation": 1,
+                     "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {"tenantRef": {"name": tenant}, "sms": {"did": did, "licenseType": "Standard"}}
+    }))
+}
+
+/// A Citrix ServiceBinding of Tenant `tenant`.
+pub fn citrix_binding(name: &str, tenant: &str) -> ServiceBinding {
+    from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+        "metadata": {"name": name, "namespace": NS, "uid": format!("uid-{name}"), "generation": 1,
+                     "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {"tenantRef": {"name": tenant}, "citrix": {}}
+    }))
+}
+
+/// A TenantAdmin Jane Roe of Tenant `tenant` with a generated password.
+pub fn admin(name: &str, tenant: &str) -> TenantAdmin {
+    from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "TenantAdmin",
+        "metadata": {"name": name, "namespace": NS, "uid": format!("uid-{name}"), "generation": 1,
+                     "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {"tenantRef": {"name": tenant}, "firstName": "Jane", "lastName": "Roe",
+                 "upnDomain": "kenton-electronics.com", "externalEmail": "jane.roe@example.net",
+                 "generatePassword": true}
+    }))
+}
+
+/// Marks an object Ready (as a finished reconcile would have).
+pub fn ready<K: serde::Serialize + serde::de::DeserializeOwned>(object: &K) -> K {
+    with_status(
+        object,
+        &json!({"conditions": [{"type": "Ready", "status": "True", "reason": "Available",
+                                "message": "ok", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}),
+    )
+}
+
+/// Applies a status patch body to an object, as the API server would.
+pub fn with_status<K: serde::Serialize + serde::de::DeserializeOwned>(
+    object: &K,
+    status: &Value,
+) -> K {
+    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+    value["status"] = status.clone();
+    from_json(value)
+}
+
+/// Marks an object as being deleted.
+pub fn deleting<K: Resource>(mut object: K) -> K {
+    object.meta_mut().deletion_timestamp = Some(Time(jiff::Timestamp::UNIX_EPOCH));
+    object
+}
+
+/// Deserializes a test object, panicking with the reason on a broken fixture.
+pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    match serde_json::from_value(value) {
+        Ok(object) => object,
+        Err(e) => panic!("fixture: {e}"),
+    }
+}

@@ -1,0 +1,7 @@
+//! The controller against a recording mock Kubernetes API (tower-test) and the real sandbox:
+//! one scenario per expected sequence of API calls and portal writes.
+
+mod examples;
+mod fixtures;
+mod scenarios;
+mod wiring;

@@ -1,0 +1,80 @@
+//! `controller::run`: the shared watches, the three controllers and shutdown, against the
+//! recording API server (lists answered from its objects, watches held open) and the sandbox.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tenantry::controller::{RunOptions, Settings, run};
+use tenantry::sandbox::{Sandbox, SandboxConfig};
+use tokio::sync::oneshot;
+
+use super::fixtures::{mock_api, tenant};
+
+/// Polls `done` every 50 ms, up to 20 s (a bound for a stuck test, not a timing assertion).
+async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    for _ in 0..400 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test]
+async fn run_watches_reconciles_what_it_lists_and_shuts_down() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let (client, api) = mock_api();
+    api.add_object(&tenant("kenton", "Apply", "Orphan"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let options = RunOptions {
+        portal: Some(sandbox.url()),
+        portal_token: None,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        settings: Settings::default(),
+        concurrency: 2,
+        lease: None,
+        instance: Some("wiring-test".to_owned()),
+    };
+    let controller = tokio::spawn(run(client, None, options, async move {
+        let _ = stopped.await;
+    }));
+
+    eventually("the Tenant's portal object", async || {
+        sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await
+            == 1
+    })
+    .await;
+    eventually("the status patch", async || {
+        api.lines().iter().any(|l| {
+            l == "PATCH /apis/tenantry.dev/v1alpha1/namespaces/customers/tenants/kenton/status"
+        })
+    })
+    .await;
+    let lists: Vec<String> = api
+        .calls()
+        .iter()
+        .filter(|c| c.method == "GET" && !c.query.contains("watch=true"))
+        .map(|c| c.path.clone())
+        .collect();
+    for watched in [
+        "/apis/tenantry.dev/v1alpha1/tenants",
+        "/apis/tenantry.dev/v1alpha1/tenantadmins",
+        "/apis/tenantry.dev/v1alpha1/servicebindings",
+        "/apis/tenantry.dev/v1alpha1/portalconnections",
+        "/api/v1/secrets",
+    ] {
+        assert!(
+            lists.iter().any(|p| p == watched),
+            "{watched} listed: {lists:?}"
+        );
+    }
+
+    let _ = stop.send(());
+    let ended = tokio::time::timeout(Duration::from_secs(20), controller).await;
+    assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
+}

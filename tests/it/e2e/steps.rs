@@ -1,0 +1,505 @@
+//! The end-to-end steps and their cleanup.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures::FutureExt;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client, ResourceExt};
+use serde_json::{Value, json};
+use tenantry::api::TenantAdmin;
+use tenantry::api::{PortalConnection, ServiceBinding, Tenant, condition, find_condition};
+use tenantry::controller::{APPROVE_ANNOTATION, FINALIZER, LeaseSettings, RunOptions, Settings};
+use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
+use tokio::sync::oneshot;
+
+use super::TIMEOUT;
+
+const MANAGER: &str = "tenantry-e2e";
+
+/// What the steps share.
+struct World {
+    client: Client,
+    namespace: String,
+    connection: String,
+    sandbox: Sandbox,
+}
+
+/// Runs every step, then cleans up whatever happened.
+pub async fn run(config: kube::Config, client: Client) {
+    install_crds(&client).await;
+    let suffix = format!("{:x}", std::process::id() ^ u32::from(rand_suffix()));
+    let namespace = format!("tenantry-e2e-{suffix}");
+    let connection = format!("tenantry-e2e-{suffix}");
+    // The demo inventory has the DIDs and 10DLC campaign the examples use.
+    let sandbox = Sandbox::start(SandboxConfig::default().with_fixtures(Fixtures::demo()))
+        .await
+        .expect("sandbox");
+    let world = World {
+        client: client.clone(),
+        namespace,
+        connection,
+        sandbox,
+    };
+    // Two replicas electing a leader with a Lease in the suite's namespace, as in a cluster:
+    // only the leader runs the controllers.
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .create(
+            &PostParams::default(),
+            &from_json(json!({"metadata": {"name": world.namespace}})),
+        )
+        .await
+        .expect("namespace");
+    let mut replicas = Vec::new();
+    for identity in ["e2e-a", "e2e-b"] {
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let options = RunOptions {
+            portal: None,
+            portal_token: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            settings: Settings {
+                resync: Duration::from_secs(20),
+                dependency_wait: Duration::from_secs(2),
+                poll: Duration::from_secs(1),
+                ..Settings::default()
+            },
+            concurrency: 4,
+            lease: Some(LeaseSettings {
+                namespace: world.namespace.clone(),
+                name: "tenantry-e2e".to_owned(),
+                identity: identity.to_owned(),
+            }),
+            instance: Some(identity.to_owned()),
+        };
+        let lease_client =
+            tenantry::controller::lease_client(config.clone()).expect("lease client");
+        let task = tokio::spawn(tenantry::controller::run(
+            client.clone(),
+            Some(lease_client),
+            options,
+            async move {
+                let _ = stop_rx.await;
+            },
+        ));
+        replicas.push((stop_tx, task));
+    }
+
+    let outcome = AssertUnwindSafe(steps(&world)).catch_unwind().await;
+    cleanup(&world).await;
+    for (stop, task) in replicas {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+    }
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let _ = namespaces
+        .delete(&world.namespace, &DeleteParams::default())
+        .await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    eprintln!("e2e: passed");
+}
+
+fn rand_suffix() -> u16 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    (nanos & 0xffff) as u16
+}
+
+/// Server-side applies the CRDs generated from the types and waits until they are served.
+async fn install_crds(client: &Client) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in tenantry::api::crds() {
+        let name = crd.name_any();
+        api.patch(
+            &name,
+            &PatchParams::apply(MANAGER).force(),
+            &Patch::Apply(&crd),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("installing CRD {name}: {e}"));
+        wait(&format!("CRD {name} established"), || {
+            let api = api.clone();
+            let name = name.clone();
+            async move {
+                let crd = api.get(&name).await.ok()?;
+                crd.status?
+                    .conditions?
+                    .iter()
+                    .any(|c| c.type_ == "Established" && c.status == "True")
+                    .then_some(())
+            }
+        })
+        .await;
+    }
+}
+
+async fn steps(w: &World) {
+    let ns = &w.namespace;
+    let secrets: Api<Secret> = Api::namespaced(w.client.clone(), ns);
+    secrets
+        .create(
+            &PostParams::default(),
+            &from_json(
+                json!({"metadata": {"name": "portal-token"}, "stringData": {"token": "e2e-token"}}),
+            ),
+        )
+        .await
+        .expect("token Secret");
+    let connections: Api<PortalConnection> = Api::all(w.client.clone());
+    connections
+        .create(
+            &PostParams::default(),
+            &from_json(json!({
+                "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+                "metadata": {"name": w.connection},
+                "spec": {"url": w.sandbox.url(),
+                         "credentialsSecretRef": {"namespace": ns, "name": "portal-token", "key": "token"}}
+            })),
+        )
+        .await
+        .expect("PortalConnection");
+
+    let tenants: Api<Tenant> = Api::namespaced(w.client.clone(), ns);
+    let bindings: Api<ServiceBinding> = Api::namespaced(w.client.clone(), ns);
+    let admins: Api<TenantAdmin> = Api::namespaced(w.client.clone(), ns);
+
+    // The example customer, as a user would apply it: every object becomes Ready.
+    let applied = apply_example(w, "examples/customers/kenton-electronics").await;
+    for (kind, name) in &applied {
+        match kind.as_str() {
+            "Tenant" => wait_ready(&tenants, name).await,
+            "TenantAdmin" => wait_ready(&admins, name).await,
+            "ServiceBinding" => wait_ready(&bindings, name).await,
+            _ => {}
+        }
+    }
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(w.client.clone(), ns);
+    let lease = leases.get("tenantry-e2e").await.expect("the Lease");
+    let holder = lease
+        .spec
+        .and_then(|s| s.holder_identity)
+        .unwrap_or_default();
+    assert!(
+        ["e2e-a", "e2e-b"].contains(&holder.as_str()),
+        "one leader, got {holder:?}"
+    );
+    let example = tenants
+        .get("kenton-electronics")
+        .await
+        .expect("example tenant");
+    let observed = example.status.unwrap_or_default().observed;
+    assert!(
+        observed.customer_code.is_some(),
+        "the portal's customer code is reported"
+    );
+
+    // Apply a Tenant and a binding that depends on it; both become Ready.
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&w.connection, "kenton", "Apply"),
+        )
+        .await
+        .expect("Tenant");
+    bindings
+        .create(
+            &PostParams::default(),
+            &from_json(json!({
+                "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+                "metadata": {"name": "kenton-gateway"},
+                "spec": {"tenantRef": {"name": "kenton"}, "cloudlinkGateway": {"platform": "MiVoice"},
+                         "deletionPolicy": "Delete"}
+            })),
+        )
+        .await
+        .expect("ServiceBinding");
+    wait_ready(&tenants, "kenton").await;
+    wait_ready(&bindings, "kenton-gateway").await;
+    let t = tenants.get("kenton").await.expect("tenant");
+    assert!(t.finalizers().iter().any(|f| f == FINALIZER));
+    let status = t.status.clone().unwrap_or_default();
+    assert!(
+        status
+            .external_ids
+            .contains_key(&format!("cloudlink/accounts/{ns}/kenton"))
+    );
+    assert_eq!(
+        w.sandbox
+            .count_objects("cloudlink", "accounts", &format!("{ns}/kenton"))
+            .await,
+        1
+    );
+
+    // Change a field: the portal follows, the generation is observed.
+    tenants
+        .patch(
+            "kenton",
+            &PatchParams::apply(MANAGER),
+            &Patch::Merge(json!({"spec": {"businessType": "Retail"}})),
+        )
+        .await
+        .expect("change");
+    wait("the change to reach the portal", || async {
+        let t = tenants.get("kenton").await.ok()?;
+        let s = t.status?;
+        (s.observed_generation == t.metadata.generation && is_true(&s.conditions, condition::READY))
+            .then_some(())
+    })
+    .await;
+
+    // A Plan-policy Tenant waits; approving the published hash applies exactly that plan.
+    tenants
+        .create(
+            &PostParams::default(),
+            &tenant(&w.connection, "acme", "Plan"),
+        )
+        .await
+        .expect("Plan Tenant");
+    let hash = wait("a published plan", || async {
+        let s = tenants.get("acme").await.ok()?.status?;
+        is_true(&s.conditions, condition::PLAN_PENDING).then_some(())?;
+        s.plan.map(|p| p.hash)
+    })
+    .await;
+    assert_eq!(
+        w.sandbox
+            .count_objects("cloudlink", "accounts", &format!("{ns}/acme"))
+            .await,
+        0
+    );
+    tenants
+        .patch(
+            "acme",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"annotations": {APPROVE_ANNOTATION: hash}}})),
+        )
+        .await
+        .expect("approve");
+    wait_ready(&tenants, "acme").await;
+    assert_eq!(
+        w.sandbox
+            .count_objects("cloudlink", "accounts", &format!("{ns}/acme"))
+            .await,
+        1
+    );
+
+    // Delete with deletionPolicy Delete: dependants first, then the Tenant.
+    bindings
+        .delete("kenton-gateway", &DeleteParams::default())
+        .await
+        .expect("delete binding");
+    wait_gone(&bindings, "kenton-gateway").await;
+    tenants
+        .delete("kenton", &DeleteParams::default())
+        .await
+        .expect("delete tenant");
+    wait_gone(&tenants, "kenton").await;
+    assert_eq!(
+        w.sandbox
+            .count_objects("cloudlink", "accounts", &format!("{ns}/kenton"))
+            .await,
+        0
+    );
+    assert_eq!(
+        w.sandbox
+            .count_objects("cloudlink", "gateways", &format!("{ns}/kenton-gateway"))
+            .await,
+        0
+    );
+}
+
+/// Creates every object of an example folder in the suite's namespace, pointing its Tenants at
+/// the suite's PortalConnection. Returns (kind, name) of each object.
+async fn apply_example(w: &World, folder: &str) -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "yaml") && !p.ends_with("kustomization.yaml")
+        })
+        .collect();
+    // Secrets first, then Tenants, admins and bindings (the controller copes with any order).
+    let rank = |p: &std::path::PathBuf| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let first = ["secrets.yaml", "tenant.yaml", "admins.yaml"];
+        (
+            first.iter().position(|f| *f == name).unwrap_or(first.len()),
+            name,
+        )
+    };
+    files.sort_by_key(rank);
+    let mut applied = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for document in serde_yaml::Deserializer::from_str(&text) {
+            let mut value: Value = serde::Deserialize::deserialize(document)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            if value.is_null() {
+                continue;
+            }
+            value["metadata"]["namespace"] = Value::String(w.namespace.clone());
+            let kind = value["kind"].as_str().unwrap_or_default().to_owned();
+            let name = value["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if kind == "Tenant" {
+                value["spec"]["portalConnectionRef"] = json!({"name": w.connection});
+            }
+            let created = match kind.as_str() {
+                "Secret" => create::<Secret>(w, value).await,
+                "Tenant" => create::<Tenant>(w, value).await,
+                "TenantAdmin" => create::<TenantAdmin>(w, value).await,
+                "ServiceBinding" => create::<ServiceBinding>(w, value).await,
+                _ => continue,
+            };
+            created.unwrap_or_else(|e| panic!("creating {kind} {name}: {e}"));
+            applied.push((kind, name));
+        }
+    }
+    assert!(!applied.is_empty(), "no objects in {folder}");
+    applied
+}
+
+async fn create<K>(w: &World, value: Value) -> Result<(), kube::Error>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug,
+{
+    let api: Api<K> = Api::namespaced(w.client.clone(), &w.namespace);
+    api.create(&PostParams::default(), &from_json(value))
+        .await
+        .map(drop)
+}
+
+/// Deletes every object of a kind in the namespace and strips finalizers the controller
+/// could not drop (so the namespace can go).
+async fn remove_all<K>(api: &Api<K>)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let strip = json!({"metadata": {"finalizers": null}});
+    let items = api
+        .list(&Default::default())
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    for item in items {
+        let name = item.name_any();
+        let _ = api.delete(&name, &DeleteParams::default()).await;
+        let _ = api
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&strip))
+            .await;
+    }
+}
+
+/// Deletes what the suite created, in dependency order; the CRDs stay installed.
+async fn cleanup(w: &World) {
+    let ns = &w.namespace;
+    remove_all(&Api::<ServiceBinding>::namespaced(w.client.clone(), ns)).await;
+    remove_all(&Api::<TenantAdmin>::namespaced(w.client.clone(), ns)).await;
+    remove_all(&Api::<Tenant>::namespaced(w.client.clone(), ns)).await;
+    let connections: Api<PortalConnection> = Api::all(w.client.clone());
+    let _ = connections
+        .delete(&w.connection, &DeleteParams::default())
+        .await;
+    eprintln!(
+        "e2e: removing namespace {ns} and PortalConnection {} (CRDs stay installed)",
+        w.connection
+    );
+}
+
+fn tenant(connection: &str, name: &str, policy: &str) -> Tenant {
+    from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "Tenant",
+        "metadata": {"name": name},
+        "spec": {
+            "displayName": format!("{name} Electronics"),
+            "contact": {"name": "Jane Roe", "email": "jane@kenton-electronics.com"},
+            "domains": ["kenton-electronics.com"],
+            "address": {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"},
+            "businessType": "Manufacturing",
+            "supportContacts": [
+                {"role": "Maintainer", "name": "Max Maintainer", "email": "max@kenton-electronics.com"},
+                {"role": "OnsiteAdmin", "name": "Olga Onsite", "email": "olga@kenton-electronics.com"}
+            ],
+            "portals": ["cloudlink"],
+            "portalConnectionRef": {"name": connection},
+            "managementPolicy": policy,
+            "deletionPolicy": "Delete"
+        }
+    }))
+}
+
+fn is_true(
+    conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
+    type_: &str,
+) -> bool {
+    find_condition(conditions, type_).is_some_and(|c| c.status == "True")
+}
+
+async fn wait_ready<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + serde::Serialize,
+{
+    wait(&format!("{name} to be Ready"), || async {
+        let value = serde_json::to_value(api.get(name).await.ok()?).ok()?;
+        let conditions = value["status"]["conditions"].as_array()?.clone();
+        conditions
+            .iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            .then_some(())
+    })
+    .await;
+}
+
+async fn wait_gone<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    wait(&format!("{name} to be deleted"), || async {
+        matches!(api.get_opt(name).await, Ok(None)).then_some(())
+    })
+    .await;
+}
+
+/// Polls `probe` every second until it returns a value, or fails after `TIMEOUT`.
+async fn wait<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("e2e object: {e}"))
+}
