@@ -406,11 +406,19 @@ async fn written<P: PortalApi>(
             )
             .await
         }
-        Err(PortalError::Rejected { code, message, .. }) if code == "DependencyNotReady" => {
+        // Not an error of the request: the portal is still busy with this object or its parent.
+        Err(PortalError::Rejected { code, message, .. })
+            if code == "DependencyNotReady" || code == "OperationInProgress" =>
+        {
+            let reason = if code == "DependencyNotReady" {
+                "AwaitingDependency"
+            } else {
+                "Provisioning"
+            };
             Outcome::Waiting {
                 id: String::new(),
                 state: crate::portal::OperationState::Pending,
-                reason: "AwaitingDependency".to_owned(),
+                reason: reason.to_owned(),
                 message,
             }
         }
