@@ -475,3 +475,38 @@ async fn a_failure_skips_dependants_and_spares_the_rest() {
         1
     );
 }
+
+/// Work the portal is still doing is reported as waiting, never as a failure: Azure AD takes
+/// minutes (real time here), so Microsoft Online waits for it, and an edit of the Azure AD
+/// service while it provisions is refused by the portal as busy.
+#[tokio::test(flavor = "multi_thread")]
+async fn busy_portal_objects_are_waiting_not_failed() {
+    let sb = sandbox(SandboxConfig::default().with_time_scale(1.0)).await;
+    let (tmp, dir) = examples_copy();
+    let url = sb.url();
+    let args = ["apply", "-f", "examples/", "--auto-approve", "--wait", "1"];
+    let first = tenantry(tmp.path(), &url, &args).await;
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert!(
+        first.stdout.contains(
+            "create daas/microsoft-online/customers/kenton-electronics-microsoft-online: skipped"
+        ),
+        "{}",
+        first.stdout
+    );
+
+    edit(
+        &dir.join("customers/kenton-electronics/services.yaml"),
+        "    mode: CreateNew",
+        "    mode: CreateNew\n    acceptedBy: {name: Marcus Chen, email: marcus.chen@kenton-electronics.example}",
+    );
+    let second = tenantry(tmp.path(), &url, &args).await;
+    assert_eq!(second.code, 0, "{}", second.all());
+    let line = second
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("update daas/azure-ad/customers/kenton-electronics-azure-ad:"))
+        .unwrap_or_default();
+    assert!(line.contains("Provisioning"), "{}", second.stdout);
+    assert!(second.stdout.contains("0 failed"), "{}", second.stdout);
+}
