@@ -32,6 +32,10 @@ pub struct Args {
     /// How long to follow async portal operations before reporting them as still running.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     wait: u64,
+    /// The largest share (0 to 1) of the observed portal objects one pass may delete (with
+    /// --prune); a larger pass stops before any portal write.
+    #[arg(long, value_name = "SHARE", default_value_t = engine::DEFAULT_MAX_DELETE_SHARE)]
+    max_delete_share: f64,
     /// No colours, even on a terminal.
     #[arg(long)]
     no_color: bool,
@@ -61,6 +65,7 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     if !plan.has_changes() {
         return Ok(exit::OK);
     }
+    engine::check_mass_deletion(plan, session.observed.len(), args.max_delete_share)?;
     // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
     // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects
     // whose policy is Observe are never written.

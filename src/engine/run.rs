@@ -8,7 +8,7 @@ use tokio::task::JoinSet;
 use super::poll::{PollPolicy, follow};
 use super::step::{Action, Outcome, Report, Step, StepReport};
 use crate::api::Sensitive;
-use crate::model::{Address, Resource};
+use crate::model::{Address, Kind, PortalObject, Resource};
 use crate::portal::{
     DeleteOutcome, ListFilter, PortalApi, PortalError, WriteOutcome, WriteRequest,
 };
@@ -227,16 +227,35 @@ fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
             _ => None,
         })
         .collect();
+    // Deletes by (kind, parent id), for siblings that must go in order.
+    let delete_by_parent: HashMap<(Kind, &str), usize> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            Step::Delete { address, object } => {
+                Some(((address.kind, parent_of(address, object)?), i))
+            }
+            _ => None,
+        })
+        .collect();
     let mut deps: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
     for (i, step) in steps.iter().enumerate() {
         match step {
             Step::Delete { address, object } => {
+                let Some(parent) = parent_of(address, object) else {
+                    continue;
+                };
                 // This delete (a child) must run before its parent's delete.
-                if let Some(field) = address.kind.parent_field()
-                    && let Some(parent) = object.spec.get(field).and_then(|v| v.as_str())
-                    && let Some(&p) = delete_by_id.get(parent)
-                {
+                if let Some(&p) = delete_by_id.get(parent) {
                     deps[p].push(i);
+                }
+                // And before the delete of a sibling the portal counts it under.
+                for (first, then) in DELETE_BEFORE_SIBLING {
+                    if address.kind == first
+                        && let Some(&s) = delete_by_parent.get(&(then, parent))
+                    {
+                        deps[s].push(i);
+                    }
                 }
             }
             _ => {
@@ -257,6 +276,15 @@ fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
         d.dedup();
     }
     deps
+}
+
+/// Siblings (same parent) the portal deletes in order: Microsoft Online belongs to the
+/// customer's Azure AD, which refuses deletion (`HasDependents`) while it exists.
+const DELETE_BEFORE_SIBLING: [(Kind, Kind); 1] = [(Kind::MicrosoftOnline, Kind::AzureAd)];
+
+/// The parent id recorded in an observed object's spec (`customerId`, `tenantId`, `accountId`).
+fn parent_of<'a>(address: &Address, object: &'a PortalObject) -> Option<&'a str> {
+    object.spec.get(address.kind.parent_field()?)?.as_str()
 }
 
 fn uid_of(resource: &Resource, options: &ApplyOptions) -> String {

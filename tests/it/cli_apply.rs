@@ -510,3 +510,77 @@ async fn busy_portal_objects_are_waiting_not_failed() {
     assert!(line.contains("Provisioning"), "{}", second.stdout);
     assert!(second.stdout.contains("0 failed"), "{}", second.stdout);
 }
+
+/// Removing a whole customer from the input orphans its objects; pruning them would delete a
+/// large share of the portal, so the pass stops before any write unless told otherwise.
+#[tokio::test(flavor = "multi_thread")]
+async fn mass_deletion_stops_before_any_write() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let (tmp, dir) = examples_copy();
+    let url = sb.url();
+    edit(
+        &dir.join("customers/kenton-electronics/tenant.yaml"),
+        "deletionPolicy: Orphan",
+        "deletionPolicy: Delete",
+    );
+    apply_ok(tmp.path(), &url).await;
+    std::fs::remove_dir_all(dir.join("customers/kenton-electronics"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    edit(
+        &dir.join("kustomization.yaml"),
+        "  - customers/kenton-electronics\n",
+        "",
+    );
+
+    let plan = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(action_lines(&plan.stdout).is_empty(), "{}", plan.stdout);
+    let orphaned = plan
+        .stdout
+        .lines()
+        .filter(|l| l.contains("customers/kenton-electronics"))
+        .count();
+    assert!(orphaned >= 3, "{}", plan.stdout);
+
+    let writes = |sb: &Sandbox| {
+        sb.requests()
+            .iter()
+            .filter(|r| r.method != "GET" && r.path.starts_with("/v1/"))
+            .count()
+    };
+    let before = writes(&sb);
+    let prune = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--prune", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(prune.code, 1, "{}", prune.all());
+    assert!(
+        prune.stderr.contains("--max-delete-share"),
+        "{}",
+        prune.stderr
+    );
+    assert_eq!(writes(&sb), before, "the guard let a write through");
+
+    let allowed = tenantry(
+        tmp.path(),
+        &url,
+        &[
+            "apply",
+            "-f",
+            "examples/",
+            "--prune",
+            "--auto-approve",
+            "--max-delete-share",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(allowed.code, 0, "{}", allowed.all());
+    assert_eq!(
+        sb.count_objects("daas", "customers", "customers/kenton-electronics")
+            .await,
+        0
+    );
+}
