@@ -21,6 +21,9 @@ use tenantry::generate::{GenOptions, generate};
 
 use crate::measure::{Ms, Row, print_table};
 
+/// Tenants of the quick check run when the binary is started as a test.
+const SMOKE_TENANTS: usize = 20;
+
 #[global_allocator]
 static ALLOCATOR: memory::Counting = memory::Counting;
 
@@ -28,9 +31,9 @@ static ALLOCATOR: memory::Counting = memory::Counting;
 #[derive(Debug, Parser)]
 #[command(about = "tenantry at scale: plan stages vs F₂, apply against the sandbox, memory")]
 struct Args {
-    /// Number of tenants to generate.
-    #[arg(long, default_value_t = 1000)]
-    tenants: usize,
+    /// Number of tenants to generate (1000 under `cargo bench`; see `smoke`).
+    #[arg(long)]
+    tenants: Option<usize>,
     /// Timed runs of each CPU stage (after one warm-up); the median and spread are reported.
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -67,16 +70,26 @@ fn main() -> anyhow::Result<()> {
     if std::env::args_os().any(|a| a == "--memory-probe") {
         memory::start_counting();
     }
-    let args = Args::parse();
+    let mut args = Args::parse();
     if let Some(dir) = &args.memory_probe {
         return memory::probe(dir);
     }
+    // `cargo test --all-targets` runs bench binaries without `--bench`: then check that the
+    // instrument works on a small repository, quickly, like criterion's test mode.
+    let smoke = !args.bench && args.tenants.is_none();
+    if smoke {
+        args.tenants = Some(SMOKE_TENANTS);
+        args.runs = 1;
+        args.latency_ms = 0;
+        args.no_memory = true;
+    }
+    let tenants = args.tenants.unwrap_or(1000);
     let scratch = tempfile::tempdir()?;
     let dir = match &args.repo {
         Some(dir) => dir.clone(),
         None => {
             let files = generate(&GenOptions {
-                tenants: args.tenants,
+                tenants,
                 seed: args.seed,
                 namespace: stages::NAMESPACE.to_owned(),
             });
@@ -86,7 +99,7 @@ fn main() -> anyhow::Result<()> {
             scratch.path().to_path_buf()
         }
     };
-    println!("## N = {} tenants\n", args.tenants);
+    println!("## N = {tenants} tenants\n");
     println!("{}", machine());
 
     let mut rows: Vec<Row> = Vec::new();

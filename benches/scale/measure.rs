@@ -41,6 +41,12 @@ impl Samples {
         self.runs.push(d);
     }
 
+    /// Adds the runs of `other`.
+    pub fn extend(&mut self, other: Samples) {
+        self.runs.extend(other.runs);
+        self.cpu.extend(other.cpu);
+    }
+
     /// A single sample: the sum of the parts' medians (wall and CPU).
     pub fn sum(parts: &[&Samples]) -> Self {
         let wall = parts.iter().map(|p| p.median()).sum();
