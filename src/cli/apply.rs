@@ -12,7 +12,7 @@ use super::exit;
 use super::session::{self, InputArgs};
 use crate::api::ManagementPolicy;
 use crate::engine::{self, Action, ApplyOptions, Outcome, PollPolicy, Progress, StepReport};
-use crate::model::{Address, SecretSource};
+use crate::model::Address;
 use crate::plan::render;
 
 /// Arguments of `tenantry apply`.
@@ -85,25 +85,7 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     }
 
     let (steps, mut known) = engine::steps(&writable, &session.model, &session.observed);
-    for step in &steps {
-        if let Some(resource) = step.resource() {
-            let generated: Vec<_> = resource
-                .secrets
-                .iter()
-                .filter(|s| s.source == SecretSource::Generated)
-                .map(|s| {
-                    let user = ["username", "adminUser"]
-                        .iter()
-                        .find_map(|f| resource.spec.get(*f).and_then(|v| v.as_str()))
-                        .unwrap_or_default();
-                    (s.field, engine::generate_password(16, user))
-                })
-                .collect();
-            if !generated.is_empty() {
-                known.generated.insert(resource.address.clone(), generated);
-            }
-        }
-    }
+    engine::generate_secrets(&steps, &mut known);
     let options = ApplyOptions {
         parallelism: usize::from(args.parallelism),
         poll: PollPolicy {

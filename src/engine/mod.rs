@@ -13,6 +13,6 @@ pub use guard::{DEFAULT_MAX_DELETE_SHARE, MassDeletion, check_mass_deletion};
 pub use observe::observe;
 pub use poll::{PollPolicy, follow};
 pub use run::{ApplyOptions, Known, Progress, Quiet, apply};
-pub use secrets::generate_password;
+pub use secrets::{generate_password, generate_secrets};
 pub use step::{Action, Outcome, Report, Step, StepReport};
 pub use steps::steps;

@@ -3,7 +3,10 @@
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
 
+use super::run::Known;
+use super::step::Step;
 use crate::api::Sensitive;
+use crate::model::SecretSource;
 use crate::validate::password;
 
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -29,6 +32,26 @@ pub fn generate_password(min_length: u32, username: &str) -> Sensitive {
         let candidate = String::from_utf8(chars).unwrap_or_default();
         if password::check(&candidate, username, min_length).is_empty() {
             return Sensitive::new(candidate);
+        }
+    }
+}
+
+/// Generates a password for every `generatePassword` secret the steps will write, as the CLI
+/// does before an apply (the portal e-mails the temporary password; tenantry keeps none).
+pub fn generate_secrets(steps: &[Step], known: &mut Known) {
+    for resource in steps.iter().filter_map(Step::resource) {
+        let user = ["username", "adminUser"]
+            .iter()
+            .find_map(|f| resource.spec.get(*f).and_then(|v| v.as_str()))
+            .unwrap_or_default();
+        let generated: Vec<_> = resource
+            .secrets
+            .iter()
+            .filter(|s| s.source == SecretSource::Generated)
+            .map(|s| (s.field, generate_password(16, user)))
+            .collect();
+        if !generated.is_empty() {
+            known.generated.insert(resource.address.clone(), generated);
         }
     }
 }
