@@ -78,7 +78,9 @@ pub(super) fn action_lines(action: &Action, p: &Painter, layout: Layout) -> Vec<
         Some(ManagementPolicy::Observe) => {
             notes.push("managementPolicy Observe: reported, never written")
         }
-        Some(ManagementPolicy::Plan) => notes.push("managementPolicy Plan: waits for approval"),
+        Some(ManagementPolicy::Plan) => {
+            notes.push("managementPolicy Plan: written once this plan is approved")
+        }
         _ => {}
     }
     if let Some(phase) = action.phase {
