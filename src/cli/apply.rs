@@ -34,7 +34,12 @@ pub struct Args {
     wait: u64,
     /// The largest share (0 to 1) of the observed portal objects one pass may delete (with
     /// --prune); a larger pass stops before any portal write.
-    #[arg(long, value_name = "SHARE", default_value_t = engine::DEFAULT_MAX_DELETE_SHARE)]
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = engine::DEFAULT_MAX_DELETE_SHARE,
+        value_parser = share
+    )]
     max_delete_share: f64,
     /// No colours, even on a terminal.
     #[arg(long)]
@@ -123,6 +128,16 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// A share between 0 and 1.
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a share between 0 and 1 (0.25 allows deleting a quarter)"
+        )),
+    }
 }
 
 /// Asks on the terminal; without one, refuses (use --auto-approve or --plan-hash).
