@@ -7,7 +7,9 @@
 //! `managedFields` and the last-applied annotation stripped, one `Arc` each), the model and
 //! the observed portal state, and the peak of a relist that builds a second store.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+use mimalloc::MiMalloc;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
@@ -31,11 +33,12 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
 
-// SAFETY: every call is forwarded unchanged to `System`; the counters only observe sizes.
+// SAFETY: every call is forwarded unchanged to `MiMalloc` (the allocator of the `tenantry`
+// binary); the counters only observe sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { MiMalloc.alloc(layout) };
         if !p.is_null() && ENABLED.load(Ordering::Relaxed) {
             grow(layout.size());
         }
@@ -44,7 +47,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { MiMalloc.dealloc(ptr, layout) };
         if ENABLED.load(Ordering::Relaxed) {
             LIVE.fetch_sub(signed(layout.size()), Ordering::Relaxed);
         }
@@ -52,7 +55,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: same contract as the caller's.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
         if !p.is_null() && ENABLED.load(Ordering::Relaxed) {
             LIVE.fetch_sub(signed(layout.size()), Ordering::Relaxed);
             grow(new_size);
