@@ -170,7 +170,7 @@ impl Rules for Tenants {
 
     fn update(
         &self,
-        cx: &Cx<'_, '_>,
+        _cx: &Cx<'_, '_>,
         obj: &mut Object,
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
@@ -181,7 +181,6 @@ impl Rules for Tenants {
         s.check()?;
         s.check_password(false)?;
         check_fingerprint(spec, Some(&obj.spec), s.password.is_some())?;
-        let _ = cx;
         Ok(None)
     }
 
