@@ -4,11 +4,17 @@
 //! DESIGN.md §7 "finalizers that never go away": Orphan (the default) and Observe drop the
 //! finalizer with no portal call; an object that never got a portal object drops it with no
 //! portal call; 404/410 count as deleted; a portal that keeps failing sets `DeleteBlocked`.
+//!
+//! DESIGN.md §7 "external objects deleted by accident": deleting a CustomResourceDefinition
+//! makes Kubernetes delete every object of its kind, which runs this finalizer on each. That
+//! is an uninstall, not a request to delete customers, so while the object's definition is
+//! being deleted the finalizer is dropped with no portal call, whatever deletionPolicy says.
 
 use std::collections::BTreeSet;
 
-use kube::ResourceExt;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::runtime::controller::Action;
+use kube::{Api, ResourceExt};
 
 use super::context::Context;
 use super::dereference::{dereference, portal_for, tenant_of};
@@ -43,6 +49,19 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
         .await;
         return Ok(Action::await_change());
     }
+    let status = object.object_status().cloned().unwrap_or_default();
+    if !may_exist(object, &status) {
+        tracing::info!(object = %object_key(object), "no portal object was ever recorded: nothing to delete");
+        return Ok(Action::await_change());
+    }
+    if let Some(definition) = definition_being_deleted::<K>(ctx).await? {
+        let why = format!(
+            "the CustomResourceDefinition {definition} is being deleted (an uninstall): the portal objects are left in place; deletionPolicy Delete applies only to objects deleted one by one"
+        );
+        tracing::warn!(object = %object_key(object), "{why}");
+        events::publish(ctx, object, true, "Orphaned", "Delete", why).await;
+        return Ok(Action::await_change());
+    }
     if let Some(tenant) = object.as_tenant() {
         let dependants = dependants_of(ctx, tenant);
         if !dependants.is_empty() {
@@ -52,11 +71,6 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
             );
             return blocked(ctx, object, "DependantsExist", message).await;
         }
-    }
-    let status = object.object_status().cloned().unwrap_or_default();
-    if !may_exist(object, &status) {
-        tracing::info!(object = %object_key(object), "no portal object was ever recorded: nothing to delete");
-        return Ok(Action::await_change());
     }
     let Some(tenant) = tenant else {
         let message = format!(
@@ -126,6 +140,21 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
     builder.progressing(Some(("Deleting", &message)));
     publish(ctx, object, builder.build()).await?;
     Err(Error::DeleteBlocked(message))
+}
+
+/// The name of `K`'s CustomResourceDefinition when it is being deleted (or already gone).
+/// A failed read keeps the finalizer: without knowing, nothing is deleted in any portal.
+async fn definition_being_deleted<K: Declaring>(ctx: &Context) -> Result<Option<String>, Error> {
+    let name = format!("{}.{}", K::plural(&()), K::group(&()));
+    let api: Api<CustomResourceDefinition> = Api::all(ctx.client.clone());
+    match api.get_opt(&name).await {
+        Ok(Some(crd)) if crd.metadata.deletion_timestamp.is_none() => Ok(None),
+        Ok(_) => Ok(Some(name)),
+        Err(e) => Err(Error::kube(
+            format!("reading CustomResourceDefinition {name}"),
+            e,
+        )),
+    }
 }
 
 /// True unless the status proves no portal object was ever made: a recorded external id, a

@@ -41,6 +41,8 @@ pub struct ApiServer {
     objects: Arc<Mutex<BTreeMap<String, Value>>>,
     fail_status: Arc<std::sync::atomic::AtomicBool>,
     secrets: Arc<Mutex<BTreeMap<String, Value>>>,
+    crds_deleting: Arc<std::sync::atomic::AtomicBool>,
+    fail_crds: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ApiServer {
@@ -126,7 +128,37 @@ impl ApiServer {
             .store(fail, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Marks tenantry's CustomResourceDefinitions as being deleted (`kubectl delete -f
+    /// crds/`: each keeps a deletionTimestamp until every object of its kind is gone).
+    pub fn delete_crds(&self) {
+        self.crds_deleting
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Makes every read of a CustomResourceDefinition fail with 403 (RBAC without it), or
+    /// succeed again.
+    pub fn fail_crd_reads(&self, fail: bool) {
+        self.fail_crds
+            .store(fail, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn answer(&self, call: &Call) -> (StatusCode, Value) {
+        if let Some(name) = call.path.strip_prefix(CRDS) {
+            if self.fail_crds.load(std::sync::atomic::Ordering::Relaxed) {
+                return (
+                    StatusCode::FORBIDDEN,
+                    json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                           "reason": "Forbidden", "message": "injected", "code": 403}),
+                );
+            }
+            let deleting = self
+                .crds_deleting
+                .load(std::sync::atomic::Ordering::Relaxed);
+            return match crd(name, deleting) {
+                Some(crd) if call.method == "GET" => (StatusCode::OK, crd),
+                _ => (StatusCode::NOT_FOUND, not_found(&call.path)),
+            };
+        }
         if call.path.ends_with("/status")
             && self.fail_status.load(std::sync::atomic::Ordering::Relaxed)
         {
@@ -193,6 +225,29 @@ fn list_of(objects: &BTreeMap<String, Value>, path: &str) -> Option<Value> {
     };
     Some(json!({"apiVersion": api_version, "kind": kind,
                 "metadata": {"resourceVersion": "1"}, "items": items}))
+}
+
+const CRDS: &str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/";
+
+/// tenantry's CustomResourceDefinition `name`, as installed (optionally being deleted).
+fn crd(name: &str, deleting: bool) -> Option<Value> {
+    use kube::CustomResourceExt;
+    let mut crd = [
+        tenantry::api::Tenant::crd(),
+        tenantry::api::TenantAdmin::crd(),
+        tenantry::api::ServiceBinding::crd(),
+        PortalConnection::crd(),
+    ]
+    .into_iter()
+    .find(|c| c.metadata.name.as_deref() == Some(name))?;
+    crd.metadata.uid = Some(format!("uid-{name}"));
+    if deleting {
+        crd.metadata.deletion_timestamp = Some(Time(jiff::Timestamp::UNIX_EPOCH));
+        crd.metadata.finalizers = Some(vec![
+            "customresourcecleanup.apiextensions.k8s.io".to_owned(),
+        ]);
+    }
+    serde_json::to_value(crd).ok()
 }
 
 fn not_found(name: &str) -> Value {

@@ -4,4 +4,5 @@
 mod examples;
 mod fixtures;
 mod scenarios;
+mod uninstall;
 mod wiring;

@@ -15,6 +15,7 @@ const BINDINGS: &str = "/apis/tenantry.dev/v1alpha1/namespaces/customers/service
 const ADMINS: &str = "/apis/tenantry.dev/v1alpha1/namespaces/customers/tenantadmins";
 const EVENTS: &str = "/apis/events.k8s.io/v1/namespaces/customers/events";
 const SECRETS: &str = "/api/v1/namespaces/customers/secrets";
+const CRDS: &str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 async fn run<K: Declaring>(
     h: &Harness,
@@ -265,11 +266,12 @@ async fn delete_with_delete_removes_the_portal_objects_then_the_finalizer() {
     assert_eq!(
         h.api.lines(),
         strs(&[
+            &format!("GET {CRDS}/tenants.tenantry.dev"),
             &format!("POST {EVENTS}"),
             &format!("PATCH {TENANTS}/kenton")
         ])
     );
-    assert_eq!(h.api.calls()[0].body["reason"], "Deleted");
+    assert_eq!(h.api.calls()[1].body["reason"], "Deleted");
     assert_eq!(
         h.portal_writes(),
         strs(&[
@@ -298,7 +300,10 @@ async fn a_tenant_with_dependants_is_not_deleted_from_the_portal() {
     assert_eq!(err.code(), "DeleteBlocked");
     assert_eq!(
         h.api.lines(),
-        strs(&[&format!("PATCH {TENANTS}/kenton/status")])
+        strs(&[
+            &format!("GET {CRDS}/tenants.tenantry.dev"),
+            &format!("PATCH {TENANTS}/kenton/status")
+        ])
     );
     let status = h.api.last_status().expect("status");
     let blocked = condition(&status, "DeleteBlocked");
