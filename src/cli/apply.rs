@@ -61,10 +61,32 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     if let Some(hash) = &args.plan_hash
         && hash != &plan.hash
     {
+        // The CLI keeps no copy of the reviewed plan, so it names what the plan holds now
+        // (addresses and fields, never values) for the reviewer to compare.
+        let now: Vec<String> = plan.actions.iter().map(|a| a.summary_line()).collect();
+        let shown = now.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
+        let more = now.len().saturating_sub(10);
+        let summary = plan.summary();
         bail!(
             "ApprovalStale: the plan changed since it was reviewed (reviewed {hash}, now {}); \
-             nothing was written. Run `tenantry plan` again, review it, and apply its hash",
-            plan.hash
+             nothing was written. The plan now ({} to add, {} to change, {} to destroy, {} to \
+             replace): {}{}. Compare it with the plan you reviewed, then run `tenantry plan` \
+             again, review it, and apply its hash",
+            plan.hash,
+            summary.add,
+            summary.change,
+            summary.destroy,
+            summary.replace,
+            if shown.is_empty() {
+                "no changes"
+            } else {
+                &shown
+            },
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
         );
     }
     if !plan.has_changes() {

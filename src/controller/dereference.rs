@@ -58,8 +58,13 @@ pub(crate) async fn dereference<K: Declaring>(
     let mut model_object = object.clone();
     let mut generated_secret = None;
     if object.generates_password() {
-        let (name, secret) = passwords::ensure(ctx, object, &tenant).await?;
-        declared.add_secret(&secret, &namespace);
+        let (name, password) = passwords::ensure(ctx, object, &tenant).await?;
+        let key = SecretKey {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            key: super::GENERATED_PASSWORD_KEY.to_owned(),
+        };
+        declared.secrets.insert(key, password);
         model_object = object.with_password_secret(&name);
         generated_secret = Some(name);
     } else if let Some(secret_ref) = object.password_ref() {

@@ -11,15 +11,17 @@ use kube::{Api, ResourceExt};
 use super::Declaring;
 use super::context::Context;
 use super::error::Error;
-use crate::api::Tenant;
+use crate::api::{Sensitive, Tenant};
 use crate::engine::generate_password;
 
-/// Returns the object's generated-password Secret, creating it first when it does not exist.
+/// Returns the name of the object's generated-password Secret and the password, creating the
+/// Secret first when it does not exist. The password leaves as a `Sensitive` (redacted in any
+/// `Debug`), never as the Kubernetes `Secret` whose `Debug` prints the bytes.
 pub(crate) async fn ensure<K: Declaring>(
     ctx: &Context,
     object: &K,
     tenant: &Tenant,
-) -> Result<(String, Secret), Error> {
+) -> Result<(String, Sensitive), Error> {
     let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
     let name = object.generated_secret_name();
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
@@ -28,7 +30,8 @@ pub(crate) async fn ensure<K: Declaring>(
         .await
         .map_err(|e| Error::kube(format!("reading Secret {namespace}/{name}"), e))?;
     if let Some(secret) = existing {
-        return owned(object, secret, &namespace, &name).map(|s| (name, s));
+        let password = password_of(owned(object, secret, &namespace, &name)?, &namespace, &name)?;
+        return Ok((name, password));
     }
     let min_length = tenant.spec.password_policy.min_length;
     // The engine's generator: the same policy as `tenantry apply` uses.
@@ -55,20 +58,37 @@ pub(crate) async fn ensure<K: Declaring>(
         ..Secret::default()
     };
     match api.create(&PostParams::default(), &secret).await {
-        Ok(created) => Ok((name, created)),
+        Ok(_) => Ok((name, value)),
         // Another replica or an earlier attempt won the race: use what is there.
         Err(kube::Error::Api(status)) if status.code == 409 => {
             let secret = api
                 .get(&name)
                 .await
                 .map_err(|e| Error::kube(format!("reading Secret {namespace}/{name}"), e))?;
-            owned(object, secret, &namespace, &name).map(|s| (name, s))
+            let secret = owned(object, secret, &namespace, &name)?;
+            Ok((name.clone(), password_of(secret, &namespace, &name)?))
         }
         Err(e) => Err(Error::kube(
             format!("creating Secret {namespace}/{name}"),
             e,
         )),
     }
+}
+
+/// The generated password a Secret holds.
+fn password_of(secret: Secret, namespace: &str, name: &str) -> Result<Sensitive, Error> {
+    secret
+        .data
+        .and_then(|mut data| data.remove(super::GENERATED_PASSWORD_KEY))
+        .and_then(|bytes| String::from_utf8(bytes.0).ok())
+        .map(Sensitive::new)
+        .ok_or_else(|| Error::Invalid {
+            reason: "SecretNotFound",
+            message: format!(
+                "Secret {namespace}/{name} has no key {}; delete the Secret and a new password is generated",
+                super::GENERATED_PASSWORD_KEY
+            ),
+        })
 }
 
 /// Accepts an existing Secret only when this object owns it: a Secret someone else made is

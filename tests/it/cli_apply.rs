@@ -221,21 +221,51 @@ async fn removed_objects_are_orphaned_or_pruned_by_their_deletion_policy() {
     std::fs::write(&services, &text).unwrap_or_else(|e| panic!("{e}"));
     apply_ok(tmp.path(), &url).await;
 
-    // Drop both bindings from the input.
+    // Drop three manifests from the input: both bindings and the admin mchen.
     let kept: Vec<&str> = text
         .split("\n---")
         .filter(|doc| !doc.contains("  citrix:") && !doc.contains("  fileSharing:"))
         .collect();
     std::fs::write(&services, kept.join("\n---")).unwrap_or_else(|e| panic!("{e}"));
+    let admins = dir.join("customers/kenton-electronics/admins.yaml");
+    let text = std::fs::read_to_string(&admins).unwrap_or_else(|e| panic!("{e}"));
+    let kept: Vec<&str> = text
+        .split("\n---")
+        .filter(|doc| !doc.contains("name: mchen"))
+        .collect();
+    std::fs::write(&admins, kept.join("\n---")).unwrap_or_else(|e| panic!("{e}"));
 
+    let before = sb.requests().len();
     let plan = tenantry(tmp.path(), &url, &["plan", "-f", "examples/"]).await;
+    assert_eq!(plan.code, 0, "{}", plan.all());
     assert!(action_lines(&plan.stdout).is_empty(), "{}", plan.stdout);
-    assert!(plan.stdout.contains("daas/citrix"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("daas/file-sharing"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("0 to destroy"), "{}", plan.stdout);
+    let orphans: Vec<&str> = plan
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Left in the portals"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(orphans.len(), 3, "{}", plan.stdout);
+    for (orphan, reason) in [
+        ("daas/citrix customers/kenton-electronics-citrix", "prune"),
+        (
+            "daas/file-sharing customers/kenton-electronics-file-sharing",
+            "Orphan",
+        ),
+        ("daas/admins customers/mchen", "Orphan"),
+    ] {
+        let line = orphans.iter().find(|l| l.contains(orphan));
+        assert!(
+            line.is_some_and(|l| l.contains(reason)),
+            "{orphan}: {}",
+            plan.stdout
+        );
+    }
     assert!(
-        plan.stdout.to_lowercase().contains("orphan"),
-        "{}",
-        plan.stdout
+        sb.requests()[before..].iter().all(|r| r.method == "GET"),
+        "a plan only reads"
     );
 
     let prune = tenantry(tmp.path(), &url, &["plan", "-f", "examples/", "--prune"]).await;
@@ -294,7 +324,7 @@ async fn scheduled_work_is_reported_not_failed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_plan_hash_writes_nothing() {
     let sb = sandbox(SandboxConfig::default()).await;
-    let (tmp, _) = examples_copy();
+    let (tmp, dir) = examples_copy();
     let url = sb.url();
     let run = tenantry(
         tmp.path(),
@@ -304,6 +334,12 @@ async fn a_stale_plan_hash_writes_nothing() {
     .await;
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stderr.contains("ApprovalStale"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("+ daas/customers customers/kenton-electronics"),
+        "the message names what the plan holds now: {}",
+        run.stderr
+    );
     assert_eq!(sb.object_count().await, 0);
 
     // The hash of the reviewed plan applies exactly that plan.
@@ -320,6 +356,34 @@ async fn a_stale_plan_hash_writes_nothing() {
     .await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(sb.object_count().await > 0);
+
+    // A reviewed edit, then another edit before the apply: the approval is stale, nothing is
+    // written, and the message names the address and field of what the plan holds now.
+    let tenant = dir.join("customers/kenton-electronics/tenant.yaml");
+    edit(&tenant, "billingId: ", "billingId: RQ-77777 # was ");
+    let json = tenantry(tmp.path(), &url, &["plan", "-f", "examples/", "-o", "json"]).await;
+    let plan: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    let reviewed = plan["hash"].as_str().unwrap_or_default().to_owned();
+    edit(&tenant, "RQ-77777", "RQ-88888");
+    let writes_before = sb.requests().iter().filter(|r| r.method != "GET").count();
+    let run = tenantry(
+        tmp.path(),
+        &url,
+        &["apply", "-f", "examples/", "--plan-hash", &reviewed],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("ApprovalStale"), "{}", run.stderr);
+    assert!(run.stderr.contains(&reviewed), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("~ daas/customers customers/kenton-electronics: billingId"),
+        "{}",
+        run.stderr
+    );
+    let writes_after = sb.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes_after, writes_before, "a stale approval wrote");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -549,6 +613,7 @@ async fn mass_deletion_stops_before_any_write() {
             .count()
     };
     let before = writes(&sb);
+    let start = sb.requests().len();
     let prune = tenantry(
         tmp.path(),
         &url,
@@ -557,11 +622,21 @@ async fn mass_deletion_stops_before_any_write() {
     .await;
     assert_eq!(prune.code, 1, "{}", prune.all());
     assert!(
-        prune.stderr.contains("--max-delete-share"),
+        prune.stderr.contains("--max-delete-share") && prune.stderr.contains("nothing was written"),
         "{}",
         prune.stderr
     );
     assert_eq!(writes(&sb), before, "the guard let a write through");
+    // The only portal calls of the guarded pass are the observation's list pages: no write,
+    // no delete, no read of a single object on the way to one.
+    let calls = sb.requests();
+    assert!(calls.len() > start, "the pass observed the portal");
+    let guarded: Vec<String> = calls[start..]
+        .iter()
+        .filter(|r| r.method != "GET" || r.route.ends_with("{id}"))
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    assert!(guarded.is_empty(), "{guarded:?}");
 
     let allowed = tenantry(
         tmp.path(),

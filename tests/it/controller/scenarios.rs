@@ -183,7 +183,31 @@ async fn a_stale_approval_writes_nothing_and_says_what_changed() {
     let message = pending["message"].as_str().unwrap_or("");
     assert!(message.contains(&old_hash[..12]), "{message}");
     assert!(message.contains("Nothing was written"), "{message}");
+    // What changed: the address and the field whose planned value moved.
+    assert!(
+        message.contains("other values for cloudlink/accounts/customers/kenton businessType"),
+        "{message}"
+    );
     assert_ne!(status["plan"]["hash"], Value::String(old_hash));
+    assert!(h.portal_writes().is_empty());
+
+    // An approval of a plan that was never published names the plan there is now.
+    let mut unknown = with_status(&changed, &status);
+    unknown
+        .annotations_mut()
+        .insert(APPROVE_ANNOTATION.to_owned(), "0000beef".repeat(8));
+    h.api.clear();
+    run(&h, &unknown).await.expect("stale reconcile");
+    let status = h.api.last_status().expect("status");
+    let message = condition(&status, "PlanPending")["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        message.contains("matches no published plan")
+            && message.contains("+ cloudlink/accounts/customers/kenton"),
+        "{message}"
+    );
     assert!(h.portal_writes().is_empty());
 }
 
