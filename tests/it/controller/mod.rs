@@ -2,7 +2,7 @@
 //! one scenario per expected sequence of API calls and portal writes.
 
 mod examples;
-mod fixtures;
+pub(crate) mod fixtures;
 mod scenarios;
 mod uninstall;
 mod wiring;
