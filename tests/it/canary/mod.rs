@@ -2,7 +2,7 @@
 //! the sandbox echoes request secrets back into its errors, and plan, apply, a failing apply,
 //! an update, a delete and a prune run at trace level, through the binary and through the
 //! controller. Every channel a person or a collector can read is searched for every canary
-//! (as is and base64-encoded): there must be no hit. The sandbox outbox (the "e-mails") is the
+//! (as is, base64-encoded, and as a list of bytes): there must be no hit. The sandbox outbox (the "e-mails") is the
 //! only place a temporary password may appear, and the test checks that it does appear there,
 //! so a search that could never find anything cannot pass.
 
@@ -22,7 +22,8 @@ pub fn canary(tag: &str) -> String {
     format!("Cnry{tag}-{noise}-Qz7!")
 }
 
-/// The forms a canary could leak in: as is, and base64 (a Secret's `data`, a header).
+/// The forms a canary could leak in: as is, base64 (a Secret's `data`, a header), and as the
+/// list of its bytes.
 fn forms(value: &str) -> Vec<String> {
     let encoded = base64_forms::encode(value.as_bytes());
     // Without the padded last group, so the form is found inside a longer encoded text too.
@@ -30,7 +31,13 @@ fn forms(value: &str) -> Vec<String> {
         0 => encoded.as_str(),
         _ => &encoded[..encoded.len() - 4],
     };
-    vec![value.to_owned(), whole.to_owned()]
+    // The derived `Debug` of a Kubernetes `ByteString` (a Secret's data) lists the bytes.
+    let bytes = format!("{:?}", value.as_bytes());
+    vec![
+        value.to_owned(),
+        whole.to_owned(),
+        bytes.trim_matches(['[', ']']).to_owned(),
+    ]
 }
 
 /// Named secrets and named channels; `hits` lists every (secret, channel) pair that met.
