@@ -56,7 +56,7 @@ async fn apply_ok(dir: &Path, url: &str) -> Run {
 }
 
 /// A private copy of examples/ to edit.
-fn examples_copy() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn examples_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     copy_dir(&src, &tmp.path().join("examples"));
@@ -77,7 +77,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
+pub(crate) fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read: {e}"));
     assert!(text.contains(from), "{} has no {from:?}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("write: {e}"));

@@ -3,6 +3,8 @@ mod cli_apply;
 mod cli_import;
 mod cli_validate;
 mod controller;
+#[cfg(feature = "crash-points")]
+mod crash_cli;
 mod crds;
 mod e2e;
 mod manifest;
