@@ -5,6 +5,8 @@ mod cli_validate;
 mod controller;
 #[cfg(feature = "crash-points")]
 mod crash_cli;
+#[cfg(feature = "crash-points")]
+mod crash_controller;
 mod crds;
 mod e2e;
 mod manifest;
