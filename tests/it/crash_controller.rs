@@ -68,7 +68,9 @@ async fn converge<K: Declaring>(h: &Harness, ns: &str, name: &str, case: &str) {
         }
     }
     panic!(
-        "{case}: not Ready after {MAX_ROUNDS} reconciles: {:?}",
+        "{case}: not converged after {MAX_ROUNDS} reconciles (Ready, and a reconcile with no \
+         portal write); portal writes: {:?}; status: {:?}",
+        h.portal_writes(),
         current::<K>(h, ns, name).object_status()
     );
 }
