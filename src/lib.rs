@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cli;
 pub mod controller;
+pub mod crash;
 pub mod engine;
 pub mod generate;
 pub mod import;

@@ -97,7 +97,9 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
             Err(e) => return blocked(ctx, object, e.code(), way_out(&e.to_string())).await,
         };
         for found in found.into_iter().map(envelope) {
-            match portal.delete(kind.portal(), kind.name(), &found.id).await {
+            let deleted = portal.delete(kind.portal(), kind.name(), &found.id).await;
+            crate::crash::point("cleanup.deleted", &address);
+            match deleted {
                 Ok(DeleteOutcome::Deleted) => {
                     ctx.metrics.portal_write(K::KIND, "delete");
                     events::publish(

@@ -163,6 +163,7 @@ async fn pipeline<K: Declaring>(
     if write {
         let uid = object.uid().unwrap_or_else(|| object_key(object));
         let applied = engine_seam::apply(&deref.portal, &model, &observed, &plan, &id, &uid).await;
+        crate::crash::point("reconcile.applied", &id);
         events::report_writes(ctx, object, &applied).await;
         observed = observe(&deref.portal, &observe_scope).await?;
         plan = engine_seam::plan_for(&model, &observed, &own);

@@ -237,6 +237,10 @@ pub(crate) async fn publish<K: Declaring>(
             e,
         )
     })?;
+    crate::crash::point(
+        "status.patched",
+        &format_args!("{}/{namespace}/{name}", K::KIND),
+    );
     ctx.metrics.status_patched(K::KIND);
     Ok(true)
 }

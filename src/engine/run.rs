@@ -90,6 +90,7 @@ where
     let mut running = JoinSet::new();
     let parallelism = options.parallelism.max(1);
     let mut finished = 0usize;
+    let mut started = 0usize;
 
     while finished < n {
         while running.len() < parallelism {
@@ -101,6 +102,11 @@ where
                 continue;
             }
             let step = Arc::clone(&steps[i]);
+            started += 1;
+            crate::crash::point(
+                "apply.step",
+                &format_args!("{started}/{n} {}", step.address()),
+            );
             progress.started(step.address(), step.action());
             let parent_id = step
                 .resource()
@@ -136,6 +142,7 @@ where
             Ok(done) => done,
             // A panicking step is a bug; it must not take the other steps down with it.
             Err(err) => {
+                let err = crate::crash::resume_if_crash(err);
                 tracing::error!(error = %err, "an apply step panicked");
                 continue;
             }
@@ -386,6 +393,7 @@ async fn create<P: PortalApi>(
 ) -> Outcome {
     let kind = resource.address.kind;
     let result = portal.create(kind.portal(), kind.name(), req).await;
+    crate::crash::point("create.sent", &resource.address);
     // Another run created it first (or a response was lost and the key expired): adopt the
     // existing object by externalRef and bring it to the desired spec.
     if let Err(PortalError::Rejected { code, .. }) = &result
@@ -424,6 +432,7 @@ async fn written<P: PortalApi>(
     match result {
         Ok(WriteOutcome::Done(object)) => Outcome::Done { id: object.id },
         Ok(WriteOutcome::Accepted(accepted)) => {
+            crate::crash::point("operation.accepted", &resource.address);
             let id = accepted.object.id.clone();
             follow(
                 portal,
@@ -461,9 +470,12 @@ async fn delete<P: PortalApi>(
     poll: PollPolicy,
 ) -> Outcome {
     let kind = address.kind;
-    match portal.delete(kind.portal(), kind.name(), id).await {
+    let result = portal.delete(kind.portal(), kind.name(), id).await;
+    crate::crash::point("delete.sent", address);
+    match result {
         Ok(DeleteOutcome::Deleted) => Outcome::Done { id: String::new() },
         Ok(DeleteOutcome::Accepted(op)) => {
+            crate::crash::point("operation.accepted", address);
             match follow(portal, kind.portal(), id, op, poll).await {
                 Outcome::Done { .. } => Outcome::Done { id: String::new() },
                 other => other,

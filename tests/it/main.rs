@@ -4,6 +4,10 @@ mod cli_apply;
 mod cli_import;
 mod cli_validate;
 mod controller;
+#[cfg(feature = "crash-points")]
+mod crash_cli;
+#[cfg(feature = "crash-points")]
+mod crash_controller;
 mod crds;
 mod e2e;
 mod manifest;

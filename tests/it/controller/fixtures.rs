@@ -1,6 +1,8 @@
 //! Test objects and a recording Kubernetes API server on `tower_test::mock` (the model is
 //! kube-rs/controller-rs's fixtures): it answers every request the reconcile makes and records
-//! method, path and body so a scenario can assert the exact sequence of API calls.
+//! method, path and body so a scenario can assert the exact sequence of API calls. It keeps
+//! what it is sent (status patches, finalizer patches, Secrets), so a test can restart the
+//! controller with a fresh `Context` on the same cluster state.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,7 +36,8 @@ impl Call {
     }
 }
 
-/// The recording API server: Secrets it knows are served; everything else is echoed back.
+/// The recording API server: objects and Secrets it knows are served and kept up to date by
+/// status and finalizer patches; everything else is echoed back.
 #[derive(Clone, Default)]
 pub struct ApiServer {
     calls: Arc<Mutex<Vec<Call>>>,
@@ -121,6 +124,59 @@ impl ApiServer {
             .extend(secrets);
     }
 
+    /// The stored object `namespace/name` of kind `K` as it is now (status and finalizers as
+    /// patched), or `None` once deleted.
+    #[cfg_attr(
+        not(feature = "crash-points"),
+        expect(dead_code, reason = "used by the crash tests")
+    )]
+    pub fn get<K>(&self, namespace: &str, name: &str) -> Option<K>
+    where
+        K: Resource<DynamicType = ()> + serde::de::DeserializeOwned,
+    {
+        let path = format!("{}/{name}", K::url_path(&(), Some(namespace)));
+        let value = self
+            .objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&path)?
+            .clone();
+        Some(from_json(value))
+    }
+
+    /// Every stored object of kind `K`.
+    pub fn all<K>(&self) -> Vec<K>
+    where
+        K: Resource<DynamicType = ()> + serde::de::DeserializeOwned,
+    {
+        let kind = K::kind(&()).into_owned();
+        self.objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .filter(|o| o["kind"] == kind.as_str())
+            .map(|o| from_json(o.clone()))
+            .collect()
+    }
+
+    /// Marks the stored object `K namespace/name` as being deleted (as `kubectl delete` does
+    /// to an object with finalizers).
+    #[cfg_attr(
+        not(feature = "crash-points"),
+        expect(dead_code, reason = "used by the crash tests")
+    )]
+    pub fn delete<K: Resource<DynamicType = ()>>(&self, namespace: &str, name: &str) {
+        let path = format!("{}/{name}", K::url_path(&(), Some(namespace)));
+        if let Some(object) = self
+            .objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(&path)
+        {
+            object["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+        }
+    }
+
     /// Makes every status patch fail with 500 (a crash between a portal write and the status
     /// write looks the same to the next reconcile), or succeed again.
     pub fn fail_status_patches(&self, fail: bool) {
@@ -181,7 +237,28 @@ impl ApiServer {
                 _ => (StatusCode::NOT_FOUND, not_found(&call.path)),
             };
         }
-        let objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        if call.method == "PATCH" {
+            if let Some(base) = call.path.strip_suffix("/status")
+                && let Some(object) = objects.get_mut(base)
+            {
+                object["status"] = call.body["status"].clone();
+                return (StatusCode::OK, object.clone());
+            }
+            if let Some(object) = objects.get_mut(&call.path) {
+                patch_finalizers(object, &call.body);
+                let answer = object.clone();
+                // The API server removes an object being deleted once its finalizers are gone.
+                if !answer["metadata"]["deletionTimestamp"].is_null()
+                    && answer["metadata"]["finalizers"]
+                        .as_array()
+                        .is_none_or(Vec::is_empty)
+                {
+                    objects.remove(&call.path);
+                }
+                return (StatusCode::OK, answer);
+            }
+        }
         if call.method == "GET"
             && !objects.contains_key(&call.path)
             && let Some(list) = list_of(&objects, &call.path)
@@ -199,6 +276,33 @@ impl ApiServer {
             return (StatusCode::OK, object.clone());
         }
         (StatusCode::OK, call.body.clone())
+    }
+}
+
+/// Applies the finalizer operations of a JSON patch (what `kube::runtime::finalizer` sends).
+fn patch_finalizers(object: &mut Value, patch: &Value) {
+    for op in patch.as_array().into_iter().flatten() {
+        let path = op["path"].as_str().unwrap_or_default();
+        let Some(rest) = path.strip_prefix("/metadata/finalizers") else {
+            continue;
+        };
+        let list = &mut object["metadata"]["finalizers"];
+        match (op["op"].as_str(), rest) {
+            (Some("add"), "") => *list = op["value"].clone(),
+            (Some("add"), "/-") => match list.as_array_mut() {
+                Some(items) => items.push(op["value"].clone()),
+                None => *list = json!([op["value"].clone()]),
+            },
+            (Some("remove"), index) => {
+                let index = index.trim_start_matches('/').parse::<usize>().ok();
+                if let (Some(items), Some(i)) = (list.as_array_mut(), index)
+                    && i < items.len()
+                {
+                    items.remove(i);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -257,8 +361,13 @@ fn not_found(name: &str) -> Value {
 
 /// A mock Kubernetes client whose requests are answered and recorded by the returned server.
 pub fn mock_api() -> (Client, ApiServer) {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let server = ApiServer::default();
+    (client_of(&server), server)
+}
+
+/// A new client on `server`'s state (a restarted controller talks to the same cluster).
+pub fn client_of(server: &ApiServer) -> Client {
+    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let recorder = server.clone();
     tokio::spawn(async move {
         // Watches are left open (never answered) until the client goes away.
@@ -290,7 +399,7 @@ pub fn mock_api() -> (Client, ApiServer) {
             }
         }
     });
-    (Client::new(service, "default"), server)
+    Client::new(service, "default")
 }
 
 /// Everything a scenario needs: the mock API, a real sandbox and a context on both.
@@ -344,6 +453,28 @@ impl Harness {
             Some("test".to_owned()),
         ));
         Self { api, sandbox, ctx }
+    }
+
+    /// A restart: a fresh `Context` (no in-memory state survives) on the same API server state
+    /// and the same sandbox; its stores hold the objects as they are now.
+    #[cfg_attr(
+        not(feature = "crash-points"),
+        expect(dead_code, reason = "used by the crash tests")
+    )]
+    pub fn restart(self) -> Self {
+        let ctx = Arc::new(Context::new(
+            client_of(&self.api),
+            PortalPool::new(Some(self.sandbox.url()), None, None),
+            Stores::from_objects(self.api.all(), self.api.all(), self.api.all(), Vec::new()),
+            Arc::new(Metrics::new()),
+            Settings::default(),
+            Some("test".to_owned()),
+        ));
+        Self {
+            api: self.api,
+            sandbox: self.sandbox,
+            ctx,
+        }
     }
 
     /// Portal writes the sandbox received (everything but GET).
