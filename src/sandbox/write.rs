@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 
 use super::body::{parse_json, require_object, scrub, secrets_in, typed, without_secrets};
 use super::clock::{now_ms, rfc3339_seconds};
-use super::edge::{DropConnection, Replayed};
+use super::edge::{DropConnection, FaultMark, Replayed, StallThenDrop};
 use super::error::ApiError;
-use super::faults::FaultPlan;
+use super::faults::{FaultPlan, LostAnswer};
 use super::idempotency::{self, Credential, Recorded};
 use super::object::{self, DeletionPolicy, Object};
 use super::operations::{self, Action, OpState};
@@ -135,6 +135,11 @@ async fn execute(
     let for_tx = Arc::clone(&shared);
     let credential = ctx.credential;
     let method = ctx.method;
+    let echo = if ctx.faults.echo_secrets {
+        secrets.clone()
+    } else {
+        Vec::new()
+    };
     let answer = shared
         .store
         .run(move |conn| {
@@ -158,6 +163,7 @@ async fn execute(
                     shared: &for_tx,
                     now_ms: now,
                     method,
+                    echo: &echo,
                 };
                 let recorded = apply(&cx, write, &value)?;
                 if let Some(k) = &key {
@@ -167,30 +173,62 @@ async fn execute(
             })
         })
         .await;
-    match answer {
-        Ok(Answer::Fresh(recorded)) => {
-            let mut response = respond(&recorded);
-            if ctx.faults.commit_then_drop {
-                response.extensions_mut().insert(DropConnection);
-            }
-            Ok(response)
-        }
+    let echo = ctx.faults.echo_secrets && !secrets.is_empty();
+    let mut response = match answer {
+        Ok(Answer::Fresh(recorded)) => match ctx.faults.lost_answer {
+            None => respond(&recorded),
+            Some(lost) => lose(&recorded, lost),
+        },
         Ok(Answer::Replay(recorded)) => {
             let mut response = respond(&recorded);
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             response.extensions_mut().insert(Replayed);
-            Ok(response)
+            response
         }
         Err(mut err) => {
             err.message = scrub(&err.message, &secrets);
-            if ctx.faults.echo_secrets && err.status.is_client_error() && !secrets.is_empty() {
+            if echo && err.status.is_client_error() {
                 err.message = format!("{} (request secrets: {})", err.message, secrets.join(", "));
             }
-            Err(err)
+            err.into_response()
         }
+    };
+    if echo
+        && let Ok(value) =
+            HeaderValue::from_str(&format!("request secrets: {}", secrets.join(", ")))
+    {
+        response.headers_mut().insert("x-debug-echo", value);
     }
+    Ok(response)
+}
+
+/// The answer of a committed write, lost on the way: the change stays, the client learns
+/// nothing (a retry with the same key gets the recorded answer).
+fn lose(recorded: &Recorded, lost: LostAnswer) -> Response {
+    let mut response = match lost {
+        LostAnswer::GatewayTimeout => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GatewayTimeout",
+            "the portal did not answer in time; the request may have been executed — retry \
+             with the same Idempotency-Key",
+        )
+        .into_response(),
+        LostAnswer::Drop => {
+            let mut response = respond(recorded);
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
+        LostAnswer::Stall(stall) => {
+            let mut response = respond(recorded);
+            response.extensions_mut().insert(DropConnection);
+            response.extensions_mut().insert(StallThenDrop(stall));
+            response
+        }
+    };
+    response.extensions_mut().insert(FaultMark(lost.fault()));
+    response
 }
 
 fn respond(recorded: &Recorded) -> Response {
