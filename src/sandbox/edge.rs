@@ -132,7 +132,7 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 /// A permanent refusal (injected): the request is not retried with the same body.
-fn client_error(status: u16) -> ApiError {
+pub(crate) fn client_error(status: u16) -> ApiError {
     let (status, code, message) = match status {
         400 => (
             StatusCode::BAD_REQUEST,

@@ -160,6 +160,9 @@ pub(crate) struct FaultPlan {
     pub echo_secrets: bool,
     /// Seed of an equivalent-data answer (reads only).
     pub equivalent: Option<u64>,
+    /// A permanent refusal of a write, answered by its handler once the body is read (so an
+    /// `echoSecrets` rule can reflect the body's secrets); nothing executes.
+    pub reject: Option<u16>,
 }
 
 /// The decision for one request.
@@ -286,7 +289,12 @@ impl Faults {
                         &rule.client_error_statuses
                     };
                     let status = statuses[pick % statuses.len()];
-                    decision.immediate = Some(Immediate::ClientError { status });
+                    if method == "GET" {
+                        decision.immediate = Some(Immediate::ClientError { status });
+                    } else if decision.plan.reject.is_none() {
+                        decision.plan.reject = Some(status);
+                        fired = true;
+                    }
                 } else if method != "GET"
                     && decision.plan.lost_answer.is_none()
                     && let Some(lost) = lost_answer(rule, draws[3])
@@ -509,12 +517,11 @@ mod tests {
             },
         );
         let write = faults.decide("POST", "apps", "licenses");
-        assert_eq!(
-            write.immediate,
-            Some(Immediate::ClientError { status: 403 })
-        );
+        assert_eq!(write.immediate, None, "a write is refused by its handler");
+        assert_eq!(write.plan.reject, Some(403));
         assert_eq!(write.plan.equivalent, None, "writes are never reshaped");
         let read = faults.decide("GET", "apps", "licenses");
+        assert_eq!(read.immediate, Some(Immediate::ClientError { status: 403 }));
         assert!(read.plan.equivalent.is_some());
     }
 

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::body::{parse_json, require_object, scrub, secrets_in, typed, without_secrets};
 use super::clock::{now_ms, rfc3339_seconds};
-use super::edge::{DropConnection, FaultMark, Replayed, StallThenDrop};
+use super::edge::{DropConnection, FaultMark, Replayed, StallThenDrop, client_error};
 use super::error::ApiError;
 use super::faults::{FaultPlan, LostAnswer};
 use super::idempotency::{self, Credential, Recorded};
@@ -123,6 +123,15 @@ async fn execute(
         _ => parse_json(&bytes)?,
     };
     let secrets = secrets_in(&value);
+    if let Some(status) = ctx.faults.reject {
+        let mut err = client_error(status);
+        if ctx.faults.echo_secrets && !secrets.is_empty() {
+            err.message = format!("{} (request secrets: {})", err.message, secrets.join(", "));
+        }
+        let mut response = err.into_response();
+        response.extensions_mut().insert(FaultMark("clientError"));
+        return Ok(response);
+    }
     let key = ctx.key.transpose()?;
     let hash = idempotency::request_hash(ctx.method, &ctx.path, &value);
     let claim = match &key {
