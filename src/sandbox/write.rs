@@ -130,6 +130,9 @@ async fn execute(
         }
         let mut response = err.into_response();
         response.extensions_mut().insert(FaultMark("clientError"));
+        if ctx.faults.echo_secrets {
+            echo_header(&mut response, &secrets);
+        }
         return Ok(response);
     }
     let key = ctx.key.transpose()?;
@@ -204,13 +207,20 @@ async fn execute(
             err.into_response()
         }
     };
-    if echo
-        && let Ok(value) =
-            HeaderValue::from_str(&format!("request secrets: {}", secrets.join(", ")))
-    {
-        response.headers_mut().insert("x-debug-echo", value);
+    if echo {
+        echo_header(&mut response, &secrets);
     }
     Ok(response)
+}
+
+/// Reflects request secrets into a response header (the `echoSecrets` fault).
+fn echo_header(response: &mut Response, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("request secrets: {}", secrets.join(", "))) {
+        response.headers_mut().insert("x-debug-echo", value);
+    }
 }
 
 /// The answer of a committed write, lost on the way: the change stays, the client learns
