@@ -6,4 +6,5 @@ mod controller;
 mod crds;
 mod e2e;
 mod manifest;
+mod reliability;
 mod sandbox;
