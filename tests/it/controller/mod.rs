@@ -2,6 +2,6 @@
 //! one scenario per expected sequence of API calls and portal writes.
 
 mod examples;
-mod fixtures;
+pub(crate) mod fixtures;
 mod scenarios;
 mod wiring;
