@@ -10,6 +10,8 @@ mod restart;
 mod steady;
 mod storm;
 
+pub use steady::equivalent_reads;
+
 use std::path::Path;
 
 use assert_cmd::Command;
