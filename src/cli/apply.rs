@@ -14,6 +14,7 @@ use crate::api::ManagementPolicy;
 use crate::engine::{self, Action, ApplyOptions, Outcome, PollPolicy, Progress, StepReport};
 use crate::model::Address;
 use crate::plan::render;
+use crate::portal::CallStats;
 
 /// Arguments of `tenantry apply`.
 #[derive(Debug, clap::Args)]
@@ -90,6 +91,11 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
         );
     }
     if !plan.has_changes() {
+        // The steady state, proven by its own counters: observing made no write.
+        println!(
+            "Apply finished: nothing to do. {}",
+            calls(session.target.portal.stats())
+        );
         return Ok(exit::OK);
     }
     engine::check_mass_deletion(plan, session.observed.len(), args.max_delete_share)?;
@@ -132,13 +138,9 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
             println!("  {} {}: {}", step.action, step.address, step.outcome);
         }
     }
-    let stats = session.target.portal.stats();
     println!(
-        "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. \
-         Portal calls: {} reads, {} writes, {} retries.",
-        stats.reads.load(Ordering::Relaxed),
-        stats.writes.load(Ordering::Relaxed),
-        stats.retries.load(Ordering::Relaxed),
+        "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. {}",
+        calls(session.target.portal.stats())
     );
     if waiting + skipped > 0 && failed == 0 {
         println!(
@@ -150,6 +152,16 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// The summary of portal calls: `Portal calls: N reads, N writes, N retries.`
+fn calls(stats: &CallStats) -> String {
+    format!(
+        "Portal calls: {} reads, {} writes, {} retries.",
+        stats.reads.load(Ordering::Relaxed),
+        stats.writes.load(Ordering::Relaxed),
+        stats.retries.load(Ordering::Relaxed),
+    )
 }
 
 /// A share between 0 and 1.

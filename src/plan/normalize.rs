@@ -1,9 +1,10 @@
 //! Equivalence of desired and observed values: portal data that means the same never drifts.
 //!
 //! Rules: absent or `null` equals the portal's default (or an empty list/object); e-mail
-//! addresses, UPNs and domains compare case-insensitively at any depth; set-like lists compare
-//! regardless of order (the primary domain, first in `domains`, keeps its place); integral
-//! floats equal integers.
+//! addresses, UPNs, domains and enumerated values compare case-insensitively at any depth;
+//! set-like lists compare regardless of order (the primary domain, first in `domains`, keeps
+//! its place); integral floats equal integers. Fields the portal adds and nobody declared are
+//! never compared (the diff walks declared fields only).
 
 use std::cmp::Ordering;
 
@@ -11,16 +12,27 @@ use serde_json::{Map, Value};
 
 use crate::model::Kind;
 
-/// Keys whose string values (or lists of strings) compare case-insensitively, at any depth.
-const CASE_INSENSITIVE: [&str; 8] = [
+/// Keys whose string values (or lists of strings) compare case-insensitively, at any depth
+/// (docs/portal-contract.md, *ci*): e-mail addresses, UPNs and domains, and enumerated values,
+/// which portals may answer in their own case (`STANDARD` for `Standard`).
+const CASE_INSENSITIVE: [&str; 17] = [
     "email",
     "adminEmail",
     "externalEmail",
     "notificationEmail",
     "upn",
+    "upnDomain",
     "upnSuffix",
     "user",
     "domains",
+    "type",
+    "role",
+    "mode",
+    "driveLetter",
+    "app",
+    "licenseType",
+    "platform",
+    "services",
 ];
 
 /// True when the observed value means the same as the desired one.
@@ -234,6 +246,48 @@ mod tests {
                 "name",
                 json!("Kenton"),
                 Some(json!("kenton")),
+                false,
+            ),
+            (
+                Kind::DaasAdmin,
+                "upnDomain",
+                json!("kenton.com"),
+                Some(json!("KENTON.COM")),
+                true,
+            ),
+            (
+                Kind::DaasCustomer,
+                "type",
+                json!("Standard"),
+                Some(json!("STANDARD")),
+                true,
+            ),
+            (
+                Kind::DaasCustomer,
+                "type",
+                json!("Standard"),
+                Some(json!("Test")),
+                false,
+            ),
+            (
+                Kind::Enterprise,
+                "services",
+                json!(["PBX", "Trunk"]),
+                Some(json!(["trunk", "pbx"])),
+                true,
+            ),
+            (
+                Kind::CloudLinkAccount,
+                "supportContacts",
+                json!([{"role": "Maintainer", "name": "M", "email": "m@x.com"}]),
+                Some(json!([{"role": "MAINTAINER", "name": "M", "email": "m@x.com"}])),
+                true,
+            ),
+            (
+                Kind::CloudLinkAccount,
+                "supportContacts",
+                json!([{"role": "Maintainer", "name": "Max", "email": "m@x.com"}]),
+                Some(json!([{"role": "Maintainer", "name": "MAX", "email": "m@x.com"}])),
                 false,
             ),
         ];

@@ -1,9 +1,14 @@
 //! `Budget`: one token bucket, one concurrency cap and one `Retry-After` pause per portal
 //! connection, shared by every caller (reconcilers and the CLI engine).
+//!
+//! A burst of callers (a controller restart observing every object at once) queues here: the
+//! semaphore admits `maxConcurrency` at a time in arrival order and the bucket spreads them to
+//! `requestsPerSecond` after the first `burst`. Counters ([`BudgetStats`]) show that it did.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -21,12 +26,50 @@ pub struct Budget {
 struct Inner {
     limiter: DefaultDirectRateLimiter,
     slots: Arc<Semaphore>,
+    max_concurrency: u64,
     paused_until: Mutex<Option<Instant>>,
+    counters: Counters,
+}
+
+#[derive(Default)]
+struct Counters {
+    acquired: AtomicU64,
+    throttled: AtomicU64,
+    paused: AtomicU64,
+    in_flight: AtomicU64,
+    peak_in_flight: AtomicU64,
+}
+
+/// What a budget has admitted so far (for tests, benchmarks and metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetStats {
+    /// Requests admitted.
+    pub acquired: u64,
+    /// Admissions that had to wait for a token (the bucket spread them out).
+    pub throttled: u64,
+    /// Admissions that waited for a `Retry-After` pause.
+    pub paused: u64,
+    /// Requests in flight now.
+    pub in_flight: u64,
+    /// The most requests ever in flight at once.
+    pub peak_in_flight: u64,
+    /// The connection's cap on requests in flight.
+    pub max_concurrency: u64,
 }
 
 /// Holds a concurrency slot for the duration of one request.
 pub struct Slot {
     _permit: OwnedSemaphorePermit,
+    inner: Arc<Inner>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.inner
+            .counters
+            .in_flight
+            .fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Budget {
@@ -39,26 +82,80 @@ impl Budget {
             inner: Arc::new(Inner {
                 limiter: RateLimiter::direct(Quota::per_second(rps).allow_burst(burst)),
                 slots: Arc::new(Semaphore::new(slots)),
+                max_concurrency: u64::try_from(slots).unwrap_or(u64::MAX),
                 paused_until: Mutex::new(None),
+                counters: Counters::default(),
             }),
         }
     }
 
     /// Waits for a concurrency slot, any `Retry-After` pause, and a token, in that order.
+    ///
+    /// A pause that starts while a caller waits for its token is honoured too: the caller
+    /// gives the token up, waits out the pause and takes a fresh one, so nothing is sent
+    /// inside a `Retry-After` and tokens taken before a pause never burst out after it.
     pub async fn acquire(&self) -> Slot {
         let permit = Arc::clone(&self.inner.slots)
             .acquire_owned()
             .await
             .unwrap_or_else(|_| unreachable!("the semaphore is never closed"));
+        let counters = &self.inner.counters;
+        let (mut paused, mut throttled) = (false, false);
+        loop {
+            paused |= self.wait_out_pause().await;
+            if self.inner.limiter.check().is_err() {
+                throttled = true;
+                self.inner.limiter.until_ready().await;
+            }
+            if !self.is_paused() {
+                break;
+            }
+        }
+        counters.acquired.fetch_add(1, Ordering::Relaxed);
+        counters
+            .throttled
+            .fetch_add(u64::from(throttled), Ordering::Relaxed);
+        counters
+            .paused
+            .fetch_add(u64::from(paused), Ordering::Relaxed);
+        let now = counters.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        counters.peak_in_flight.fetch_max(now, Ordering::Relaxed);
+        Slot {
+            _permit: permit,
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
+    /// Sleeps until no `Retry-After` pause is in force; true when it had to.
+    async fn wait_out_pause(&self) -> bool {
+        let mut waited = false;
         loop {
             let until = *self.lock_pause();
             match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
-                _ => break,
+                Some(t) if t > Instant::now() => {
+                    waited = true;
+                    tokio::time::sleep_until(t).await;
+                }
+                _ => return waited,
             }
         }
-        self.inner.limiter.until_ready().await;
-        Slot { _permit: permit }
+    }
+
+    fn is_paused(&self) -> bool {
+        self.lock_pause().is_some_and(|t| t > Instant::now())
+    }
+
+    /// What this budget has admitted so far.
+    pub fn stats(&self) -> BudgetStats {
+        let c = &self.inner.counters;
+        BudgetStats {
+            acquired: c.acquired.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            paused: c.paused.load(Ordering::Relaxed),
+            in_flight: c.in_flight.load(Ordering::Relaxed),
+            peak_in_flight: c.peak_in_flight.load(Ordering::Relaxed),
+            max_concurrency: self.inner.max_concurrency,
+        }
     }
 
     /// Pauses every caller of this connection for `wait` (a portal's `Retry-After`).
@@ -114,5 +211,38 @@ mod tests {
         drop(a);
         let third = tokio::time::timeout(Duration::from_secs(5), budget.acquire()).await;
         assert!(third.is_ok());
+        let stats = budget.stats();
+        assert_eq!((stats.acquired, stats.peak_in_flight), (3, 2));
+        drop(third);
+        assert_eq!(budget.stats().in_flight, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_that_starts_while_waiting_for_a_token_is_honoured() {
+        let budget = Budget::new(&RateLimit {
+            requests_per_second: 1,
+            burst: 1,
+            max_concurrency: 4,
+        });
+        let _first = budget.acquire().await;
+        let start = Instant::now();
+        let waiting = {
+            let budget = budget.clone();
+            tokio::spawn(async move {
+                let _slot = budget.acquire().await;
+                Instant::now()
+            })
+        };
+        // The second caller waits about a second for its token; a 5 s pause starts meanwhile.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        budget.pause_for(Duration::from_secs(5));
+        let admitted = waiting.await.unwrap_or(start);
+        assert!(
+            admitted - start >= Duration::from_millis(5100),
+            "{:?}",
+            admitted - start
+        );
+        let stats = budget.stats();
+        assert_eq!((stats.throttled, stats.paused), (1, 1));
     }
 }

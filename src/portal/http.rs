@@ -11,6 +11,7 @@ use super::budget::Budget;
 use super::error::{AttemptError, PortalError};
 use super::idempotency::idempotency_key;
 use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
+use super::scrub::Scrubber;
 use super::wire::{
     Accepted, DeleteOutcome, ErrorEnvelope, ListPage, Operation, PortalObject, WriteOutcome,
 };
@@ -77,6 +78,7 @@ pub struct HttpPortal {
     budget: Budget,
     stats: Arc<CallStats>,
     observer: Option<Arc<dyn CallObserver>>,
+    scrubber: Scrubber,
 }
 
 impl std::fmt::Debug for HttpPortal {
@@ -110,6 +112,7 @@ impl HttpPortal {
             .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PortalError::Setup(e.to_string()))?;
+        let scrubber = Scrubber::new(config.token.clone());
         Ok(Self {
             http,
             base,
@@ -117,6 +120,7 @@ impl HttpPortal {
             budget,
             stats: Arc::new(CallStats::default()),
             observer: None,
+            scrubber,
         })
     }
 
@@ -135,6 +139,11 @@ impl HttpPortal {
     /// Call counters of this client and its clones.
     pub fn stats(&self) -> &CallStats {
         &self.stats
+    }
+
+    /// The connection's request budget (shared by every caller of the connection).
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// The connection name.
@@ -173,15 +182,25 @@ impl HttpPortal {
             counter.fetch_add(1, Ordering::Relaxed);
             let result = {
                 let _slot = self.budget.acquire().await;
-                self.attempt(
-                    portal,
-                    method.clone(),
-                    url.clone(),
-                    body,
-                    idempotency,
-                    secrets,
-                )
-                .await
+                let result = self
+                    .attempt(
+                        portal,
+                        method.clone(),
+                        url.clone(),
+                        body,
+                        idempotency,
+                        secrets,
+                    )
+                    .await;
+                if let Err(AttemptError::Retry {
+                    after: Some(wait), ..
+                }) = &result
+                {
+                    // Paused before the slot is released, so no caller of this connection
+                    // starts a request inside the portal's Retry-After.
+                    self.budget.pause_for(*wait);
+                }
+                result
             };
             self.record(portal, is_write, outcome_of(&result));
             match result {
@@ -189,13 +208,7 @@ impl HttpPortal {
                 Err(AttemptError::Fatal(err)) => return Err(err),
                 Err(AttemptError::Retry { after, detail, .. }) => {
                     last = detail;
-                    let wait = match after {
-                        Some(wait) => {
-                            self.budget.pause_for(wait);
-                            wait
-                        }
-                        None => policy.backoff(attempt),
-                    };
+                    let wait = after.unwrap_or_else(|| policy.backoff(attempt));
                     tracing::debug!(portal, attempt, ?wait, reason = %last, "retrying portal call");
                     tokio::time::sleep(wait).await;
                 }
@@ -290,16 +303,10 @@ impl HttpPortal {
         }))
     }
 
-    /// Replaces every secret of the request (and the token) with `(sensitive)`.
+    /// Replaces every secret of the request, every secret this connection sent before, and
+    /// the token with `(sensitive)`.
     fn scrub(&self, text: &str, secrets: &[&Sensitive]) -> String {
-        let mut out = text.to_owned();
-        let token = self.config.token.iter();
-        for secret in secrets.iter().copied().chain(token) {
-            if !secret.is_empty() {
-                out = out.replace(secret.expose(), "(sensitive)");
-            }
-        }
-        out
+        self.scrubber.scrub(text, secrets)
     }
 
     fn decode<T: serde::de::DeserializeOwned>(
@@ -326,17 +333,18 @@ impl HttpPortal {
         let bytes = serde_json::to_vec(&body).map_err(|e| PortalError::Setup(e.to_string()))?;
         let address = format!("{}/{}", portal.id(), path);
         let key = idempotency_key(&self.config.name, &req.uid, &address, action, &bytes);
+        self.scrubber.remember(&req.secrets);
         let secrets: Vec<&Sensitive> = req.secrets.iter().collect();
         let url = self.url(&path)?;
         let (status, resp) = self
             .send(portal.id(), method, url, Some(&bytes), Some(&key), &secrets)
             .await?;
         match status {
-            StatusCode::ACCEPTED => Ok(WriteOutcome::Accepted(Box::new(Self::decode::<Accepted>(
-                portal.id(),
-                status,
-                &resp,
-            )?))),
+            StatusCode::ACCEPTED => {
+                let mut accepted = Self::decode::<Accepted>(portal.id(), status, &resp)?;
+                accepted.operation = self.scrubber.operation(accepted.operation);
+                Ok(WriteOutcome::Accepted(Box::new(accepted)))
+            }
             StatusCode::NOT_FOUND => Err(PortalError::Rejected {
                 portal: portal.id().to_owned(),
                 status: 404,
@@ -450,7 +458,7 @@ impl PortalApi for HttpPortal {
                         detail: e.to_string(),
                     })?,
                 };
-                Ok(DeleteOutcome::Accepted(op))
+                Ok(DeleteOutcome::Accepted(self.scrubber.operation(op)))
             }
             // 404/410 count as deleted (DESIGN §7: finalizers that never go away).
             _ => Ok(DeleteOutcome::Deleted),
@@ -471,7 +479,7 @@ impl PortalApi for HttpPortal {
                 field: None,
             });
         }
-        Self::decode(portal.id(), status, &bytes)
+        Self::decode(portal.id(), status, &bytes).map(|op| self.scrubber.operation(op))
     }
 }
 

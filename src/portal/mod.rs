@@ -6,11 +6,12 @@ mod error;
 mod http;
 mod idempotency;
 mod retry;
+mod scrub;
 mod wire;
 
 use std::future::Future;
 
-pub use budget::Budget;
+pub use budget::{Budget, BudgetStats};
 pub use error::PortalError;
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;

@@ -80,7 +80,10 @@ pub(crate) async fn outbox(
 pub(crate) async fn requests(State(shared): State<Arc<Shared>>) -> Response {
     let items = shared.log.entries();
     let counts = request_log::counts(&items);
-    Json(json!({"items": items, "counts": counts})).into_response()
+    let writes = request_log::writes(&items);
+    let callers = request_log::callers(&items);
+    Json(json!({"items": items, "counts": counts, "writes": writes, "callers": callers}))
+        .into_response()
 }
 
 /// `DELETE /sandbox/requests`.
@@ -113,6 +116,10 @@ fn check_faults(config: &FaultConfig) -> Result<(), ApiError> {
             ("serverError", rule.server_error),
             ("dropConnection", rule.drop_connection),
             ("commitThenDrop", rule.commit_then_drop),
+            ("commitThenTimeout", rule.commit_then_timeout),
+            ("commitThenStall", rule.commit_then_stall),
+            ("clientError", rule.client_error),
+            ("equivalentData", rule.equivalent_data),
             ("failOperations", rule.fail_operations),
             ("stuckOperations", rule.stuck_operations),
         ];
@@ -132,6 +139,24 @@ fn check_faults(config: &FaultConfig) -> Result<(), ApiError> {
             return Err(ApiError::invalid_body(
                 &format!("rules[{i}].serverErrorStatuses"),
                 format!("{bad} is not a 5xx status"),
+            ));
+        }
+        if let Some(bad) = rule
+            .client_error_statuses
+            .iter()
+            .find(|s| !(400..=499).contains(*s) || **s == 429)
+        {
+            return Err(ApiError::invalid_body(
+                &format!("rules[{i}].clientErrorStatuses"),
+                format!("{bad} is not a 4xx status other than 429 (use rateLimit)"),
+            ));
+        }
+        // The three ways of losing a committed answer share one draw.
+        let lost = rule.commit_then_drop + rule.commit_then_timeout + rule.commit_then_stall;
+        if lost > 1.0 {
+            return Err(ApiError::invalid_body(
+                &format!("rules[{i}].commitThenStall"),
+                "commitThenDrop + commitThenTimeout + commitThenStall is a probability (at most 1)",
             ));
         }
     }
@@ -168,6 +193,7 @@ pub(crate) async fn consent(
                 shared: &for_tx,
                 now_ms: now_ms(),
                 method: "POST",
+                echo: &[],
             };
             let (obj, consent) = portals::consent(&cx, &body.invitation_code)?;
             Ok(json!({"enterpriseId": obj.id, "consent": consent}))

@@ -22,6 +22,14 @@ pub(crate) struct DropConnection;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Replayed;
 
+/// Names the fault a handler injected (`commitThenTimeout`, `equivalentData`, ...).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FaultMark(pub &'static str);
+
+/// Marks a response that is never sent: the connection stays silent this long, then closes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StallThenDrop(pub std::time::Duration);
+
 /// The portal and kind named by a route (`/v1/{portal}/{kind}...`).
 pub(crate) fn portal_kind(route: &str) -> (&str, &str) {
     let mut parts = route.trim_start_matches('/').split('/').skip(1);
@@ -37,6 +45,8 @@ pub(crate) async fn faults_and_log(
     mut req: Request,
     next: Next,
 ) -> Response {
+    let received_ms = shared.elapsed_ms();
+    let caller = bearer(req.headers()).map(|t| Credential::from_token(&t).short());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let route = matched.map_or_else(|| path.clone(), |m| m.as_str().to_owned());
@@ -69,19 +79,28 @@ pub(crate) async fn faults_and_log(
             fault = Some("serverError");
             server_error(status).into_response()
         }
+        Some(Immediate::ClientError { status }) => {
+            fault = Some("clientError");
+            client_error(status).into_response()
+        }
         None => {
             if method == Method::GET && !decision.plan.latency.is_zero() {
                 tokio::time::sleep(decision.plan.latency).await;
             }
             req.extensions_mut().insert(decision.plan);
             let response = next.run(req).await;
-            if response.extensions().get::<DropConnection>().is_some() {
-                fault = Some("commitThenDrop");
+            if let Some(FaultMark(name)) = response.extensions().get::<FaultMark>() {
+                fault = Some(name);
             }
             response
         }
     };
     let dropped = response.extensions().get::<DropConnection>().is_some();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     shared.log.push(LoggedRequest {
         seq: 0,
         method: method.to_string(),
@@ -91,8 +110,55 @@ pub(crate) async fn faults_and_log(
         idempotency_key: key,
         replayed: response.extensions().get::<Replayed>().is_some(),
         fault: fault.map(str::to_owned),
+        caller,
+        received_ms,
+        answered_ms: shared.elapsed_ms(),
+        retry_after,
     });
     response
+}
+
+/// The bearer token of a request, if it sends one.
+fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// A permanent refusal (injected): the request is not retried with the same body.
+pub(crate) fn client_error(status: u16) -> ApiError {
+    let (status, code, message) = match status {
+        400 => (
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "the portal refused the request (injected fault); fix it before sending it again",
+        ),
+        403 => (
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the credential may not do this (injected fault); grant the permission first",
+        ),
+        422 => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidField",
+            "the portal refused a field (injected fault); fix the spec",
+        ),
+        other => (
+            StatusCode::from_u16(other)
+                .ok()
+                .filter(StatusCode::is_client_error)
+                .unwrap_or(StatusCode::BAD_REQUEST),
+            "Refused",
+            "the portal refused the request (injected fault)",
+        ),
+    };
+    ApiError::new(status, code, message)
 }
 
 fn server_error(status: u16) -> ApiError {
@@ -121,17 +187,7 @@ pub(crate) async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    let Some(token) = token else {
+    let Some(token) = bearer(req.headers()) else {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",

@@ -1,6 +1,8 @@
-//! Fault injection, reproducible from a seed: latency, 429 with `Retry-After`, 5xx, dropped
-//! connections, commit-then-drop, operations that fail or stay running, and secrets echoed
-//! into error bodies (to prove a client scrubs them).
+//! Fault injection, reproducible from a seed: latency, 429 with `Retry-After`, 5xx, permanent
+//! 4xx, dropped connections, commit-then-lose-the-answer (a reset, a 504 or a stall past the
+//! client's timeout), operations that fail or stay running, equivalent data on reads
+//! (reordered, re-cased, extra server-only fields), and secrets echoed into error bodies,
+//! headers and operation errors (to prove a client scrubs them).
 //!
 //! Rules are configured at start (`SandboxConfig::faults`, `--faults FILE`) and replaced at
 //! runtime with `PUT /sandbox/faults`. Each rule selects requests by method, portal and kind
@@ -8,6 +10,7 @@
 //! rule draws the same number of random values per request, so the same seed and the same
 //! request sequence give the same faults.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -63,13 +66,35 @@ pub struct FaultRule {
     /// Probability of executing a write, committing it, then closing without an answer.
     #[serde(default, skip_serializing_if = "is_zero_f")]
     pub commit_then_drop: f64,
+    /// Probability of executing a write, committing it, then answering `504 GatewayTimeout`.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub commit_then_timeout: f64,
+    /// Probability of executing a write, committing it, then stalling `stallMs` (past the
+    /// client's timeout) and closing without an answer.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub commit_then_stall: f64,
+    /// How long a stall lasts; 35 000 ms (past a 30 s client timeout) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_ms: Option<u64>,
+    /// Probability of a permanent 4xx answer (nothing executes), its status drawn from
+    /// `clientErrorStatuses`.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub client_error: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_error_statuses: Vec<u16>,
+    /// Probability that a read (`GET` of an object or a list) answers with equivalent data:
+    /// items and set-like lists in another order, case-insensitive values re-cased, object
+    /// keys reordered, and extra server-only fields.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub equivalent_data: f64,
     /// Probability that an operation started by the request fails (`ProvisioningFailed`).
     #[serde(default, skip_serializing_if = "is_zero_f")]
     pub fail_operations: f64,
     /// Probability that an operation started by the request stays `running` forever.
     #[serde(default, skip_serializing_if = "is_zero_f")]
     pub stuck_operations: f64,
-    /// Echo the request's secret values into 4xx error messages.
+    /// Echo the request's secret values into 4xx error messages, into an `X-Debug-Echo`
+    /// response header, and into the error message of an operation the request starts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub echo_secrets: bool,
 }
@@ -87,20 +112,57 @@ fn is_one(v: &u64) -> bool {
     *v == 1
 }
 
+/// How long a `commitThenStall` lasts when the rule names no `stallMs`.
+const DEFAULT_STALL_MS: u64 = 35_000;
+
+/// The 4xx statuses a `clientError` draws from when the rule names none.
+const DEFAULT_CLIENT_ERRORS: [u16; 3] = [400, 403, 422];
+
+/// Operations whose failure message echoes request secrets, at most (the oldest go first).
+const ECHO_CAPACITY: usize = 10_000;
+
 /// What the fault layer does at once, before the request reaches a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Immediate {
     Drop,
     RateLimited { retry_after: u64 },
     ServerError { status: u16 },
+    ClientError { status: u16 },
+}
+
+/// How the answer of a committed write is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LostAnswer {
+    /// The connection closes without an answer.
+    Drop,
+    /// `504 GatewayTimeout`.
+    GatewayTimeout,
+    /// Nothing for this long, then the connection closes.
+    Stall(Duration),
+}
+
+impl LostAnswer {
+    /// The name in the request log.
+    pub fn fault(self) -> &'static str {
+        match self {
+            Self::Drop => "commitThenDrop",
+            Self::GatewayTimeout => "commitThenTimeout",
+            Self::Stall(_) => "commitThenStall",
+        }
+    }
 }
 
 /// What the handler must do for this request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct FaultPlan {
     pub latency: Duration,
-    pub commit_then_drop: bool,
+    pub lost_answer: Option<LostAnswer>,
     pub echo_secrets: bool,
+    /// Seed of an equivalent-data answer (reads only).
+    pub equivalent: Option<u64>,
+    /// A permanent refusal of a write, answered by its handler once the body is read (so an
+    /// `echoSecrets` rule can reflect the body's secrets); nothing executes.
+    pub reject: Option<u16>,
 }
 
 /// The decision for one request.
@@ -120,6 +182,8 @@ struct State {
 pub(crate) struct Faults {
     default_seed: u64,
     state: Mutex<State>,
+    /// Secrets to echo into the failure message of an operation, by operation id.
+    echoes: Mutex<HashMap<String, Vec<String>>>,
 }
 
 impl Faults {
@@ -127,7 +191,28 @@ impl Faults {
         Self {
             default_seed,
             state: Mutex::new(Self::fresh(default_seed, config)),
+            echoes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Remembers the secrets of the request that started operation `id`, for its failure.
+    pub fn remember_echo(&self, id: &str, secrets: &[String]) {
+        let mut echoes = self
+            .echoes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if echoes.len() >= ECHO_CAPACITY {
+            echoes.clear();
+        }
+        echoes.insert(id.to_owned(), secrets.to_vec());
+    }
+
+    /// The secrets to echo into the failure of operation `id` (forgotten once taken).
+    pub fn take_echo(&self, id: &str) -> Option<Vec<String>> {
+        self.echoes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(id)
     }
 
     fn fresh(default_seed: u64, config: FaultConfig) -> State {
@@ -171,6 +256,12 @@ impl Faults {
                 state.rng.random(),
             ];
             let pick: usize = state.rng.random_range(0..64);
+            // Draws for the later fault types only when a rule uses them, so the faults of an
+            // older configuration stay the same for the same seed.
+            let client: Option<(f64, usize)> = (rule.client_error > 0.0)
+                .then(|| (state.rng.random(), state.rng.random_range(0..64)));
+            let equivalent: Option<(f64, u64)> =
+                (rule.equivalent_data > 0.0).then(|| (state.rng.random(), state.rng.random()));
             let mut fired = rule.latency_ms > 0 || rule.echo_secrets;
             decision.plan.latency += Duration::from_millis(rule.latency_ms);
             decision.plan.echo_secrets |= rule.echo_secrets;
@@ -189,11 +280,37 @@ impl Faults {
                     };
                     let status = statuses[pick % statuses.len()];
                     decision.immediate = Some(Immediate::ServerError { status });
-                } else if draws[3] < rule.commit_then_drop && method != "GET" {
-                    decision.plan.commit_then_drop = true;
+                } else if let Some((draw, pick)) = client
+                    && draw < rule.client_error
+                {
+                    let statuses: &[u16] = if rule.client_error_statuses.is_empty() {
+                        &DEFAULT_CLIENT_ERRORS
+                    } else {
+                        &rule.client_error_statuses
+                    };
+                    let status = statuses[pick % statuses.len()];
+                    if method == "GET" {
+                        decision.immediate = Some(Immediate::ClientError { status });
+                    } else if decision.plan.reject.is_none() {
+                        decision.plan.reject = Some(status);
+                        fired = true;
+                    }
+                } else if method != "GET"
+                    && decision.plan.lost_answer.is_none()
+                    && let Some(lost) = lost_answer(rule, draws[3])
+                {
+                    decision.plan.lost_answer = Some(lost);
                     fired = true;
                 }
                 fired |= decision.immediate.is_some();
+            }
+            if let Some((draw, seed)) = equivalent
+                && draw < rule.equivalent_data
+                && method == "GET"
+                && decision.plan.equivalent.is_none()
+            {
+                decision.plan.equivalent = Some(seed);
+                fired = true;
             }
             if fired && let Some(n) = state.remaining[i].as_mut() {
                 *n -= 1;
@@ -230,6 +347,25 @@ impl Faults {
             }
         }
         outcome
+    }
+}
+
+/// The commit-then-lose variants share one draw: `[0, drop)` resets, `[drop, drop + timeout)`
+/// answers 504, `[.., .. + stall)` stalls.
+fn lost_answer(rule: &FaultRule, draw: f64) -> Option<LostAnswer> {
+    let drop = rule.commit_then_drop;
+    let timeout = drop + rule.commit_then_timeout;
+    let stall = timeout + rule.commit_then_stall;
+    if draw < drop {
+        Some(LostAnswer::Drop)
+    } else if draw < timeout {
+        Some(LostAnswer::GatewayTimeout)
+    } else if draw < stall {
+        Some(LostAnswer::Stall(Duration::from_millis(
+            rule.stall_ms.unwrap_or(DEFAULT_STALL_MS),
+        )))
+    } else {
+        None
     }
 }
 
@@ -328,5 +464,72 @@ mod tests {
             faults.operation_outcome("POST", "daas", "microsoft-online"),
             Outcome::Succeed
         );
+    }
+
+    #[test]
+    fn lost_answers_share_one_draw() {
+        let split = FaultRule {
+            commit_then_drop: 0.2,
+            commit_then_timeout: 0.3,
+            commit_then_stall: 0.1,
+            stall_ms: Some(250),
+            ..rule()
+        };
+        assert_eq!(lost_answer(&split, 0.1), Some(LostAnswer::Drop));
+        assert_eq!(lost_answer(&split, 0.4), Some(LostAnswer::GatewayTimeout));
+        assert_eq!(
+            lost_answer(&split, 0.55),
+            Some(LostAnswer::Stall(Duration::from_millis(250)))
+        );
+        assert_eq!(lost_answer(&split, 0.7), None);
+        let faults = Faults::new(
+            3,
+            FaultConfig {
+                seed: None,
+                rules: vec![FaultRule {
+                    commit_then_timeout: 1.0,
+                    ..rule()
+                }],
+            },
+        );
+        assert_eq!(
+            faults.decide("GET", "daas", "customers").plan.lost_answer,
+            None
+        );
+        assert_eq!(
+            faults.decide("PUT", "daas", "customers").plan.lost_answer,
+            Some(LostAnswer::GatewayTimeout)
+        );
+    }
+
+    #[test]
+    fn client_errors_and_equivalent_reads() {
+        let faults = Faults::new(
+            5,
+            FaultConfig {
+                seed: None,
+                rules: vec![FaultRule {
+                    client_error: 1.0,
+                    client_error_statuses: vec![403],
+                    equivalent_data: 1.0,
+                    ..rule()
+                }],
+            },
+        );
+        let write = faults.decide("POST", "apps", "licenses");
+        assert_eq!(write.immediate, None, "a write is refused by its handler");
+        assert_eq!(write.plan.reject, Some(403));
+        assert_eq!(write.plan.equivalent, None, "writes are never reshaped");
+        let read = faults.decide("GET", "apps", "licenses");
+        assert_eq!(read.immediate, Some(Immediate::ClientError { status: 403 }));
+        assert!(read.plan.equivalent.is_some());
+    }
+
+    #[test]
+    fn echoes_are_taken_once() {
+        let faults = Faults::new(0, FaultConfig::default());
+        faults.remember_echo("op_1", &["Canary-1".to_owned()]);
+        assert_eq!(faults.take_echo("op_1"), Some(vec!["Canary-1".to_owned()]));
+        assert_eq!(faults.take_echo("op_1"), None);
     }
 }

@@ -17,6 +17,7 @@ mod clock;
 mod config;
 mod controls;
 mod edge;
+mod equivalent;
 mod error;
 mod faults;
 mod fixtures;

@@ -320,6 +320,9 @@ pub(crate) fn create(
         updated_at: now,
     };
     save(cx.tx, &op)?;
+    if !cx.echo.is_empty() {
+        cx.shared.faults.remember_echo(&op.id, cx.echo);
+    }
     obj.set_status("phase", phase_of(op.action, op.state));
     obj.set_status("operationId", op.id.clone());
     cx.shared.wake.notify_one();
@@ -389,6 +392,7 @@ pub(crate) fn advance_due(shared: &Shared, tx: &Transaction<'_>) -> Result<Optio
         shared,
         now_ms: now,
         method: "POST",
+        echo: &[],
     };
     for op in due {
         step(&cx, op)?;
@@ -440,6 +444,7 @@ fn step(cx: &Cx<'_, '_>, mut op: Operation) -> Result<(), ApiError> {
                 _ => "provisioned".to_owned(),
             };
             op.due_at = None;
+            cx.shared.faults.take_echo(&op.id);
             obj.set_status("phase", phase_of(op.action, op.state));
             rules.operation_succeeded(cx, &op, &mut obj)?;
             save(cx.tx, &op)?;
@@ -465,6 +470,9 @@ fn fail(
     op.state = OpState::Failed;
     op.reason = failure.reason.to_owned();
     op.message = failure.message;
+    if let Some(secrets) = cx.shared.faults.take_echo(&op.id) {
+        op.message = format!("{} (request secrets: {})", op.message, secrets.join(", "));
+    }
     op.due_at = None;
     obj.set_status("phase", phase_of(op.action, op.state));
     portals::rules_of(&op.portal, &op.kind).operation_failed(cx, op, obj)

@@ -10,13 +10,44 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::equivalent;
 use super::error::ApiError;
+use super::faults::FaultPlan;
 use super::fixtures;
 use super::object::{self, Filter};
 use super::operations;
 use super::path::PathParams;
 use super::portals::Kind;
 use super::state::Shared;
+
+/// The seed of an `equivalentData` answer, when the fault layer chose one for this read.
+pub(crate) struct Equivalent(Option<u64>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Equivalent {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<FaultPlan>()
+                .and_then(|p| p.equivalent),
+        ))
+    }
+}
+
+impl Equivalent {
+    /// The JSON answer, as is or as equivalent data.
+    fn answer(&self, kind: &Kind, body: Value) -> Response {
+        match self.0 {
+            Some(seed) => equivalent::answer(body, kind.portal, kind.kind, seed),
+            None => Json(body).into_response(),
+        }
+    }
+}
 
 /// Default and largest page size.
 pub(crate) const DEFAULT_LIMIT: usize = 100;
@@ -92,8 +123,12 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     String::from_utf8(bytes.map_err(|_| invalid())?).map_err(|_| invalid())
 }
 
+fn page_value(items: Vec<Value>, next: Option<String>) -> Value {
+    json!({"items": items, "nextCursor": next.map(|p| encode_cursor(&p))})
+}
+
 fn page_json(items: Vec<Value>, next: Option<String>) -> Response {
-    Json(json!({"items": items, "nextCursor": next.map(|p| encode_cursor(&p))})).into_response()
+    Json(page_value(items, next)).into_response()
 }
 
 fn answer(result: Result<Response, ApiError>) -> Response {
@@ -104,14 +139,16 @@ fn answer(result: Result<Response, ApiError>) -> Response {
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     kind: &'static Kind,
+    equivalent: Equivalent,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
-    answer(list_objects(shared, kind, q).await)
+    answer(list_objects(shared, kind, &equivalent, q).await)
 }
 
 async fn list_objects(
     shared: Arc<Shared>,
     kind: &'static Kind,
+    equivalent: &Equivalent,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
@@ -139,13 +176,14 @@ async fn list_objects(
         rows.last().map(|(seq, _)| seq.to_string())
     });
     let items = rows.iter().map(|(_, o)| o.envelope()).collect();
-    Ok(page_json(items, next.flatten()))
+    Ok(equivalent.answer(kind, page_value(items, next.flatten())))
 }
 
 /// `GET /v1/{portal}/{kind}/{id}`.
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     kind: &'static Kind,
+    equivalent: Equivalent,
     PathParams(id): PathParams<String>,
 ) -> Response {
     let found = shared
@@ -153,7 +191,7 @@ pub(crate) async fn get(
         .read(move |tx| object::get(tx, kind.portal, kind.kind, &id).map(|o| (o, id)))
         .await;
     answer(found.and_then(|(o, id)| match o {
-        Some(o) => Ok(Json(o.envelope()).into_response()),
+        Some(o) => Ok(equivalent.answer(kind, o.envelope())),
         None => Err(ApiError::not_found(format!(
             "no {} {} object has id {id}",
             kind.portal, kind.kind

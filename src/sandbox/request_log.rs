@@ -23,8 +23,25 @@ pub struct LoggedRequest {
     pub idempotency_key: Option<String>,
     /// The answer was a stored idempotent replay.
     pub replayed: bool,
-    /// The injected fault: `latency`, `rateLimited`, `serverError`, `dropped`, `commitThenDrop`.
+    /// The injected fault: `latency`, `rateLimited`, `serverError`, `clientError`, `dropped`,
+    /// `commitThenDrop`, `commitThenTimeout`, `commitThenStall` or `equivalentData`.
     pub fault: Option<String>,
+    /// Who called: the first 12 hex digits of the credential's digest (never the token);
+    /// `None` without a bearer token.
+    pub caller: Option<String>,
+    /// When the request arrived, in milliseconds since the sandbox started (monotonic).
+    pub received_ms: u64,
+    /// When the answer was handed to the connection (or the connection was given up).
+    pub answered_ms: u64,
+    /// The `Retry-After` seconds the answer carried.
+    pub retry_after: Option<u64>,
+}
+
+impl LoggedRequest {
+    /// A write: anything but `GET`.
+    pub fn is_write(&self) -> bool {
+        self.method != "GET"
+    }
 }
 
 #[derive(Default)]
@@ -62,6 +79,25 @@ pub(crate) fn counts(entries: &[LoggedRequest]) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for e in entries {
         *out.entry(format!("{} {}", e.method, e.route)).or_default() += 1;
+    }
+    out
+}
+
+/// Write requests (`POST`, `PUT`, `DELETE`) per route.
+pub(crate) fn writes(entries: &[LoggedRequest]) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for e in entries.iter().filter(|e| e.is_write()) {
+        *out.entry(e.route.clone()).or_default() += 1;
+    }
+    out
+}
+
+/// Requests per caller (`anonymous` without a bearer token).
+pub(crate) fn callers(entries: &[LoggedRequest]) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for e in entries {
+        let caller = e.caller.clone().unwrap_or_else(|| "anonymous".to_owned());
+        *out.entry(caller).or_default() += 1;
     }
     out
 }

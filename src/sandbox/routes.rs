@@ -72,7 +72,7 @@ pub(crate) fn routes() -> Vec<Route> {
             &mut out,
             Method::GET,
             collection.clone(),
-            on(MethodFilter::GET, move |s: St, q| read::list(s, k, q)),
+            on(MethodFilter::GET, move |s: St, e, q| read::list(s, k, e, q)),
         );
         c(
             &mut out,
@@ -89,7 +89,7 @@ pub(crate) fn routes() -> Vec<Route> {
             &mut out,
             Method::GET,
             item.clone(),
-            on(MethodFilter::GET, move |s: St, p| read::get(s, k, p)),
+            on(MethodFilter::GET, move |s: St, e, p| read::get(s, k, e, p)),
         );
         c(
             &mut out,

@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 use super::clock::TimeScale;
 use super::config::SandboxConfig;
-use super::edge::DropConnection;
+use super::edge::{DropConnection, StallThenDrop};
 use super::faults::{FaultConfig, Faults};
 use super::fixtures;
 use super::object;
@@ -91,6 +91,7 @@ impl Sandbox {
             source,
         })?;
         let shared = Arc::new(Shared {
+            started: std::time::Instant::now(),
             seed: config.seed,
             time_scale: TimeScale(config.time_scale),
             tokens: config.tokens,
@@ -215,6 +216,9 @@ async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<
                                 Ok(response) => response,
                                 Err(never) => match never {},
                             };
+                            if let Some(StallThenDrop(stall)) = response.extensions().get() {
+                                tokio::time::sleep(*stall).await;
+                            }
                             if response.extensions().get::<DropConnection>().is_some() {
                                 Err(Dropped)
                             } else {

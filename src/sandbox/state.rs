@@ -9,6 +9,8 @@ use super::request_log::RequestLog;
 use super::store::Store;
 
 pub(crate) struct Shared {
+    /// When the sandbox started: request times in the log count from here.
+    pub started: std::time::Instant,
     pub seed: u64,
     pub time_scale: TimeScale,
     /// Accepted bearer tokens; any non-empty token when `None`.
@@ -21,4 +23,11 @@ pub(crate) struct Shared {
     pub log: RequestLog,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
+}
+
+impl Shared {
+    /// Milliseconds since the sandbox started (monotonic).
+    pub fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
 }

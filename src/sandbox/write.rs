@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 
 use super::body::{parse_json, require_object, scrub, secrets_in, typed, without_secrets};
 use super::clock::{now_ms, rfc3339_seconds};
-use super::edge::{DropConnection, Replayed};
+use super::edge::{DropConnection, FaultMark, Replayed, StallThenDrop, client_error};
 use super::error::ApiError;
-use super::faults::FaultPlan;
+use super::faults::{FaultPlan, LostAnswer};
 use super::idempotency::{self, Credential, Recorded};
 use super::object::{self, DeletionPolicy, Object};
 use super::operations::{self, Action, OpState};
@@ -123,6 +123,18 @@ async fn execute(
         _ => parse_json(&bytes)?,
     };
     let secrets = secrets_in(&value);
+    if let Some(status) = ctx.faults.reject {
+        let mut err = client_error(status);
+        if ctx.faults.echo_secrets && !secrets.is_empty() {
+            err.message = format!("{} (request secrets: {})", err.message, secrets.join(", "));
+        }
+        let mut response = err.into_response();
+        response.extensions_mut().insert(FaultMark("clientError"));
+        if ctx.faults.echo_secrets {
+            echo_header(&mut response, &secrets);
+        }
+        return Ok(response);
+    }
     let key = ctx.key.transpose()?;
     let hash = idempotency::request_hash(ctx.method, &ctx.path, &value);
     let claim = match &key {
@@ -135,6 +147,11 @@ async fn execute(
     let for_tx = Arc::clone(&shared);
     let credential = ctx.credential;
     let method = ctx.method;
+    let echo = if ctx.faults.echo_secrets {
+        secrets.clone()
+    } else {
+        Vec::new()
+    };
     let answer = shared
         .store
         .run(move |conn| {
@@ -158,6 +175,7 @@ async fn execute(
                     shared: &for_tx,
                     now_ms: now,
                     method,
+                    echo: &echo,
                 };
                 let recorded = apply(&cx, write, &value)?;
                 if let Some(k) = &key {
@@ -167,30 +185,69 @@ async fn execute(
             })
         })
         .await;
-    match answer {
-        Ok(Answer::Fresh(recorded)) => {
-            let mut response = respond(&recorded);
-            if ctx.faults.commit_then_drop {
-                response.extensions_mut().insert(DropConnection);
-            }
-            Ok(response)
-        }
+    let echo = ctx.faults.echo_secrets && !secrets.is_empty();
+    let mut response = match answer {
+        Ok(Answer::Fresh(recorded)) => match ctx.faults.lost_answer {
+            None => respond(&recorded),
+            Some(lost) => lose(&recorded, lost),
+        },
         Ok(Answer::Replay(recorded)) => {
             let mut response = respond(&recorded);
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             response.extensions_mut().insert(Replayed);
-            Ok(response)
+            response
         }
         Err(mut err) => {
             err.message = scrub(&err.message, &secrets);
-            if ctx.faults.echo_secrets && err.status.is_client_error() && !secrets.is_empty() {
+            if echo && err.status.is_client_error() {
                 err.message = format!("{} (request secrets: {})", err.message, secrets.join(", "));
             }
-            Err(err)
+            err.into_response()
         }
+    };
+    if echo {
+        echo_header(&mut response, &secrets);
     }
+    Ok(response)
+}
+
+/// Reflects request secrets into a response header (the `echoSecrets` fault).
+fn echo_header(response: &mut Response, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("request secrets: {}", secrets.join(", "))) {
+        response.headers_mut().insert("x-debug-echo", value);
+    }
+}
+
+/// The answer of a committed write, lost on the way: the change stays, the client learns
+/// nothing (a retry with the same key gets the recorded answer).
+fn lose(recorded: &Recorded, lost: LostAnswer) -> Response {
+    let mut response = match lost {
+        LostAnswer::GatewayTimeout => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GatewayTimeout",
+            "the portal did not answer in time; the request may have been executed — retry \
+             with the same Idempotency-Key",
+        )
+        .into_response(),
+        LostAnswer::Drop => {
+            let mut response = respond(recorded);
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
+        LostAnswer::Stall(stall) => {
+            let mut response = respond(recorded);
+            response.extensions_mut().insert(DropConnection);
+            response.extensions_mut().insert(StallThenDrop(stall));
+            response
+        }
+    };
+    response.extensions_mut().insert(FaultMark(lost.fault()));
+    response
 }
 
 fn respond(recorded: &Recorded) -> Response {

@@ -6,26 +6,26 @@ use assert_cmd::Command;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, OffPeak, Sandbox, SandboxConfig};
 
 /// What one run of the binary printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 }
 
-async fn sandbox(config: SandboxConfig) -> Sandbox {
+pub(crate) async fn sandbox(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config.with_fixtures(Fixtures::demo()))
         .await
         .unwrap_or_else(|e| panic!("sandbox: {e}"))
 }
 
 /// Runs `tenantry ARGS --portal URL` in `dir` off the async executor.
-async fn tenantry(dir: &Path, url: &str, args: &[&str]) -> Run {
+pub(crate) async fn tenantry(dir: &Path, url: &str, args: &[&str]) -> Run {
     let dir = dir.to_path_buf();
     let url = url.to_owned();
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
@@ -84,7 +84,7 @@ pub(crate) fn edit(path: &Path, from: &str, to: &str) {
 }
 
 /// Lines of a text plan that start an action: `+ `, `~ `, `- `, `-/+ `.
-fn action_lines(plan: &str) -> Vec<&str> {
+pub(crate) fn action_lines(plan: &str) -> Vec<&str> {
     plan.lines()
         .map(str::trim_start)
         .filter(|l| {
@@ -95,7 +95,7 @@ fn action_lines(plan: &str) -> Vec<&str> {
 }
 
 /// Every secret value declared in the examples' Secret manifests.
-fn example_secrets() -> Vec<String> {
+pub(crate) fn example_secrets() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers");
     let mut out = Vec::new();
     for customer in std::fs::read_dir(root).unwrap_or_else(|e| panic!("{e}")) {

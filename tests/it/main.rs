@@ -11,4 +11,5 @@ mod crash_controller;
 mod crds;
 mod e2e;
 mod manifest;
+mod reliability;
 mod sandbox;

@@ -96,6 +96,9 @@ pub(crate) struct Cx<'a, 't> {
     pub now_ms: i64,
     /// The method of the request that caused the change (for operation faults).
     pub method: &'static str,
+    /// Request secrets an `echoSecrets` fault reflects into the failure of an operation the
+    /// change starts (empty otherwise).
+    pub echo: &'a [String],
 }
 
 impl Cx<'_, '_> {
