@@ -31,6 +31,18 @@ pub struct Settings {
     pub change_limit: usize,
 }
 
+impl Settings {
+    /// The resync interval of one object, spread ±10 % by a hash of its key so that the
+    /// objects a restart reconciled together do not resync together for ever after.
+    pub fn resync_of(&self, key: &str) -> Duration {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        // Fixed keys: the same object gets the same interval in every process.
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
+        let per_mille = 900 + hash % 201;
+        self.resync * u32::try_from(per_mille).unwrap_or(1000) / 1000
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -228,5 +240,28 @@ mod tests {
             ctx.remember_secret("customers", "kenton-admin", None);
             assert!(ctx.cached_secret("customers", "kenton-admin").is_none());
         }
+    }
+
+    #[test]
+    fn resyncs_are_spread_within_ten_percent_and_stable_per_object() {
+        let settings = Settings::default();
+        let intervals: Vec<Duration> = (0..200)
+            .map(|i| settings.resync_of(&format!("Tenant/customers/t{i:03}")))
+            .collect();
+        let (low, high) = (settings.resync * 9 / 10, settings.resync * 11 / 10);
+        assert!(
+            intervals.iter().all(|d| (low..=high).contains(d)),
+            "{intervals:?}"
+        );
+        let distinct: std::collections::BTreeSet<_> = intervals.iter().collect();
+        assert!(
+            distinct.len() > 100,
+            "only {} distinct intervals",
+            distinct.len()
+        );
+        assert_eq!(
+            settings.resync_of("Tenant/customers/t001"),
+            settings.resync_of("Tenant/customers/t001")
+        );
     }
 }

@@ -46,8 +46,8 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
     if let Ok(action) = &result {
         ctx.succeeded(&key);
         // Anything sooner than the resync means the object waits (dependency, operation).
-        let waiting =
-            *action != Action::await_change() && *action != Action::requeue(ctx.settings.resync);
+        let waiting = *action != Action::await_change()
+            && *action != Action::requeue(ctx.settings.resync_of(&key));
         ctx.metrics.set_waiting(&key, waiting);
     }
     result
@@ -288,7 +288,7 @@ fn conclude<K: Declaring>(
             if plan.has_changes() && policy == ManagementPolicy::Apply {
                 ctx.settings.poll
             } else {
-                ctx.settings.resync
+                ctx.settings.resync_of(&object_key(object))
             }
         }
     };
