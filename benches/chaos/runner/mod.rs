@@ -7,9 +7,9 @@
 //! n steps an apply planned); thread and network timing can still change which request gets
 //! which draw, so a replay repeats the conditions, not every interleaving.
 
-mod census;
+pub mod census;
 mod consent;
-mod process;
+pub mod process;
 mod report;
 
 use std::collections::BTreeSet;
