@@ -1,14 +1,17 @@
 //! Two `tenantry apply` processes on the same repository at once, against one sandbox whose
-//! latency makes them overlap: both finish, no duplicate, and the portals converge.
+//! latency makes them overlap: both finish, no duplicate, and the portals converge. Once with
+//! a generated repository (identical bodies: identical idempotency keys) and once with
+//! examples/, whose `generatePassword` objects get a different password in each process (so
+//! different keys: the second create meets `409 ExternalRefExists` and adopts).
 //!
 //! No lock is taken (RELIABILITY.md, "Concurrent applies"): both processes derive the same
 //! idempotency key for the same create, the portal keeps one object per externalRef and kind,
 //! and a create answered `409 ExternalRefExists` adopts the object the other process made.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tenantry::generate::{GenOptions, generate};
-use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
+use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, LoggedRequest, Sandbox, SandboxConfig};
 
 use super::runner::census;
 use super::runner::process::{Cli, Ended};
@@ -28,10 +31,16 @@ fn repo(dir: &Path) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_applies_at_once_make_no_duplicates() {
+/// What the two applies left behind.
+struct Outcome {
+    sandbox: Sandbox,
+    log: Vec<LoggedRequest>,
+}
+
+/// Starts two applies of `repo` at once, checks that both finished cleanly and that the
+/// portals converged with one object per declared resource and no duplicate.
+async fn two_applies(repo: PathBuf) -> Outcome {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    repo(&tmp.path().join("repo"));
     let db = tmp.path().join("sandbox.db");
     let sandbox = Sandbox::start(
         SandboxConfig::default()
@@ -51,7 +60,7 @@ async fn two_applies_at_once_make_no_duplicates() {
     std::fs::create_dir_all(&logs).unwrap_or_else(|e| panic!("mkdir: {e}"));
     let cli = Cli {
         bin: env!("CARGO_BIN_EXE_tenantry").into(),
-        repo: tmp.path().join("repo"),
+        repo,
         url: sandbox.url(),
         parallelism: 8,
         logs,
@@ -97,4 +106,32 @@ async fn two_applies_at_once_make_no_duplicates() {
         .filter(|r| r.method == "POST" && (r.replayed || r.status == Some(409)))
         .count();
     assert!(contested > 0, "no create was contested");
+    Outcome { sandbox, log }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_applies_at_once_make_no_duplicates() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    repo(&tmp.path().join("repo"));
+    let outcome = two_applies(tmp.path().join("repo")).await;
+    outcome.sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_applies_with_generated_passwords_adopt_instead_of_duplicating() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let outcome = two_applies(examples).await;
+    let taken = outcome
+        .log
+        .iter()
+        .filter(|r| r.method == "POST" && r.status == Some(409))
+        .count();
+    let mails = outcome.sandbox.outbox(None).await;
+    let passwords: Vec<&str> = mails
+        .iter()
+        .filter(|m| m.kind == "temporaryPassword")
+        .map(|m| m.to.as_str())
+        .collect();
+    eprintln!("409 answers to creates: {taken}; temporary-password e-mails: {passwords:?}");
+    outcome.sandbox.shutdown().await;
 }
