@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area (see STYLE.md).
 mod canary;
+mod chaos;
 mod cli_apply;
 mod cli_import;
 mod cli_validate;
