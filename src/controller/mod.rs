@@ -20,6 +20,7 @@ mod metrics;
 mod observe;
 mod passwords;
 mod reconcile;
+mod relist;
 mod run;
 mod server;
 mod status;

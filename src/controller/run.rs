@@ -23,6 +23,7 @@ use super::error::Error;
 use super::leader::{self, LeaseSettings};
 use super::metrics::Metrics;
 use super::reconcile::{error_policy, reconcile};
+use super::relist::{self, InPlace};
 use super::server::{self, Health};
 use super::watches;
 use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
@@ -327,7 +328,8 @@ fn pop<K: Send + Sync + 'static>(
         .unwrap_or_else(|| futures::stream::pending().boxed())
 }
 
-/// Drives one watch into its shared store, with `managedFields` stripped first (memory).
+/// Drives one watch into its shared store, with `managedFields` and the last-applied
+/// annotation stripped first and relists applied in place (memory; see `relist`).
 fn feed<K>(
     stream: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
     writer: reflector::store::Writer<K>,
@@ -336,12 +338,15 @@ where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
     K::DynamicType: std::hash::Hash + Eq + Clone + Default,
 {
+    let mut in_place = InPlace::new(writer.as_reader());
     stream
         .default_backoff()
-        .modify(|o: &mut K| {
-            o.managed_fields_mut().clear();
-            o.annotations_mut()
-                .remove("kubectl.kubernetes.io/last-applied-configuration");
+        .modify(relist::strip::<K>)
+        .flat_map(move |event| {
+            futures::stream::iter(match event {
+                Ok(event) => in_place.events(event).into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            })
         })
         .reflect_shared(writer)
         .for_each(|event| {
