@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::PartialObjectMeta;
 use serde::Deserialize;
+use tenantry::api::{ServiceBinding, Tenant, TenantAdmin};
 use tenantry::controller::{LeaseSettings, RunOptions, Settings};
 use tracing::span::{Attributes, Id};
 use tracing::{Subscriber, field};
@@ -301,6 +304,7 @@ async fn run(api: &str, reconciles: Arc<Reconciles>) -> anyhow::Result<()> {
     let start_memory = memory(base);
     let config = kube::Config::new(api.parse()?);
     let client = kube::Client::try_from(config.clone())?;
+    let kube_client = client.clone();
     let lease_client = tenantry::controller::lease_client(config)?;
     let options = RunOptions {
         portal: None,
@@ -352,6 +356,7 @@ async fn run(api: &str, reconciles: Arc<Reconciles>) -> anyhow::Result<()> {
     // Let the status patches of the first pass come back through the watches.
     let settled = probe.settled(seq).await?;
     let steady = memory(base);
+    let stores = stores_alone(&kube_client).await?;
     let metrics_before = probe.metrics().await?;
 
     // Relist: every watch ends with 410, the reflectors list again and every object is
@@ -393,6 +398,7 @@ async fn run(api: &str, reconciles: Arc<Reconciles>) -> anyhow::Result<()> {
 
     print_tables(
         &info,
+        &stores,
         &[
             (
                 "process start (runtime, before the controller)",
@@ -445,7 +451,57 @@ fn diff(after: Counters, before: Counters) -> Counters {
     }
 }
 
-fn print_tables(info: &Info, memory: &[(&str, Memory, Option<usize>)], passes: &[&Pass]) {
+/// Live heap of one kind's objects as the stores hold them: `(kind, objects, bytes)`.
+type Share = (&'static str, usize, usize);
+
+/// What the stores alone hold: every object listed again and kept as the controller keeps
+/// it (typed, `Arc`, `managedFields` and last-applied stripped), measured, then dropped.
+async fn stores_alone(client: &kube::Client) -> anyhow::Result<Vec<Share>> {
+    Ok(vec![
+        held::<Tenant>(client, "Tenant").await?,
+        held::<TenantAdmin>(client, "TenantAdmin").await?,
+        held::<ServiceBinding>(client, "ServiceBinding").await?,
+        held::<PartialObjectMeta<Secret>>(client, "Secret (metadata)").await?,
+    ])
+}
+
+async fn held<K>(client: &kube::Client, kind: &'static str) -> anyhow::Result<Share>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: kube::Api<K> = kube::Api::all(client.clone());
+    let mut objects: Vec<Arc<K>> = Vec::new();
+    let mut params = kube::api::ListParams::default().limit(500);
+    let before = live();
+    loop {
+        let page = api.list(&params).await?;
+        for mut o in page.items {
+            let meta = o.meta_mut();
+            meta.managed_fields = None;
+            if let Some(a) = &mut meta.annotations {
+                a.remove("kubectl.kubernetes.io/last-applied-configuration");
+                if a.is_empty() {
+                    meta.annotations = None;
+                }
+            }
+            objects.push(Arc::new(o));
+        }
+        match page.metadata.continue_ {
+            Some(next) if !next.is_empty() => params = params.continue_token(&next),
+            _ => break,
+        }
+    }
+    let bytes = delta(live(), before);
+    Ok((kind, objects.len(), bytes))
+}
+
+fn print_tables(
+    info: &Info,
+    stores: &[Share],
+    memory: &[(&str, Memory, Option<usize>)],
+    passes: &[&Pass],
+) {
     println!(
         "\n### Controller ({} objects, {} Secrets; concurrency {} per kind; leader election {})\n",
         info.objects,
@@ -477,6 +533,27 @@ fn print_tables(info: &Info, memory: &[(&str, Memory, Option<usize>)], passes: &
             mb(m.live)
         );
     }
+    println!(
+        "\n| what the stores hold (typed, stripped, with status) | objects | live heap MB | B / object |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (kind, n, bytes) in stores {
+        println!(
+            "| {kind} | {n} | {} | {} |",
+            mb(*bytes),
+            bytes / (*n).max(1)
+        );
+    }
+    let (n, bytes) = stores
+        .iter()
+        .fold((0, 0), |(n, b), (_, n2, b2)| (n + n2, b + b2));
+    println!("| **all** | {n} | {} | {} |", mb(bytes), bytes / n.max(1));
+    println!(
+        "\nInline sizes: Tenant {} B, TenantAdmin {} B, ServiceBinding {} B.",
+        std::mem::size_of::<Tenant>(),
+        std::mem::size_of::<TenantAdmin>(),
+        std::mem::size_of::<ServiceBinding>()
+    );
     println!(
         "\n| pass | wall s | to first reconcile s | controller CPU s | objects / s (wall) | objects / CPU s | reconciles run | errors | status patches | portal reads | portal writes (controller / sandbox log) | events | Secret reads | list pages | watches |"
     );
