@@ -48,9 +48,8 @@ use super::status::ObjectStatus;
     validation = Rule::new("self.tenantRef == oldSelf.tenantRef").message("spec.tenantRef cannot change; create a new ServiceBinding instead"),
     validation = Rule::new("[has(self.azureAD), has(self.microsoftOnline), has(self.citrix), has(self.fileSharing), has(self.teamsConnector), has(self.contactCenter), has(self.licenses), has(self.sms), has(self.cloudlinkGateway)] == [has(oldSelf.azureAD), has(oldSelf.microsoftOnline), has(oldSelf.citrix), has(oldSelf.fileSharing), has(oldSelf.teamsConnector), has(oldSelf.contactCenter), has(oldSelf.licenses), has(oldSelf.sms), has(oldSelf.cloudlinkGateway)]").message("the service block of a binding cannot change; create a new ServiceBinding instead"),
 )]
-///
-/// The service blocks are boxed: a binding holds one of nine, and inline they made every
-/// ServiceBinding 1.5 kB before any heap (controller memory, DESIGN.md §8).
+// The service blocks are boxed: a binding holds one of nine, and inline they made every
+// ServiceBinding 1.5 kB before any heap (controller memory, DESIGN.md §8).
 pub struct ServiceBindingSpec {
     /// The Tenant this service belongs to (same namespace).
     pub tenant_ref: LocalRef,
