@@ -201,21 +201,23 @@ fn with_siblings<K: Declaring>(
         ..Declared::default()
     };
     tenant.add_to(&mut out);
-    let namespace = tenant.namespace();
-    let tenant_name = tenant.name_any();
-    let is_self = |kind: &str, name: &str| kind == K::KIND && name == object.name_any();
+    // Borrowed comparisons: this scans every admin and binding on each reconcile.
+    let namespace = &tenant.metadata.namespace;
+    let tenant_name = tenant.metadata.name.as_ref();
+    let own_name = object.meta().name.as_ref();
+    let is_self = |kind: &str, name: Option<&String>| kind == K::KIND && name == own_name;
     for admin in ctx.stores.admins.state() {
-        if admin.namespace() == namespace
-            && admin.spec.tenant_ref.name == tenant_name
-            && !is_self("TenantAdmin", &admin.name_any())
+        if &admin.metadata.namespace == namespace
+            && Some(&admin.spec.tenant_ref.name) == tenant_name
+            && !is_self("TenantAdmin", admin.metadata.name.as_ref())
         {
             admin.as_ref().add_for_validation(&mut out);
         }
     }
     for binding in ctx.stores.bindings.state() {
-        if binding.namespace() == namespace
-            && binding.spec.tenant_ref.name == tenant_name
-            && !is_self("ServiceBinding", &binding.name_any())
+        if &binding.metadata.namespace == namespace
+            && Some(&binding.spec.tenant_ref.name) == tenant_name
+            && !is_self("ServiceBinding", binding.metadata.name.as_ref())
         {
             binding.as_ref().add_for_validation(&mut out);
         }
