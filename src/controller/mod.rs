@@ -20,6 +20,7 @@ mod metrics;
 mod observe;
 mod passwords;
 mod reconcile;
+mod related;
 mod relist;
 mod run;
 mod server;
