@@ -138,3 +138,75 @@ fn refs<K: Declaring>(names: Option<&BTreeSet<String>>, namespace: &str) -> Vec<
         .map(|n| ObjectRef::new(n).within(namespace))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::TenantAdmin;
+    use kube::runtime::reflector;
+
+    fn admin(name: &str, tenant: &str, secret: Option<&str>) -> TenantAdmin {
+        let mut spec = serde_json::json!({
+            "tenantRef": {"name": tenant}, "firstName": "Jane", "lastName": "Roe",
+            "upnDomain": "kenton.com", "externalEmail": "jane@example.net"
+        });
+        match secret {
+            Some(s) => spec["passwordSecretRef"] = serde_json::json!({"name": s}),
+            None => spec["generatePassword"] = serde_json::json!(true),
+        }
+        let mut a = TenantAdmin::new(
+            name,
+            serde_json::from_value(spec).unwrap_or_else(|e| panic!("admin spec: {e}")),
+        );
+        a.metadata.namespace = Some("customers".into());
+        a
+    }
+
+    fn names(refs: Vec<ObjectRef<TenantAdmin>>) -> Vec<String> {
+        refs.into_iter().map(|r| r.name).collect()
+    }
+
+    #[test]
+    fn the_index_follows_the_watch() {
+        let (store, mut writer) = reflector::store::<TenantAdmin>();
+        let index = Related::default();
+        let mut feed = |event: Event<TenantAdmin>| {
+            index.apply(&event, &store);
+            writer.apply_watcher_event(&event);
+        };
+        feed(Event::Init);
+        feed(Event::InitApply(admin("jroe", "kenton", Some("kenton-pw"))));
+        feed(Event::InitApply(admin("gen", "kenton", None)));
+        feed(Event::InitApply(admin("other", "acme", Some("acme-pw"))));
+        feed(Event::InitDone);
+        assert_eq!(
+            names(index.of_tenant("customers", "kenton")),
+            ["gen", "jroe"]
+        );
+        assert_eq!(
+            names(index.using_secret("customers", "kenton-pw")),
+            ["jroe"]
+        );
+        assert_eq!(
+            names(index.using_secret("customers", "gen-password")),
+            ["gen"]
+        );
+        assert!(index.of_tenant::<TenantAdmin>("other", "kenton").is_empty());
+
+        // A changed password Secret moves the entry; a delete removes it.
+        feed(Event::Apply(admin("jroe", "kenton", Some("rotated"))));
+        assert!(
+            index
+                .using_secret::<TenantAdmin>("customers", "kenton-pw")
+                .is_empty()
+        );
+        assert_eq!(names(index.using_secret("customers", "rotated")), ["jroe"]);
+        feed(Event::Delete(admin("gen", "kenton", None)));
+        assert_eq!(names(index.of_tenant("customers", "kenton")), ["jroe"]);
+        assert!(
+            index
+                .using_secret::<TenantAdmin>("customers", "gen-password")
+                .is_empty()
+        );
+    }
+}
