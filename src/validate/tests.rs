@@ -716,7 +716,7 @@ fn daas_rules() {
         ),
         (
             "citrix with nothing published yet",
-            |d| *binding(d, "citrix").citrix.as_mut().unwrap() = Default::default(),
+            |d| **binding(d, "citrix").citrix.as_mut().unwrap() = Default::default(),
             &[],
         ),
         (
