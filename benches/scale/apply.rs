@@ -80,17 +80,8 @@ pub async fn run(model: &Model, settings: &Settings) -> anyhow::Result<Outcome> 
             }),
     )
     .await?;
-    let mut config = ClientConfig::new("bench", sandbox.url());
-    config.token = Some(Sensitive::new("bench"));
-    config.page_size = settings.page_size;
-    // The default budget (20 requests/s) would measure the rate limiter, not the engine.
-    let parallelism = u32::try_from(settings.parallelism).unwrap_or(256).min(256);
-    config.rate_limit = RateLimit {
-        requests_per_second: 10_000,
-        burst: 10_000,
-        max_concurrency: parallelism,
-    };
-    let portal = HttpPortal::new(config)?;
+    let parallelism = u32::try_from(settings.parallelism).unwrap_or(256);
+    let portal = client(&sandbox, settings.page_size, parallelism)?;
     let ns = [NAMESPACE.to_owned()];
     let mut rows = Vec::new();
     let mut calls_table = Vec::new();
@@ -193,6 +184,20 @@ pub async fn run(model: &Model, settings: &Settings) -> anyhow::Result<Outcome> 
         observed,
         observe: observe_median,
     })
+}
+
+/// A portal client of the sandbox with `parallelism` requests in flight.
+pub fn client(sandbox: &Sandbox, page_size: u32, parallelism: u32) -> anyhow::Result<HttpPortal> {
+    let mut config = ClientConfig::new("bench", sandbox.url());
+    config.token = Some(Sensitive::new("bench"));
+    config.page_size = page_size;
+    // The default budget (20 requests/s) would measure the rate limiter, not the engine.
+    config.rate_limit = RateLimit {
+        requests_per_second: 10_000,
+        burst: 10_000,
+        max_concurrency: parallelism.clamp(1, 256),
+    };
+    Ok(HttpPortal::new(config)?)
 }
 
 /// One list call per page per kind (an empty kind still costs one call).

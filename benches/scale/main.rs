@@ -3,17 +3,20 @@
 //! Generates a repository of N tenants (`tenantry gen`), then times every stage of `plan`
 //! against F₂ (walk + read + parse into typed objects, measured in the same run), applies it
 //! to the in-process sandbox with a per-request latency, checks the converged steady state
-//! (list calls only, zero writes) and measures the controller's memory stand-in in a fresh
-//! process. A measuring instrument, not a test: it asserts correctness (converged means no
-//! change), never durations. See BENCHMARKS.md.
+//! (list calls only, zero writes) and runs the controller in a fresh process against a fake
+//! Kubernetes API server and a converged sandbox (memory, reconcile throughput, a relist and
+//! its resync pass). A measuring instrument, not a test: it asserts correctness (converged
+//! means no change, no write), never durations. See BENCHMARKS.md.
 
 mod apply;
+mod controller;
+mod kube_api;
 mod measure;
 mod memory;
+mod probe;
 mod stages;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use clap::Parser;
@@ -52,27 +55,34 @@ struct Args {
     /// Skip the apply section (the converged plan then uses a synthetic portal state).
     #[arg(long)]
     no_apply: bool,
-    /// Skip the memory probe.
+    /// Skip the controller probe (memory, reconcile throughput, relist, resync).
     #[arg(long)]
     no_memory: bool,
+    /// Reconciles in flight per kind in the controller probe (`tenantry controller`'s default).
+    #[arg(long, default_value_t = 8)]
+    concurrency: u16,
+    /// Run the controller probe without leader election.
+    #[arg(long)]
+    no_lease: bool,
     /// Use this generated repository instead of a fresh one.
     #[arg(long, value_name = "DIR")]
     repo: Option<PathBuf>,
-    /// Internal: run the memory probe on DIR in this (fresh) process.
-    #[arg(long, value_name = "DIR", hide = true)]
-    memory_probe: Option<PathBuf>,
+    /// Internal: run the controller probe against the fake API server at URL, in this
+    /// (fresh) process.
+    #[arg(long, value_name = "URL", hide = true)]
+    controller_probe: Option<String>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
 }
 
 fn main() -> anyhow::Result<()> {
-    if std::env::args_os().any(|a| a == "--memory-probe") {
+    if std::env::args_os().any(|a| a == "--controller-probe") {
         memory::start_counting();
     }
     let mut args = Args::parse();
-    if let Some(dir) = &args.memory_probe {
-        return memory::probe(dir);
+    if let Some(url) = &args.controller_probe {
+        return probe::probe(url);
     }
     // `cargo test --all-targets` runs bench binaries without `--bench`: then check that the
     // instrument works on a small repository, quickly, like criterion's test mode.
@@ -81,7 +91,6 @@ fn main() -> anyhow::Result<()> {
         args.tenants = Some(SMOKE_TENANTS);
         args.runs = 1;
         args.latency_ms = 0;
-        args.no_memory = true;
     }
     let tenants = args.tenants.unwrap_or(1000);
     let scratch = tempfile::tempdir()?;
@@ -143,18 +152,20 @@ fn main() -> anyhow::Result<()> {
         );
     }
     drop(converged);
-    drop(outputs);
 
     if !args.no_memory {
-        let status = Command::new(std::env::current_exe()?)
-            .arg("--memory-probe")
-            .arg(&dir)
-            .status()?;
-        anyhow::ensure!(status.success(), "the memory probe failed: {status}");
+        let settings = controller::Settings {
+            concurrency: args.concurrency,
+            lease: !args.no_lease,
+            portal_concurrency: u32::try_from(args.parallelism).unwrap_or(32),
+        };
+        controller::run(&dir, &outputs.model, &settings)?;
     }
+    drop(outputs);
     if smoke {
-        // Reached only when the quick check found no non-empty converged plan and no write
-        // on the second apply (it returns an error otherwise); the line test runners print.
+        // Reached only when the quick check found no non-empty converged plan, no write on
+        // the second apply and none in the controller's converged resync (each returns an
+        // error otherwise); the line test runners print.
         println!("\nsmoke: 1 passed, 0 failed");
     }
     Ok(())

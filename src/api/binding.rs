@@ -48,6 +48,8 @@ use super::status::ObjectStatus;
     validation = Rule::new("self.tenantRef == oldSelf.tenantRef").message("spec.tenantRef cannot change; create a new ServiceBinding instead"),
     validation = Rule::new("[has(self.azureAD), has(self.microsoftOnline), has(self.citrix), has(self.fileSharing), has(self.teamsConnector), has(self.contactCenter), has(self.licenses), has(self.sms), has(self.cloudlinkGateway)] == [has(oldSelf.azureAD), has(oldSelf.microsoftOnline), has(oldSelf.citrix), has(oldSelf.fileSharing), has(oldSelf.teamsConnector), has(oldSelf.contactCenter), has(oldSelf.licenses), has(oldSelf.sms), has(oldSelf.cloudlinkGateway)]").message("the service block of a binding cannot change; create a new ServiceBinding instead"),
 )]
+// The service blocks are boxed: a binding holds one of nine, and inline they made every
+// ServiceBinding 1.5 kB before any heap (controller memory, DESIGN.md §8).
 pub struct ServiceBindingSpec {
     /// The Tenant this service belongs to (same namespace).
     pub tenant_ref: LocalRef,
@@ -60,31 +62,31 @@ pub struct ServiceBindingSpec {
     pub depends_on: Vec<LocalRef>,
     /// DaaS: Azure AD / Microsoft 365 tenant.
     #[serde(default, rename = "azureAD", skip_serializing_if = "Option::is_none")]
-    pub azure_ad: Option<AzureAd>,
+    pub azure_ad: Option<Box<AzureAd>>,
     /// DaaS: Microsoft Online service (after Azure AD); it has no settings: `microsoftOnline: {}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub microsoft_online: Option<MicrosoftOnline>,
+    pub microsoft_online: Option<Box<MicrosoftOnline>>,
     /// DaaS: Citrix applications and desktops.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub citrix: Option<Citrix>,
+    pub citrix: Option<Box<Citrix>>,
     /// DaaS: file sharing (CorpShare drive and Users folder); `fileSharing: {}` takes drive X.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_sharing: Option<FileSharing>,
+    pub file_sharing: Option<Box<FileSharing>>,
     /// TeamMate: Microsoft Teams connector enterprise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub teams_connector: Option<TeamsConnector>,
+    pub teams_connector: Option<Box<TeamsConnector>>,
     /// Contact-center tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact_center: Option<ContactCenter>,
+    pub contact_center: Option<Box<ContactCenter>>,
     /// Apps: Meet, Chat or Connector licenses per user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub licenses: Option<Licenses>,
+    pub licenses: Option<Box<Licenses>>,
     /// Apps: SMS license bound to a DID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sms: Option<Sms>,
+    pub sms: Option<Box<Sms>>,
     /// CloudLink: the gateway (or sync) step after the customer step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cloudlink_gateway: Option<CloudlinkGateway>,
+    pub cloudlink_gateway: Option<Box<CloudlinkGateway>>,
     /// Orphan or Delete; inherits the Tenant's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_policy: Option<DeletionPolicy>,

@@ -14,6 +14,7 @@ use kube::runtime::watcher;
 
 use super::connections::PortalPool;
 use super::metrics::Metrics;
+use super::related::Related;
 use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 
 /// Tunables of the controller.
@@ -69,6 +70,10 @@ pub struct Stores {
     /// Secret metadata (no data), when watched: lets a reconcile reuse a Secret it read
     /// before while its `resourceVersion` is unchanged.
     pub secrets: Option<Store<PartialObjectMeta<Secret>>>,
+    /// Admins by Tenant and by password Secret (kept from the admins' watch).
+    pub(crate) admin_index: Arc<Related>,
+    /// Bindings by Tenant and by password Secret (kept from the bindings' watch).
+    pub(crate) binding_index: Arc<Related>,
 }
 
 impl Stores {
@@ -80,6 +85,8 @@ impl Stores {
         connections: Vec<PortalConnection>,
     ) -> Self {
         Self {
+            admin_index: Arc::new(Related::of(&admins)),
+            binding_index: Arc::new(Related::of(&bindings)),
             tenants: filled(tenants),
             admins: filled(admins),
             bindings: filled(bindings),

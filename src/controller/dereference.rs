@@ -11,7 +11,9 @@ use super::Declaring;
 use super::context::Context;
 use super::error::Error;
 use super::passwords;
-use crate::api::{Declared, PortalConnection, SecretKey, Sensitive, Tenant};
+use crate::api::{
+    Declared, PortalConnection, SecretKey, Sensitive, ServiceBinding, Tenant, TenantAdmin,
+};
 use crate::portal::HttpPortal;
 
 /// An object with everything it points to.
@@ -206,21 +208,31 @@ fn with_siblings<K: Declaring>(
         ..Declared::default()
     };
     tenant.add_to(&mut out);
-    let namespace = tenant.namespace();
-    let tenant_name = tenant.name_any();
-    let is_self = |kind: &str, name: &str| kind == K::KIND && name == object.name_any();
-    for admin in ctx.stores.admins.state() {
-        if admin.namespace() == namespace
-            && admin.spec.tenant_ref.name == tenant_name
-            && !is_self("TenantAdmin", &admin.name_any())
+    let (Some(namespace), Some(tenant_name)) = (&tenant.metadata.namespace, &tenant.metadata.name)
+    else {
+        object.add_for_validation(&mut out);
+        return out;
+    };
+    let own_name = object.meta().name.as_ref();
+    let is_self = |kind: &str, name: &String| kind == K::KIND && Some(name) == own_name;
+    let admins = ctx
+        .stores
+        .admin_index
+        .of_tenant::<TenantAdmin>(namespace, tenant_name);
+    for key in admins {
+        if !is_self("TenantAdmin", &key.name)
+            && let Some(admin) = ctx.stores.admins.get(&key)
         {
             admin.as_ref().add_for_validation(&mut out);
         }
     }
-    for binding in ctx.stores.bindings.state() {
-        if binding.namespace() == namespace
-            && binding.spec.tenant_ref.name == tenant_name
-            && !is_self("ServiceBinding", &binding.name_any())
+    let bindings = ctx
+        .stores
+        .binding_index
+        .of_tenant::<ServiceBinding>(namespace, tenant_name);
+    for key in bindings {
+        if !is_self("ServiceBinding", &key.name)
+            && let Some(binding) = ctx.stores.bindings.get(&key)
         {
             binding.as_ref().add_for_validation(&mut out);
         }

@@ -20,6 +20,8 @@ mod metrics;
 mod observe;
 mod passwords;
 mod reconcile;
+mod related;
+mod relist;
 mod run;
 mod server;
 mod status;

@@ -7,7 +7,7 @@ use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::PartialObjectMeta;
 use kube::runtime::controller::{Config, Controller};
-use kube::runtime::reflector;
+use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
@@ -17,12 +17,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
 
+use super::Declaring;
 use super::connections::PortalPool;
 use super::context::{Context, Settings, Stores};
 use super::error::Error;
 use super::leader::{self, LeaseSettings};
 use super::metrics::Metrics;
 use super::reconcile::{error_policy, reconcile};
+use super::related::Related;
+use super::relist::{self, InPlace};
 use super::server::{self, Health};
 use super::watches;
 use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
@@ -137,22 +140,28 @@ fn controllers(
     let mut connection_s = subscribe(3, &connection_w);
     let mut secret_s = subscribe(3, &secret_w);
 
+    let admin_index = Arc::new(Related::default());
+    let binding_index = Arc::new(Related::default());
     let feeds = futures::future::join_all(vec![
         feed(
             watcher(Api::<Tenant>::all(client.clone()), wc.clone()),
             tenant_w,
+            |_, _| {},
         ),
         feed(
             watcher(Api::<TenantAdmin>::all(client.clone()), wc.clone()),
             admin_w,
+            indexing(Arc::clone(&admin_index)),
         ),
         feed(
             watcher(Api::<ServiceBinding>::all(client.clone()), wc.clone()),
             binding_w,
+            indexing(Arc::clone(&binding_index)),
         ),
         feed(
             watcher(Api::<PortalConnection>::all(client.clone()), wc.clone()),
             connection_w,
+            |_, _| {},
         ),
         feed(
             watcher(
@@ -160,6 +169,7 @@ fn controllers(
                 wc.clone(),
             ),
             secret_w,
+            |_, _| {},
         ),
     ]);
 
@@ -169,6 +179,8 @@ fn controllers(
         bindings: bindings.clone(),
         connections: connections.clone(),
         secrets: Some(secrets.clone()),
+        admin_index,
+        binding_index,
     };
     let observer: Arc<dyn CallObserver> = metrics.clone();
     let ctx = Arc::new(Context::new(
@@ -210,7 +222,7 @@ fn controllers(
                     &s2,
                     &m.namespace().unwrap_or_default(),
                     &m.name_any(),
-                    |st| st.tenants.state(),
+                    |_, _, _| Vec::new(),
                     watches::tenant_itself,
                 )
             },
@@ -241,7 +253,7 @@ fn controllers(
                     &a3,
                     &m.namespace().unwrap_or_default(),
                     &m.name_any(),
-                    |st| st.admins.state(),
+                    |st, ns, n| st.admin_index.using_secret(ns, n),
                     watches::admins_of,
                 )
             },
@@ -275,7 +287,7 @@ fn controllers(
                     &b3,
                     &m.namespace().unwrap_or_default(),
                     &m.name_any(),
-                    |st| st.bindings.state(),
+                    |st, ns, n| st.binding_index.using_secret(ns, n),
                     watches::bindings_of,
                 )
             },
@@ -327,21 +339,33 @@ fn pop<K: Send + Sync + 'static>(
         .unwrap_or_else(|| futures::stream::pending().boxed())
 }
 
-/// Drives one watch into its shared store, with `managedFields` stripped first (memory).
+/// Drives one watch into its shared store, with `managedFields` and the last-applied
+/// annotation stripped first and relists applied in place (memory; see `relist`).
 fn feed<K>(
     stream: impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
     writer: reflector::store::Writer<K>,
+    mut follow: impl FnMut(&watcher::Event<K>, &Store<K>) + Send + 'static,
 ) -> BoxFuture<'static, ()>
 where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
     K::DynamicType: std::hash::Hash + Eq + Clone + Default,
 {
+    let store = writer.as_reader();
+    let mut in_place = InPlace::new(store.clone());
     stream
         .default_backoff()
-        .modify(|o: &mut K| {
-            o.managed_fields_mut().clear();
-            o.annotations_mut()
-                .remove("kubectl.kubernetes.io/last-applied-configuration");
+        .modify(relist::strip::<K>)
+        .flat_map(move |event| {
+            futures::stream::iter(match event {
+                Ok(event) => {
+                    let events = in_place.events(event);
+                    for e in &events {
+                        follow(e, &store);
+                    }
+                    events.into_iter().map(Ok).collect()
+                }
+                Err(e) => vec![Err(e)],
+            })
         })
         .reflect_shared(writer)
         .for_each(|event| {
@@ -351,6 +375,13 @@ where
             std::future::ready(())
         })
         .boxed()
+}
+
+/// Keeps `index` in step with a watch of admins or bindings.
+fn indexing<K: Declaring>(
+    index: Arc<Related>,
+) -> impl FnMut(&watcher::Event<K>, &Store<K>) + Send + 'static {
+    move |event, store| index.apply(event, store)
 }
 
 /// Resolves once `rx` says stop (or its sender is gone); holds no guard across awaits.

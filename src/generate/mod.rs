@@ -222,32 +222,32 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
         let mut spec = empty_binding(&name);
         let suffix = match *svc {
             "azure" => {
-                spec.azure_ad = Some(AzureAd {
+                spec.azure_ad = Some(Box::new(AzureAd {
                     mode: AzureAdMode::CreateNew,
                     existing_tenant_id: None,
                     accepted_by: None,
-                });
+                }));
                 "azure-ad"
             }
             "online" => {
-                spec.microsoft_online = Some(MicrosoftOnline {});
+                spec.microsoft_online = Some(Box::new(MicrosoftOnline {}));
                 "microsoft-online"
             }
             "citrix" => {
-                spec.citrix = Some(Citrix {
+                spec.citrix = Some(Box::new(Citrix {
                     applications: vec!["Office".to_owned()],
                     desktops: Vec::new(),
-                });
+                }));
                 "citrix"
             }
             "files" => {
-                spec.file_sharing = Some(FileSharing {
+                spec.file_sharing = Some(Box::new(FileSharing {
                     drive_letter: "X".to_owned(),
-                });
+                }));
                 "file-sharing"
             }
             "teams" => {
-                spec.teams_connector = Some(TeamsConnector {
+                spec.teams_connector = Some(Box::new(TeamsConnector {
                     enterprise_name: None,
                     admin_email: format!("globaladmin@{domain}"),
                     user_limit: Some(rng.random_range(10..=500)),
@@ -258,12 +258,12 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
                     services: vec![TeamsService::Pbx, TeamsService::Trunk],
                     pbx_types: vec!["Ringlogix".to_owned()],
                     enabled: true,
-                });
+                }));
                 "teams"
             }
             "contact" => {
                 secret_data.insert("contact-center".to_owned(), password(rng));
-                spec.contact_center = Some(ContactCenter {
+                spec.contact_center = Some(Box::new(ContactCenter {
                     template: if i % 10 == 3 {
                         "enterprise"
                     } else {
@@ -283,14 +283,14 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
                     notification_email: format!("ops@{domain}"),
                     callback_folder_email: Some(format!("callbacks@{domain}")),
                     contact: None,
-                });
+                }));
                 "contact-center"
             }
             "licenses" => {
                 let app = *[LicensedApp::Meet, LicensedApp::Chat, LicensedApp::Connector]
                     .choose(rng)
                     .unwrap_or(&LicensedApp::Meet);
-                spec.licenses = Some(Licenses {
+                spec.licenses = Some(Box::new(Licenses {
                     app,
                     assignments: (0..rng.random_range(1..=4usize))
                         .map(|u| LicenseAssignment {
@@ -298,28 +298,28 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
                             license_type: LicenseType::Standard,
                         })
                         .collect(),
-                });
+                }));
                 "licenses"
             }
             "sms" => {
                 // The sandbox's demo inventory holds these DIDs, all in its campaign.
                 let n = u32::try_from(i).unwrap_or(0);
-                spec.sms = Some(Sms {
+                spec.sms = Some(Box::new(Sms {
                     did: format!("{DEMO_DID_PREFIX}{n:04}"),
                     user: Some(format!("user0@{domain}")),
                     license_type: LicenseType::Basic,
                     campaign_id: Some(DEMO_CAMPAIGN.to_owned()),
-                });
+                }));
                 "sms"
             }
             _ => {
-                spec.cloudlink_gateway = Some(CloudlinkGateway {
+                spec.cloudlink_gateway = Some(Box::new(CloudlinkGateway {
                     platform: if i.is_multiple_of(3) {
                         CloudlinkPlatform::Smbc
                     } else {
                         CloudlinkPlatform::MiVoice
                     },
-                });
+                }));
                 "cloudlink-gateway"
             }
         };

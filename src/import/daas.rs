@@ -99,24 +99,24 @@ pub(super) fn service(b: &mut Builder<'_>, kind: Kind, o: &PortalObject) -> Resu
         Kind::AzureAd => {
             let accepted_by: Option<Contact> = f.opt("acceptedBy");
             let tenant_contact = b.tenant_contact(&key);
-            spec.azure_ad = Some(AzureAd {
+            spec.azure_ad = Some(Box::new(AzureAd {
                 mode: f.req("mode")?,
                 existing_tenant_id: f.opt("existingTenantId"),
                 // Left out when it is the Tenant's contact, which is the default.
                 accepted_by: accepted_by.filter(|c| Some(c) != tenant_contact),
-            });
+            }));
         }
-        Kind::MicrosoftOnline => spec.microsoft_online = Some(MicrosoftOnline {}),
+        Kind::MicrosoftOnline => spec.microsoft_online = Some(Box::new(MicrosoftOnline {})),
         Kind::Citrix => {
-            spec.citrix = Some(Citrix {
+            spec.citrix = Some(Box::new(Citrix {
                 applications: f.opt("applications").unwrap_or_default(),
                 desktops: f.opt("desktops").unwrap_or_default(),
-            });
+            }));
         }
         _ => {
-            spec.file_sharing = Some(FileSharing {
+            spec.file_sharing = Some(Box::new(FileSharing {
                 drive_letter: f.opt("driveLetter").unwrap_or_else(|| "X".to_owned()),
-            });
+            }));
         }
     }
     b.push_binding(&key, doc);

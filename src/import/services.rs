@@ -32,9 +32,9 @@ pub(super) fn gateway(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Skipp
         })?;
     let fallback = format!("{}-cloudlink", key.1);
     let mut doc = b.binding(&key, Kind::CloudLinkGateway, o, false, &fallback);
-    doc.object.spec.cloudlink_gateway = Some(CloudlinkGateway {
+    doc.object.spec.cloudlink_gateway = Some(Box::new(CloudlinkGateway {
         platform: f.req("platform")?,
-    });
+    }));
     b.push_binding(&key, doc);
     Ok(())
 }
@@ -112,7 +112,7 @@ fn contact_center(
         }
     }
     let tenant_contact = b.tenant_contact(&key).cloned();
-    doc.object.spec.contact_center = Some(ContactCenter {
+    doc.object.spec.contact_center = Some(Box::new(ContactCenter {
         template: f.req("template")?,
         name,
         short_name: f.req("shortName")?,
@@ -124,7 +124,7 @@ fn contact_center(
         notification_email: f.req("notificationEmail")?,
         callback_folder_email,
         contact: Some(contact).filter(|c| Some(c) != tenant_contact.as_ref()),
-    });
+    }));
     b.push_binding(&key, doc);
     Ok(())
 }
@@ -148,7 +148,7 @@ pub(super) fn enterprise(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Sk
     let fallback = format!("{}-teams", key.1);
     let mut doc = b.binding(&key, Kind::Enterprise, o, false, &fallback);
     let tenant_name = b.tenant_name(&key).map(str::to_owned);
-    doc.object.spec.teams_connector = Some(TeamsConnector {
+    doc.object.spec.teams_connector = Some(Box::new(TeamsConnector {
         enterprise_name: Some(name).filter(|n| Some(n) != tenant_name.as_ref()),
         admin_email,
         user_limit: f.opt("userLimit"),
@@ -159,7 +159,7 @@ pub(super) fn enterprise(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Sk
         services: f.req("services")?,
         pbx_types: f.opt("pbxTypes").unwrap_or_default(),
         enabled: f.opt("enabled").unwrap_or(true),
-    });
+    }));
     b.push_binding(&key, doc);
     Ok(())
 }
@@ -189,12 +189,12 @@ pub(super) fn sms(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Skipped> 
              of spec.campaignId in the first plan.",
         );
     }
-    doc.object.spec.sms = Some(Sms {
+    doc.object.spec.sms = Some(Box::new(Sms {
         did,
         user,
         license_type: f.req("licenseType")?,
         campaign_id,
-    });
+    }));
     b.push_binding(&key, doc);
     Ok(())
 }
@@ -283,10 +283,10 @@ pub(super) fn licenses(b: &mut Builder<'_>, objects: &[PortalObject]) -> Vec<Ski
             doc.note(super::build::source(Kind::License, o));
         }
         g.assignments.sort_by(|a, b| a.user.cmp(&b.user));
-        doc.object.spec.licenses = Some(Licenses {
+        doc.object.spec.licenses = Some(Box::new(Licenses {
             app: g.app,
             assignments: g.assignments,
-        });
+        }));
         b.push_binding(&key, doc);
     }
     skipped

@@ -24,10 +24,6 @@ use crate::validate::{ObjectId, Problem};
 
 /// An object read from a manifest, before it joins a `Declared` set.
 #[derive(Debug, Clone)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "each object is moved once, straight into its Vec in `Declared`"
-)]
 pub(crate) enum Object {
     /// A Tenant.
     Tenant(Tenant),

@@ -221,29 +221,29 @@ fn generated(bindings: &[GenBinding]) -> Declared {
         };
         match service {
             0 => {
-                spec.azure_ad = Some(AzureAd {
+                spec.azure_ad = Some(Box::new(AzureAd {
                     mode: AzureAdMode::CreateNew,
                     existing_tenant_id: None,
                     accepted_by: None,
-                })
+                }))
             }
-            1 => spec.microsoft_online = Some(MicrosoftOnline {}),
-            2 => spec.citrix = Some(Citrix::default()),
+            1 => spec.microsoft_online = Some(Box::new(MicrosoftOnline {})),
+            2 => spec.citrix = Some(Box::new(Citrix::default())),
             3 => {
-                spec.file_sharing = Some(FileSharing {
+                spec.file_sharing = Some(Box::new(FileSharing {
                     drive_letter: "X".into(),
-                })
+                }))
             }
             4 => {
-                spec.licenses = Some(Licenses {
+                spec.licenses = Some(Box::new(Licenses {
                     app: LicensedApp::Chat,
                     assignments: vec![],
-                })
+                }))
             }
             5 => {
-                spec.cloudlink_gateway = Some(CloudlinkGateway {
+                spec.cloudlink_gateway = Some(Box::new(CloudlinkGateway {
                     platform: CloudlinkPlatform::Va,
-                })
+                }))
             }
             _ => {}
         }

@@ -590,9 +590,9 @@ fn binding_rules() {
         (
             "two service blocks",
             |d| {
-                binding(d, "citrix").file_sharing = Some(FileSharing {
+                binding(d, "citrix").file_sharing = Some(Box::new(FileSharing {
                     drive_letter: "X".into(),
-                })
+                }))
             },
             &["kenton-citrix spec service-block"],
         ),
@@ -716,7 +716,7 @@ fn daas_rules() {
         ),
         (
             "citrix with nothing published yet",
-            |d| *binding(d, "citrix").citrix.as_mut().unwrap() = Default::default(),
+            |d| **binding(d, "citrix").citrix.as_mut().unwrap() = Default::default(),
             &[],
         ),
         (
