@@ -258,9 +258,16 @@ pub(crate) fn page(
     after_seq: i64,
     limit: usize,
 ) -> Result<Vec<(i64, Object)>, ApiError> {
-    let mut stmt = tx.prepare(&format!(
+    // `?4 IS NULL OR external_ref = ?4` cannot use an index: a lookup by externalRef (one per
+    // object in a controller's reconcile) would scan the kind, so it gets its own statement.
+    let by_ref = if filter.external_ref.is_some() {
+        "external_ref = ?4"
+    } else {
+        "?4 IS NULL"
+    };
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS}, seq FROM objects WHERE portal = ?1 AND kind = ?2 AND seq > ?3
-         AND (?4 IS NULL OR external_ref = ?4)
+         AND {by_ref}
          AND (?5 IS NULL OR substr(external_ref, 1, length(?5)) = ?5)
          ORDER BY seq LIMIT ?6"
     ))?;

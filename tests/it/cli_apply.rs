@@ -26,16 +26,41 @@ pub(crate) async fn sandbox(config: SandboxConfig) -> Sandbox {
 
 /// Runs `tenantry ARGS --portal URL` in `dir` off the async executor.
 pub(crate) async fn tenantry(dir: &Path, url: &str, args: &[&str]) -> Run {
-    let dir = dir.to_path_buf();
     let url = url.to_owned();
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
-            .current_dir(&dir)
-            .args(&args)
+    run_binary(dir, args, move |command| {
+        command
             .args(["--portal", &url])
             .env("TENANTRY_PORTAL_TOKEN", "test-token")
-            .env("RUST_LOG", "tenantry=trace")
+            .env("RUST_LOG", "tenantry=trace");
+    })
+    .await
+}
+
+/// Runs `tenantry ARGS` in `dir` with the portal taken from the input (no `--portal`; the
+/// PortalConnection `default` and its token Secret), at trace log level.
+pub(crate) async fn tenantry_in(dir: &Path, args: &[&str]) -> Run {
+    run_binary(dir, args, |command| {
+        command
+            .env_remove("TENANTRY_PORTAL")
+            .env_remove("TENANTRY_PORTAL_TOKEN")
+            .env("RUST_LOG", "trace");
+    })
+    .await
+}
+
+/// Runs the binary with `args` in `dir`, as `configure` sets it up, off the async executor.
+async fn run_binary(
+    dir: &Path,
+    args: &[&str],
+    configure: impl FnOnce(&mut Command) + Send + 'static,
+) -> Run {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"));
+        command.current_dir(&dir).args(&args);
+        configure(&mut command);
+        let output = command
             .output()
             .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
         Run {

@@ -3,44 +3,12 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::json;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
 use super::wire::Wire;
 use super::{Search, canary};
-use crate::cli_apply::{edit, examples_copy};
-
-/// What one run of the binary printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `tenantry ARGS` in `dir` at trace level; the portal comes from the input's
-/// PortalConnection `default`, its token from the input's Secret.
-async fn tenantry(dir: &Path, args: &[&str]) -> Run {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
-            .current_dir(&dir)
-            .args(&args)
-            .env_remove("TENANTRY_PORTAL")
-            .env_remove("TENANTRY_PORTAL_TOKEN")
-            .env("RUST_LOG", "trace")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap_or_else(|e| panic!("join: {e}"))
-}
+use crate::cli_apply::{edit, examples_copy, tenantry_in as tenantry};
 
 fn secret_manifest(namespace: &str, name: &str, key: &str, value: &str) -> String {
     format!(

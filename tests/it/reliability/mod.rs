@@ -14,10 +14,7 @@ pub use steady::equivalent_reads;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use tenantry::sandbox::LoggedRequest;
-
-use crate::cli_apply::Run;
 
 /// A connection's budget, as declared in its PortalConnection.
 #[derive(Debug, Clone, Copy)]
@@ -47,30 +44,6 @@ pub fn declare_connection(dir: &Path, url: &str, token: &str, budget: Budget) {
         budget.rps, budget.burst, budget.concurrency
     );
     std::fs::write(dir.join("connection.yaml"), yaml).unwrap_or_else(|e| panic!("write: {e}"));
-}
-
-/// Runs `tenantry ARGS` in `dir` with the portal taken from the input (no `--portal`), at
-/// trace log level, off the async executor.
-pub async fn tenantry_in(dir: &Path, args: &[&str]) -> Run {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
-            .current_dir(&dir)
-            .args(&args)
-            .env_remove("TENANTRY_PORTAL")
-            .env_remove("TENANTRY_PORTAL_TOKEN")
-            .env("RUST_LOG", "trace")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap_or_else(|e| panic!("join: {e}"))
 }
 
 /// The most requests that arrived within any window of 1000 ms.

@@ -4,7 +4,8 @@
 
 use tenantry::sandbox::{FaultConfig, FaultRule, SandboxConfig};
 
-use super::{Budget, declare_connection, inside_retry_after, peak_per_second, tenantry_in};
+use super::{Budget, declare_connection, inside_retry_after, peak_per_second};
+use crate::cli_apply::tenantry_in;
 use crate::cli_apply::{examples_copy, sandbox};
 
 const BUDGET: Budget = Budget {
