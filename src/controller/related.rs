@@ -140,12 +140,17 @@ fn refs<K: Declaring>(names: Option<&BTreeSet<String>>, namespace: &str) -> Vec<
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::api::TenantAdmin;
     use kube::runtime::reflector;
 
-    fn admin(name: &str, tenant: &str, secret: Option<&str>) -> TenantAdmin {
+    /// A TenantAdmin of `tenant` in `customers`, its password from `secret` or generated.
+    pub(in crate::controller) fn admin(
+        name: &str,
+        tenant: &str,
+        secret: Option<&str>,
+    ) -> TenantAdmin {
         let mut spec = serde_json::json!({
             "tenantRef": {"name": tenant}, "firstName": "Jane", "lastName": "Roe",
             "upnDomain": "kenton.com", "externalEmail": "jane@example.net"

@@ -146,7 +146,8 @@ pub(crate) fn tenant_itself(_: &Stores, tenant: &Tenant) -> Vec<ObjectRef<Tenant
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{PortalConnection, ServiceBindingSpec, TenantAdmin};
+    use crate::api::{PortalConnection, ServiceBindingSpec};
+    use crate::controller::related::tests::admin;
 
     fn binding(name: &str, depends_on: &[&str]) -> ServiceBinding {
         let spec: ServiceBindingSpec = serde_json::from_value(serde_json::json!({
@@ -174,23 +175,6 @@ mod tests {
         );
         t.metadata.namespace = Some("customers".into());
         t
-    }
-
-    fn admin(name: &str, tenant: &str, secret: Option<&str>) -> TenantAdmin {
-        let mut spec = serde_json::json!({
-            "tenantRef": {"name": tenant}, "firstName": "Jane", "lastName": "Roe",
-            "upnDomain": "kenton.com", "externalEmail": "jane@example.net"
-        });
-        match secret {
-            Some(s) => spec["passwordSecretRef"] = serde_json::json!({"name": s}),
-            None => spec["generatePassword"] = serde_json::json!(true),
-        }
-        let mut a = TenantAdmin::new(
-            name,
-            serde_json::from_value(spec).unwrap_or_else(|e| panic!("admin spec: {e}")),
-        );
-        a.metadata.namespace = Some("customers".into());
-        a
     }
 
     fn connection(name: &str, secret: &str) -> PortalConnection {

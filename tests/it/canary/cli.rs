@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use serde_json::json;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
 use super::wire::Wire;
@@ -90,18 +89,7 @@ async fn no_secret_reaches_any_channel_of_the_cli() {
 
     // Someone else's contact-center tenant holds Bluewater's name: that create fails (409),
     // and the sandbox echoes the request's passwords into the error.
-    let squatter = crate::sandbox::Client::new(&sb)
-        .create(
-            "/v1/contactcenter/tenants",
-            "others/squatter",
-            json!({"template": "standard", "name": "BluewaterLogistics", "shortName": "sq",
-                   "upnSuffix": "squatter.example", "adminUser": "sqAdmin",
-                   "password": "Squatter-Pass-2024", "passwordFingerprint": "fp",
-                   "ani": "+15555550111",
-                   "contact": {"name": "Sq Uatter", "email": "sq@squatter.example"}}),
-        )
-        .await;
-    squatter.expect(202);
+    let squatter = super::squat_contact_center_name(&sb, "BluewaterLogistics").await;
 
     let mut runs = Vec::new();
     for (format, file) in [
@@ -146,7 +134,7 @@ async fn no_secret_reaches_any_channel_of_the_cli() {
     let deleted = crate::sandbox::Client::new(&sb)
         .delete(&format!(
             "/sandbox/objects/contactcenter/tenants/{}",
-            squatter.id()
+            squatter
         ))
         .await;
     assert!(deleted.status.is_success(), "{:#}", deleted.body);

@@ -215,18 +215,7 @@ async fn scenario(sandbox: Sandbox) -> Search {
     reconcile_once(&h, &t).await.expect("the tenant");
 
     // A write that fails, with the request's passwords echoed into the portal's error.
-    let squatter = crate::sandbox::Client::new(&h.sandbox)
-        .create(
-            "/v1/contactcenter/tenants",
-            "others/squatter",
-            json!({"template": "standard", "name": "KentonElectronics", "shortName": "sq",
-                   "upnSuffix": "squatter.example", "adminUser": "sqAdmin",
-                   "password": "Squatter-Pass-2024", "passwordFingerprint": "fp",
-                   "ani": "+15555550111",
-                   "contact": {"name": "Sq Uatter", "email": "sq@squatter.example"}}),
-        )
-        .await;
-    squatter.expect(202);
+    let squatter = super::squat_contact_center_name(&h.sandbox, "KentonElectronics").await;
     let failed = reconcile_once(&h, &cc)
         .await
         .expect_err("the name is taken");
@@ -238,7 +227,7 @@ async fn scenario(sandbox: Sandbox) -> Search {
     crate::sandbox::Client::new(&h.sandbox)
         .delete(&format!(
             "/sandbox/objects/contactcenter/tenants/{}",
-            squatter.id()
+            squatter
         ))
         .await;
     reconcile_once(&h, &cc).await.expect("the contact center");

@@ -12,6 +12,27 @@ mod types;
 mod wire;
 
 use rand::Rng;
+use serde_json::json;
+use tenantry::sandbox::Sandbox;
+
+/// Someone else's contact-center tenant takes `name` in `sandbox`, so tenantry's create of it
+/// fails (409) and, with echo on, the sandbox reflects the request's passwords into the error.
+/// Returns the squatter's id.
+pub async fn squat_contact_center_name(sandbox: &Sandbox, name: &str) -> String {
+    let squatter = crate::sandbox::Client::new(sandbox)
+        .create(
+            "/v1/contactcenter/tenants",
+            "others/squatter",
+            json!({"template": "standard", "name": name, "shortName": "sq",
+                   "upnSuffix": "squatter.example", "adminUser": "sqAdmin",
+                   "password": "Squatter-Pass-2024", "passwordFingerprint": "fp",
+                   "ani": "+15555550111",
+                   "contact": {"name": "Sq Uatter", "email": "sq@squatter.example"}}),
+        )
+        .await;
+    squatter.expect(202);
+    squatter.id()
+}
 
 /// A secret value no other text can contain by chance; it passes every password policy.
 pub fn canary(tag: &str) -> String {
