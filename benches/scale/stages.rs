@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::de::IgnoredAny;
 use serde_json::Value;
+use tenantry::api::Severity;
 use tenantry::api::{Declared, Sensitive};
 use tenantry::manifest::{self, Input, LoadOptions};
 use tenantry::model::{self, Kind, Model, Observed, PortalObject, SecretSource};
 use tenantry::plan::{self, Plan, PlanOptions, Scope, render};
-use tenantry::validate::{self, Options, Severity};
+use tenantry::validate::{self, Options};
 
 use crate::measure::{Row, Samples};
 

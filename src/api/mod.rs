@@ -5,6 +5,7 @@ mod binding;
 mod common;
 mod connection;
 mod declared;
+mod problem;
 mod reference;
 mod sensitive;
 mod status;
@@ -22,6 +23,7 @@ pub use common::{
 };
 pub use connection::{ConnectionStatus, PortalConnection, PortalConnectionSpec, RateLimit};
 pub use declared::{Declared, Located, Location, SecretKey};
+pub use problem::{ObjectId, Problem, Severity};
 pub use reference::{REFERENCE_COMMAND, reference_markdown};
 pub use sensitive::Sensitive;
 pub use status::{

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
+use crate::api::Severity;
 use crate::api::{Declared, PortalConnection, Sensitive};
 use crate::engine;
 use crate::manifest::{self, Input, LoadOptions};
@@ -13,7 +14,7 @@ use crate::model::{self, Kind, Model, Observed};
 use crate::plan::{self, Plan, PlanOptions, Scope};
 use crate::portal::{ClientConfig, HttpPortal};
 use crate::sandbox::{Fixtures, Sandbox, SandboxConfig};
-use crate::validate::{self, Options, Severity};
+use crate::validate::{self, Options};
 
 /// Where the input is and which portal to use; shared by `plan` and `apply`.
 #[derive(Debug, Clone, clap::Args)]

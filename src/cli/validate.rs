@@ -8,8 +8,8 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::exit;
+use crate::api::{Problem, Severity};
 use crate::manifest::{self, Input, LoadOptions};
-use crate::validate::{Problem, Severity};
 
 /// The `apiVersion` of the JSON report; bump it on any incompatible change.
 pub const JSON_API_VERSION: &str = "tenantry.dev/validate/v1";

@@ -23,10 +23,10 @@ use super::observe::envelope;
 use super::reconcile::object_key;
 use super::status::{StatusBuilder, publish};
 use super::{Declaring, events};
+use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy, ObjectStatus, condition, find_condition};
 use crate::model::{Address, Kind, expand};
 use crate::portal::{DeleteOutcome, ListFilter, PortalApi};
-use crate::validate::ObjectId;
 
 /// Handles the deletion of `object`; `Ok` lets the finalizer go, `Err` keeps it.
 pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error> {

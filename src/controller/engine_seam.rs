@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use crate::api::ObjectId;
 use crate::engine::{self, ApplyOptions, Outcome, PollPolicy, Quiet};
 use crate::model::{Address, Model, Observed};
 use crate::plan::{self, Plan, PlanOptions, Scope};
 use crate::portal::HttpPortal;
-use crate::validate::ObjectId;
 
 /// The plan of one declaring object: only actions on its own resources.
 ///

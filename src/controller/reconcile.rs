@@ -19,9 +19,10 @@ use super::observe::{observe, scope};
 use super::status::{StatusBuilder, publish};
 use super::{Declaring, cleanup, events};
 use crate::api::ManagementPolicy;
+use crate::api::{ObjectId, Severity};
 use crate::model::{Address, Observed, expand};
 use crate::plan::{Phase, Plan};
-use crate::validate::{ObjectId, Severity, validate};
+use crate::validate::validate;
 
 /// Reconciles one Tenant, TenantAdmin or ServiceBinding (the controllers' reconcile function).
 pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Result<Action, Error> {

@@ -7,12 +7,12 @@ use tokio::task::JoinSet;
 
 use super::poll::{PollPolicy, follow};
 use super::step::{Action, Outcome, Report, Step, StepReport};
+use crate::api::ObjectId;
 use crate::api::Sensitive;
 use crate::model::{Address, Kind, PortalObject, Resource};
 use crate::portal::{
     DeleteOutcome, ListFilter, PortalApi, PortalError, WriteOutcome, WriteRequest,
 };
-use crate::validate::ObjectId;
 
 /// How to apply.
 #[derive(Debug, Clone)]

@@ -20,7 +20,7 @@ use crate::api::{
     API_VERSION, Location, PortalConnection, PortalConnectionSpec, ServiceBinding,
     ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec, TenantSpec,
 };
-use crate::validate::{ObjectId, Problem};
+use crate::api::{ObjectId, Problem};
 
 /// An object read from a manifest, before it joins a `Declared` set.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Errors that stop loading altogether: a path that cannot be read.
 
 /// A path or stream that could not be read. Problems inside manifests are not errors: they
-/// are [`crate::validate::Problem`]s, reported together.
+/// are [`crate::api::Problem`]s, reported together.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// A path named on the command line (or a file found under it) cannot be read.

@@ -10,7 +10,7 @@ use super::rules;
 use super::split::split_documents;
 use super::walk::{Input, Source, resolve};
 use crate::api::{Declared, Located, Location};
-use crate::validate::{ObjectId, Problem};
+use crate::api::{ObjectId, Problem};
 
 /// Name of standard input in locations.
 pub const STDIN_NAME: &str = "<stdin>";

@@ -1,7 +1,7 @@
 //! Loading manifests from files, directories and stdin into a [`Declared`](crate::api::Declared) set.
 //!
 //! Problems inside manifests (YAML syntax, types, kinds, apiVersions, names) are
-//! [`Problem`](crate::validate::Problem)s with file and line, so the CLI prints them in one list
+//! [`Problem`](crate::api::Problem)s with file and line, so the CLI prints them in one list
 //! with the validation rules' problems; only unreadable paths are errors.
 
 mod document;

@@ -1,7 +1,7 @@
 //! `ModelError`: why declared objects could not be expanded into portal resources.
 
+use crate::api::ObjectId;
 use crate::api::SecretKey;
-use crate::validate::ObjectId;
 
 /// A declaration that cannot be expanded. Validation reports most of these first, with file
 /// and line; the model re-checks what it relies on so it never panics on unvalidated input.

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use super::address::Address;
 use super::fingerprint::{fingerprint, fingerprint_field};
+use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, Location, ManagementPolicy, Sensitive};
-use crate::validate::ObjectId;
 
 /// A desired portal object, expanded from one declared object.
 #[derive(Debug, Clone, PartialEq)]

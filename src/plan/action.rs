@@ -5,9 +5,9 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy};
 use crate::model::{Address, Model, namespace_of};
-use crate::validate::ObjectId;
 
 /// A computed plan: what to write to the portals, in order, and what to report.
 #[derive(Debug, Clone, PartialEq)]

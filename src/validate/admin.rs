@@ -2,12 +2,12 @@
 
 use super::Options;
 use super::index::Index;
-use super::problem::Problem;
 use super::rule;
 use super::secrets;
 use super::subject::{Subject, shown};
 use super::syntax;
 use super::values;
+use crate::api::Problem;
 use crate::api::{Portal, Tenant, TenantAdminSpec, derive_username};
 
 /// Checks one TenantAdmin; `tenant` is its Tenant when the reference resolves.

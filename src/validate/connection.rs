@@ -1,11 +1,11 @@
 //! Rules of a PortalConnection: an http(s) URL, each portal once, sane limits.
 
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, shown};
 use super::syntax;
 use super::values;
 use crate::api::PortalConnectionSpec;
+use crate::api::Problem;
 
 /// Checks one PortalConnection's spec.
 pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {

@@ -9,9 +9,9 @@
 use std::collections::VecDeque;
 
 use super::index::Index;
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, cut};
+use crate::api::Problem;
 use crate::api::{Declared, ServiceKind};
 
 /// An edge to the binding at `to`; `implicit` when no dependsOn entry declares it.

@@ -7,10 +7,10 @@
 use foldhash::{HashMap, HashMapExt};
 use std::collections::hash_map::Entry;
 
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, qualified, shown};
 use super::syntax;
+use crate::api::Problem;
 use crate::api::{
     Declared, Located, PortalConnection, Sensitive, ServiceBindingSpec, ServiceKind, Tenant,
 };

@@ -15,7 +15,6 @@ mod connection;
 mod graph;
 mod index;
 pub mod password;
-mod problem;
 mod references;
 pub mod rule;
 mod secrets;
@@ -32,11 +31,10 @@ mod properties;
 #[cfg(test)]
 mod tests;
 
-pub use problem::{ObjectId, Problem, Severity};
 pub use secrets::secret_env_var;
 pub use subject::DEFAULT_NAMESPACE;
 
-use crate::api::Declared;
+use crate::api::{Declared, Problem};
 use subject::Subject;
 
 /// How strict validation is.

@@ -7,7 +7,8 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use super::fixtures::{self, kenton};
-use super::{Options, Problem, rule, validate, validate_with};
+use super::{Options, rule, validate, validate_with};
+use crate::api::Problem;
 use crate::api::{
     AzureAd, AzureAdMode, Citrix, CloudlinkGateway, CloudlinkPlatform, Declared, FileSharing,
     LicensedApp, Licenses, LocalRef, Located, Location, MicrosoftOnline, ServiceBinding,

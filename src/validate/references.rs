@@ -5,10 +5,10 @@
 //! controller does in the cluster.
 
 use super::index::Index;
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, cut, shown};
 use super::values;
+use crate::api::Problem;
 use crate::api::{LocalRef, ServiceBindingSpec, ServiceKind, Tenant, TenantSpec};
 
 /// The Tenant named by `tenant_ref` in the subject's namespace; reports it when absent.

@@ -6,9 +6,9 @@
 use super::Options;
 use super::index::Index;
 use super::password;
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, cut, qualified, shown};
+use crate::api::Problem;
 use crate::api::{SecretKey, SecretKeyRef};
 
 /// The environment variable the manifest loader reads a Secret key from in standalone mode:

@@ -2,8 +2,8 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::problem::{ObjectId, Problem};
 use crate::api::Location;
+use crate::api::{ObjectId, Problem};
 
 /// The namespace of an object declared without one, as `kubectl apply` would place it.
 pub const DEFAULT_NAMESPACE: &str = "default";

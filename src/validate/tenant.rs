@@ -4,11 +4,11 @@
 //! The customer type (Standard, Test, Demo) is an enum: the loader rejects any other value with
 //! a type error before validation runs, so no rule here repeats it.
 
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Field, Subject, shown};
 use super::syntax;
 use super::values;
+use crate::api::Problem;
 use crate::api::{Portal, SupportRole, TenantSpec};
 
 /// The most domains the DaaS portal takes for one customer.

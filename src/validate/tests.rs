@@ -3,11 +3,12 @@
 use super::fixtures::{
     self, admin, binding, clone_admin, clone_binding, clone_tenant, connection, kenton, tenant,
 };
-use super::{Options, Problem, Severity, validate, validate_with};
+use super::{Options, validate, validate_with};
 use crate::api::{
     AzureAdMode, Declared, FileSharing, LocalRef, Portal, SbcRegion, SecretKeyRef, SupportRole,
     TeamsService,
 };
+use crate::api::{Problem, Severity};
 
 /// One problem as `object field rule`, with ` (warning)` for warnings.
 fn brief(p: &Problem) -> String {

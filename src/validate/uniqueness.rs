@@ -15,9 +15,9 @@ use std::collections::hash_map::Entry;
 
 use super::binding::contact_center_key;
 use super::index::Index;
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, qualified, shown};
+use crate::api::Problem;
 use crate::api::{Declared, ServiceKind};
 
 /// Services of which a tenant has at most one: each is a single portal object per customer.

@@ -3,10 +3,10 @@
 //! Field paths are [`Field`]s, rendered only when a problem is found, so checking a large input
 //! allocates nothing for the values that are fine.
 
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Field, Subject, shown};
 use super::syntax;
+use crate::api::Problem;
 use crate::api::{Address, Contact};
 
 /// True for the empty string and whitespace only (stops at the first other character).

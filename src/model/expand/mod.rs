@@ -17,11 +17,11 @@ use super::graph;
 use super::kind::Kind;
 use super::parallel::map_in_parallel;
 use super::resource::{ParentLink, Resource, SecretField, SecretSource};
+use crate::api::ObjectId;
 use crate::api::{
     Address as PostalAddress, Contact, Declared, DeletionPolicy, Located, Location,
     ManagementPolicy, Portal, SecretKey, SecretKeyRef, Sensitive, Tenant,
 };
-use crate::validate::ObjectId;
 
 /// Expands a (validated) declaration into portal resources in dependency order.
 ///

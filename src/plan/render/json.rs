@@ -3,9 +3,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api::ObjectId;
 use crate::model::Address;
 use crate::plan::{Action, FieldChange, FieldValue, Orphan, Pending, Plan};
-use crate::validate::ObjectId;
 
 /// Version of the JSON schema; bumped only for incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;

@@ -4,8 +4,8 @@
 //! delivered to US mobiles, so a US DID without a campaign id is a blocking error, not a warning:
 //! apply would "succeed" and every message would silently be dropped.
 
+use crate::api::Problem;
 use crate::api::{Licenses, Sms};
-use crate::validate::problem::Problem;
 use crate::validate::rule;
 use crate::validate::subject::{Field, Subject, shown};
 use crate::validate::{syntax, values};

@@ -2,10 +2,10 @@
 //!
 //! Names must be unique across the input: that is a cross-object rule (see `uniqueness`).
 
+use crate::api::Problem;
 use crate::api::{ContactCenter, Tenant};
 use crate::validate::Options;
 use crate::validate::index::Index;
-use crate::validate::problem::Problem;
 use crate::validate::rule;
 use crate::validate::secrets;
 use crate::validate::subject::{Subject, shown};

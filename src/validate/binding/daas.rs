@@ -3,8 +3,8 @@
 //! Microsoft Online has no settings; that it needs the tenant's azureAD binding is a cross-object
 //! rule (see `references`).
 
+use crate::api::Problem;
 use crate::api::{AzureAd, AzureAdMode, Citrix, FileSharing};
-use crate::validate::problem::Problem;
 use crate::validate::rule;
 use crate::validate::subject::{Field, Subject, shown};
 use crate::validate::{syntax, values};

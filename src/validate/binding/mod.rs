@@ -11,9 +11,9 @@ mod teammate;
 
 use super::Options;
 use super::index::Index;
-use super::problem::Problem;
 use super::rule;
 use super::subject::{Subject, shown};
+use crate::api::Problem;
 use crate::api::{ServiceBindingSpec, ServiceKind, Tenant};
 
 pub use contactcenter::name_key as contact_center_key;

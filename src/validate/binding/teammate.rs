@@ -2,8 +2,8 @@
 //!
 //! That the admin e-mail is unique across enterprises is a cross-object rule (see `uniqueness`).
 
+use crate::api::Problem;
 use crate::api::{TeamsConnector, TeamsService};
-use crate::validate::problem::Problem;
 use crate::validate::rule;
 use crate::validate::subject::{Field, Subject};
 use crate::validate::values;
