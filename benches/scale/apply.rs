@@ -90,7 +90,14 @@ pub async fn run(model: &Model, settings: &Settings) -> anyhow::Result<Outcome> 
     let before = Calls::of(&portal);
     let seq = last_seq(&sandbox);
     let start = Instant::now();
-    let observed = engine::observe(&portal, &Kind::ALL, &ns).await?;
+    let observed = engine::observe(
+        &portal,
+        &engine::Selection::Namespaces {
+            kinds: Kind::ALL.to_vec(),
+            namespaces: ns.to_vec(),
+        },
+    )
+    .await?;
     let first_plan = plan::plan(model, &observed, &plan_options());
     let (steps, mut known) = engine::steps(&first_plan, model, &observed);
     engine::generate_secrets(&steps, &mut known);
@@ -132,7 +139,14 @@ pub async fn run(model: &Model, settings: &Settings) -> anyhow::Result<Outcome> 
         let before = Calls::of(&portal);
         let seq = last_seq(&sandbox);
         let start = Instant::now();
-        observed = engine::observe(&portal, &Kind::ALL, &ns).await?;
+        observed = engine::observe(
+            &portal,
+            &engine::Selection::Namespaces {
+                kinds: Kind::ALL.to_vec(),
+                namespaces: ns.to_vec(),
+            },
+        )
+        .await?;
         observe_samples.push(start.elapsed());
         let second = plan::plan(model, &observed, &plan_options());
         plan_samples.push(start.elapsed());

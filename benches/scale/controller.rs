@@ -85,7 +85,14 @@ pub fn run(dir: &std::path::Path, model: &Model, settings: &Settings) -> anyhow:
 async fn converge(sandbox: &Sandbox, model: &Model, parallelism: u32) -> anyhow::Result<()> {
     let portal = crate::apply::client(sandbox, 100, parallelism)?;
     let ns = [NAMESPACE.to_owned()];
-    let observed = engine::observe(&portal, &Kind::ALL, &ns).await?;
+    let observed = engine::observe(
+        &portal,
+        &engine::Selection::Namespaces {
+            kinds: Kind::ALL.to_vec(),
+            namespaces: ns.to_vec(),
+        },
+    )
+    .await?;
     let first = plan::plan(model, &observed, &plan_options());
     let (steps, mut known) = engine::steps(&first, model, &observed);
     engine::generate_secrets(&steps, &mut known);

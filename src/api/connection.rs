@@ -41,6 +41,9 @@ use super::common::{NamespacedSecretRef, Portal};
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortalConnectionSpec {
+    /// The API spoken at `url`: `contract` (tenantry's portal contract, the default).
+    #[serde(default, skip_serializing_if = "ConnectionApi::is_default")]
+    pub api: ConnectionApi,
     /// Base URL of the portal contract, e.g. https://portal.example.net.
     #[schemars(regex(pattern = "^https?://[^\\s]+$"), length(max = 2048))]
     pub url: String,
@@ -58,6 +61,22 @@ pub struct PortalConnectionSpec {
     #[serde(default = "default_timeout")]
     #[schemars(range(min = 1, max = 300), extend("format" = "int32"))]
     pub timeout_seconds: u32,
+}
+
+/// The wire API a PortalConnection speaks; it picks the provider that serves the connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionApi {
+    /// tenantry's portal contract (openapi/portal.yaml), spoken by the sandbox.
+    #[default]
+    Contract,
+}
+
+impl ConnectionApi {
+    /// True for the default, which manifests may leave out.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 fn default_timeout() -> u32 {

@@ -21,7 +21,9 @@ pub use common::{
     API_VERSION, Address, Contact, DeletionPolicy, GROUP, LocalRef, ManagementPolicy,
     NamespacedSecretRef, Portal, SecretKeyRef, VERSION,
 };
-pub use connection::{ConnectionStatus, PortalConnection, PortalConnectionSpec, RateLimit};
+pub use connection::{
+    ConnectionApi, ConnectionStatus, PortalConnection, PortalConnectionSpec, RateLimit,
+};
 pub use declared::{Declared, Located, Location, SecretKey};
 pub use problem::{ObjectId, Problem, Severity};
 pub use reference::{REFERENCE_COMMAND, reference_markdown};
@@ -29,7 +31,9 @@ pub use sensitive::Sensitive;
 pub use status::{
     ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
 };
-pub use tenant::{CustomerType, PasswordPolicy, SupportContact, SupportRole, Tenant, TenantSpec};
+pub use tenant::{
+    CustomerType, PasswordPolicy, Policies, SupportContact, SupportRole, Tenant, TenantSpec,
+};
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;

@@ -185,3 +185,32 @@ pub enum SupportRole {
     /// Any other support contact.
     Other,
 }
+
+/// The policies in force for one object: worked out here only, for the model and the
+/// controller alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policies {
+    /// What happens in the portals when the object is deleted.
+    pub deletion: DeletionPolicy,
+    /// How far tenantry may act on the portals.
+    pub management: ManagementPolicy,
+}
+
+impl Policies {
+    /// An object's own policies where it sets them, else its Tenant's (when known), else
+    /// the defaults.
+    pub fn inherit(
+        deletion: Option<DeletionPolicy>,
+        management: Option<ManagementPolicy>,
+        tenant: Option<&TenantSpec>,
+    ) -> Self {
+        Self {
+            deletion: deletion
+                .or(tenant.map(|t| t.deletion_policy))
+                .unwrap_or_default(),
+            management: management
+                .or(tenant.map(|t| t.management_policy))
+                .unwrap_or_default(),
+        }
+    }
+}

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::bail;
@@ -10,11 +9,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::exit;
 use super::session::{self, InputArgs};
-use crate::api::ManagementPolicy;
-use crate::engine::{self, Action, ApplyOptions, Outcome, PollPolicy, Progress, StepReport};
+use crate::engine::{
+    self, Action, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Progress, StepReport,
+};
 use crate::model::Address;
 use crate::plan::render;
-use crate::portal::CallStats;
+use crate::portal::{CallCounts, PortalApi};
 
 /// Arguments of `tenantry apply`.
 #[derive(Debug, clap::Args)]
@@ -94,7 +94,7 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
         // The steady state, proven by its own counters: observing made no write.
         println!(
             "Apply finished: nothing to do. {}",
-            calls(session.target.portal.stats())
+            calls(session.target.portal.calls())
         );
         return Ok(exit::OK);
     }
@@ -106,19 +106,17 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
         println!("Apply cancelled; nothing was written.");
         return Ok(exit::OK);
     }
-    let mut writable = plan.clone();
-    writable
-        .actions
-        .retain(|a| a.management_policy != Some(ManagementPolicy::Observe));
-    let held = plan.actions.len() - writable.actions.len();
+    let approval = match &args.plan_hash {
+        Some(hash) => Approval::Pinned(hash.clone()),
+        None => Approval::Confirmed,
+    };
+    let decision = engine::decide(plan, &approval);
+    let held = decision.held_for(Hold::Observe);
     if held > 0 {
         println!(
             "{held} change(s) of objects with managementPolicy Observe are reported, never written."
         );
     }
-
-    let (steps, mut known) = engine::steps(&writable, &session.model, &session.observed);
-    engine::generate_secrets(&steps, &mut known);
     let options = ApplyOptions {
         parallelism: usize::from(args.parallelism),
         poll: PollPolicy {
@@ -127,8 +125,16 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
         },
         uids: HashMap::new(),
     };
-    let progress = Display::new(terminal, steps.len());
-    let report = engine::apply(&session.target.portal, steps, known, &options, &progress).await;
+    let progress = Display::new(terminal, decision.writable.actions.len());
+    let report = engine::run(
+        &session.target.portal,
+        &decision,
+        &session.model,
+        &session.observed,
+        &options,
+        &progress,
+    )
+    .await;
     progress.done();
 
     let (done, waiting, failed, skipped) = report.counts();
@@ -140,7 +146,7 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     }
     println!(
         "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. {}",
-        calls(session.target.portal.stats())
+        calls(session.target.portal.calls())
     );
     if waiting + skipped > 0 && failed == 0 {
         println!(
@@ -155,12 +161,10 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
 }
 
 /// The summary of portal calls: `Portal calls: N reads, N writes, N retries.`
-fn calls(stats: &CallStats) -> String {
+fn calls(counts: CallCounts) -> String {
     format!(
         "Portal calls: {} reads, {} writes, {} retries.",
-        stats.reads.load(Ordering::Relaxed),
-        stats.writes.load(Ordering::Relaxed),
-        stats.retries.load(Ordering::Relaxed),
+        counts.reads, counts.writes, counts.retries,
     )
 }
 

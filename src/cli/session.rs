@@ -8,11 +8,11 @@ use anyhow::{Context as _, bail};
 
 use crate::api::Severity;
 use crate::api::{Declared, PortalConnection, Sensitive};
-use crate::engine;
+use crate::engine::{self, Selection};
 use crate::manifest::{self, Input, LoadOptions};
 use crate::model::{self, Kind, Model, Observed};
 use crate::plan::{self, Plan, PlanOptions, Scope};
-use crate::portal::{ClientConfig, HttpPortal};
+use crate::portal::{Connection, PortalClient, from_connection};
 use crate::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use crate::validate::{self, Options};
 
@@ -41,7 +41,7 @@ pub struct InputArgs {
 /// The portal a run talks to; keeps an embedded sandbox alive for the run.
 pub struct Target {
     /// The client.
-    pub portal: HttpPortal,
+    pub portal: PortalClient,
     /// What it is, for messages: a URL, or the embedded sandbox's state file.
     pub description: String,
     _sandbox: Option<Sandbox>,
@@ -109,14 +109,14 @@ pub async fn select_target(
         let token = std::env::var("TENANTRY_PORTAL_TOKEN")
             .ok()
             .map(Sensitive::new);
-        return connect("cli", url, token, None);
+        return connect(&Connection::contract("cli", url, token));
     }
     if let Some(conn) = declared
         .connections
         .iter()
         .find(|c| c.object.metadata.name.as_deref() == Some("default"))
     {
-        return from_connection(&conn.object, declared);
+        return named_connection(&conn.object, declared);
     }
     std::fs::create_dir_all(state_dir).with_context(|| {
         format!(
@@ -132,12 +132,11 @@ pub async fn select_target(
     let sandbox = Sandbox::start(config)
         .await
         .with_context(|| format!("cannot start the embedded sandbox on {}", db.display()))?;
-    let mut target = connect(
+    let mut target = connect(&Connection::contract(
         "sandbox",
         &sandbox.url(),
         Some(Sensitive::new("embedded")),
-        None,
-    )?;
+    ))?;
     target.description = format!("the embedded sandbox ({})", db.display());
     target._sandbox = Some(sandbox);
     Ok(target)
@@ -146,7 +145,7 @@ pub async fn select_target(
 /// Time scale of the embedded sandbox: Azure AD's 2–3 minutes take about 2 seconds.
 const EMBEDDED_TIME_SCALE: f64 = 0.01;
 
-fn from_connection(conn: &PortalConnection, declared: &Declared) -> anyhow::Result<Target> {
+fn named_connection(conn: &PortalConnection, declared: &Declared) -> anyhow::Result<Target> {
     let token = match &conn.spec.credentials_secret_ref {
         None => None,
         Some(r) => {
@@ -173,27 +172,16 @@ fn from_connection(conn: &PortalConnection, declared: &Declared) -> anyhow::Resu
             }
         }
     };
-    let mut target = connect("default", &conn.spec.url, token, Some(conn))?;
+    let mut target = connect(&Connection::from_resource(conn, token))?;
     target.description = format!("PortalConnection default ({})", conn.spec.url);
     Ok(target)
 }
 
-fn connect(
-    name: &str,
-    url: &str,
-    token: Option<Sensitive>,
-    conn: Option<&PortalConnection>,
-) -> anyhow::Result<Target> {
-    let mut config = ClientConfig::new(name, url);
-    config.token = token;
-    if let Some(conn) = conn {
-        config.rate_limit = conn.spec.rate_limit.clone();
-        config.timeout = std::time::Duration::from_secs(u64::from(conn.spec.timeout_seconds));
-    }
-    let portal = HttpPortal::new(config).context("cannot set up the portal client")?;
+fn connect(connection: &Connection) -> anyhow::Result<Target> {
+    let portal = from_connection(connection).context("cannot set up the portal client")?;
     Ok(Target {
         portal,
-        description: url.to_owned(),
+        description: connection.url.clone(),
         _sandbox: None,
     })
 }
@@ -206,9 +194,13 @@ pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
     let scope = Scope::namespaces_of(&model);
     let ns: Vec<String> = match &scope {
         Scope::Namespaces(set) => set.iter().cloned().collect(),
-        Scope::Everything => Vec::new(),
+        Scope::Everything | Scope::Objects(_) => Vec::new(),
     };
-    let observed = engine::observe(&target.portal, &Kind::ALL, &ns)
+    let selection = Selection::Namespaces {
+        kinds: Kind::ALL.to_vec(),
+        namespaces: ns,
+    };
+    let observed = engine::observe(&target.portal, &selection)
         .await
         .with_context(|| format!("cannot read the current state from {}", target.description))?;
     let plan = plan::plan(

@@ -118,10 +118,6 @@ fn field_blocks(diff: &str) -> BTreeMap<(String, String), String> {
     out
 }
 
-pub(crate) fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,32 +19,28 @@ use kube::{Api, ResourceExt};
 use super::context::Context;
 use super::dereference::{dereference, portal_for, tenant_of};
 use super::error::Error;
-use super::observe::envelope;
-use super::reconcile::object_key;
+use super::reconcile::{apply_options, object_id, object_key, own_addresses};
 use super::status::{StatusBuilder, publish};
-use super::{Declaring, events};
-use crate::api::ObjectId;
-use crate::api::{DeletionPolicy, ManagementPolicy, ObjectStatus, condition, find_condition};
+use super::{Declaring, events, messages};
+use crate::api::{ObjectStatus, condition, find_condition};
+use crate::engine::{self, Approval, Outcome, Quiet, Selection};
 use crate::model::{Address, Kind, expand};
-use crate::portal::{DeleteOutcome, ListFilter, PortalApi};
+use crate::plan;
 
 /// Handles the deletion of `object`; `Ok` lets the finalizer go, `Err` keeps it.
+///
+/// The portal objects go through the engine like any other change: observed, planned as a
+/// teardown (children before parents) and run.
 pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error> {
     let tenant = tenant_of(ctx, object).ok();
-    let (deletion, management) = object.policies(tenant.as_deref());
-    if deletion == DeletionPolicy::Orphan || management == ManagementPolicy::Observe {
-        let why = if deletion == DeletionPolicy::Orphan {
-            "deletionPolicy Orphan"
-        } else {
-            "managementPolicy Observe"
-        };
+    if let Some(why) = engine::policy::keeps_portal_objects(object.policies(tenant.as_deref())) {
         events::publish(
             ctx,
             object,
             false,
             "Orphaned",
             "Delete",
-            format!("{why}: the portal objects are left in place"),
+            messages::orphaned(why),
         )
         .await;
         return Ok(Action::await_change());
@@ -55,9 +51,7 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
         return Ok(Action::await_change());
     }
     if let Some(definition) = definition_being_deleted::<K>(ctx).await? {
-        let why = format!(
-            "the CustomResourceDefinition {definition} is being deleted (an uninstall): the portal objects are left in place; deletionPolicy Delete applies only to objects deleted one by one"
-        );
+        let why = messages::uninstalling(&definition);
         tracing::warn!(object = %object_key(object), "{why}");
         events::publish(ctx, object, true, "Orphaned", "Delete", why).await;
         return Ok(Action::await_change());
@@ -65,79 +59,82 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
     if let Some(tenant) = object.as_tenant() {
         let dependants = dependants_of(ctx, tenant);
         if !dependants.is_empty() {
-            let message = format!(
-                "The Tenant is not deleted from the portals while {} still reference it; delete them first (or set deletionPolicy: Orphan to leave the portal objects).",
-                dependants.join(", ")
-            );
+            let message = messages::dependants_exist(&dependants);
             return blocked(ctx, object, "DependantsExist", message).await;
         }
     }
     let Some(tenant) = tenant else {
-        let message = format!(
-            "Tenant {} is gone, so its PortalConnection is unknown; recreate the Tenant, or remove the finalizer {} by hand to leave the portal objects.",
-            object.tenant_name(),
-            super::FINALIZER
+        let tenant = format!(
+            "{}/{}",
+            object.namespace().unwrap_or_default(),
+            object.tenant_name()
         );
-        return blocked(ctx, object, "TenantNotFound", message).await;
+        return blocked(
+            ctx,
+            object,
+            "TenantNotFound",
+            messages::tenant_gone(&tenant),
+        )
+        .await;
     };
     let portal = match portal_for(ctx, &tenant).await {
         Ok(portal) => portal,
-        Err(e) => return blocked(ctx, object, e.code(), way_out(&e.to_string())).await,
+        Err(e) => {
+            return blocked(
+                ctx,
+                object,
+                e.code(),
+                messages::delete_way_out(&e.to_string()),
+            )
+            .await;
+        }
     };
     let addresses = addresses(ctx, object, tenant, &status).await;
+    let observed = match engine::observe(&portal, &Selection::Addresses(addresses.clone())).await {
+        Ok(observed) => observed,
+        Err(e) => {
+            return blocked(
+                ctx,
+                object,
+                e.code(),
+                messages::delete_way_out(&e.to_string()),
+            )
+            .await;
+        }
+    };
+    let teardown = plan::teardown(&observed, &addresses);
+    let decision = engine::decide(&teardown, &Approval::Confirmed);
+    let id = object_id(object);
+    let uid = object.uid().unwrap_or_else(|| object_key(object));
+    let report = engine::run(
+        &portal,
+        &decision,
+        &Default::default(),
+        &observed,
+        &apply_options(&id, uid),
+        &Quiet,
+    )
+    .await;
+    crate::crash::point("cleanup.deleted", &id);
+    events::report_writes(ctx, object, &report.steps).await;
     let mut waiting = Vec::new();
-    for address in addresses {
-        let kind = address.kind;
-        let filter = ListFilter {
-            external_ref: Some(address.external_ref.clone()),
-            external_ref_prefix: None,
-        };
-        let found = match portal.list(kind.portal(), kind.name(), &filter).await {
-            Ok(found) => found,
-            Err(e) => return blocked(ctx, object, e.code(), way_out(&e.to_string())).await,
-        };
-        for found in found.into_iter().map(envelope) {
-            let deleted = portal.delete(kind.portal(), kind.name(), &found.id).await;
-            crate::crash::point("cleanup.deleted", &address);
-            match deleted {
-                Ok(DeleteOutcome::Deleted) => {
-                    ctx.metrics.portal_write(K::KIND, "delete");
-                    events::publish(
-                        ctx,
-                        object,
-                        false,
-                        "Deleted",
-                        "PortalWrite",
-                        format!("delete {address} (id {})", found.id),
-                    )
-                    .await;
-                }
-                Ok(DeleteOutcome::Accepted(op)) => {
-                    ctx.metrics.portal_write(K::KIND, "delete");
-                    waiting.push(format!("{address} ({:?})", op.state));
-                }
-                Err(e) => {
-                    events::publish(
-                        ctx,
-                        object,
-                        true,
-                        "PortalWriteFailed",
-                        "PortalWrite",
-                        format!("delete {address} failed ({}): {e}", e.code()),
-                    )
-                    .await;
-                    return blocked(ctx, object, e.code(), way_out(&e.to_string())).await;
-                }
+    for step in &report.steps {
+        match &step.outcome {
+            Outcome::Done { .. } => {}
+            Outcome::Waiting { state, .. } => waiting.push(format!("{} ({state:?})", step.address)),
+            Outcome::Failed { code, message } => {
+                let cause = format!("delete {} failed ({code}): {message}", step.address);
+                return blocked(ctx, object, code, messages::delete_way_out(&cause)).await;
+            }
+            Outcome::Skipped { blocked_by, .. } => {
+                waiting.push(format!("{} (after {blocked_by})", step.address))
             }
         }
     }
     if waiting.is_empty() {
         return Ok(Action::await_change());
     }
-    let message = format!(
-        "The portal is deleting {}; polled until done.",
-        waiting.join(", ")
-    );
+    let message = messages::deleting(&waiting);
     let mut builder = StatusBuilder::new(object);
     builder.progressing(Some(("Deleting", &message)));
     publish(ctx, object, builder.build()).await?;
@@ -176,39 +173,25 @@ fn may_exist<K: Declaring>(object: &K, status: &ObjectStatus) -> bool {
     !status.external_ids.is_empty() || in_flight || !is(condition::SYNCED, "True")
 }
 
-/// The portal objects to delete, children first: recorded ids and, when the model can still
-/// be built, every address the object declares (to find creates whose id was never recorded).
+/// The addresses whose portal objects go: recorded ids and, when the model can still be
+/// built, every address the object declares (to find creates whose id was never recorded).
 async fn addresses<K: Declaring>(
     ctx: &Context,
     object: &K,
     tenant: std::sync::Arc<crate::api::Tenant>,
     status: &ObjectStatus,
-) -> Vec<Address> {
+) -> BTreeSet<Address> {
     let mut set: BTreeSet<Address> = status
         .external_ids
         .keys()
         .filter_map(|key| parse_address(key))
         .collect();
-    let id = ObjectId::new(
-        K::KIND,
-        &object.namespace().unwrap_or_default(),
-        &object.name_any(),
-    );
     if let Ok(deref) = dereference(ctx, object, tenant).await
         && let Ok(model) = expand(&deref.declared)
     {
-        set.extend(
-            model
-                .resources()
-                .iter()
-                .filter(|r| r.declared_by == id)
-                .map(|r| r.address.clone()),
-        );
+        set.extend(own_addresses(&model, &object_id(object)));
     }
-    let mut list: Vec<Address> = set.into_iter().collect();
-    // Reverse dependency order: deepest kinds first.
-    list.sort_by(|a, b| b.kind.rank().cmp(&a.kind.rank()).then(a.cmp(b)));
-    list
+    set
 }
 
 /// An address from its display form `portal/kind/externalRef`.
@@ -240,13 +223,6 @@ fn dependants_of(ctx: &Context, tenant: &crate::api::Tenant) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-fn way_out(cause: &str) -> String {
-    format!(
-        "{cause}. The finalizer {} stays until the portal objects are deleted; it is retried with backoff. To leave them in the portal instead, set spec.deletionPolicy: Orphan.",
-        super::FINALIZER
-    )
 }
 
 /// Sets `DeleteBlocked` and keeps the finalizer.

@@ -12,10 +12,10 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher;
 
-use super::connections::PortalPool;
 use super::metrics::Metrics;
 use super::related::Related;
 use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+use crate::portal::Pool;
 
 /// Tunables of the controller.
 #[derive(Debug, Clone)]
@@ -114,7 +114,7 @@ pub struct Context {
     /// Kubernetes client.
     pub client: Client,
     /// One portal client per PortalConnection.
-    pub portals: PortalPool,
+    pub portals: Pool,
     /// Caches of the related objects.
     pub stores: Stores,
     /// Publishes Kubernetes Events.
@@ -142,7 +142,7 @@ impl Context {
     /// A context; `instance` names this replica in Events (the pod name).
     pub fn new(
         client: Client,
-        portals: PortalPool,
+        portals: Pool,
         stores: Stores,
         metrics: Arc<Metrics>,
         settings: Settings,
@@ -224,7 +224,7 @@ mod tests {
         stores.secrets = watched_version.map(|v| filled(vec![secret_meta(v)]));
         Context::new(
             Client::new(service, "default"),
-            PortalPool::new(None, None, None),
+            Pool::new(Arc::new(crate::portal::Providers::default()), None),
             stores,
             Arc::new(Metrics::new()),
             Settings::default(),

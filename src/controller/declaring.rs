@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    Declared, DeletionPolicy, Located, Location, ManagementPolicy, ObjectStatus, SecretKeyRef,
-    ServiceBinding, ServiceKind, Tenant, TenantAdmin,
+    Declared, DeletionPolicy, Located, Location, ManagementPolicy, ObjectStatus, Policies,
+    SecretKeyRef, ServiceBinding, ServiceKind, Tenant, TenantAdmin,
 };
 
 /// A kind whose objects declare portal objects: Tenant, TenantAdmin or ServiceBinding.
@@ -67,16 +67,9 @@ pub trait Declaring:
     }
 
     /// The effective policies, inherited from the Tenant where the object sets none.
-    fn policies(&self, tenant: Option<&Tenant>) -> (DeletionPolicy, ManagementPolicy) {
+    fn policies(&self, tenant: Option<&Tenant>) -> Policies {
         let (deletion, management) = self.own_policies();
-        (
-            deletion
-                .or(tenant.map(|t| t.spec.deletion_policy))
-                .unwrap_or_default(),
-            management
-                .or(tenant.map(|t| t.spec.management_policy))
-                .unwrap_or_default(),
-        )
+        Policies::inherit(deletion, management, tenant.map(|t| &t.spec))
     }
 
     /// Name of the Secret a generated password goes to.

@@ -14,7 +14,7 @@ use super::passwords;
 use crate::api::{
     Declared, PortalConnection, SecretKey, Sensitive, ServiceBinding, Tenant, TenantAdmin,
 };
-use crate::portal::HttpPortal;
+use crate::portal::{Connection, PortalClient};
 
 /// An object with everything it points to.
 pub(crate) struct Dereferenced {
@@ -25,7 +25,7 @@ pub(crate) struct Dereferenced {
     /// `dependsOn` must name a binding of the same Tenant, unique names and e-mails).
     pub validation: Declared,
     /// The portal client of its connection.
-    pub portal: HttpPortal,
+    pub portal: PortalClient,
     /// Name of the generated-password Secret, when the object generates one.
     pub generated_secret: Option<String>,
 }
@@ -100,7 +100,7 @@ pub(crate) async fn dereference<K: Declaring>(
 
 /// The portal client for a Tenant's objects: its `portalConnectionRef`, else the connection
 /// named `default`, else the `--portal` URL.
-pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<HttpPortal, Error> {
+pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalClient, Error> {
     let named = tenant.spec.portal_connection_ref.as_ref().map(|r| &r.name);
     let name = named.map_or("default", String::as_str);
     let connection = ctx.stores.connections.get(&ObjectRef::new(name));
@@ -124,7 +124,9 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<HttpPor
                 });
             }
             let token = connection_token(ctx, &connection).await?;
-            Ok(ctx.portals.for_connection(&connection, token)?)
+            Ok(ctx
+                .portals
+                .client(&Connection::from_resource(&connection, token))?)
         }
         (None, Some(_)) => Err(Error::Invalid {
             reason: "ConnectionNotFound",
@@ -133,7 +135,7 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<HttpPor
             ),
         }),
         (None, None) => match ctx.portals.fallback() {
-            Some(client) => Ok(client?),
+            Some(fallback) => Ok(ctx.portals.client(fallback)?),
             None => Err(Error::Invalid {
                 reason: "ConnectionNotFound",
                 message: "no PortalConnection named default and no --portal URL; create one \

@@ -5,7 +5,7 @@ use kube::runtime::events::{Event, EventType};
 
 use super::Declaring;
 use super::context::Context;
-use super::engine_seam::{Applied, StepResult};
+use crate::engine::{Outcome, StepReport};
 
 /// Publishes an event about `object`; a failure to publish is logged, never fatal.
 pub(crate) async fn publish<K: Declaring>(
@@ -32,12 +32,13 @@ pub(crate) async fn publish<K: Declaring>(
     }
 }
 
-/// Events and metrics for every write of an apply.
-pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, applied: &[Applied]) {
-    for a in applied {
-        let action = a.action.to_string();
-        match &a.result {
-            StepResult::Done => {
+/// Events and metrics for every write of an engine run.
+pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, steps: &[StepReport]) {
+    for step in steps {
+        let action = step.action.to_string();
+        let address = &step.address;
+        match &step.outcome {
+            Outcome::Done { .. } => {
                 ctx.metrics.portal_write(K::KIND, &action);
                 let reason = past_tense(&action);
                 publish(
@@ -46,11 +47,13 @@ pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, appli
                     false,
                     reason,
                     "PortalWrite",
-                    format!("{action} {}", a.address),
+                    format!("{action} {address}"),
                 )
                 .await;
             }
-            StepResult::Waiting { reason, message } => {
+            Outcome::Waiting {
+                reason, message, ..
+            } => {
                 ctx.metrics.portal_write(K::KIND, &action);
                 publish(
                     ctx,
@@ -58,23 +61,23 @@ pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, appli
                     false,
                     "Accepted",
                     "PortalWrite",
-                    format!("{action} {} accepted: {reason} {message}", a.address),
+                    format!("{action} {address} accepted: {reason} {message}"),
                 )
                 .await;
             }
-            StepResult::Failed { code, message } => {
+            Outcome::Failed { code, message } => {
                 publish(
                     ctx,
                     object,
                     true,
                     "PortalWriteFailed",
                     "PortalWrite",
-                    format!("{action} {} failed ({code}): {message}", a.address),
+                    format!("{action} {address} failed ({code}): {message}"),
                 )
                 .await;
             }
-            StepResult::Skipped { blocked_by } => {
-                tracing::debug!(address = %a.address, %blocked_by, "write skipped");
+            Outcome::Skipped { blocked_by, .. } => {
+                tracing::debug!(%address, %blocked_by, "write skipped");
             }
         }
     }

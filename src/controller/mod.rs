@@ -7,17 +7,15 @@
 
 mod approval;
 mod cleanup;
-mod connections;
 mod context;
 mod declaring;
 mod dependencies;
 mod dereference;
-mod engine_seam;
 mod error;
 mod events;
 mod leader;
+mod messages;
 mod metrics;
-mod observe;
 mod passwords;
 mod reconcile;
 mod related;
@@ -27,7 +25,6 @@ mod server;
 mod status;
 mod watches;
 
-pub use connections::PortalPool;
 pub use context::{Context, Settings, Stores};
 pub use declaring::Declaring;
 pub use error::Error;

@@ -1,7 +1,7 @@
 //! The reconcile of one object: the finalizer splits it into apply and cleanup; apply is the
 //! pipeline dereference → validate → desired → observe → plan → act per policy → status.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,19 +9,17 @@ use kube::runtime::controller::Action;
 use kube::runtime::finalizer::{Event as Finalizer, finalizer};
 use kube::{Api, ResourceExt};
 
-use super::approval::{published_plan, short, what_changed};
+use super::approval::{published_plan, what_changed};
 use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
-use super::engine_seam::{self, Applied, StepResult};
 use super::error::Error;
-use super::observe::{observe, scope};
 use super::status::{StatusBuilder, publish};
-use super::{Declaring, cleanup, events};
-use crate::api::ManagementPolicy;
-use crate::api::{ObjectId, Severity};
-use crate::model::{Address, Observed, expand};
-use crate::plan::{Phase, Plan};
+use super::{Declaring, cleanup, events, messages};
+use crate::api::{ManagementPolicy, ObjectId, Severity};
+use crate::engine::{self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet, Selection};
+use crate::model::{Address, Model, Observed, expand};
+use crate::plan::{self, Phase, Plan, PlanOptions, Scope};
 use crate::validate::validate;
 
 /// Reconciles one Tenant, TenantAdmin or ServiceBinding (the controllers' reconcile function).
@@ -83,7 +81,7 @@ async fn apply<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error>
     if let Err(error) = &result {
         let message = error.to_string();
         status.not_synced(error.code(), &message);
-        status.ready(false, "ReconcileError", &next_step(error));
+        status.ready(false, "ReconcileError", &messages::next_step(error));
         status.progressing(None);
         if !matches!(error, Error::Invalid { .. }) {
             events::publish(ctx, object, true, "ReconcileError", "Reconcile", message).await;
@@ -93,25 +91,49 @@ async fn apply<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error>
     result
 }
 
-/// What a person should do about an error, for the Ready condition's message.
-fn next_step(error: &Error) -> String {
-    match error {
-        Error::Invalid { message, .. } => format!("Fix the object: {message}"),
-        e if e.is_transient() => format!(
-            "Retrying with backoff; check the portal and the PortalConnection if it persists ({e})."
-        ),
-        e => format!("The portal refused the change; fix the spec and it is retried ({e})."),
+/// How long one reconcile follows an async operation before leaving it to the requeue.
+const FOLLOW: PollPolicy = PollPolicy {
+    timeout: Duration::from_secs(10),
+    interval: Duration::from_millis(200),
+    max_interval: Duration::from_secs(2),
+};
+
+/// How the engine runs one object's writes: its uid keys the idempotency of its creates.
+pub(crate) fn apply_options(id: &ObjectId, uid: String) -> ApplyOptions {
+    ApplyOptions {
+        parallelism: 4,
+        poll: FOLLOW,
+        uids: HashMap::from([(id.clone(), uid)]),
     }
 }
 
-/// Dereference → validate → desired → observe → plan → act → status (success paths).
+/// The id of a declaring object, as the model names it.
+pub(crate) fn object_id<K: Declaring>(object: &K) -> ObjectId {
+    ObjectId::new(
+        K::KIND,
+        &object.namespace().unwrap_or_default(),
+        &object.name_any(),
+    )
+}
+
+/// The addresses `model` gives the resources `id` declares.
+pub(crate) fn own_addresses(model: &Model, id: &ObjectId) -> BTreeSet<Address> {
+    model
+        .resources()
+        .iter()
+        .filter(|r| &r.declared_by == id)
+        .map(|r| r.address.clone())
+        .collect()
+}
+
+/// Dereference → validate → desired → observe → plan → decide → run → status (success paths).
 async fn pipeline<K: Declaring>(
     object: &K,
     ctx: &Context,
     status: &mut StatusBuilder,
 ) -> Result<Action, Error> {
     let tenant = tenant_of(ctx, object)?;
-    let (_, policy) = object.policies(Some(&tenant));
+    let policy = object.policies(Some(&tenant)).management;
     if policy != ManagementPolicy::Observe
         && let Some(waiting) = waiting_for(ctx, object, &tenant)
     {
@@ -124,11 +146,7 @@ async fn pipeline<K: Declaring>(
 
     let deref = dereference(ctx, object, tenant).await?;
     status.generated_secret(deref.generated_secret.clone());
-    let id = ObjectId::new(
-        K::KIND,
-        &object.namespace().unwrap_or_default(),
-        &object.name_any(),
-    );
+    let id = object_id(object);
     let problems: Vec<String> = validate(&deref.validation)
         .into_iter()
         .filter(|p| p.severity == Severity::Error && p.object == id)
@@ -144,49 +162,48 @@ async fn pipeline<K: Declaring>(
         reason: "InvalidSpec",
         message: e.to_string(),
     })?;
-    let own: BTreeSet<Address> = model
-        .resources()
-        .iter()
-        .filter(|r| r.declared_by == id)
-        .map(|r| r.address.clone())
-        .collect();
-    let observe_scope = scope(&model, &own.iter().cloned().collect::<Vec<_>>());
-    let mut observed = observe(&deref.portal, &observe_scope).await?;
-    let mut plan = engine_seam::plan_for(&model, &observed, &own);
+    let own = own_addresses(&model, &id);
+    let selection = Selection::object(&model, &id);
+    let options = PlanOptions {
+        prune: false,
+        scope: Scope::object(id.clone()),
+    };
+    let mut observed = engine::observe(&deref.portal, &selection).await?;
+    let mut plan = plan::plan(&model, &observed, &options);
 
-    let approval = object.annotations().get(super::APPROVE_ANNOTATION).cloned();
-    let write = plan.has_changes()
-        && match policy {
-            ManagementPolicy::Apply => true,
-            ManagementPolicy::Plan => approval.as_deref() == Some(plan.hash.as_str()),
-            ManagementPolicy::Observe => false,
-        };
-    if write {
+    let approval =
+        Approval::Annotation(object.annotations().get(super::APPROVE_ANNOTATION).cloned());
+    let decision = engine::decide(&plan, &approval);
+    if decision.writes() {
         let uid = object.uid().unwrap_or_else(|| object_key(object));
-        let applied = engine_seam::apply(&deref.portal, &model, &observed, &plan, &id, &uid).await;
+        let report = engine::run(
+            &deref.portal,
+            &decision,
+            &model,
+            &observed,
+            &apply_options(&id, uid),
+            &Quiet,
+        )
+        .await;
         crate::crash::point("reconcile.applied", &id);
-        events::report_writes(ctx, object, &applied).await;
-        observed = observe(&deref.portal, &observe_scope).await?;
-        plan = engine_seam::plan_for(&model, &observed, &own);
-        if let Some(failed) = first_failure(&applied) {
+        events::report_writes(ctx, object, &report.steps).await;
+        observed = engine::observe(&deref.portal, &selection).await?;
+        plan = plan::plan(&model, &observed, &options);
+        if let Some(failed) = first_failure(&report) {
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
             status.plan(published_plan(ctx, &plan));
             return Err(failed);
         }
     }
-    conclude(
-        ctx, object, status, policy, approval, &own, &observed, &plan,
-    )
+    conclude(ctx, object, status, &approval, &own, &observed, &plan)
 }
 
 /// Sets every condition from the final observation and plan, and picks the requeue.
-#[expect(clippy::too_many_arguments, reason = "the pipeline's results, named")]
 fn conclude<K: Declaring>(
     ctx: &Context,
     object: &K,
     status: &mut StatusBuilder,
-    policy: ManagementPolicy,
-    approval: Option<String>,
+    approval: &Approval,
     own: &BTreeSet<Address>,
     observed: &Observed,
     plan: &Plan,
@@ -196,79 +213,51 @@ fn conclude<K: Declaring>(
     status.plan(published_plan(ctx, plan));
     let name = object.name_any();
     let kind = K::KIND;
-    let plural = format!("{}s", kind.to_lowercase());
 
-    // Plan approval and drift.
-    match (policy, plan.has_changes()) {
-        (ManagementPolicy::Plan, true) => {
-            let (reason, message) = match approval.as_deref() {
-                Some(approved) => (
-                    "ApprovalStale",
-                    format!(
-                        "The approval {} is not the current plan {}: {}. Nothing was written. Review status.plan and run: kubectl annotate {plural} {name} {}={} --overwrite",
-                        short(approved),
-                        short(&plan.hash),
-                        what_changed(
-                            object.object_status().and_then(|s| s.plan.as_ref()),
-                            approved,
-                            plan
-                        ),
-                        super::APPROVE_ANNOTATION,
-                        plan.hash
-                    ),
-                ),
-                None => (
-                    "AwaitingApproval",
-                    format!(
-                        "A plan ({}) waits for approval. Review status.plan, then run: kubectl annotate {plural} {name} {}={}",
-                        plan.summary(),
-                        super::APPROVE_ANNOTATION,
-                        plan.hash
-                    ),
-                ),
-            };
-            status
-                .plan_pending(Some((reason, &message)))
-                .ready(false, reason, &message);
-        }
-        (ManagementPolicy::Observe, true) => {
-            let message = format!(
-                "The portal differs from the declaration ({}); managementPolicy Observe never writes. See status.plan; set managementPolicy: Apply to correct it.",
-                plan.summary()
-            );
-            status.plan_pending(None).ready(false, "Drifted", &message);
-        }
-        (_, true) => {
-            let message = "Changes are being applied; see status.plan.".to_owned();
-            status.plan_pending(None).ready(false, "Applying", &message);
-        }
-        (_, false) => {
-            status.plan_pending(None);
-        }
+    // What the policy holds back of what is left to do, decided as the write was.
+    let decision = engine::decide(plan, approval);
+    let held = |hold| decision.held_for(hold) > 0;
+    if let Some(approved) = decision.stale.as_deref() {
+        let changed = what_changed(
+            object.object_status().and_then(|s| s.plan.as_ref()),
+            approved,
+            plan,
+        );
+        let message = messages::approval_stale(kind, &name, approved, plan, &changed);
+        status
+            .plan_pending(Some(("ApprovalStale", &message)))
+            .ready(false, "ApprovalStale", &message);
+    } else if held(Hold::AwaitingApproval) {
+        let message = messages::awaiting_approval(kind, &name, plan);
+        status
+            .plan_pending(Some(("AwaitingApproval", &message)))
+            .ready(false, "AwaitingApproval", &message);
+    } else if held(Hold::Observe) {
+        status
+            .plan_pending(None)
+            .ready(false, "Drifted", &messages::drifted(plan));
+    } else if plan.has_changes() {
+        status
+            .plan_pending(None)
+            .ready(false, "Applying", messages::APPLYING);
+    } else {
+        status.plan_pending(None);
     }
 
     // Async work in the portal.
     let phase = plan.pending.iter().map(|p| p.phase).min();
     let requeue = match phase {
         Some(Phase::Failed) => {
-            let message = "The portal's last operation failed; see the portal's notification e-mail, fix the spec, and it is retried.";
-            status.progressing(None).ready(false, "Failed", message);
+            status
+                .progressing(None)
+                .ready(false, "Failed", messages::OPERATION_FAILED);
             ctx.settings.resync.min(Duration::from_secs(60))
         }
         Some(phase) => {
-            let (message, wait) = match phase {
-                Phase::Scheduled => (
-                    "The portal scheduled the work off-peak; it is polled until done.",
-                    Duration::from_secs(60),
-                ),
-                Phase::AwaitingConsent => (
-                    "Waiting for the customer's Global Admin to accept the invitation (both consent steps); nothing to do here.",
-                    Duration::from_secs(60),
-                ),
-                _ => (
-                    "The portal is provisioning; it is polled until done.",
-                    ctx.settings.poll,
-                ),
+            let message = messages::phase(phase);
+            let wait = match phase {
+                Phase::Scheduled | Phase::AwaitingConsent => Duration::from_secs(60),
+                _ => ctx.settings.poll,
             };
             status.progressing(Some((phase.as_str(), message))).ready(
                 false,
@@ -280,13 +269,9 @@ fn conclude<K: Declaring>(
         None => {
             status.progressing(None);
             if !plan.has_changes() {
-                status.ready(
-                    true,
-                    "Available",
-                    "The portal objects match the declaration.",
-                );
+                status.ready(true, "Available", messages::AVAILABLE);
             }
-            if plan.has_changes() && policy == ManagementPolicy::Apply {
+            if decision.writes() {
                 ctx.settings.poll
             } else {
                 ctx.settings.resync_of(&object_key(object))
@@ -296,10 +281,10 @@ fn conclude<K: Declaring>(
     Ok(Action::requeue(requeue))
 }
 
-fn first_failure(applied: &[Applied]) -> Option<Error> {
-    applied.iter().find_map(|a| match &a.result {
-        StepResult::Failed { code, message } => Some(Error::Write {
-            address: a.address.to_string(),
+fn first_failure(report: &engine::Report) -> Option<Error> {
+    report.steps.iter().find_map(|step| match &step.outcome {
+        Outcome::Failed { code, message } => Some(Error::Write {
+            address: step.address.to_string(),
             code: code.clone(),
             message: message.clone(),
         }),

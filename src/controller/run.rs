@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
 
 use super::Declaring;
-use super::connections::PortalPool;
 use super::context::{Context, Settings, Stores};
 use super::error::Error;
 use super::leader::{self, LeaseSettings};
@@ -29,7 +28,10 @@ use super::relist::{self, InPlace};
 use super::server::{self, Health};
 use super::watches;
 use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
-use crate::portal::CallObserver;
+use crate::portal::{CallObserver, Connection, Pool, Providers};
+
+/// Name of the connection used when no PortalConnection applies (`--portal URL`).
+pub const FALLBACK_CONNECTION: &str = "default";
 
 /// Buffer of each shared watch stream.
 const BUFFER: usize = 1024;
@@ -185,10 +187,16 @@ fn controllers(
     let observer: Arc<dyn CallObserver> = metrics.clone();
     let ctx = Arc::new(Context::new(
         client,
-        PortalPool::new(
-            options.portal.clone(),
-            options.portal_token.clone(),
-            Some(observer),
+        Pool::new(
+            Arc::new(Providers::with_observer(observer)),
+            options.portal.as_deref().map(|url| {
+                // The sandbox accepts any non-empty token; `tenantry` when none is given.
+                let token = options
+                    .portal_token
+                    .clone()
+                    .unwrap_or_else(|| crate::api::Sensitive::new("tenantry"));
+                Connection::contract(FALLBACK_CONNECTION, url, Some(token))
+            }),
         ),
         stores.clone(),
         metrics,

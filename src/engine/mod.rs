@@ -1,8 +1,14 @@
-//! The engine: executes a plan's writes against the portals in dependency order, with bounded
-//! parallelism, polling async operations, and reports per object (DESIGN.md §3, §5).
+//! The engine: the one façade the CLI and the controller call to act on the portals.
+//!
+//! - observe: read portal state ([`observe`], by namespaces, addresses or all);
+//! - decide: split a plan into what may be written and what is held ([`decide`], with the
+//!   managementPolicy, deletionPolicy and approval rules of [`policy`]);
+//! - run: execute what may be written ([`run`]): steps in dependency order with bounded
+//!   parallelism, generated secrets, writes, deletes (teardown plans included) and polling.
 
 mod guard;
 mod observe;
+pub mod policy;
 mod poll;
 mod run;
 mod secrets;
@@ -10,9 +16,10 @@ mod step;
 mod steps;
 
 pub use guard::{DEFAULT_MAX_DELETE_SHARE, MassDeletion, check_mass_deletion};
-pub use observe::observe;
+pub use observe::{Selection, observe};
+pub use policy::{Approval, Decision, Hold, decide};
 pub use poll::{PollPolicy, follow};
-pub use run::{ApplyOptions, Known, Progress, Quiet, apply};
+pub use run::{ApplyOptions, Known, Progress, Quiet, apply, run};
 pub use secrets::{generate_password, generate_secrets};
 pub use step::{Action, Outcome, Report, Step, StepReport};
 pub use steps::steps;

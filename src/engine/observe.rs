@@ -1,33 +1,88 @@
-//! Observing the portals: one list call per page per kind and namespace, never a read per object.
+//! Observing the portals: the one way every caller reads portal state. One list call per page
+//! per kind and namespace, or one filtered list per address; never a read per object.
+
+use std::collections::BTreeSet;
 
 use futures::future::join_all;
 
-use crate::model::{Kind, Observed};
+use crate::api::ObjectId;
+use crate::model::{Address, Kind, Model, Observed};
 use crate::portal::{ListFilter, PortalApi, PortalError};
 
-/// Lists every object of `kinds` whose `externalRef` lies in one of `namespaces`.
+/// Which portal objects to observe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every object of these kinds whose `externalRef` lies in one of these namespaces (a
+    /// plan of some manifests).
+    Namespaces {
+        /// The kinds to list.
+        kinds: Vec<Kind>,
+        /// The namespaces.
+        namespaces: Vec<String>,
+    },
+    /// The objects at these addresses, duplicates included (one object's reconcile or
+    /// teardown).
+    Addresses(BTreeSet<Address>),
+    /// Every object of these kinds (an import).
+    All(Vec<Kind>),
+}
+
+impl Selection {
+    /// The portal objects of one declaring object and their parents (whose ids its
+    /// resources need): what one reconcile observes.
+    pub fn object(model: &Model, id: &ObjectId) -> Selection {
+        let mut addresses = BTreeSet::new();
+        for r in model.resources().iter().filter(|r| &r.declared_by == id) {
+            addresses.insert(r.address.clone());
+            if let Some(parent) = &r.parent {
+                addresses.insert(parent.address.clone());
+            }
+        }
+        Selection::Addresses(addresses)
+    }
+}
+
+/// Observes the objects `selection` names.
 ///
-/// The calls run concurrently; the portal client's shared budget keeps them within the
-/// connection's rate limit. Observing N objects costs about N / page size calls.
+/// The calls run concurrently; the client's shared budget keeps them within the connection's
+/// rate limit.
 pub async fn observe<P: PortalApi>(
     portal: &P,
-    kinds: &[Kind],
-    namespaces: &[String],
+    selection: &Selection,
 ) -> Result<Observed, PortalError> {
-    let calls = kinds.iter().flat_map(|&kind| {
-        namespaces.iter().map(move |ns| async move {
-            let filter = ListFilter {
-                external_ref: None,
-                external_ref_prefix: Some(format!("{ns}/")),
-            };
-            portal
-                .list(kind.portal(), kind.name(), &filter)
-                .await
-                .map(|objects| (kind, objects))
-        })
+    let calls: Vec<(Kind, ListFilter)> = match selection {
+        Selection::Namespaces { kinds, namespaces } => kinds
+            .iter()
+            .flat_map(|&kind| {
+                namespaces.iter().map(move |ns| {
+                    let filter = ListFilter {
+                        external_ref: None,
+                        external_ref_prefix: Some(format!("{ns}/")),
+                    };
+                    (kind, filter)
+                })
+            })
+            .collect(),
+        Selection::Addresses(addresses) => addresses
+            .iter()
+            .map(|a| {
+                let filter = ListFilter {
+                    external_ref: Some(a.external_ref.clone()),
+                    external_ref_prefix: None,
+                };
+                (a.kind, filter)
+            })
+            .collect(),
+        Selection::All(kinds) => kinds.iter().map(|&k| (k, ListFilter::default())).collect(),
+    };
+    let lists = calls.iter().map(|(kind, filter)| async move {
+        portal
+            .list(kind.portal(), kind.name(), filter)
+            .await
+            .map(|objects| (*kind, objects))
     });
     let mut observed = Observed::new();
-    for result in join_all(calls).await {
+    for result in join_all(lists).await {
         let (kind, objects) = result?;
         observed.extend(kind, objects);
     }

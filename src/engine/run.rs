@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
+use super::policy::Decision;
 use super::poll::{PollPolicy, follow};
 use super::step::{Action, Outcome, Report, Step, StepReport};
 use crate::api::ObjectId;
 use crate::api::Sensitive;
-use crate::model::{Address, Kind, PortalObject, Resource};
+use crate::model::{Address, Kind, Model, Observed, PortalObject, Resource};
 use crate::portal::{
     DeleteOutcome, ListFilter, PortalApi, PortalError, WriteOutcome, WriteRequest,
 };
@@ -55,6 +56,24 @@ pub struct Known {
     pub ids: HashMap<Address, String>,
     /// Values of generated secrets, by address and field, created by the caller beforehand.
     pub generated: HashMap<Address, Vec<(&'static str, Sensitive)>>,
+}
+
+/// Runs what `decision` allows through `portal`: steps in dependency order, generated
+/// secrets, writes, deletes and polling. The one way the CLI and the controller write.
+pub async fn run<P>(
+    portal: &P,
+    decision: &Decision,
+    model: &Model,
+    observed: &Observed,
+    options: &ApplyOptions,
+    progress: &dyn Progress,
+) -> Report
+where
+    P: PortalApi + Clone + 'static,
+{
+    let (steps, mut known) = super::steps(&decision.writable, model, observed);
+    super::generate_secrets(&steps, &mut known);
+    apply(portal, steps, known, options, progress).await
 }
 
 /// Applies `steps` (in plan order) through `portal` and reports every step.

@@ -29,7 +29,9 @@ pub fn steps(plan: &Plan, model: &Model, observed: &Observed) -> (Vec<Step>, Kno
                 }),
                 ActionKind::Delete => Some(Step::Delete {
                     address: address.clone(),
-                    object: observed.get(address.kind, &address.external_ref)?.clone(),
+                    object: observed
+                        .find(address.kind, &address.external_ref, action.id.as_deref()?)?
+                        .clone(),
                 }),
             }
         })

@@ -81,6 +81,30 @@ impl Observed {
         self.by_kind.get(&kind)?.get(external_ref)
     }
 
+    /// The object of `kind` under `external_ref` with portal id `id`, duplicates included.
+    pub fn find(&self, kind: Kind, external_ref: &str, id: &str) -> Option<&PortalObject> {
+        self.get(kind, external_ref)
+            .filter(|o| o.id == id)
+            .or_else(|| {
+                self.duplicates
+                    .iter()
+                    .find(|(k, o)| *k == kind && o.external_ref == external_ref && o.id == id)
+                    .map(|(_, o)| o)
+            })
+    }
+
+    /// Every object of `kind` under `external_ref`: the kept one, then its duplicates.
+    pub fn all_at(&self, kind: Kind, external_ref: &str) -> Vec<&PortalObject> {
+        let mut out: Vec<&PortalObject> = self.get(kind, external_ref).into_iter().collect();
+        out.extend(
+            self.duplicates
+                .iter()
+                .filter(|(k, o)| *k == kind && o.external_ref == external_ref)
+                .map(|(_, o)| o),
+        );
+        out
+    }
+
     /// Every kept object of `kind`, in no particular order.
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &PortalObject> {
         self.by_kind.get(&kind).into_iter().flat_map(|m| m.values())

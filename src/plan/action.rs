@@ -305,6 +305,10 @@ pub enum Scope {
     Everything,
     /// Objects whose `externalRef` is in one of these namespaces.
     Namespaces(BTreeSet<String>),
+    /// Only the resources these objects declare, and nothing undeclared: the plan of one
+    /// object, as the controller reconciles it. Its hash covers only those actions, so it
+    /// equals the hash of a CLI plan whose input declares the same changes.
+    Objects(BTreeSet<ObjectId>),
 }
 
 impl Scope {
@@ -319,11 +323,26 @@ impl Scope {
         Scope::Namespaces(set)
     }
 
-    /// True when the object recorded under `external_ref` is in scope.
+    /// The scope of one declaring object.
+    pub fn object(id: ObjectId) -> Scope {
+        Scope::Objects(BTreeSet::from([id]))
+    }
+
+    /// True when an undeclared object recorded under `external_ref` is in scope (to be
+    /// reported as an orphan, or deleted when pruning).
     pub fn contains(&self, external_ref: &str) -> bool {
         match self {
             Scope::Everything => true,
             Scope::Namespaces(set) => set.contains(namespace_of(external_ref)),
+            Scope::Objects(_) => false,
+        }
+    }
+
+    /// True when the plan covers the resources `object` declares.
+    pub fn declares(&self, object: &ObjectId) -> bool {
+        match self {
+            Scope::Everything | Scope::Namespaces(_) => true,
+            Scope::Objects(set) => set.contains(object),
         }
     }
 }

@@ -54,14 +54,19 @@ pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
                 .position(&link.address)
                 .and_then(|i| kept_ids.get(i).copied().flatten())
         });
+        // Resources outside the scope still pass here: their ids (or their creation) decide
+        // what their in-scope children hold, but they make no action of their own.
+        let in_scope = options.scope.declares(&r.declared_by);
         let Some((object, mut changes)) = compared else {
-            actions.push(create(r, parent_id));
+            if in_scope {
+                actions.push(create(r, parent_id));
+            }
             kept_ids.push(None);
             continue;
         };
         matched[r.address.kind as usize] += 1;
         let phase = object.phase().and_then(Phase::parse);
-        if let Some(phase) = phase {
+        if let Some(phase) = phase.filter(|_| in_scope) {
             pending.push(Pending {
                 address: r.address.clone(),
                 id: object.id.clone(),
@@ -74,7 +79,7 @@ pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
             changes.sort_by(|a, b| a.field.cmp(&b.field));
         }
         if changes.is_empty() {
-            unchanged += 1;
+            unchanged += usize::from(in_scope);
             kept_ids.push(Some(&object.id));
             continue;
         }
@@ -85,7 +90,9 @@ pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
         } else {
             ActionKind::Update
         };
-        actions.push(action(kind, r, Some(&object.id), changes, phase));
+        if in_scope {
+            actions.push(action(kind, r, Some(&object.id), changes, phase));
+        }
     }
     let (deletes, orphans) = undeclared(model, observed, options, &matched);
     actions.extend(deletes);
@@ -296,8 +303,13 @@ fn undeclared(
             }
         }
     }
-    // Children before parents: a higher rank is deleted first.
-    deletes.sort_by(|(ka, a), (kb, b)| {
+    orphans.sort_by(|a, b| (&a.address, &a.id).cmp(&(&b.address, &b.id)));
+    (deletes_in_order(deletes), orphans)
+}
+
+/// Delete actions for `objects`, children before parents (a higher rank is deleted first).
+pub(super) fn deletes_in_order(mut objects: Vec<(Kind, &PortalObject)>) -> Vec<Action> {
+    objects.sort_by(|(ka, a), (kb, b)| {
         (std::cmp::Reverse(ka.rank()), ka, &a.external_ref, &a.id).cmp(&(
             std::cmp::Reverse(kb.rank()),
             kb,
@@ -305,8 +317,7 @@ fn undeclared(
             &b.id,
         ))
     });
-    orphans.sort_by(|a, b| (&a.address, &a.id).cmp(&(&b.address, &b.id)));
-    let deletes = deletes
+    objects
         .into_iter()
         .map(|(kind, o)| Action {
             kind: ActionKind::Delete,
@@ -319,8 +330,7 @@ fn undeclared(
             changes: Vec::new(),
             phase: o.phase().and_then(Phase::parse),
         })
-        .collect();
-    (deletes, orphans)
+        .collect()
 }
 
 fn orphan(kind: Kind, o: &PortalObject, reason: OrphanReason) -> Orphan {

@@ -8,6 +8,7 @@ mod diff;
 mod hash;
 mod normalize;
 pub mod render;
+mod teardown;
 
 #[cfg(test)]
 mod tests;
@@ -19,3 +20,4 @@ pub use action::{
 pub use diff::{DELETION_POLICY, plan};
 pub use hash::plan_hash;
 pub use normalize::equivalent;
+pub use teardown::teardown;

@@ -15,7 +15,7 @@ use super::scrub::Scrubber;
 use super::wire::{
     Accepted, DeleteOutcome, ErrorEnvelope, ListPage, Operation, PortalObject, WriteOutcome,
 };
-use super::{ListFilter, PortalApi, WriteRequest};
+use super::{CallCounts, ListFilter, PortalApi, WriteRequest};
 use crate::api::{Portal, RateLimit, Sensitive};
 
 /// Settings of one portal connection.
@@ -462,6 +462,14 @@ impl PortalApi for HttpPortal {
             }
             // 404/410 count as deleted (DESIGN §7: finalizers that never go away).
             _ => Ok(DeleteOutcome::Deleted),
+        }
+    }
+
+    fn calls(&self) -> CallCounts {
+        CallCounts {
+            reads: self.stats.reads.load(Ordering::Relaxed),
+            writes: self.stats.writes.load(Ordering::Relaxed),
+            retries: self.stats.retries.load(Ordering::Relaxed),
         }
     }
 

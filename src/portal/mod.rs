@@ -5,6 +5,8 @@ mod budget;
 mod error;
 mod http;
 mod idempotency;
+mod pool;
+mod provider;
 mod retry;
 mod scrub;
 mod wire;
@@ -15,6 +17,8 @@ pub use budget::{Budget, BudgetStats};
 pub use error::PortalError;
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
+pub use pool::Pool;
+pub use provider::{Connection, Connector, DynPortal, PortalClient, Providers, from_connection};
 pub use retry::RetryPolicy;
 pub use wire::{
     Accepted, DeleteOutcome, ErrorBody, Operation, OperationState, PortalObject, WriteOutcome,
@@ -56,7 +60,18 @@ impl std::fmt::Debug for WriteRequest {
     }
 }
 
-/// The one seam to a portal (Crossplane's ExternalClient): every adapter implements it.
+/// Counts of the calls a client sent, for the CLI's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    /// Read requests (lists, gets, operation polls).
+    pub reads: u64,
+    /// Write requests (creates, updates, deletes), retries included.
+    pub writes: u64,
+    /// Retries after a transient failure.
+    pub retries: u64,
+}
+
+/// The one seam to a portal (Crossplane's ExternalClient): every provider implements it.
 pub trait PortalApi: Send + Sync {
     /// Lists every object of a kind matching `filter`, following pages.
     fn list(
@@ -93,4 +108,8 @@ pub trait PortalApi: Send + Sync {
         portal: Portal,
         id: &str,
     ) -> impl Future<Output = Result<Operation, PortalError>> + Send;
+    /// What this client (and its clones) sent so far; zero for providers that do not count.
+    fn calls(&self) -> CallCounts {
+        CallCounts::default()
+    }
 }

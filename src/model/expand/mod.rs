@@ -20,7 +20,7 @@ use super::resource::{ParentLink, Resource, SecretField, SecretSource};
 use crate::api::ObjectId;
 use crate::api::{
     Address as PostalAddress, Contact, Declared, DeletionPolicy, Located, Location,
-    ManagementPolicy, Portal, SecretKey, SecretKeyRef, Sensitive, Tenant,
+    ManagementPolicy, Policies, Portal, SecretKey, SecretKeyRef, Sensitive, Tenant,
 };
 
 /// Expands a (validated) declaration into portal resources in dependency order.
@@ -184,8 +184,7 @@ struct Origin {
     declared_by: ObjectId,
     location: Location,
     tenant: String,
-    deletion_policy: DeletionPolicy,
-    management_policy: ManagementPolicy,
+    policies: Policies,
 }
 
 impl Origin {
@@ -203,8 +202,7 @@ impl Origin {
             declared_by: ObjectId::new(kind, &namespace(object), &object.name_any()),
             location: location.clone(),
             tenant: format!("{}/{}", namespace(tenant), tenant.name_any()),
-            deletion_policy: deletion_policy.unwrap_or(tenant.spec.deletion_policy),
-            management_policy: management_policy.unwrap_or(tenant.spec.management_policy),
+            policies: Policies::inherit(deletion_policy, management_policy, Some(&tenant.spec)),
         }
     }
 
@@ -220,8 +218,8 @@ impl Origin {
             declared_by: self.declared_by.clone(),
             location: self.location.clone(),
             tenant: self.tenant.clone(),
-            deletion_policy: self.deletion_policy,
-            management_policy: self.management_policy,
+            deletion_policy: self.policies.deletion,
+            management_policy: self.policies.management,
             spec,
             parent: None,
             secrets: Vec::new(),

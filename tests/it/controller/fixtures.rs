@@ -12,8 +12,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::client::Body;
 use kube::{Client, Resource};
 use serde_json::{Value, json};
-use tenantry::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
-use tenantry::controller::{Context, Metrics, PortalPool, Settings, Stores};
+use tenantry::api::{PortalConnection, Sensitive, ServiceBinding, Tenant, TenantAdmin};
+use tenantry::controller::{Context, Metrics, Settings, Stores};
+use tenantry::portal::{Connection, Connector, HttpPortal, Pool, PortalClient, PortalError};
 use tenantry::sandbox::{Sandbox, SandboxConfig};
 
 /// One request the reconcile made.
@@ -410,6 +411,38 @@ pub struct Harness {
     pub sandbox: Sandbox,
     /// The controllers' context.
     pub ctx: Arc<Context>,
+    /// The portal clients the context's pool built.
+    pub clients: Arc<Keeping>,
+}
+
+/// The contract's connector, keeping every client it builds so a test can read its budget.
+#[derive(Default)]
+pub struct Keeping {
+    built: Mutex<Vec<(String, HttpPortal)>>,
+}
+
+impl Keeping {
+    /// The clients built so far, with their connection names, in order.
+    pub fn built(&self) -> Vec<(String, HttpPortal)> {
+        self.built.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Connector for Keeping {
+    fn connect(&self, connection: &Connection) -> Result<PortalClient, PortalError> {
+        let client = HttpPortal::new(connection.client_config())?;
+        self.built
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((connection.name.clone(), client.clone()));
+        Ok(PortalClient::new(client))
+    }
+}
+
+/// A pool of the contract's clients whose fallback is the sandbox at `url`.
+fn pool(url: &str, clients: &Arc<Keeping>) -> Pool {
+    let fallback = Connection::contract("default", url, Some(Sensitive::new("tenantry")));
+    Pool::new(Arc::clone(clients) as Arc<dyn Connector>, Some(fallback))
 }
 
 impl Harness {
@@ -444,15 +477,21 @@ impl Harness {
         for b in &bindings {
             api.add_object(b);
         }
+        let clients = Arc::new(Keeping::default());
         let ctx = Arc::new(Context::new(
             client,
-            PortalPool::new(Some(sandbox.url()), None, None),
+            pool(&sandbox.url(), &clients),
             Stores::from_objects(tenants, admins, bindings, connections),
             Arc::new(Metrics::new()),
             Settings::default(),
             Some("test".to_owned()),
         ));
-        Self { api, sandbox, ctx }
+        Self {
+            api,
+            sandbox,
+            ctx,
+            clients,
+        }
     }
 
     /// A restart: a fresh `Context` (no in-memory state survives) on the same API server state
@@ -462,9 +501,10 @@ impl Harness {
         expect(dead_code, reason = "used by the crash tests")
     )]
     pub fn restart(self) -> Self {
+        let clients = Arc::new(Keeping::default());
         let ctx = Arc::new(Context::new(
             client_of(&self.api),
-            PortalPool::new(Some(self.sandbox.url()), None, None),
+            pool(&self.sandbox.url(), &clients),
             Stores::from_objects(self.api.all(), self.api.all(), self.api.all(), Vec::new()),
             Arc::new(Metrics::new()),
             Settings::default(),
@@ -474,6 +514,7 @@ impl Harness {
             api: self.api,
             sandbox: self.sandbox,
             ctx,
+            clients,
         }
     }
 

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::json;
-use tenantry::api::{
-    NamespacedSecretRef, PortalConnection, PortalConnectionSpec, RateLimit, Sensitive,
-};
+use tenantry::api::{NamespacedSecretRef, PortalConnection, PortalConnectionSpec, RateLimit};
 use tenantry::controller::reconcile;
 use tenantry::sandbox::{Sandbox, SandboxConfig};
 
@@ -23,6 +21,7 @@ fn connection(url: String, limit: RateLimit) -> PortalConnection {
     PortalConnection::new(
         "default",
         PortalConnectionSpec {
+            api: Default::default(),
             url,
             portals: Vec::new(),
             credentials_secret_ref: Some(NamespacedSecretRef {
@@ -93,12 +92,14 @@ async fn the_first_reconciles_after_a_start_share_the_connection_budget() {
     }
 
     // The same client (and budget) the reconciles used: one per connection.
-    let client = h
-        .ctx
-        .portals
-        .for_connection(&conn, Some(Sensitive::new(TOKEN)))
-        .expect("client");
-    let stats = client.budget().stats();
+    let built = h.clients.built();
+    let names: Vec<&str> = built.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["default"],
+        "one client for the connection, shared by every reconcile"
+    );
+    let stats = built[0].1.budget().stats();
     let log = h.sandbox.requests();
     assert!(log.len() >= 3 * TENANTS, "{} requests", log.len());
     assert_eq!(

@@ -1,0 +1,221 @@
+//! Policies, decided here only: which changes of a plan may be written (managementPolicy and
+//! approvals), and whether deleting a declaration deletes its portal objects (deletionPolicy).
+//! The CLI and the controller call these; neither enforces a policy on its own terms.
+
+use crate::api::{DeletionPolicy, ManagementPolicy, Policies};
+use crate::model::Address;
+use crate::plan::Plan;
+
+/// How the caller approved the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// A person confirmed the plan as computed now (the CLI's prompt or `--auto-approve`).
+    Confirmed,
+    /// A person reviewed a plan with this hash (`--plan-hash`): nothing is written unless the
+    /// plan computed now has it.
+    Pinned(String),
+    /// The object's approve annotation, if any (the controller): changes of objects whose
+    /// managementPolicy is Plan need it to name the plan computed now; Apply needs none.
+    Annotation(Option<String>),
+}
+
+/// Why a change is not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// managementPolicy Observe: reported, never written.
+    Observe,
+    /// managementPolicy Plan and no approval of this plan yet.
+    AwaitingApproval,
+    /// The approval names another plan.
+    ApprovalStale,
+}
+
+/// What of a plan may be written, and what is held back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The changes that may be written; its hash stays the whole plan's.
+    pub writable: Plan,
+    /// The changes held back, and why.
+    pub held: Vec<(Address, Hold)>,
+    /// The hash an approval named when it was not the plan's (nothing it covers is written).
+    pub stale: Option<String>,
+}
+
+impl Decision {
+    /// True when something may be written.
+    pub fn writes(&self) -> bool {
+        self.writable.has_changes()
+    }
+
+    /// How many changes are held for `hold`.
+    pub fn held_for(&self, hold: Hold) -> usize {
+        self.held.iter().filter(|(_, h)| *h == hold).count()
+    }
+}
+
+/// Splits `plan` into what may be written and what is held, by each change's
+/// managementPolicy and the caller's approval.
+pub fn decide(plan: &Plan, approval: &Approval) -> Decision {
+    let current = plan.hash.as_str();
+    let pinned_stale = matches!(approval, Approval::Pinned(h) if h != current);
+    let plan_approved = match approval {
+        Approval::Confirmed => true,
+        Approval::Pinned(h) | Approval::Annotation(Some(h)) => h == current,
+        Approval::Annotation(None) => false,
+    };
+    let annotation_stale = matches!(approval, Approval::Annotation(Some(h)) if h != current);
+    let mut writable = plan.clone();
+    let mut held = Vec::new();
+    writable.actions.retain(|a| {
+        // A delete has no managementPolicy: its declaration is gone (prune, teardown).
+        let policy = a.management_policy.unwrap_or(ManagementPolicy::Apply);
+        let hold = match policy {
+            ManagementPolicy::Observe => Some(Hold::Observe),
+            _ if pinned_stale => Some(Hold::ApprovalStale),
+            ManagementPolicy::Plan if plan_approved => None,
+            ManagementPolicy::Plan if annotation_stale => Some(Hold::ApprovalStale),
+            ManagementPolicy::Plan => Some(Hold::AwaitingApproval),
+            ManagementPolicy::Apply => None,
+        };
+        match hold {
+            Some(hold) => {
+                held.push((a.address.clone(), hold));
+                false
+            }
+            None => true,
+        }
+    });
+    let stale = match approval {
+        Approval::Pinned(h) | Approval::Annotation(Some(h))
+            if held.iter().any(|(_, hold)| *hold == Hold::ApprovalStale) =>
+        {
+            Some(h.clone())
+        }
+        _ => None,
+    };
+    Decision {
+        writable,
+        held,
+        stale,
+    }
+}
+
+/// Why a deleted declaration leaves its portal objects in place, or `None` when they go.
+pub fn keeps_portal_objects(policies: Policies) -> Option<&'static str> {
+    if policies.deletion == DeletionPolicy::Orphan {
+        Some("deletionPolicy Orphan")
+    } else if policies.management == ManagementPolicy::Observe {
+        Some("managementPolicy Observe")
+    } else {
+        None
+    }
+}
+
+/// The first 12 digits of a plan hash, for messages.
+pub fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// The one sentence of a stale approval: which plan was approved, which one holds now, what
+/// moved, and that nothing was written; `next` says how to approve again.
+pub fn stale_message(approved: &str, plan: &Plan, what_changed: &str, next: &str) -> String {
+    format!(
+        "The approval {} is not the current plan {}: {what_changed}. Nothing was written. {next}",
+        short(approved),
+        short(&plan.hash)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures;
+    use crate::plan::{self, PlanOptions};
+
+    /// A plan of creates whose objects have `policy`.
+    fn plan_with(policy: ManagementPolicy) -> Plan {
+        let model = crate::model::expand(&fixtures::kenton()).expect("the fixture expands");
+        let mut plan = plan::plan(&model, &Default::default(), &PlanOptions::default());
+        for a in &mut plan.actions {
+            a.management_policy = Some(policy);
+        }
+        plan
+    }
+
+    #[test]
+    fn each_policy_and_approval() {
+        use Approval::*;
+        use ManagementPolicy::*;
+        let cases = [
+            (Apply, Confirmed, true, None),
+            (Apply, Annotation(None), true, None),
+            (Apply, Annotation(Some("old".into())), true, None),
+            (
+                Apply,
+                Pinned("old".into()),
+                false,
+                Some(Hold::ApprovalStale),
+            ),
+            (Plan, Confirmed, true, None),
+            (Plan, Annotation(None), false, Some(Hold::AwaitingApproval)),
+            (
+                Plan,
+                Annotation(Some("old".into())),
+                false,
+                Some(Hold::ApprovalStale),
+            ),
+            (Plan, Pinned("old".into()), false, Some(Hold::ApprovalStale)),
+            (Observe, Confirmed, false, Some(Hold::Observe)),
+            (Observe, Annotation(None), false, Some(Hold::Observe)),
+        ];
+        for (policy, approval, writes, hold) in cases {
+            let plan = plan_with(policy);
+            let decision = decide(&plan, &approval);
+            let label = format!("{policy:?} {approval:?}");
+            assert_eq!(decision.writes(), writes, "{label}");
+            assert_eq!(decision.writable.hash, plan.hash, "{label}");
+            match hold {
+                Some(hold) => assert_eq!(decision.held_for(hold), plan.actions.len(), "{label}"),
+                None => assert!(decision.held.is_empty(), "{label}"),
+            }
+            assert_eq!(
+                decision.stale.is_some(),
+                hold == Some(Hold::ApprovalStale),
+                "{label}"
+            );
+        }
+        // The approval of exactly this plan writes it under Plan, by annotation or pin.
+        let plan = plan_with(Plan);
+        for approval in [
+            Annotation(Some(plan.hash.clone())),
+            Pinned(plan.hash.clone()),
+        ] {
+            assert!(decide(&plan, &approval).writes(), "{approval:?}");
+        }
+    }
+
+    #[test]
+    fn teardown_follows_deletion_then_management_policy() {
+        let p = |deletion, management| Policies {
+            deletion,
+            management,
+        };
+        use DeletionPolicy::*;
+        assert_eq!(
+            keeps_portal_objects(p(Orphan, ManagementPolicy::Apply)),
+            Some("deletionPolicy Orphan")
+        );
+        assert_eq!(
+            keeps_portal_objects(p(Delete, ManagementPolicy::Observe)),
+            Some("managementPolicy Observe")
+        );
+        assert_eq!(
+            keeps_portal_objects(p(Delete, ManagementPolicy::Plan)),
+            None
+        );
+        assert_eq!(
+            keeps_portal_objects(p(Delete, ManagementPolicy::Apply)),
+            None
+        );
+    }
+}

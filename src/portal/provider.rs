@@ -1,0 +1,309 @@
+//! Providers: the client that speaks a connection's API, chosen per connection, behind one
+//! object-safe handle ([`PortalClient`]) that the engine, the CLI and the controller share.
+//!
+//! A provider implements [`PortalApi`] with plain `async fn`s; [`DynPortal`] erases it so one
+//! run can hold clients of different providers. A [`Connector`] turns a resolved
+//! [`Connection`] into a client: [`Providers`] is the built-in one (today the contract's
+//! [`HttpPortal`]), and tests plug in their own without touching the engine or the controller.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sha2::{Digest, Sha256};
+
+use super::http::{CallObserver, ClientConfig, HttpPortal};
+use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
+use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
+use crate::api::{ConnectionApi, Portal, PortalConnection, RateLimit, Sensitive};
+
+/// A portal client of any provider; cheap to clone, clones share budget and counters.
+#[derive(Clone)]
+pub struct PortalClient(Arc<dyn DynPortal>);
+
+impl PortalClient {
+    /// Wraps a provider's client.
+    pub fn new(client: impl PortalApi + 'static) -> Self {
+        Self(Arc::new(client))
+    }
+
+    /// True when both handles share one client (and so one budget).
+    pub fn same(&self, other: &PortalClient) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for PortalClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PortalClient")
+    }
+}
+
+/// The object-safe form of [`PortalApi`]; every `PortalApi` is one.
+pub trait DynPortal: Send + Sync {
+    /// [`PortalApi::list`], boxed.
+    fn list_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        filter: &'a ListFilter,
+    ) -> BoxFuture<'a, Result<Vec<PortalObject>, PortalError>>;
+    /// [`PortalApi::create`], boxed.
+    fn create_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        req: &'a WriteRequest,
+    ) -> BoxFuture<'a, Result<WriteOutcome, PortalError>>;
+    /// [`PortalApi::update`], boxed.
+    fn update_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        id: &'a str,
+        req: &'a WriteRequest,
+    ) -> BoxFuture<'a, Result<WriteOutcome, PortalError>>;
+    /// [`PortalApi::delete`], boxed.
+    fn delete_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<DeleteOutcome, PortalError>>;
+    /// [`PortalApi::operation`], boxed.
+    fn operation_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Operation, PortalError>>;
+    /// [`PortalApi::calls`].
+    fn calls_dyn(&self) -> CallCounts;
+}
+
+impl<T: PortalApi> DynPortal for T {
+    fn list_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        filter: &'a ListFilter,
+    ) -> BoxFuture<'a, Result<Vec<PortalObject>, PortalError>> {
+        Box::pin(self.list(portal, kind, filter))
+    }
+
+    fn create_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        req: &'a WriteRequest,
+    ) -> BoxFuture<'a, Result<WriteOutcome, PortalError>> {
+        Box::pin(self.create(portal, kind, req))
+    }
+
+    fn update_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        id: &'a str,
+        req: &'a WriteRequest,
+    ) -> BoxFuture<'a, Result<WriteOutcome, PortalError>> {
+        Box::pin(self.update(portal, kind, id, req))
+    }
+
+    fn delete_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        kind: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<DeleteOutcome, PortalError>> {
+        Box::pin(self.delete(portal, kind, id))
+    }
+
+    fn operation_boxed<'a>(
+        &'a self,
+        portal: Portal,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Operation, PortalError>> {
+        Box::pin(self.operation(portal, id))
+    }
+
+    fn calls_dyn(&self) -> CallCounts {
+        self.calls()
+    }
+}
+
+impl PortalApi for PortalClient {
+    async fn list(
+        &self,
+        portal: Portal,
+        kind: &str,
+        filter: &ListFilter,
+    ) -> Result<Vec<PortalObject>, PortalError> {
+        self.0.list_boxed(portal, kind, filter).await
+    }
+
+    async fn create(
+        &self,
+        portal: Portal,
+        kind: &str,
+        req: &WriteRequest,
+    ) -> Result<WriteOutcome, PortalError> {
+        self.0.create_boxed(portal, kind, req).await
+    }
+
+    async fn update(
+        &self,
+        portal: Portal,
+        kind: &str,
+        id: &str,
+        req: &WriteRequest,
+    ) -> Result<WriteOutcome, PortalError> {
+        self.0.update_boxed(portal, kind, id, req).await
+    }
+
+    async fn delete(
+        &self,
+        portal: Portal,
+        kind: &str,
+        id: &str,
+    ) -> Result<DeleteOutcome, PortalError> {
+        self.0.delete_boxed(portal, kind, id).await
+    }
+
+    async fn operation(&self, portal: Portal, id: &str) -> Result<Operation, PortalError> {
+        self.0.operation_boxed(portal, id).await
+    }
+
+    fn calls(&self) -> CallCounts {
+        self.0.calls_dyn()
+    }
+}
+
+/// A connection resolved for use: which API, where, and with which credential.
+///
+/// Built the same way by the CLI (from the input) and the controller (from the cluster), so
+/// both get the same client settings for the same PortalConnection.
+#[derive(Clone)]
+pub struct Connection {
+    /// The PortalConnection's name (part of idempotency keys and metric labels).
+    pub name: String,
+    /// The API spoken at `url`.
+    pub api: ConnectionApi,
+    /// Base URL.
+    pub url: String,
+    /// Bearer token, when the API takes one.
+    pub token: Option<Sensitive>,
+    /// Request budget.
+    pub rate_limit: RateLimit,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("name", &self.name)
+            .field("api", &self.api)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A contract connection with default limits (`--portal URL`, the embedded sandbox).
+    pub fn contract(name: &str, url: &str, token: Option<Sensitive>) -> Self {
+        Self {
+            name: name.to_owned(),
+            api: ConnectionApi::Contract,
+            url: url.to_owned(),
+            token,
+            rate_limit: RateLimit::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The connection a PortalConnection describes, with its credential already read.
+    pub fn from_resource(resource: &PortalConnection, token: Option<Sensitive>) -> Self {
+        let spec = &resource.spec;
+        Self {
+            name: resource.metadata.name.clone().unwrap_or_default(),
+            api: spec.api,
+            url: spec.url.clone(),
+            token,
+            rate_limit: spec.rate_limit.clone(),
+            timeout: Duration::from_secs(u64::from(spec.timeout_seconds.max(1))),
+        }
+    }
+
+    /// A digest of every setting a client is built from; the token only enters hashed.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(format!("{:?}", self.api).as_bytes());
+        h.update([0]);
+        h.update(self.url.as_bytes());
+        h.update([0]);
+        let limit = &self.rate_limit;
+        for n in [
+            limit.requests_per_second,
+            limit.burst,
+            limit.max_concurrency,
+        ] {
+            h.update(n.to_le_bytes());
+        }
+        h.update(self.timeout.as_millis().to_le_bytes());
+        if let Some(token) = &self.token {
+            h.update([1]);
+            h.update(token.expose().as_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+
+    /// The contract client's settings for this connection.
+    pub fn client_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new(self.name.clone(), self.url.clone());
+        config.token = self.token.clone();
+        config.rate_limit = self.rate_limit.clone();
+        config.timeout = self.timeout;
+        config
+    }
+}
+
+/// Builds the client of a connection: the seam where a provider is chosen.
+pub trait Connector: Send + Sync {
+    /// A new client for `connection` (with its own request budget).
+    fn connect(&self, connection: &Connection) -> Result<PortalClient, PortalError>;
+}
+
+/// The built-in providers, chosen by the connection's API.
+#[derive(Default)]
+pub struct Providers {
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl Providers {
+    /// The built-in providers, reporting every call to `observer` (metrics).
+    pub fn with_observer(observer: Arc<dyn CallObserver>) -> Self {
+        Self {
+            observer: Some(observer),
+        }
+    }
+}
+
+impl Connector for Providers {
+    fn connect(&self, connection: &Connection) -> Result<PortalClient, PortalError> {
+        match connection.api {
+            ConnectionApi::Contract => {
+                let mut client = HttpPortal::new(connection.client_config())?;
+                if let Some(observer) = &self.observer {
+                    client = client.with_observer(Arc::clone(observer));
+                }
+                Ok(PortalClient::new(client))
+            }
+        }
+    }
+}
+
+/// Connects `connection` with the built-in providers: the one `from_connection` of the CLI
+/// and the controller.
+pub fn from_connection(connection: &Connection) -> Result<PortalClient, PortalError> {
+    Providers::default().connect(connection)
+}
