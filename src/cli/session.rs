@@ -8,10 +8,10 @@ use anyhow::{Context as _, bail};
 
 use crate::api::Severity;
 use crate::api::{Declared, PortalConnection, Sensitive};
-use crate::engine::{self, Selection};
+use crate::engine;
 use crate::manifest::{self, Input, LoadOptions};
-use crate::model::{self, Kind, Model, Observed};
-use crate::plan::{self, Plan, PlanOptions, Scope};
+use crate::model::{self, Model, Observed};
+use crate::plan::{Plan, PlanOptions, Scope};
 use crate::portal::{Connection, PortalClient, from_connection};
 use crate::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use crate::validate::{self, Options};
@@ -191,26 +191,13 @@ pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
     let declared = load(args)?;
     let model = model::expand(&declared).context("cannot expand the input into portal objects")?;
     let target = target(args, &declared).await?;
-    let scope = Scope::namespaces_of(&model);
-    let ns: Vec<String> = match &scope {
-        Scope::Namespaces(set) => set.iter().cloned().collect(),
-        Scope::Everything | Scope::Objects(_) => Vec::new(),
+    let options = PlanOptions {
+        prune: args.prune,
+        scope: Scope::namespaces_of(&model),
     };
-    let selection = Selection::Namespaces {
-        kinds: Kind::ALL.to_vec(),
-        namespaces: ns,
-    };
-    let observed = engine::observe(&target.portal, &selection)
+    let (observed, plan) = engine::observe_and_plan(&target.portal, &model, &options)
         .await
         .with_context(|| format!("cannot read the current state from {}", target.description))?;
-    let plan = plan::plan(
-        &model,
-        &observed,
-        &PlanOptions {
-            prune: args.prune,
-            scope,
-        },
-    );
     Ok(Session {
         model,
         observed,

@@ -17,9 +17,9 @@ use super::error::Error;
 use super::status::{StatusBuilder, publish};
 use super::{Declaring, cleanup, events, messages};
 use crate::api::{ManagementPolicy, ObjectId, Severity};
-use crate::engine::{self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet, Selection};
+use crate::engine::{self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet};
 use crate::model::{Address, Model, Observed, expand};
-use crate::plan::{self, Phase, Plan, PlanOptions, Scope};
+use crate::plan::{Phase, Plan, PlanOptions, Scope};
 use crate::validate::validate;
 
 /// Reconciles one Tenant, TenantAdmin or ServiceBinding (the controllers' reconcile function).
@@ -163,13 +163,12 @@ async fn pipeline<K: Declaring>(
         message: e.to_string(),
     })?;
     let own = own_addresses(&model, &id);
-    let selection = Selection::object(&model, &id);
     let options = PlanOptions {
         prune: false,
         scope: Scope::object(id.clone()),
     };
-    let mut observed = engine::observe(&deref.portal, &selection).await?;
-    let mut plan = plan::plan(&model, &observed, &options);
+    let (mut observed, mut plan) =
+        engine::observe_and_plan(&deref.portal, &model, &options).await?;
 
     let approval =
         Approval::Annotation(object.annotations().get(super::APPROVE_ANNOTATION).cloned());
@@ -187,8 +186,7 @@ async fn pipeline<K: Declaring>(
         .await;
         crate::crash::point("reconcile.applied", &id);
         events::report_writes(ctx, object, &report.steps).await;
-        observed = engine::observe(&deref.portal, &selection).await?;
-        plan = plan::plan(&model, &observed, &options);
+        (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
         if let Some(failed) = first_failure(&report) {
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
             status.plan(published_plan(ctx, &plan));

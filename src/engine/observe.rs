@@ -7,6 +7,7 @@ use futures::future::join_all;
 
 use crate::api::ObjectId;
 use crate::model::{Address, Kind, Model, Observed};
+use crate::plan::{self, Plan, PlanOptions, Scope};
 use crate::portal::{ListFilter, PortalApi, PortalError};
 
 /// Which portal objects to observe.
@@ -28,11 +29,28 @@ pub enum Selection {
 }
 
 impl Selection {
-    /// The portal objects of one declaring object and their parents (whose ids its
-    /// resources need): what one reconcile observes.
-    pub fn object(model: &Model, id: &ObjectId) -> Selection {
+    /// What a plan of `model` within `scope` must see: every kind in the scope's namespaces;
+    /// or, for objects, their portal objects and their parents (whose ids their resources
+    /// need); or everything.
+    pub fn for_plan(model: &Model, scope: &Scope) -> Selection {
+        match scope {
+            Scope::Everything => Selection::All(Kind::ALL.to_vec()),
+            Scope::Namespaces(namespaces) => Selection::Namespaces {
+                kinds: Kind::ALL.to_vec(),
+                namespaces: namespaces.iter().cloned().collect(),
+            },
+            Scope::Objects(ids) => Selection::objects(model, ids),
+        }
+    }
+
+    /// The portal objects `ids` declare and their parents.
+    fn objects(model: &Model, ids: &BTreeSet<ObjectId>) -> Selection {
         let mut addresses = BTreeSet::new();
-        for r in model.resources().iter().filter(|r| &r.declared_by == id) {
+        for r in model
+            .resources()
+            .iter()
+            .filter(|r| ids.contains(&r.declared_by))
+        {
             addresses.insert(r.address.clone());
             if let Some(parent) = &r.parent {
                 addresses.insert(parent.address.clone());
@@ -87,4 +105,17 @@ pub async fn observe<P: PortalApi>(
         observed.extend(kind, objects);
     }
     Ok(observed)
+}
+
+/// Observes what a plan of `model` under `options` must see, and plans: the one
+/// observe-then-plan of the CLI and the controller, so both compute the same plan (and hash)
+/// from the same declaration and portal state.
+pub async fn observe_and_plan<P: PortalApi>(
+    portal: &P,
+    model: &Model,
+    options: &PlanOptions,
+) -> Result<(Observed, Plan), PortalError> {
+    let observed = observe(portal, &Selection::for_plan(model, &options.scope)).await?;
+    let plan = plan::plan(model, &observed, options);
+    Ok((observed, plan))
 }

@@ -20,16 +20,15 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use futures::future::try_join_all;
-
 pub use customer::{Customer, Doc};
 pub use fields::Skipped;
 pub use name::{is_label, sanitise};
 pub use render::{RenderError, render, render_customer};
 
 use crate::api::{ManagementPolicy, Portal, SecretKey};
+use crate::engine::{self, Selection};
 use crate::model::{Kind, PortalObject};
-use crate::portal::{ListFilter, PortalApi, PortalError};
+use crate::portal::{PortalApi, PortalError};
 
 /// Every object of the listed kinds, by kind.
 pub type Listing = BTreeMap<Kind, Vec<PortalObject>>;
@@ -80,19 +79,18 @@ pub fn kinds(portals: &[Portal]) -> Vec<Kind> {
         .collect()
 }
 
-/// Lists every object of every kind of `portals` (one list call per page and kind).
+/// Lists every object of every kind of `portals` (one list call per page and kind), through
+/// the engine's observe like every other reader of portal state.
 pub async fn list<P: PortalApi>(portal: &P, portals: &[Portal]) -> Result<Listing, PortalError> {
-    let filter = ListFilter::default();
-    let calls = kinds(portals).into_iter().map(|kind| {
-        let filter = &filter;
-        async move {
-            portal
-                .list(kind.portal(), kind.name(), filter)
-                .await
-                .map(|objects| (kind, objects))
-        }
-    });
-    Ok(try_join_all(calls).await?.into_iter().collect())
+    let observed = engine::observe(portal, &Selection::All(kinds(portals))).await?;
+    let mut listing = Listing::new();
+    for kind in kinds(portals) {
+        listing.insert(kind, observed.of_kind(kind).cloned().collect());
+    }
+    for (kind, duplicate) in observed.duplicates() {
+        listing.entry(*kind).or_default().push(duplicate.clone());
+    }
+    Ok(listing)
 }
 
 /// Turns listed portal objects into declarations. Pure and deterministic: the same listing

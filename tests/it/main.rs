@@ -12,5 +12,6 @@ mod crash_controller;
 mod crds;
 mod e2e;
 mod manifest;
+mod provider;
 mod reliability;
 mod sandbox;

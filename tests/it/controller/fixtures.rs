@@ -494,6 +494,34 @@ impl Harness {
         }
     }
 
+    /// A harness whose portal clients `connector` makes (another provider), with the
+    /// sandbox as the fallback connection's URL.
+    pub fn with_connector(
+        sandbox: Sandbox,
+        connector: Arc<dyn Connector>,
+        tenants: Vec<Tenant>,
+    ) -> Self {
+        let (client, api) = mock_api();
+        for t in &tenants {
+            api.add_object(t);
+        }
+        let fallback = Connection::contract("default", &sandbox.url(), None);
+        let ctx = Arc::new(Context::new(
+            client,
+            Pool::new(connector, Some(fallback)),
+            Stores::from_objects(tenants, Vec::new(), Vec::new(), Vec::new()),
+            Arc::new(Metrics::new()),
+            Settings::default(),
+            Some("test".to_owned()),
+        ));
+        Self {
+            api,
+            sandbox,
+            ctx,
+            clients: Arc::new(Keeping::default()),
+        }
+    }
+
     /// A restart: a fresh `Context` (no in-memory state survives) on the same API server state
     /// and the same sandbox; its stores hold the objects as they are now.
     #[cfg_attr(
