@@ -28,6 +28,8 @@ pub struct Call {
     pub query: String,
     /// JSON body (`null` when empty).
     pub body: Value,
+    /// The `Accept` header (metadata-only lists and watches ask for `PartialObjectMetadata`).
+    pub accept: String,
 }
 
 impl Call {
@@ -381,6 +383,12 @@ pub fn client_of(server: &ApiServer) -> Client {
                 path: parts.uri.path().to_owned(),
                 query: parts.uri.query().unwrap_or_default().to_owned(),
                 body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                accept: parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
             };
             let watch = call.method == "GET" && call.query.contains("watch=true");
             let (status, answer) = recorder.answer(&call);

@@ -74,6 +74,22 @@ async fn run_watches_reconciles_what_it_lists_and_shuts_down() {
         );
     }
 
+    // Secrets are watched as metadata only: their values never reach the controller's memory
+    // through the watch (a reconcile reads the one Secret it needs).
+    let calls = api.calls();
+    let secret_reads: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.method == "GET" && c.path == "/api/v1/secrets")
+        .map(|c| c.accept.as_str())
+        .collect();
+    assert!(!secret_reads.is_empty());
+    for accept in secret_reads {
+        assert!(
+            accept.contains("as=PartialObjectMetadata"),
+            "the Secrets list or watch asks for metadata only: {accept:?}"
+        );
+    }
+
     let _ = stop.send(());
     let ended = tokio::time::timeout(Duration::from_secs(20), controller).await;
     assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
