@@ -148,3 +148,66 @@ fn a_document_without_the_table_is_refused() {
         Err(SemanticsError::Syntax(_))
     ));
 }
+
+/// docs/portal-contract.md mirrors the table for readers: every immutable, set-like and
+/// case-insensitive spec field of the table is marked there (case-insensitive enumerated
+/// values may be named once, in the sentence that lists them).
+#[test]
+fn the_contract_page_marks_what_the_table_says() {
+    let page = include_str!("../../../docs/portal-contract.md");
+    let Some((_, fields)) = page.split_once("## Spec fields") else {
+        panic!("the page has a Spec fields section");
+    };
+    let enumerated: Vec<&str> = fields
+        .split_once("Enumerated")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| ticked(list))
+        .unwrap_or_default();
+    // (kind, field) → the notes of its row.
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut kind = String::new();
+    for line in fields.lines().filter(|l| l.starts_with("| ")) {
+        // `\|` stands inside a cell (`Standard` \| `Test`); it does not end one.
+        let line = line.replace("\\|", "/");
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, k, names, _, notes, ..] = cells[..] else {
+            continue;
+        };
+        if !k.is_empty() {
+            kind = k.trim_matches('`').to_owned();
+        }
+        for name in ticked(names) {
+            rows.push((
+                kind.clone(),
+                name.trim_end_matches('?').to_owned(),
+                notes.to_owned(),
+            ));
+        }
+    }
+    let table = Semantics::contract();
+    for (kind, path, mark) in table.marks() {
+        let word = match mark {
+            Mark::Immutable => "**imm**",
+            Mark::Set => "*set*",
+            Mark::CaseInsensitive if !path.contains(['.', '[']) => "*ci*",
+            _ => continue,
+        };
+        let notes = rows
+            .iter()
+            .find(|(k, f, _)| k == kind.path() && *f == path)
+            .map(|(_, _, notes)| notes.as_str());
+        let Some(notes) = notes else {
+            panic!("docs/portal-contract.md has no row for {kind} {path}");
+        };
+        let named_enum = mark == Mark::CaseInsensitive && enumerated.contains(&path.as_str());
+        assert!(
+            notes.contains(word) || named_enum,
+            "docs/portal-contract.md: {kind} {path} is {word} in openapi/portal.yaml; say so"
+        );
+    }
+}
+
+/// The names in backticks in `text`.
+fn ticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
