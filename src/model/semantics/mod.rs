@@ -7,10 +7,11 @@
 //! properties), so the contract document is the one source of truth: the plan's normalisation,
 //! the sandbox's rules and its equivalent-data fault all read this table and nothing else lists
 //! those fields. The document is compiled in (`include_str!`) and parsed once, on first use
-//! (a few milliseconds); a build script would do the same work on every build of every
-//! builder for no gain in safety, since `the_contract_document_parses` fails the unit tests
-//! on any document the table cannot be read from. Functions that compare or reshape take a
-//! `&Semantics`, so a test can hand them a copy with one entry removed ([`Semantics::without`]).
+//! (about 90 ms in a debug build, once per process); a build script would do the same work on
+//! every build of every builder for no gain in safety, since `the_contract_document_parses`
+//! fails the unit tests on any document the table cannot be read from. Functions that compare
+//! or reshape take a `&Semantics`, so a test can hand them a copy with one entry removed
+//! ([`Semantics::without`]).
 
 mod openapi;
 #[cfg(test)]
