@@ -50,7 +50,7 @@ pub(super) fn admin(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Skipped
             upn_domain: f.req::<String>("upnDomain")?.to_ascii_lowercase(),
             external_email: f.req("externalEmail")?,
             phone: f.opt("phone"),
-            role: f.opt("role").unwrap_or_default(),
+            role: f.or_default("role")?,
             password_secret_ref: None,
             generate_password: false,
             deletion_policy: b.inherited(&key, o.deletion_policy),
@@ -115,7 +115,7 @@ pub(super) fn service(b: &mut Builder<'_>, kind: Kind, o: &PortalObject) -> Resu
         }
         _ => {
             spec.file_sharing = Some(Box::new(FileSharing {
-                drive_letter: f.opt("driveLetter").unwrap_or_else(|| "X".to_owned()),
+                drive_letter: f.or_default("driveLetter")?,
             }));
         }
     }

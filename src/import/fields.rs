@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::model::{Kind, PortalObject};
+use crate::model::{Kind, PortalObject, Semantics};
 
 /// Why a portal object could not be imported (it is skipped with a warning).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +51,18 @@ impl<'a> Fields<'a> {
             .get(field)
             .filter(|v| !v.is_null())
             .and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// A spec field, or the contract's default for it when absent (`default` in
+    /// openapi/portal.yaml, read through [`Semantics`]).
+    pub fn or_default<T: DeserializeOwned>(&self, field: &str) -> Result<T, Skipped> {
+        if self.object.spec.get(field).is_some_and(|v| !v.is_null()) {
+            return self.req(field);
+        }
+        let default = Semantics::contract().default_of(self.kind, field);
+        default
+            .and_then(|v| T::deserialize(v).ok())
+            .ok_or_else(|| self.skipped(field, "is missing and has no default"))
     }
 
     /// A status field (a portal-generated value).

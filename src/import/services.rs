@@ -152,13 +152,13 @@ pub(super) fn enterprise(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Sk
         enterprise_name: Some(name).filter(|n| Some(n) != tenant_name.as_ref()),
         admin_email,
         user_limit: f.opt("userLimit"),
-        music_on_hold: f.opt("musicOnHold").unwrap_or(false),
-        sip_data_access: f.opt("sipDataAccess").unwrap_or(false),
-        request_consent: f.opt("requestConsent").unwrap_or(false),
+        music_on_hold: f.or_default("musicOnHold")?,
+        sip_data_access: f.or_default("sipDataAccess")?,
+        request_consent: f.or_default("requestConsent")?,
         sbc_regions: f.req("sbcRegions")?,
         services: f.req("services")?,
         pbx_types: f.opt("pbxTypes").unwrap_or_default(),
-        enabled: f.opt("enabled").unwrap_or(true),
+        enabled: f.or_default("enabled")?,
     }));
     b.push_binding(&key, doc);
     Ok(())

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use super::Semantics;
 use crate::api::Portal;
 
 /// A kind of portal object, as listed in docs/portal-contract.md.
@@ -130,27 +131,10 @@ impl Kind {
         }
     }
 
-    /// Spec fields the portal refuses to change after creation (`422 ImmutableField`):
-    /// a change to one of them replaces the object. The parent id field is always immutable.
-    pub fn immutable_fields(self) -> &'static [&'static str] {
-        match self {
-            Kind::DaasCustomer => &["code", "name"],
-            Kind::DaasAdmin => &["customerId", "username"],
-            Kind::AzureAd => &["customerId", "mode", "existingTenantId"],
-            Kind::MicrosoftOnline | Kind::Citrix | Kind::FileSharing => &["customerId"],
-            Kind::ContactCenterTenant => &["template", "name", "shortName", "adminUser"],
-            Kind::CallbackFolder => &["tenantId"],
-            Kind::Enterprise => &[],
-            Kind::License => &["app", "user"],
-            Kind::SmsNumber => &["did"],
-            Kind::CloudLinkAccount => &["name"],
-            Kind::CloudLinkGateway => &["accountId", "platform"],
-        }
-    }
-
-    /// True when `field` cannot change after creation.
+    /// True when `field` cannot change after creation (`422 ImmutableField`): a change to it
+    /// replaces the object. Read from the contract's table ([`Semantics`]).
     pub fn is_immutable(self, field: &str) -> bool {
-        self.immutable_fields().contains(&field)
+        Semantics::contract().is_immutable(self, field)
     }
 
     /// Write-only secret fields; each travels with a `{field}Fingerprint` spec field.

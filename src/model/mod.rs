@@ -10,6 +10,7 @@ mod kind;
 mod observed;
 pub(crate) mod parallel;
 mod resource;
+pub mod semantics;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -25,6 +26,7 @@ pub use fingerprint::{fingerprint, fingerprint_field};
 pub use kind::Kind;
 pub use observed::{Observed, PortalObject};
 pub use resource::{ParentLink, Resource, SecretField, SecretSource, WireError, WireSpec};
+pub use semantics::Semantics;
 
 /// The desired portal resources of an input, in dependency order.
 #[derive(Debug, Clone, Default)]

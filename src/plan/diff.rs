@@ -10,10 +10,12 @@ use super::action::{
     PlanOptions,
 };
 use super::hash::plan_hash;
-use super::normalize::equivalent;
+use super::normalize::equivalent_in;
 use crate::api::DeletionPolicy;
 use crate::model::parallel::map_in_parallel;
-use crate::model::{Address, Kind, Model, Observed, PortalObject, Resource, fingerprint_field};
+use crate::model::{
+    Address, Kind, Model, Observed, PortalObject, Resource, Semantics, fingerprint_field,
+};
 
 /// True when `serde_json::Map` iterates in key order (it does unless serde_json's
 /// `preserve_order` feature is on somewhere in the build).
@@ -24,22 +26,29 @@ static SORTED_MAPS: LazyLock<bool> = LazyLock::new(|| {
     probe.keys().next().map(String::as_str) == Some("a")
 });
 
-/// Spec fields a portal may generate when the client leaves them out, reported in `status`.
-const GENERATED: [(Kind, &str); 1] = [(Kind::DaasCustomer, "code")];
-
 /// Computes the plan that makes the portals match `model`. Pure and deterministic.
 ///
 /// Only declared fields are compared, after normalization; `status` never drifts. Undeclared
 /// objects in `options.scope` are deleted when their recorded policy is Delete and
 /// `options.prune` is set, and reported as orphans otherwise.
 pub fn plan(model: &Model, observed: &Observed, options: &PlanOptions) -> Plan {
+    plan_with(Semantics::contract(), model, observed, options)
+}
+
+/// [`plan`] with the field semantics of `table` (a test may pass a modified copy).
+pub fn plan_with(
+    table: &Semantics,
+    model: &Model,
+    observed: &Observed,
+    options: &PlanOptions,
+) -> Plan {
     let resources = model.resources();
     // Pass 1, independent per resource (so it may run on several threads): find the observed
     // object and compare the declared fields.
     let compared = map_in_parallel(resources, |r| {
         observed
             .get(r.address.kind, &r.address.external_ref)
-            .map(|object| (object, spec_changes(r, object)))
+            .map(|object| (object, spec_changes(table, r, object)))
     });
     // Pass 2, in dependency order: parent ids, then the actions.
     // The portal id each resource keeps after the plan: None when it is created or replaced.
@@ -175,7 +184,7 @@ fn is_fingerprint(r: &Resource, field: &str) -> bool {
 
 /// The declared fields (and the recorded deletion policy) whose observed value differs,
 /// sorted by field.
-fn spec_changes(r: &Resource, object: &PortalObject) -> Vec<FieldChange> {
+fn spec_changes(table: &Semantics, r: &Resource, object: &PortalObject) -> Vec<FieldChange> {
     let kind = r.address.kind;
     let mut changes = Vec::new();
     let mut observed_fields = object.spec.iter().peekable();
@@ -189,7 +198,7 @@ fn spec_changes(r: &Resource, object: &PortalObject) -> Vec<FieldChange> {
         } else {
             object.spec.get(field)
         };
-        if seen.is_none() && GENERATED.contains(&(kind, field.as_str())) {
+        if seen.is_none() && table.is_generated(kind, field) {
             seen = object.status.get(field);
         }
         if is_fingerprint(r, field) {
@@ -200,7 +209,7 @@ fn spec_changes(r: &Resource, object: &PortalObject) -> Vec<FieldChange> {
                     None => FieldValue::Absent,
                 };
                 let mut c = change(secret, before, FieldValue::Sensitive);
-                c.forces_replacement = kind.is_immutable(secret);
+                c.forces_replacement = table.is_immutable(kind, secret);
                 c.digest = Some(format!(
                     "{} -> {}",
                     seen.and_then(Value::as_str).unwrap_or("-"),
@@ -210,10 +219,10 @@ fn spec_changes(r: &Resource, object: &PortalObject) -> Vec<FieldChange> {
             }
             continue;
         }
-        if !equivalent(kind, field, desired, seen) {
+        if !equivalent_in(table, kind, field, desired, seen) {
             let before = seen.map_or(FieldValue::Absent, |v| FieldValue::Value(v.clone()));
             let mut c = change(field, before, FieldValue::Value(desired.clone()));
-            c.forces_replacement = kind.is_immutable(field);
+            c.forces_replacement = table.is_immutable(kind, field);
             changes.push(c);
         }
     }

@@ -11,13 +11,13 @@ pub mod render;
 mod teardown;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use action::{
     Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
     PlanOptions, Scope, Summary,
 };
-pub use diff::{DELETION_POLICY, plan};
+pub use diff::{DELETION_POLICY, plan, plan_with};
 pub use hash::plan_hash;
-pub use normalize::equivalent;
+pub use normalize::{equivalent, equivalent_in};
 pub use teardown::teardown;

@@ -1,70 +1,43 @@
 //! Equivalence of desired and observed values: portal data that means the same never drifts.
 //!
-//! Rules: absent or `null` equals the portal's default (or an empty list/object); e-mail
-//! addresses, UPNs, domains and enumerated values compare case-insensitively at any depth;
-//! set-like lists compare regardless of order (the primary domain, first in `domains`, keeps
-//! its place); integral floats equal integers. Fields the portal adds and nobody declared are
-//! never compared (the diff walks declared fields only).
+//! Rules, from the contract's table ([`Semantics`], read from `openapi/portal.yaml`): absent
+//! or `null` equals the portal's default (or an empty list/object); strings at and below a
+//! case-insensitive field compare ignoring case; set-like lists compare regardless of order
+//! (the primary domain, first in `domains`, keeps its place); integral floats equal integers.
+//! Fields the portal adds and nobody declared are never compared (the diff walks declared
+//! fields only).
 
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
 use crate::model::Kind;
+use crate::model::semantics::{FieldSemantics, Order, Semantics};
 
-/// Keys whose string values (or lists of strings) compare case-insensitively, at any depth
-/// (docs/portal-contract.md, *ci*): e-mail addresses, UPNs and domains, and enumerated values,
-/// which portals may answer in their own case (`STANDARD` for `Standard`).
-const CASE_INSENSITIVE: [&str; 17] = [
-    "email",
-    "adminEmail",
-    "externalEmail",
-    "notificationEmail",
-    "upn",
-    "upnDomain",
-    "upnSuffix",
-    "user",
-    "domains",
-    "type",
-    "role",
-    "mode",
-    "driveLetter",
-    "app",
-    "licenseType",
-    "platform",
-    "services",
-];
-
-/// True when the observed value means the same as the desired one.
+/// True when the observed value means the same as the desired one, by the contract's table.
 ///
 /// Cheap when they are equal as they are (the converged case): nothing is allocated.
 pub fn equivalent(kind: Kind, field: &str, desired: &Value, observed: Option<&Value>) -> bool {
+    equivalent_in(Semantics::contract(), kind, field, desired, observed)
+}
+
+/// [`equivalent`] by the field semantics of `table` (a test may pass a modified copy).
+pub fn equivalent_in(
+    table: &Semantics,
+    kind: Kind,
+    field: &str,
+    desired: &Value,
+    observed: Option<&Value>,
+) -> bool {
+    let rules = table.field(kind, field);
     let observed = match observed {
-        None | Some(Value::Null) => match default_of(kind, field) {
-            Some(default) => return equivalent(kind, field, desired, Some(&default)),
+        None | Some(Value::Null) => match rules.and_then(|r| r.default.as_ref()) {
+            Some(default) => default,
             None => return is_empty(desired),
         },
         Some(v) => v,
     };
-    desired == observed || normalized(kind, field, desired) == normalized(kind, field, observed)
-}
-
-/// The value the portal assumes when a field is absent.
-fn default_of(kind: Kind, field: &str) -> Option<Value> {
-    let v = match (kind, field) {
-        (Kind::DaasCustomer, "type") => Value::from("Standard"),
-        (Kind::DaasCustomer, "dnsZone") => Value::from(false),
-        (Kind::DaasCustomer, "minPasswordLength") => Value::from(8),
-        (Kind::DaasCustomer | Kind::DaasAdmin, "changePasswordAtNextLogon") => Value::from(true),
-        (Kind::DaasAdmin, "role") => Value::from("DaaSPartnerAdmin"),
-        (Kind::FileSharing, "driveLetter") => Value::from("X"),
-        (Kind::Enterprise, "musicOnHold" | "sipDataAccess" | "requestConsent") => {
-            Value::from(false)
-        }
-        (Kind::Enterprise, "enabled") => Value::from(true),
-        _ => return None,
-    };
-    Some(v)
+    desired == observed || normalized(rules, desired, false) == normalized(rules, observed, false)
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -76,53 +49,38 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// How a top-level list compares.
-enum ListForm {
-    /// Order matters.
-    Ordered,
-    /// Order does not matter.
-    Set,
-    /// The first element is significant; the rest is a set.
-    HeadThenSet,
-}
-
-fn list_form(kind: Kind, field: &str) -> ListForm {
-    match (kind, field) {
-        (Kind::DaasCustomer, "domains") => ListForm::HeadThenSet,
-        (Kind::Citrix, "applications" | "desktops")
-        | (Kind::Enterprise, "services" | "pbxTypes")
-        | (Kind::CloudLinkAccount, "adminContacts" | "supportContacts") => ListForm::Set,
-        _ => ListForm::Ordered,
-    }
-}
-
-/// The value in its comparison form.
-fn normalized(kind: Kind, field: &str, v: &Value) -> Value {
-    let mut v = fold(v, CASE_INSENSITIVE.contains(&field));
-    if let Value::Array(items) = &mut v {
-        match list_form(kind, field) {
-            ListForm::Ordered => {}
-            ListForm::Set => items.sort_by(compare),
-            ListForm::HeadThenSet => {
-                if let Some(tail) = items.get_mut(1..) {
-                    tail.sort_by(compare);
-                }
-            }
-        }
-    }
-    v
-}
-
-/// Lower-cases strings under case-insensitive keys, drops `null` members, unifies numbers.
-fn fold(v: &Value, lower: bool) -> Value {
+/// The value in its comparison form: strings under a case-insensitive field lower-cased, set
+/// lists sorted, `null` members dropped, integral floats as integers. `lower` is true below a
+/// case-insensitive field.
+fn normalized(rules: Option<&FieldSemantics>, v: &Value, lower: bool) -> Value {
+    let lower = lower || rules.is_some_and(|r| r.case_insensitive);
     match v {
         Value::String(s) if lower => Value::String(s.to_lowercase()),
-        Value::Array(items) => Value::Array(items.iter().map(|i| fold(i, lower)).collect()),
+        Value::Array(items) => {
+            let item_rules = rules.and_then(FieldSemantics::item);
+            let mut items: Vec<Value> = items
+                .iter()
+                .map(|i| normalized(item_rules, i, lower))
+                .collect();
+            match rules.map_or(Order::Significant, |r| r.order) {
+                Order::Significant => {}
+                Order::Any => items.sort_by(compare),
+                Order::FirstThenAny => {
+                    if let Some(tail) = items.get_mut(1..) {
+                        tail.sort_by(compare);
+                    }
+                }
+            }
+            Value::Array(items)
+        }
         Value::Object(map) => {
             let folded: Map<String, Value> = map
                 .iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), fold(v, CASE_INSENSITIVE.contains(&k.as_str()))))
+                .map(|(k, v)| {
+                    let member = rules.and_then(|r| r.member(k));
+                    (k.clone(), normalized(member, v, lower))
+                })
                 .collect();
             Value::Object(folded)
         }

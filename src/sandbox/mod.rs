@@ -49,4 +49,4 @@ pub use routes::route_table;
 pub use server::{Sandbox, SandboxError};
 
 /// The OpenAPI document of the contract, served at `GET /openapi.yaml`.
-pub const OPENAPI: &str = include_str!("../../openapi/portal.yaml");
+pub const OPENAPI: &str = crate::model::semantics::OPENAPI;

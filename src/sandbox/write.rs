@@ -25,7 +25,7 @@ use super::faults::{FaultPlan, LostAnswer};
 use super::idempotency::{self, Credential, Recorded};
 use super::object::{self, DeletionPolicy, Object};
 use super::operations::{self, Action, OpState};
-use super::portals::{self, Cx, Kind, Removal};
+use super::portals::{self, Cx, Kind, Removal, check_immutable, with_defaults};
 use super::state::Shared;
 use super::store::in_transaction;
 
@@ -352,7 +352,9 @@ fn create(cx: &Cx<'_, '_>, kind: &'static Kind, value: &Value) -> Result<Recorde
         .field("externalRef"));
     }
     let id = cx.new_id(kind.prefix)?;
-    let created = kind.rules.create(cx, &id, &body.spec)?;
+    // The rules see the contract's defaults; the spec is stored as sent.
+    let seen = with_defaults(kind.portal, kind.kind, &body.spec);
+    let created = kind.rules.create(cx, &id, &seen)?;
     let now = rfc3339_seconds(cx.now_ms);
     let mut obj = Object {
         id,
@@ -411,7 +413,9 @@ fn update(
         return Err(busy(&op));
     }
     let before = obj.clone();
-    let plan = kind.rules.update(cx, &mut obj, &body.spec)?;
+    check_immutable(kind.portal, kind.kind, &obj, &body.spec)?;
+    let seen = with_defaults(kind.portal, kind.kind, &body.spec);
+    let plan = kind.rules.update(cx, &mut obj, &seen)?;
     obj.spec = without_secrets(&body.spec);
     if let Some(policy) = body.deletion_policy {
         obj.deletion_policy = policy;

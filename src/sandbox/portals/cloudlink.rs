@@ -5,9 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{
-    Address, Created, Cx, Rules, not_blank, one_per_parent, referenced, require, status, unchanged,
-};
+use super::{Address, Created, Cx, Rules, not_blank, one_per_parent, referenced, require, status};
 use crate::sandbox::body::typed;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::object::Object;
@@ -106,16 +104,10 @@ impl Rules for Accounts {
     fn update(
         &self,
         _cx: &Cx<'_, '_>,
-        obj: &mut Object,
+        _obj: &mut Object,
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: AccountSpec = typed(spec, "spec")?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "name",
-            "the account name is data owned by Mitel and cannot be edited",
-        )?;
         s.check()?;
         Ok(None)
     }
@@ -163,12 +155,6 @@ impl Rules for Gateways {
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: GatewaySpec = typed(spec, "spec")?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "accountId",
-            "the step belongs to one account",
-        )?;
         obj.status = s.status();
         Ok(None)
     }

@@ -20,6 +20,7 @@ use super::object::{self, Object};
 use super::operations::{self, Failure, OpPlan, Operation};
 use super::outbox::{self, Message};
 use super::state::Shared;
+use crate::model::Semantics;
 
 /// One portal kind served at `/v1/{portal}/{kind}`.
 pub(crate) struct Kind {
@@ -230,19 +231,62 @@ pub(crate) fn one_per_parent(
     Ok(())
 }
 
-/// `422 ImmutableField` when the new spec changes `field`.
-pub(crate) fn unchanged(old: &Value, new: &Value, field: &str, why: &str) -> Result<(), ApiError> {
-    let before = old.get(field).unwrap_or(&Value::Null);
-    let after = new.get(field).unwrap_or(&Value::Null);
-    if before != after {
-        return Err(ApiError::immutable(
-            field,
-            format!(
-                "{field} cannot be changed after creation ({why}); create a new object instead"
-            ),
-        ));
+/// `422 ImmutableField` when `new` changes a field the contract's table marks immutable
+/// (`x-immutable`, whose text says why). A generated field (`x-generated`) may be left out;
+/// when sent it must equal the value the portal generated (in `status`).
+pub(crate) fn check_immutable(
+    portal: &str,
+    kind: &str,
+    obj: &Object,
+    new: &Value,
+) -> Result<(), ApiError> {
+    let Some(kind) = crate::model::Kind::from_parts(portal, kind) else {
+        return Ok(());
+    };
+    let table = Semantics::contract();
+    for (field, why) in table.immutable_fields(kind) {
+        let after = new.get(field).unwrap_or(&Value::Null);
+        if table.is_generated(kind, field) {
+            let current = obj.status_str(field);
+            if !after.is_null() && after.as_str() != Some(current) {
+                return Err(ApiError::immutable(
+                    field,
+                    format!(
+                        "{field} is {current} and cannot be changed ({why}); leave {field} out or set it to that"
+                    ),
+                ));
+            }
+            continue;
+        }
+        if obj.spec.get(field).unwrap_or(&Value::Null) != after {
+            return Err(ApiError::immutable(
+                field,
+                format!(
+                    "{field} cannot be changed after creation ({why}); create a new object instead"
+                ),
+            ));
+        }
     }
     Ok(())
+}
+
+/// `spec` with every field the client left out (or sent as `null`) set to the contract's
+/// default (`default` in openapi/portal.yaml), as the rules see it; the portal stores the spec
+/// as sent.
+pub(crate) fn with_defaults(portal: &str, kind: &str, spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let (Some(kind), Value::Object(fields)) =
+        (crate::model::Kind::from_parts(portal, kind), &mut spec)
+    {
+        for (name, field) in &Semantics::contract().spec(kind).members {
+            if let Some(default) = &field.default
+                && fields.get(name).is_none_or(Value::is_null)
+            {
+                fields.insert(name.clone(), default.clone());
+            }
+        }
+    }
+    spec
 }
 
 /// Checks a password against the portal policy for `username` (never echoing it).
@@ -374,4 +418,42 @@ impl Address {
 /// A required, non-blank string field.
 pub(crate) fn not_blank(value: &str, field: &str) -> Result<(), ApiError> {
     require(!value.trim().is_empty(), field, "must not be empty")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::with_defaults;
+
+    #[test]
+    fn the_rules_see_the_contract_defaults() {
+        let cases = [
+            (
+                ("daas", "file-sharing"),
+                json!({"customerId": "c"}),
+                json!({"customerId": "c", "driveLetter": "X"}),
+            ),
+            (
+                ("daas", "file-sharing"),
+                json!({"customerId": "c", "driveLetter": null}),
+                json!({"customerId": "c", "driveLetter": "X"}),
+            ),
+            (
+                ("daas", "file-sharing"),
+                json!({"customerId": "c", "driveLetter": "Y"}),
+                json!({"customerId": "c", "driveLetter": "Y"}),
+            ),
+            (
+                ("teammate", "enterprises"),
+                json!({"name": "K"}),
+                json!({"name": "K", "enabled": true, "musicOnHold": false,
+                       "sipDataAccess": false, "requestConsent": false}),
+            ),
+            (("apps", "dids"), json!({"did": "+1"}), json!({"did": "+1"})),
+        ];
+        for ((portal, kind), sent, seen) in cases {
+            assert_eq!(with_defaults(portal, kind, &sent), seen, "{portal}/{kind}");
+        }
+    }
 }

@@ -26,18 +26,15 @@ struct EnterpriseSpec {
     admin_email: String,
     #[serde(default)]
     user_limit: Option<u32>,
-    #[serde(default)]
-    music_on_hold: Option<bool>,
-    #[serde(default)]
-    sip_data_access: Option<bool>,
-    #[serde(default)]
-    request_consent: Option<bool>,
+    // Fields with a contract default arrive filled in (`with_defaults`), so they are required.
+    music_on_hold: bool,
+    sip_data_access: bool,
+    request_consent: bool,
     sbc_regions: Vec<String>,
     services: Vec<Service>,
     #[serde(default)]
     pbx_types: Vec<String>,
-    #[serde(default)]
-    enabled: Option<bool>,
+    enabled: bool,
 }
 
 #[derive(Deserialize, PartialEq, Eq, Clone, Copy)]
@@ -96,7 +93,7 @@ impl EnterpriseSpec {
     }
 
     fn enabled(&self) -> bool {
-        self.enabled.unwrap_or(true)
+        self.enabled
     }
 }
 

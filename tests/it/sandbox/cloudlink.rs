@@ -122,3 +122,42 @@ async fn the_gateway_step_depends_on_the_platform() {
         .await
         .expect_error(422, "ReferenceNotFound");
 }
+
+/// The platform is immutable in the contract's table (`x-immutable`); the sandbox once let it
+/// change while the plan replaced the gateway: both now read the same table.
+#[tokio::test]
+async fn a_gateway_keeps_its_platform() {
+    let (_sandbox, client) = start().await;
+    let account = client
+        .create(
+            "/v1/cloudlink/accounts",
+            "ns/acct",
+            account_spec(&["Maintainer", "OnsiteAdmin"]),
+        )
+        .await;
+    let gateway = client
+        .create(
+            "/v1/cloudlink/gateways",
+            "ns/gw",
+            json!({"accountId": account.id(), "platform": "MiVoice"}),
+        )
+        .await;
+    gateway.expect(201);
+    let path = format!("/v1/cloudlink/gateways/{}", gateway.id());
+    let refused = client
+        .put(
+            &path,
+            &json!({"spec": {"accountId": account.id(), "platform": "SMBC"}}),
+        )
+        .await;
+    refused.expect_error(422, "ImmutableField");
+    assert_eq!(refused.body["error"]["field"], "spec.platform");
+    assert!(tenantry::model::Kind::CloudLinkGateway.is_immutable("platform"));
+    client
+        .put(
+            &path,
+            &json!({"spec": {"accountId": account.id(), "platform": "MiVoice"}}),
+        )
+        .await
+        .expect(200);
+}

@@ -4,7 +4,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::super::{
-    Created, Cx, Rules, check_fingerprint, check_password, not_blank, require, status, unchanged,
+    Created, Cx, Rules, check_fingerprint, check_password, not_blank, require, status,
+    with_defaults,
 };
 use super::{PORTAL, customer_of};
 use crate::sandbox::body::{Secret, typed};
@@ -12,6 +13,7 @@ use crate::sandbox::error::ApiError;
 use crate::sandbox::object::{self, Object, Part};
 use crate::sandbox::operations::OpPlan;
 use crate::sandbox::outbox::Message;
+use crate::validate::password::ABSOLUTE_MIN_LENGTH;
 use crate::validate::syntax::{is_e164, is_email};
 
 #[derive(Deserialize)]
@@ -27,8 +29,8 @@ struct AdminSpec {
     #[serde(default)]
     display_name: Option<String>,
     external_email: String,
-    #[serde(default)]
-    role: Option<String>,
+    // Fields with a contract default arrive filled in (`with_defaults`), so they are required.
+    role: String,
     #[serde(default)]
     phone: Option<String>,
     #[serde(default)]
@@ -36,12 +38,11 @@ struct AdminSpec {
     #[serde(default)]
     #[expect(dead_code, reason = "checked on the raw spec by check_fingerprint")]
     password_fingerprint: Option<String>,
-    /// "Change Password at Logon" (Yes unless declared otherwise).
-    #[serde(default)]
-    change_password_at_next_logon: Option<bool>,
+    /// "Change Password at Logon".
+    change_password_at_next_logon: bool,
 }
 
-/// The Common Roles a customer administrator can hold; the procedure picks the first.
+/// The Common Roles a customer administrator can hold (the contract's default is the first).
 const ROLES: [&str; 2] = ["DaaSPartnerAdmin", "DaaSPartnerManager"];
 
 impl AdminSpec {
@@ -97,13 +98,11 @@ impl AdminSpec {
             "externalEmail",
             "not an e-mail address; the temporary password is sent there",
         )?;
-        if let Some(role) = &self.role {
-            require(
-                ROLES.contains(&role.as_str()),
-                "role",
-                "the customer administrator's common role is DaaSPartnerAdmin (or DaaSPartnerManager)",
-            )?;
-        }
+        require(
+            ROLES.contains(&self.role.as_str()),
+            "role",
+            "the customer administrator's common role is DaaSPartnerAdmin (or DaaSPartnerManager)",
+        )?;
         if let Some(phone) = &self.phone {
             require(
                 is_e164(phone),
@@ -125,10 +124,13 @@ impl AdminSpec {
     }
 }
 
+/// The customer's minimum password length (the contract's default when it declares none).
 fn min_length(customer: &Object) -> u32 {
-    customer.spec["minPasswordLength"]
+    with_defaults(PORTAL, "customers", &customer.spec)["minPasswordLength"]
         .as_u64()
-        .map_or(8, |n| u32::try_from(n).unwrap_or(u32::MAX))
+        .map_or(ABSOLUTE_MIN_LENGTH, |n| {
+            u32::try_from(n).unwrap_or(u32::MAX)
+        })
 }
 
 fn upn_taken(cx: &Cx<'_, '_>, upn: &str, except: Option<&str>) -> Result<(), ApiError> {
@@ -173,8 +175,8 @@ fn admin_status(s: &AdminSpec) -> Value {
         "upn": s.upn(),
         "displayName": s.display_name(),
         "emailAddress": s.upn(),
-        "role": s.role.as_deref().unwrap_or(ROLES[0]),
-        "changePasswordAtNextLogon": s.change_password_at_next_logon.unwrap_or(true),
+        "role": s.role,
+        "changePasswordAtNextLogon": s.change_password_at_next_logon,
         "accountDisabled": false,
         "accountLocked": false,
         "accountExpires": "Never",
@@ -208,12 +210,6 @@ impl Rules for Admins {
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: AdminSpec = typed(spec, "spec")?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "customerId",
-            "an administrator belongs to one customer",
-        )?;
         let customer = customer_of(cx, spec)?;
         s.check(&customer)?;
         if s.username() != obj.status_str("username") {

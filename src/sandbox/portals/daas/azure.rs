@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::{Created, Cx, Person, Removal, Rules, not_blank, one_per_parent, unchanged};
+use super::super::{Created, Cx, Person, Removal, Rules, not_blank, one_per_parent};
 use super::{PORTAL, customer_of};
 use crate::sandbox::body::typed;
 use crate::sandbox::clock::{minutes, secs};
@@ -99,14 +99,6 @@ impl Rules for AzureAd {
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: AzureAdSpec = typed(spec, "spec")?;
         s.check()?;
-        for field in ["customerId", "mode", "existingTenantId"] {
-            unchanged(
-                &obj.spec,
-                spec,
-                field,
-                "the Microsoft tenant is bound to it",
-            )?;
-        }
         let customer = customer_of(cx, spec)?;
         obj.set_status("termsAcceptedBy", s.accepted_by(&customer));
         Ok(None)
@@ -231,16 +223,10 @@ impl Rules for MicrosoftOnline {
     fn update(
         &self,
         _cx: &Cx<'_, '_>,
-        obj: &mut Object,
+        _obj: &mut Object,
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
         let _: CustomerOnly = typed(spec, "spec")?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "customerId",
-            "the service belongs to one customer",
-        )?;
         Ok(None)
     }
 

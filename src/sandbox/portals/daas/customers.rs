@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::{Address, Created, Cx, Person, Rules, not_blank, require, status, unchanged};
+use super::super::{Address, Created, Cx, Person, Rules, not_blank, require, status};
 use super::PORTAL;
 use crate::sandbox::body::typed;
 use crate::sandbox::error::ApiError;
@@ -18,27 +18,21 @@ struct CustomerSpec {
     name: String,
     #[serde(default)]
     code: Option<String>,
-    #[serde(default, rename = "type")]
-    customer_type: Option<CustomerType>,
+    // Fields with a contract default arrive filled in (`with_defaults`), so they are required.
+    #[serde(rename = "type")]
+    customer_type: CustomerType,
     contact: Person,
     #[serde(default)]
     address: Option<Address>,
     #[serde(default)]
     phone: Option<String>,
-    #[serde(default)]
-    min_password_length: Option<u32>,
+    min_password_length: u32,
     #[serde(default)]
     billing_id: Option<String>,
     domains: Vec<String>,
-    #[serde(default)]
-    dns_zone: Option<bool>,
-    /// The "Change password at next logon" advanced property (on by default).
-    #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "accepted and stored with the spec; no rule reads it"
-    )]
-    change_password_at_next_logon: Option<bool>,
+    dns_zone: bool,
+    /// The "Change password at next logon" advanced property.
+    change_password_at_next_logon: bool,
 }
 
 #[derive(Deserialize)]
@@ -71,13 +65,11 @@ impl CustomerSpec {
                 "not an E.164 number such as +15555550100",
             )?;
         }
-        if let Some(min) = self.min_password_length {
-            require(
-                (8..=256).contains(&min),
-                "minPasswordLength",
-                "the minimum password length is at least 8",
-            )?;
-        }
+        require(
+            (8..=256).contains(&self.min_password_length),
+            "minPasswordLength",
+            "the minimum password length is at least 8",
+        )?;
         require(
             !self.domains.is_empty(),
             "domains",
@@ -128,7 +120,9 @@ impl Rules for Customers {
             None => generate_code(cx, &s.name)?,
         };
         Ok(Created::ready(
-            status(json!({"code": code, "changePasswordAtNextLogon": true})),
+            status(
+                json!({"code": code, "changePasswordAtNextLogon": s.change_password_at_next_logon}),
+            ),
             None,
         ))
     }
@@ -141,23 +135,6 @@ impl Rules for Customers {
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: CustomerSpec = typed(spec, "spec")?;
         s.check()?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "name",
-            "the portal keys the customer by it",
-        )?;
-        if let Some(code) = &s.code
-            && code != obj.status_str("code")
-        {
-            return Err(ApiError::immutable(
-                "code",
-                format!(
-                    "the customer code is {} and cannot be changed; remove code or set it to that",
-                    obj.status_str("code")
-                ),
-            ));
-        }
         for admin in object::children_of_kind(cx.tx, PORTAL, "admins", &obj.id)? {
             let domain = admin.spec_str("upnDomain");
             if !s.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::{Created, Cx, Rules, one_per_parent, status, unchanged};
+use super::super::{Created, Cx, Rules, one_per_parent, status};
 use super::{PORTAL, customer_of};
 use crate::sandbox::body::typed;
 use crate::sandbox::error::ApiError;
@@ -48,12 +48,6 @@ impl Rules for Citrix {
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: CitrixSpec = typed(spec, "spec")?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "customerId",
-            "the service belongs to one customer",
-        )?;
         obj.status = s.status();
         Ok(None)
     }
@@ -64,14 +58,13 @@ impl Rules for Citrix {
 struct FileSharingSpec {
     #[expect(dead_code, reason = "checked as a reference through the raw spec")]
     customer_id: String,
-    #[serde(default)]
-    drive_letter: Option<String>,
+    // Arrives filled in with the contract's default (`with_defaults`).
+    drive_letter: String,
 }
 
 impl FileSharingSpec {
     fn letter(&self) -> Result<char, ApiError> {
-        let letter = self.drive_letter.as_deref().unwrap_or("X");
-        let mut chars = letter.chars();
+        let mut chars = self.drive_letter.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) if c.is_ascii_uppercase() => Ok(c),
             _ => Err(ApiError::invalid(
@@ -108,12 +101,6 @@ impl Rules for FileSharing {
         spec: &Value,
     ) -> Result<Option<OpPlan>, ApiError> {
         let s: FileSharingSpec = typed(spec, "spec")?;
-        unchanged(
-            &obj.spec,
-            spec,
-            "customerId",
-            "the service belongs to one customer",
-        )?;
         obj.status = s.status()?;
         Ok(None)
     }

@@ -2,6 +2,13 @@
 //! form the contract says means the same — list items and set-like lists in another order,
 //! case-insensitive values re-cased, object keys in another order, and extra server-only
 //! fields. A client that diffs exactly would see drift here; a correct one sees none.
+//!
+//! What may be reshaped comes from the contract's table ([`Semantics`]), and every field it
+//! marks case-insensitive or set-like is reshaped: the plan normalises by the same table, and
+//! a client that forgets an entry sees drift here (`agreement` tests prove both).
+
+#[cfg(test)]
+mod agreement;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -11,40 +18,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 
 use super::edge::FaultMark;
-
-/// Keys whose string values (or lists of strings) are case-insensitive at any depth of a spec
-/// (docs/portal-contract.md, *ci*): e-mail addresses, domains, and enumerated values.
-const CASE_INSENSITIVE: [&str; 15] = [
-    "email",
-    "adminEmail",
-    "externalEmail",
-    "notificationEmail",
-    "upnDomain",
-    "upnSuffix",
-    "user",
-    "domains",
-    "type",
-    "role",
-    "mode",
-    "driveLetter",
-    "app",
-    "licenseType",
-    "platform",
-];
-
-/// Set-like top-level spec lists per `portal/kind` (*set*); `domains` keeps its first item.
-const SETS: [(&str, &str, &str); 7] = [
-    ("daas", "customers", "domains"),
-    ("daas", "citrix", "applications"),
-    ("daas", "citrix", "desktops"),
-    ("teammate", "enterprises", "services"),
-    ("teammate", "enterprises", "pbxTypes"),
-    ("cloudlink", "accounts", "adminContacts"),
-    ("cloudlink", "accounts", "supportContacts"),
-];
-
-/// Enumerated lists whose items are case-insensitive too.
-const CASE_INSENSITIVE_LISTS: [&str; 1] = ["services"];
+use crate::model::Kind;
+use crate::model::semantics::{FieldSemantics, Order, Semantics};
 
 /// The answer to a read of `portal`/`kind`, as equivalent data drawn from `seed`: `body` is an
 /// object envelope or a page `{"items": [...]}`.
@@ -85,21 +60,10 @@ fn reshape(envelope: &mut Value, portal: &str, kind: &str, rng: &mut StdRng) {
     };
     let id = text(env, "id");
     let version = env.get("version").and_then(Value::as_u64).unwrap_or(0);
-    if let Some(Value::Object(spec)) = env.get_mut("spec") {
-        for (p, k, field) in SETS {
-            if (p, k) != (portal, kind) {
-                continue;
-            }
-            if let Some(Value::Array(items)) = spec.get_mut(field) {
-                let from = usize::from(field == "domains");
-                if let Some(tail) = items.get_mut(from..) {
-                    tail.shuffle(rng);
-                }
-            }
-        }
-        for (key, value) in spec.iter_mut() {
-            recase(key, value, rng);
-        }
+    if let (Some(Value::Object(spec)), Some(kind)) =
+        (env.get_mut("spec"), Kind::from_parts(portal, kind))
+    {
+        reshape_spec(Semantics::contract(), kind, spec, rng);
         // A field the portal keeps for itself; no client declares it.
         spec.insert(
             "lastModifiedBy".to_owned(),
@@ -119,30 +83,59 @@ fn reshape(envelope: &mut Value, portal: &str, kind: &str, rng: &mut StdRng) {
     );
 }
 
+/// A spec of `kind` in an equivalent form by `table`: every set-like list shuffled (past its
+/// first item for `after-first`) and every string at or below a case-insensitive field
+/// re-cased, at any depth.
+pub(crate) fn reshape_spec(
+    table: &Semantics,
+    kind: Kind,
+    spec: &mut Map<String, Value>,
+    rng: &mut StdRng,
+) {
+    let rules = table.spec(kind);
+    for (key, value) in spec.iter_mut() {
+        reshape_value(rules.member(key), value, false, rng);
+    }
+}
+
+/// `value` in an equivalent form by `rules`; `recase` is true below a case-insensitive field.
+fn reshape_value(
+    rules: Option<&FieldSemantics>,
+    value: &mut Value,
+    recase: bool,
+    rng: &mut StdRng,
+) {
+    let recase = recase || rules.is_some_and(|r| r.case_insensitive);
+    match value {
+        Value::String(s) if recase => *s = other_case(s, rng),
+        Value::Array(items) => {
+            let from = match rules.map_or(Order::Significant, |r| r.order) {
+                Order::Significant => None,
+                Order::Any => Some(0),
+                Order::FirstThenAny => Some(1),
+            };
+            if let Some(tail) = from.and_then(|from| items.get_mut(from..)) {
+                tail.shuffle(rng);
+            }
+            let item_rules = rules.and_then(FieldSemantics::item);
+            for item in items {
+                reshape_value(item_rules, item, recase, rng);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                reshape_value(rules.and_then(|r| r.member(k)), v, recase, rng);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn text(map: &Map<String, Value>, key: &str) -> String {
     map.get(key)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()
-}
-
-/// Re-cases the strings under case-insensitive keys, at any depth.
-fn recase(key: &str, value: &mut Value, rng: &mut StdRng) {
-    let insensitive = CASE_INSENSITIVE.contains(&key) || CASE_INSENSITIVE_LISTS.contains(&key);
-    match value {
-        Value::String(s) if insensitive => *s = other_case(s, rng),
-        Value::Array(items) => {
-            for item in items {
-                recase(key, item, rng);
-            }
-        }
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                recase(k, v, rng);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// The same letters in another case: all upper, all lower, or alternating.

@@ -1,0 +1,39 @@
+//! Apps license management (seed 003): per-user app licenses and SMS numbers.
+
+use serde_json::Map;
+
+use super::binding::Binding;
+use super::wire::enum_str;
+use crate::api::{Licenses, Sms};
+use crate::model::kind::Kind;
+use crate::model::resource::Resource;
+
+/// One license per assigned user.
+pub(super) fn licenses(b: &Binding<'_>, licenses: &Licenses, out: &mut Vec<Resource>) {
+    for assignment in &licenses.assignments {
+        let mut spec = Map::new();
+        spec.insert("app".into(), enum_str(&licenses.app));
+        spec.insert("user".into(), assignment.user.clone().into());
+        spec.insert("licenseType".into(), enum_str(&assignment.license_type));
+        // E-mail addresses compare case-insensitively, so the part is lower-cased.
+        let part = assignment.user.to_lowercase();
+        out.push(
+            b.origin
+                .resource(Kind::License, format!("{}/{part}", b.own_ref), spec),
+        );
+    }
+}
+
+/// An SMS license bound to a DID.
+pub(super) fn sms(b: &Binding<'_>, sms: &Sms, out: &mut Vec<Resource>) {
+    let mut spec = Map::new();
+    spec.insert("did".into(), sms.did.clone().into());
+    if let Some(user) = &sms.user {
+        spec.insert("user".into(), user.clone().into());
+    }
+    spec.insert("licenseType".into(), enum_str(&sms.license_type));
+    if let Some(campaign) = &sms.campaign_id {
+        spec.insert("campaignId".into(), campaign.clone().into());
+    }
+    out.push(b.origin.resource(Kind::SmsNumber, b.own_ref.clone(), spec));
+}
