@@ -127,6 +127,9 @@ pub struct Context {
     failures: Mutex<HashMap<String, u32>>,
     /// Secrets read so far, by `namespace/name`, reused while their resourceVersion holds.
     secret_cache: Mutex<HashMap<String, Secret>>,
+    /// Objects (by uid) whose finalizer patch was sent, with the resourceVersion it was sent
+    /// from, until the watch shows the finalizer.
+    finalizers_sent: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -161,6 +164,7 @@ impl Context {
             settings,
             failures: Mutex::new(HashMap::new()),
             secret_cache: Mutex::new(HashMap::new()),
+            finalizers_sent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -185,6 +189,33 @@ impl Context {
             Some(secret) => cache.insert(key, secret.clone()),
             None => cache.remove(&key),
         };
+    }
+
+    /// Remembers that the finalizer patch of `uid` was sent from `version`.
+    pub(crate) fn finalizer_sent(&self, uid: &str, version: String) {
+        let mut sent = self
+            .finalizers_sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        sent.insert(uid.to_owned(), version);
+    }
+
+    /// The resourceVersion the finalizer patch of `uid` was sent from, while unconfirmed.
+    pub(crate) fn finalizer_sent_at(&self, uid: &str) -> Option<String> {
+        let sent = self
+            .finalizers_sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        sent.get(uid).cloned()
+    }
+
+    /// The watch shows `uid` with its finalizer: nothing to remember.
+    pub(crate) fn finalizer_seen(&self, uid: &str) {
+        let mut sent = self
+            .finalizers_sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        sent.remove(uid);
     }
 
     /// Counts a failure of `object` and returns how many in a row.

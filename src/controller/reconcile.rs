@@ -28,6 +28,20 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
     let key = object_key(object.as_ref());
     let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
+    // The finalizer helper adds the finalizer with a JSON patch whose `test` op fails (422)
+    // when the object moved on. A reconcile woken by a related object before the watch
+    // delivered our own patch still sees the object without it: skip the second patch and
+    // wait for the watch, unless the object changed since (someone removed the finalizer).
+    let version = object.resource_version().unwrap_or_default();
+    let uid = object.uid().unwrap_or_else(|| key.clone());
+    let adding = object.meta().deletion_timestamp.is_none()
+        && !object.finalizers().iter().any(|f| f == super::FINALIZER);
+    if !adding {
+        ctx.finalizer_seen(&uid);
+    } else if ctx.finalizer_sent_at(&uid).as_deref() == Some(version.as_str()) {
+        tracing::debug!(object = %key, "finalizer patch already sent; waiting for the watch");
+        return Ok(Action::await_change());
+    }
     let result = finalizer(&api, super::FINALIZER, object, |event| async {
         match event {
             Finalizer::Apply(object) => apply(object.as_ref(), &ctx).await,
@@ -40,6 +54,9 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
         | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
         other => Error::Finalizer(Box::new(other)),
     });
+    if adding && result.is_ok() {
+        ctx.finalizer_sent(&uid, version);
+    }
     let code = result.as_ref().err().map(Error::code);
     ctx.metrics.reconciled(K::KIND, started.elapsed(), code);
     if let Ok(action) = &result {

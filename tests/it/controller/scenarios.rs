@@ -80,6 +80,49 @@ async fn first_reconcile_adds_the_finalizer_then_creates_in_the_portal() {
 }
 
 #[tokio::test]
+async fn a_stale_cache_never_sends_the_finalizer_patch_twice() {
+    let mut fresh = tenant("kenton", "Apply", "Orphan");
+    fresh.metadata.finalizers = None;
+    fresh.metadata.resource_version = Some("41".to_owned());
+    let h = Harness::start(vec![fresh.clone()], vec![], vec![]).await;
+
+    // The first reconcile patches; a second one woken before the watch delivered that patch
+    // sees the same (stale) object and waits instead of sending a patch the server refuses.
+    run(&h, &fresh).await.expect("finalizer reconcile");
+    run(&h, &fresh).await.expect("stale reconcile");
+    // The watch delivers the object with its finalizer: the reconcile goes on to the portal.
+    let mut updated = tenant("kenton", "Apply", "Orphan");
+    updated.metadata.resource_version = Some("42".to_owned());
+    run(&h, &updated).await.expect("apply reconcile");
+    // A converged resync (of the object as the API server now holds it) writes nothing.
+    let current: Tenant = h.api.get(NS, "kenton").expect("the tenant is stored");
+    run(&h, &current).await.expect("resync");
+    let writes: Vec<String> = h
+        .api
+        .lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("GET "))
+        .collect();
+    assert_eq!(
+        writes,
+        strs(&[
+            &format!("PATCH {TENANTS}/kenton"),
+            &format!("POST {EVENTS}"),
+            &format!("PATCH {TENANTS}/kenton/status"),
+        ]),
+        "API writes to converge one object: a finalizer patch, an event, a status patch"
+    );
+
+    // Someone removes the finalizer by hand (a newer version without it): it is added again.
+    h.api.clear();
+    let mut stripped = updated.clone();
+    stripped.metadata.finalizers = None;
+    stripped.metadata.resource_version = Some("43".to_owned());
+    run(&h, &stripped).await.expect("finalizer reconcile");
+    assert_eq!(h.api.lines(), strs(&[&format!("PATCH {TENANTS}/kenton")]));
+}
+
+#[tokio::test]
 async fn an_unchanged_object_makes_no_api_write_and_no_portal_write() {
     let t = tenant("kenton", "Apply", "Orphan");
     let h = Harness::start(vec![t.clone()], vec![], vec![]).await;
