@@ -47,6 +47,15 @@ fn walk(schema: &JSONSchemaProps, value: &mut Json, path: &str, errors: &mut Vec
                 errors.push(format!("{path}: must be of type {want}"));
                 return;
             }
+            // The API server counts properties before pruning unknown ones.
+            if let Some(max) = schema.max_properties
+                && map.len() as i64 > max
+            {
+                errors.push(format!(
+                    "{path}: Too many: {}: must have at most {max} items",
+                    map.len()
+                ));
+            }
             if let Some(properties) = &schema.properties {
                 for key in map.keys() {
                     let handled_by_server = path.is_empty() && ROOT_FIELDS.contains(&key.as_str());
@@ -85,7 +94,7 @@ fn walk(schema: &JSONSchemaProps, value: &mut Json, path: &str, errors: &mut Vec
                 for (key, child) in map.iter_mut() {
                     walk(values, child, &join(path, key), errors);
                 }
-            } else if !map.is_empty() {
+            } else if !map.is_empty() && schema.x_kubernetes_preserve_unknown_fields != Some(true) {
                 errors.push(format!(
                     "{path}: unknown fields (the API server would drop them)"
                 ));

@@ -203,6 +203,15 @@ fn cases() -> Vec<Case> {
             &[],
         ),
         create(
+            "a Microsoft Online binding has no settings",
+            binding(
+                "kenton-m365",
+                "microsoftOnline",
+                json!({"domain": "kenton.example"}),
+            ),
+            &["spec.microsoftOnline: Too many: 1: must have at most 0 items"],
+        ),
+        create(
             "a binding that depends on itself",
             merge(
                 azure_new(),

@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock};
 
 use cel::{Context, Env, Value};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceDefinition, JSONSchemaProps,
+    CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrBool,
 };
 use serde_json::Value as Json;
 
@@ -181,7 +181,8 @@ fn walk(
             (true, Some(old)) => Some(old),
             (true, None) => continue,
         };
-        let passed = run(&site.rule, new, old).map_err(|e| format!("{site} at {at}: {e}"))?;
+        let passed =
+            run(&site.rule, schema, new, old).map_err(|e| format!("{site} at {at}: {e}"))?;
         out.push(Evaluation {
             site,
             at: at.to_owned(),
@@ -236,14 +237,19 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
     Arc::new(env)
 });
 
-fn run(rule: &str, new: &Json, old: Option<&Json>) -> Result<bool, String> {
+fn run(
+    rule: &str,
+    schema: &JSONSchemaProps,
+    new: &Json,
+    old: Option<&Json>,
+) -> Result<bool, String> {
     let program = ENV
         .compile(rule)
         .map_err(|e| format!("does not compile: {e}"))?;
     let mut context = Context::with_env(Arc::clone(&ENV));
-    context.add_variable_from_value("self", to_cel(new));
+    context.add_variable_from_value("self", to_cel(new, Some(schema))?);
     if let Some(old) = old {
-        context.add_variable_from_value("oldSelf", to_cel(old));
+        context.add_variable_from_value("oldSelf", to_cel(old, Some(schema))?);
     }
     match program.execute(&context) {
         Ok(Value::Bool(passed)) => Ok(passed),
@@ -252,9 +258,30 @@ fn run(rule: &str, new: &Json, old: Option<&Json>) -> Result<bool, String> {
     }
 }
 
-/// A JSON value as CEL sees it: integers are `int`, objects are maps with string keys.
-fn to_cel(value: &Json) -> Value {
-    match value {
+/// What the API server answers when a rule reads an object whose schema gives CEL no type
+/// (k8s.io/apiserver `UnstructuredToVal`): no properties, no additionalProperties schema and
+/// no `x-kubernetes-preserve-unknown-fields`, e.g. an empty struct's `{type: object}`.
+pub const UNTYPED_OBJECT: &str = "invalid object type, expected either Properties or \
+                                  AdditionalProperties with Allows=true and non-empty Schema";
+
+/// True when CEL cannot type a value of this object schema (see [`UNTYPED_OBJECT`]).
+pub fn is_untyped_object(schema: &JSONSchemaProps) -> bool {
+    schema.type_.as_deref() == Some("object")
+        && schema.properties.as_ref().is_none_or(|p| p.is_empty())
+        && !matches!(
+            schema.additional_properties,
+            Some(JSONSchemaPropsOrBool::Schema(_))
+        )
+        && schema.x_kubernetes_preserve_unknown_fields != Some(true)
+        && schema.x_kubernetes_embedded_resource != Some(true)
+}
+
+/// A JSON value as CEL sees it, converted along its schema the way the API server does:
+/// integers are `int`, objects are maps with string keys, and an object whose schema gives
+/// CEL no type is an error (the API server converts lazily, on access; this converts all
+/// of `self`, which is stricter only for a rule that skips such a field).
+fn to_cel(value: &Json, schema: Option<&JSONSchemaProps>) -> Result<Value, String> {
+    Ok(match value {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => match n.as_i64() {
@@ -262,11 +289,34 @@ fn to_cel(value: &Json) -> Value {
             None => Value::Float(n.as_f64().unwrap_or_default()),
         },
         Json::String(s) => Value::from(s.as_str()),
-        Json::Array(items) => Value::from(items.iter().map(to_cel).collect::<Vec<_>>()),
-        Json::Object(map) => Value::from(
-            map.iter()
-                .map(|(k, v)| (k.clone(), to_cel(v)))
-                .collect::<HashMap<String, Value>>(),
-        ),
-    }
+        Json::Array(items) => {
+            let item_schema = schema.and_then(items_of);
+            Value::from(
+                items
+                    .iter()
+                    .map(|item| to_cel(item, item_schema))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        }
+        Json::Object(map) => {
+            if let Some(schema) = schema
+                && is_untyped_object(schema)
+            {
+                return Err(UNTYPED_OBJECT.to_owned());
+            }
+            let child_schema = |key: &str| {
+                let schema = schema?;
+                match (&schema.properties, &schema.additional_properties) {
+                    (Some(properties), _) => properties.get(key),
+                    (None, Some(JSONSchemaPropsOrBool::Schema(values))) => Some(&**values),
+                    _ => None,
+                }
+            };
+            Value::from(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), to_cel(v, child_schema(k))?)))
+                    .collect::<Result<HashMap<String, Value>, String>>()?,
+            )
+        }
+    })
 }
