@@ -2,10 +2,17 @@
 //! server runs them: each rule with `self` bound to the value at its schema node, and
 //! transition rules (those naming `oldSelf`) only on updates where the old value exists.
 //!
+//! Values reach CEL converted along their schema, as the API server converts them: an object
+//! whose schema gives CEL no type (no properties, no additionalProperties schema, no
+//! `x-kubernetes-preserve-unknown-fields`) is the API server's evaluation error
+//! ([`UNTYPED_OBJECT`], issue 13), which the `cel` crate alone would evaluate happily.
+//!
 //! What the `cel` crate cannot do, and so is not tested here: the API server's type check
 //! (emulated for field names only, by [`unknown_references`]), its cost estimator (the
 //! structural tests require every string and list in a spec to be bounded instead), and the
 //! Kubernetes-only libraries (`isSorted`, `url`, `quantity`, regex `find`), which no rule uses.
+//! This is an emulation, not the API server's code: no Go toolchain or Kubernetes server
+//! binary can be fetched on the build machines (docs/controller.md, "Tests").
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
