@@ -14,6 +14,15 @@ use serde_json::Value as Json;
 /// Fields the API server handles itself; kube leaves them out of the generated schema.
 const ROOT_FIELDS: [&str; 3] = ["apiVersion", "kind", "metadata"];
 
+/// `format: email` as the API server checks it (kube-openapi's strfmt, RFC 5322 addr-spec),
+/// narrowed to the dot-atom local parts and DNS domains tenantry's users write.
+static EMAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$",
+    )
+    .expect("static regex")
+});
+
 /// `path.name`, or `name` at the root.
 pub fn join(path: &str, name: &str) -> String {
     if path.is_empty() {
@@ -139,6 +148,9 @@ fn walk(schema: &JSONSchemaProps, value: &mut Json, path: &str, errors: &mut Vec
                 "chars",
                 errors,
             );
+            if schema.format.as_deref() == Some("email") && !EMAIL.is_match(text) {
+                errors.push(format!("{path}: in body must be of type email: {text:?}"));
+            }
             if let Some(pattern) = &schema.pattern {
                 match regex::Regex::new(pattern) {
                     Ok(re) if re.is_match(text) => {}
