@@ -9,6 +9,7 @@
 //! Ready, changes a field, approves a plan, deletes with deletionPolicy Delete, and removes
 //! what it created even when a step fails.
 
+mod install;
 mod steps;
 
 use std::time::Duration;
