@@ -595,6 +595,14 @@ fn the_harness_sees_a_misspelled_field() {
         ),
         vec!["self.supportContact (no field `supportContact`)"]
     );
+    assert_eq!(
+        unknown_references(
+            "self.metadata.name != '' && self.metadata.labels.size() > 0",
+            schema,
+            true
+        ),
+        vec!["self.metadata.labels (metadata has only name and generateName in CEL)"]
+    );
     let mut object = merge(tenant(), json!({"spec": {"displayname": "typo"}}));
     assert_eq!(
         admit(schema, &mut object),

@@ -125,8 +125,22 @@ pub fn unknown_references(rule: &str, schema: &JSONSchemaProps, at_root: bool) -
     for found in SELECTION.captures_iter(rule) {
         let mut node = schema;
         let mut first = true;
-        for segment in found[1].split('.').skip(1) {
-            if first && at_root && ["metadata", "apiVersion", "kind"].contains(&segment) {
+        let mut segments = found[1].split('.').skip(1).peekable();
+        while let Some(segment) = segments.next() {
+            // At the root the API server declares apiVersion, kind and a metadata with only
+            // name and generateName; a rule reading labels does not compile.
+            if first && at_root && segment == "metadata" {
+                if let Some(field) = segments.peek()
+                    && !["name", "generateName"].contains(field)
+                {
+                    let variable = found[0].split('.').next().unwrap_or_default();
+                    unknown.push(format!(
+                        "{variable}.metadata.{field} (metadata has only name and generateName in CEL)"
+                    ));
+                }
+                break;
+            }
+            if first && at_root && ["apiVersion", "kind"].contains(&segment) {
                 break;
             }
             first = false;

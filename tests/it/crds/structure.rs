@@ -89,6 +89,12 @@ fn structural_problems(path: &str, s: &JSONSchemaProps) -> Vec<String> {
     if s.pattern_properties.is_some() || s.dependencies.is_some() || s.additional_items.is_some() {
         problem("uses patternProperties/dependencies/additionalItems, which CRDs forbid");
     }
+    if matches!(
+        s.additional_properties,
+        Some(JSONSchemaPropsOrBool::Bool(false))
+    ) {
+        problem("sets additionalProperties: false, which CRDs forbid (unknown fields are pruned)");
+    }
     if s.properties.is_some() && s.additional_properties.is_some() {
         problem("has both properties and additionalProperties");
     }
