@@ -164,6 +164,30 @@ fn rejections_of(text: &str) -> Vec<String> {
     rejections
 }
 
+/// `scripts/kube-check` replays these verdicts on a real API server: its list is this table's.
+#[test]
+fn kube_check_expects_the_same_verdicts() {
+    let script =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kube-check"))
+            .expect("scripts/kube-check");
+    let list: Vec<&str> = script
+        .split("rejected_by_api_server=(")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("scripts/kube-check lists rejected_by_api_server=( ... )")
+        .split_whitespace()
+        .collect();
+    let refused: Vec<&str> = INVALID_EXAMPLES
+        .iter()
+        .filter(|(_, want)| want.is_some())
+        .map(|(file, _)| *file)
+        .collect();
+    assert_eq!(
+        list, refused,
+        "scripts/kube-check and INVALID_EXAMPLES disagree"
+    );
+}
+
 #[test]
 fn invalid_examples_get_the_api_servers_verdict() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/invalid");
