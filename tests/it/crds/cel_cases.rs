@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, JSONSchemaProps,
+};
 use serde_json::{Value as Json, json};
 use tenantry::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin, crds};
 
@@ -607,5 +609,37 @@ fn the_harness_sees_a_misspelled_field() {
     assert_eq!(
         admit(schema, &mut object),
         vec!["spec.displayname: unknown field (the API server would drop it)"]
+    );
+}
+
+/// Issue 13: with `microsoftOnline` as a plain `{type: object}` (the schema an empty struct
+/// derives, shipped before the fix), the API server refused `microsoftOnline: {}`. The harness
+/// must refuse it the same way, or it could not have caught that.
+#[test]
+fn the_harness_refuses_the_binding_the_api_server_refused_in_issue_13() {
+    let mut crd = crd_of("ServiceBinding");
+    let spec = crd.spec.versions[0]
+        .schema
+        .as_mut()
+        .and_then(|s| s.open_api_v3_schema.as_mut())
+        .and_then(|s| s.properties.as_mut())
+        .and_then(|p| p.get_mut("spec"))
+        .expect("a spec");
+    spec.properties.as_mut().expect("spec properties").insert(
+        "microsoftOnline".to_owned(),
+        JSONSchemaProps {
+            type_: Some("object".to_owned()),
+            nullable: Some(true),
+            ..JSONSchemaProps::default()
+        },
+    );
+    let object = binding("kenton-m365", "microsoftOnline", json!({}));
+    let err = evaluate(&crd, &object, None).expect_err("the API server refused it");
+    assert!(
+        err.contains(
+            "invalid object type, expected either Properties or AdditionalProperties with \
+             Allows=true and non-empty Schema evaluating rule: set exactly one service block"
+        ),
+        "{err}"
     );
 }

@@ -2,10 +2,10 @@
 //! server runs them: each rule with `self` bound to the value at its schema node, and
 //! transition rules (those naming `oldSelf`) only on updates where the old value exists.
 //!
-//! Values reach CEL converted along their schema, as the API server converts them: an object
-//! whose schema gives CEL no type (no properties, no additionalProperties schema, no
-//! `x-kubernetes-preserve-unknown-fields`) is the API server's evaluation error
-//! ([`UNTYPED_OBJECT`], issue 13), which the `cel` crate alone would evaluate happily.
+//! A rule that reads an object whose schema gives CEL no type (no properties, no
+//! additionalProperties schema, no `x-kubernetes-preserve-unknown-fields`) fails to evaluate
+//! with the API server's error ([`UNTYPED_OBJECT`], issue 13), which the `cel` crate alone
+//! would evaluate happily; what a rule reads is taken from its `self.a.b` paths.
 //!
 //! What the `cel` crate cannot do, and so is not tested here: the API server's type check
 //! (emulated for field names only, by [`unknown_references`]), its cost estimator (the
@@ -202,8 +202,9 @@ fn walk(
             (true, Some(old)) => Some(old),
             (true, None) => continue,
         };
-        let passed =
-            run(&site.rule, schema, new, old).map_err(|e| format!("{site} at {at}: {e}"))?;
+        // In the API server's words: "<error> evaluating rule: <message>".
+        let passed = run(&site.rule, schema, new, old)
+            .map_err(|e| format!("{site} at {at}: {e} evaluating rule: {}", site.message))?;
         out.push(Evaluation {
             site,
             at: at.to_owned(),
@@ -267,10 +268,13 @@ fn run(
     let program = ENV
         .compile(rule)
         .map_err(|e| format!("does not compile: {e}"))?;
+    if let Some(path) = reads_untyped_object(rule, schema, new, old) {
+        return Err(format!("fails to evaluate ({path}): {UNTYPED_OBJECT}"));
+    }
     let mut context = Context::with_env(Arc::clone(&ENV));
-    context.add_variable_from_value("self", to_cel(new, Some(schema))?);
+    context.add_variable_from_value("self", to_cel(new));
     if let Some(old) = old {
-        context.add_variable_from_value("oldSelf", to_cel(old, Some(schema))?);
+        context.add_variable_from_value("oldSelf", to_cel(old));
     }
     match program.execute(&context) {
         Ok(Value::Bool(passed)) => Ok(passed),
@@ -297,12 +301,83 @@ pub fn is_untyped_object(schema: &JSONSchemaProps) -> bool {
         && schema.x_kubernetes_embedded_resource != Some(true)
 }
 
-/// A JSON value as CEL sees it, converted along its schema the way the API server does:
-/// integers are `int`, objects are maps with string keys, and an object whose schema gives
-/// CEL no type is an error (the API server converts lazily, on access; this converts all
-/// of `self`, which is stricter only for a rule that skips such a field).
-fn to_cel(value: &Json, schema: Option<&JSONSchemaProps>) -> Result<Value, String> {
-    Ok(match value {
+/// The first value a rule reads whose schema gives CEL no type, as `self.a.b`.
+///
+/// The API server converts a value when a rule reaches it (`has()`, a selection, equality or
+/// iteration of what contains it), so only the values on a rule's paths count: each
+/// `self.a.b` / `oldSelf.a.b` selection, and all of the value where the selection ends (a
+/// comparison or a macro may read any of it).
+fn reads_untyped_object(
+    rule: &str,
+    schema: &JSONSchemaProps,
+    new: &Json,
+    old: Option<&Json>,
+) -> Option<String> {
+    static PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\b(self|oldSelf)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)").expect("static regex")
+    });
+    for found in PATH.captures_iter(rule) {
+        let Some(mut value) = (if &found[1] == "self" { Some(new) } else { old }) else {
+            continue;
+        };
+        let mut node = schema;
+        let mut path = found[1].to_owned();
+        let mut present = true;
+        for segment in found[2].split('.').skip(1) {
+            if is_untyped_object(node) && value.is_object() {
+                return Some(path);
+            }
+            let Some(child) = node.properties.as_ref().and_then(|p| p.get(segment)) else {
+                // A field the schema does not declare (`metadata` at the root) reads none of
+                // this object; past the last object level the segment is a method (`exists`),
+                // which may read all of the value.
+                present = node.properties.is_none();
+                break;
+            };
+            match value.get(segment).filter(|v| !v.is_null()) {
+                Some(child_value) => value = child_value,
+                None => {
+                    present = false;
+                    break;
+                }
+            }
+            node = child;
+            path = format!("{path}.{segment}");
+        }
+        if present && let Some(below) = untyped_below(node, value, &path) {
+            return Some(below);
+        }
+    }
+    None
+}
+
+/// The first object in `value` (at or below `path`) whose schema gives CEL no type.
+fn untyped_below(schema: &JSONSchemaProps, value: &Json, path: &str) -> Option<String> {
+    match value {
+        Json::Object(map) => {
+            if is_untyped_object(schema) {
+                return Some(path.to_owned());
+            }
+            let properties = schema.properties.as_ref()?;
+            map.iter().find_map(|(key, child)| {
+                untyped_below(properties.get(key)?, child, &format!("{path}.{key}"))
+            })
+        }
+        Json::Array(items) => {
+            let item_schema = items_of(schema)?;
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| untyped_below(item_schema, item, &format!("{path}[{i}]")))
+        }
+        _ => None,
+    }
+}
+
+/// A JSON value as CEL sees it: integers are `int`, objects are maps with string keys.
+/// (Objects CEL cannot type were answered for by [`reads_untyped_object`] before this.)
+fn to_cel(value: &Json) -> Value {
+    match value {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => match n.as_i64() {
@@ -310,34 +385,11 @@ fn to_cel(value: &Json, schema: Option<&JSONSchemaProps>) -> Result<Value, Strin
             None => Value::Float(n.as_f64().unwrap_or_default()),
         },
         Json::String(s) => Value::from(s.as_str()),
-        Json::Array(items) => {
-            let item_schema = schema.and_then(items_of);
-            Value::from(
-                items
-                    .iter()
-                    .map(|item| to_cel(item, item_schema))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
-        }
-        Json::Object(map) => {
-            if let Some(schema) = schema
-                && is_untyped_object(schema)
-            {
-                return Err(UNTYPED_OBJECT.to_owned());
-            }
-            let child_schema = |key: &str| {
-                let schema = schema?;
-                match (&schema.properties, &schema.additional_properties) {
-                    (Some(properties), _) => properties.get(key),
-                    (None, Some(JSONSchemaPropsOrBool::Schema(values))) => Some(&**values),
-                    _ => None,
-                }
-            };
-            Value::from(
-                map.iter()
-                    .map(|(k, v)| Ok((k.clone(), to_cel(v, child_schema(k))?)))
-                    .collect::<Result<HashMap<String, Value>, String>>()?,
-            )
-        }
-    })
+        Json::Array(items) => Value::from(items.iter().map(to_cel).collect::<Vec<_>>()),
+        Json::Object(map) => Value::from(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_cel(v)))
+                .collect::<HashMap<String, Value>>(),
+        ),
+    }
 }

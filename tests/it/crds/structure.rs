@@ -225,7 +225,7 @@ fn every_object_a_rule_can_read_has_a_cel_type() {
             for (path, node) in below {
                 if is_untyped_object(node) {
                     untyped.insert(format!(
-                        "{} {path} (read by `{}`): {UNTYPED_OBJECT}",
+                        "{} {path} (in reach of `{}`): {UNTYPED_OBJECT}",
                         crd.spec.names.kind, site.rule
                     ));
                 }
