@@ -500,9 +500,44 @@ fn review(case: &Case) -> Result<(Vec<String>, Vec<Evaluation>), String> {
     Ok((rejections, evaluations))
 }
 
+/// The cases as JSON lines for `scripts/kube-check`, which replays them on a real API server:
+/// `{"name", "old", "new", "accepted", "messages"}`, where `messages` are the expected CEL
+/// messages (schema errors are worded differently by the API server, so only the verdict
+/// counts for them).
+fn export(cases: &[Case], path: &std::path::Path) {
+    let messages: Vec<String> = crds()
+        .iter()
+        .flat_map(|crd| rule_sites(crd).into_iter().map(|(site, _)| site.message))
+        .collect();
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|case| {
+            let cel: Vec<&str> = case
+                .rejects
+                .iter()
+                .copied()
+                .filter(|want| messages.iter().any(|m| m.contains(want)))
+                .collect();
+            json!({
+                "name": case.name,
+                "old": case.old,
+                "new": case.new,
+                "accepted": case.rejects.is_empty(),
+                "messages": cel,
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n")
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
+
 #[test]
 fn cel_rules_accept_and_reject_as_declared() {
     let mut failures = Vec::new();
+    if let Some(path) = std::env::var_os("TENANTRY_EXPORT_CEL_CASES") {
+        export(&cases(), std::path::Path::new(&path));
+    }
     for case in cases() {
         let (rejections, _) = match review(&case) {
             Ok(result) => result,
