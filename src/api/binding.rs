@@ -217,7 +217,12 @@ pub enum AzureAdMode {
 }
 
 /// Microsoft Online: no settings; provisioned after Azure AD.
+///
+/// Its schema is an object that keeps unknown fields but may hold none (`maxProperties: 0`):
+/// a plain `{type: object}` gives the API server's CEL no type for `has(self.microsoftOnline)`,
+/// and every rule of the binding then fails on `microsoftOnline: {}` (issue 13).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true, "maxProperties" = 0))]
 pub struct MicrosoftOnline {}
 
 /// Citrix: published applications and desktops (both may be empty).

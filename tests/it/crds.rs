@@ -6,6 +6,7 @@ mod cel_cases;
 mod cel_rules;
 mod examples;
 mod fixtures;
+mod min_version;
 mod structure;
 
 use assert_cmd::Command;
@@ -58,11 +59,28 @@ fn tenantry_crds_prints_the_checked_in_stream() {
 fn checked_in_crds_round_trip_through_the_kubernetes_type() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/crds");
     let mut kinds = Vec::new();
+    // What `kubectl apply -f crds/` reads: the *.yaml, *.yml and *.json files of the folder.
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("crds/ exists")
         .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ["yaml", "yml", "json"].contains(&&*ext.to_string_lossy()))
+        })
         .collect();
     files.sort();
+    // `kubectl apply -k manifests/` reads the same files through crds/Kustomization, which
+    // kubectl apply -f skips for its lack of an extension.
+    let kustomization: serde_json::Value =
+        serde_yaml::from_str(&read(&format!("{dir}/Kustomization"))).expect("valid YAML");
+    let listed: Vec<_> = kustomization["resources"]
+        .as_array()
+        .expect("crds/Kustomization lists resources")
+        .iter()
+        .map(|r| format!("{dir}/{}", r.as_str().expect("a file name")))
+        .collect();
+    let found: Vec<_> = files.iter().map(|f| f.display().to_string()).collect();
+    assert_eq!(listed, found, "crds/Kustomization lists every CRD file");
     for file in files {
         let text = std::fs::read_to_string(&file).expect("readable file");
         for document in serde_yaml::Deserializer::from_str(&text) {

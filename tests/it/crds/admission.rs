@@ -14,6 +14,15 @@ use serde_json::Value as Json;
 /// Fields the API server handles itself; kube leaves them out of the generated schema.
 const ROOT_FIELDS: [&str; 3] = ["apiVersion", "kind", "metadata"];
 
+/// `format: email` as the API server checks it (kube-openapi's strfmt, RFC 5322 addr-spec),
+/// narrowed to the dot-atom local parts and DNS domains tenantry's users write.
+static EMAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$",
+    )
+    .expect("static regex")
+});
+
 /// `path.name`, or `name` at the root.
 pub fn join(path: &str, name: &str) -> String {
     if path.is_empty() {
@@ -46,6 +55,15 @@ fn walk(schema: &JSONSchemaProps, value: &mut Json, path: &str, errors: &mut Vec
             if want != "object" {
                 errors.push(format!("{path}: must be of type {want}"));
                 return;
+            }
+            // The API server counts properties before pruning unknown ones.
+            if let Some(max) = schema.max_properties
+                && map.len() as i64 > max
+            {
+                errors.push(format!(
+                    "{path}: Too many: {}: must have at most {max} items",
+                    map.len()
+                ));
             }
             if let Some(properties) = &schema.properties {
                 for key in map.keys() {
@@ -85,7 +103,7 @@ fn walk(schema: &JSONSchemaProps, value: &mut Json, path: &str, errors: &mut Vec
                 for (key, child) in map.iter_mut() {
                     walk(values, child, &join(path, key), errors);
                 }
-            } else if !map.is_empty() {
+            } else if !map.is_empty() && schema.x_kubernetes_preserve_unknown_fields != Some(true) {
                 errors.push(format!(
                     "{path}: unknown fields (the API server would drop them)"
                 ));
@@ -130,6 +148,9 @@ fn walk(schema: &JSONSchemaProps, value: &mut Json, path: &str, errors: &mut Vec
                 "chars",
                 errors,
             );
+            if schema.format.as_deref() == Some("email") && !EMAIL.is_match(text) {
+                errors.push(format!("{path}: in body must be of type email: {text:?}"));
+            }
             if let Some(pattern) = &schema.pattern {
                 match regex::Regex::new(pattern) {
                     Ok(re) if re.is_match(text) => {}

@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, JSONSchemaProps,
+};
 use serde_json::{Value as Json, json};
 use tenantry::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin, crds};
 
@@ -201,6 +203,15 @@ fn cases() -> Vec<Case> {
                 json!({"spec": {"dependsOn": [{"name": "kenton-azure-ad"}]}}),
             ),
             &[],
+        ),
+        create(
+            "a Microsoft Online binding has no settings",
+            binding(
+                "kenton-m365",
+                "microsoftOnline",
+                json!({"domain": "kenton.example"}),
+            ),
+            &["spec.microsoftOnline: Too many: 1: must have at most 0 items"],
         ),
         create(
             "a binding that depends on itself",
@@ -489,9 +500,44 @@ fn review(case: &Case) -> Result<(Vec<String>, Vec<Evaluation>), String> {
     Ok((rejections, evaluations))
 }
 
+/// The cases as JSON lines for `scripts/kube-check`, which replays them on a real API server:
+/// `{"name", "old", "new", "accepted", "messages"}`, where `messages` are the expected CEL
+/// messages (schema errors are worded differently by the API server, so only the verdict
+/// counts for them).
+fn export(cases: &[Case], path: &std::path::Path) {
+    let messages: Vec<String> = crds()
+        .iter()
+        .flat_map(|crd| rule_sites(crd).into_iter().map(|(site, _)| site.message))
+        .collect();
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|case| {
+            let cel: Vec<&str> = case
+                .rejects
+                .iter()
+                .copied()
+                .filter(|want| messages.iter().any(|m| m.contains(want)))
+                .collect();
+            json!({
+                "name": case.name,
+                "old": case.old,
+                "new": case.new,
+                "accepted": case.rejects.is_empty(),
+                "messages": cel,
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n")
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
+
 #[test]
 fn cel_rules_accept_and_reject_as_declared() {
     let mut failures = Vec::new();
+    if let Some(path) = std::env::var_os("TENANTRY_EXPORT_CEL_CASES") {
+        export(&cases(), std::path::Path::new(&path));
+    }
     for case in cases() {
         let (rejections, _) = match review(&case) {
             Ok(result) => result,
@@ -586,9 +632,49 @@ fn the_harness_sees_a_misspelled_field() {
         ),
         vec!["self.supportContact (no field `supportContact`)"]
     );
+    assert_eq!(
+        unknown_references(
+            "self.metadata.name != '' && self.metadata.labels.size() > 0",
+            schema,
+            true
+        ),
+        vec!["self.metadata.labels (metadata has only name and generateName in CEL)"]
+    );
     let mut object = merge(tenant(), json!({"spec": {"displayname": "typo"}}));
     assert_eq!(
         admit(schema, &mut object),
         vec!["spec.displayname: unknown field (the API server would drop it)"]
+    );
+}
+
+/// Issue 13: with `microsoftOnline` as a plain `{type: object}` (the schema an empty struct
+/// derives, shipped before the fix), the API server refused `microsoftOnline: {}`. The harness
+/// must refuse it the same way, or it could not have caught that.
+#[test]
+fn the_harness_refuses_the_binding_the_api_server_refused_in_issue_13() {
+    let mut crd = crd_of("ServiceBinding");
+    let spec = crd.spec.versions[0]
+        .schema
+        .as_mut()
+        .and_then(|s| s.open_api_v3_schema.as_mut())
+        .and_then(|s| s.properties.as_mut())
+        .and_then(|p| p.get_mut("spec"))
+        .expect("a spec");
+    spec.properties.as_mut().expect("spec properties").insert(
+        "microsoftOnline".to_owned(),
+        JSONSchemaProps {
+            type_: Some("object".to_owned()),
+            nullable: Some(true),
+            ..JSONSchemaProps::default()
+        },
+    );
+    let object = binding("kenton-m365", "microsoftOnline", json!({}));
+    let err = evaluate(&crd, &object, None).expect_err("the API server refused it");
+    assert!(
+        err.contains(
+            "invalid object type, expected either Properties or AdditionalProperties with \
+             Allows=true and non-empty Schema evaluating rule: set exactly one service block"
+        ),
+        "{err}"
     );
 }

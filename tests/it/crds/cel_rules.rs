@@ -2,17 +2,24 @@
 //! server runs them: each rule with `self` bound to the value at its schema node, and
 //! transition rules (those naming `oldSelf`) only on updates where the old value exists.
 //!
+//! A rule that reads an object whose schema gives CEL no type (no properties, no
+//! additionalProperties schema, no `x-kubernetes-preserve-unknown-fields`) fails to evaluate
+//! with the API server's error ([`UNTYPED_OBJECT`], issue 13), which the `cel` crate alone
+//! would evaluate happily; what a rule reads is taken from its `self.a.b` paths.
+//!
 //! What the `cel` crate cannot do, and so is not tested here: the API server's type check
 //! (emulated for field names only, by [`unknown_references`]), its cost estimator (the
 //! structural tests require every string and list in a spec to be bounded instead), and the
 //! Kubernetes-only libraries (`isSorted`, `url`, `quantity`, regex `find`), which no rule uses.
+//! This is an emulation, not the API server's code: no Go toolchain or Kubernetes server
+//! binary can be fetched on the build machines (docs/controller.md, "Tests").
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use cel::{Context, Env, Value};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceDefinition, JSONSchemaProps,
+    CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrBool,
 };
 use serde_json::Value as Json;
 
@@ -118,8 +125,22 @@ pub fn unknown_references(rule: &str, schema: &JSONSchemaProps, at_root: bool) -
     for found in SELECTION.captures_iter(rule) {
         let mut node = schema;
         let mut first = true;
-        for segment in found[1].split('.').skip(1) {
-            if first && at_root && ["metadata", "apiVersion", "kind"].contains(&segment) {
+        let mut segments = found[1].split('.').skip(1).peekable();
+        while let Some(segment) = segments.next() {
+            // At the root the API server declares apiVersion, kind and a metadata with only
+            // name and generateName; a rule reading labels does not compile.
+            if first && at_root && segment == "metadata" {
+                if let Some(field) = segments.peek()
+                    && !["name", "generateName"].contains(field)
+                {
+                    let variable = found[0].split('.').next().unwrap_or_default();
+                    unknown.push(format!(
+                        "{variable}.metadata.{field} (metadata has only name and generateName in CEL)"
+                    ));
+                }
+                break;
+            }
+            if first && at_root && ["apiVersion", "kind"].contains(&segment) {
                 break;
             }
             first = false;
@@ -181,7 +202,9 @@ fn walk(
             (true, Some(old)) => Some(old),
             (true, None) => continue,
         };
-        let passed = run(&site.rule, new, old).map_err(|e| format!("{site} at {at}: {e}"))?;
+        // In the API server's words: "<error> evaluating rule: <message>".
+        let passed = run(&site.rule, schema, new, old)
+            .map_err(|e| format!("{site} at {at}: {e} evaluating rule: {}", site.message))?;
         out.push(Evaluation {
             site,
             at: at.to_owned(),
@@ -236,10 +259,18 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
     Arc::new(env)
 });
 
-fn run(rule: &str, new: &Json, old: Option<&Json>) -> Result<bool, String> {
+fn run(
+    rule: &str,
+    schema: &JSONSchemaProps,
+    new: &Json,
+    old: Option<&Json>,
+) -> Result<bool, String> {
     let program = ENV
         .compile(rule)
         .map_err(|e| format!("does not compile: {e}"))?;
+    if let Some(path) = reads_untyped_object(rule, schema, new, old) {
+        return Err(format!("fails to evaluate ({path}): {UNTYPED_OBJECT}"));
+    }
     let mut context = Context::with_env(Arc::clone(&ENV));
     context.add_variable_from_value("self", to_cel(new));
     if let Some(old) = old {
@@ -252,7 +283,99 @@ fn run(rule: &str, new: &Json, old: Option<&Json>) -> Result<bool, String> {
     }
 }
 
+/// What the API server answers when a rule reads an object whose schema gives CEL no type
+/// (k8s.io/apiserver `UnstructuredToVal`): no properties, no additionalProperties schema and
+/// no `x-kubernetes-preserve-unknown-fields`, e.g. an empty struct's `{type: object}`.
+pub const UNTYPED_OBJECT: &str = "invalid object type, expected either Properties or \
+                                  AdditionalProperties with Allows=true and non-empty Schema";
+
+/// True when CEL cannot type a value of this object schema (see [`UNTYPED_OBJECT`]).
+pub fn is_untyped_object(schema: &JSONSchemaProps) -> bool {
+    schema.type_.as_deref() == Some("object")
+        && schema.properties.as_ref().is_none_or(|p| p.is_empty())
+        && !matches!(
+            schema.additional_properties,
+            Some(JSONSchemaPropsOrBool::Schema(_))
+        )
+        && schema.x_kubernetes_preserve_unknown_fields != Some(true)
+        && schema.x_kubernetes_embedded_resource != Some(true)
+}
+
+/// The first value a rule reads whose schema gives CEL no type, as `self.a.b`.
+///
+/// The API server converts a value when a rule reaches it (`has()`, a selection, equality or
+/// iteration of what contains it), so only the values on a rule's paths count: each
+/// `self.a.b` / `oldSelf.a.b` selection, and all of the value where the selection ends (a
+/// comparison or a macro may read any of it).
+fn reads_untyped_object(
+    rule: &str,
+    schema: &JSONSchemaProps,
+    new: &Json,
+    old: Option<&Json>,
+) -> Option<String> {
+    static PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\b(self|oldSelf)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)").expect("static regex")
+    });
+    for found in PATH.captures_iter(rule) {
+        let Some(mut value) = (if &found[1] == "self" { Some(new) } else { old }) else {
+            continue;
+        };
+        let mut node = schema;
+        let mut path = found[1].to_owned();
+        let mut present = true;
+        for segment in found[2].split('.').skip(1) {
+            if is_untyped_object(node) && value.is_object() {
+                return Some(path);
+            }
+            let Some(child) = node.properties.as_ref().and_then(|p| p.get(segment)) else {
+                // A field the schema does not declare (`metadata` at the root) reads none of
+                // this object; past the last object level the segment is a method (`exists`),
+                // which may read all of the value.
+                present = node.properties.is_none();
+                break;
+            };
+            match value.get(segment).filter(|v| !v.is_null()) {
+                Some(child_value) => value = child_value,
+                None => {
+                    present = false;
+                    break;
+                }
+            }
+            node = child;
+            path = format!("{path}.{segment}");
+        }
+        if present && let Some(below) = untyped_below(node, value, &path) {
+            return Some(below);
+        }
+    }
+    None
+}
+
+/// The first object in `value` (at or below `path`) whose schema gives CEL no type.
+fn untyped_below(schema: &JSONSchemaProps, value: &Json, path: &str) -> Option<String> {
+    match value {
+        Json::Object(map) => {
+            if is_untyped_object(schema) {
+                return Some(path.to_owned());
+            }
+            let properties = schema.properties.as_ref()?;
+            map.iter().find_map(|(key, child)| {
+                untyped_below(properties.get(key)?, child, &format!("{path}.{key}"))
+            })
+        }
+        Json::Array(items) => {
+            let item_schema = items_of(schema)?;
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| untyped_below(item_schema, item, &format!("{path}[{i}]")))
+        }
+        _ => None,
+    }
+}
+
 /// A JSON value as CEL sees it: integers are `int`, objects are maps with string keys.
+/// (Objects CEL cannot type were answered for by [`reads_untyped_object`] before this.)
 fn to_cel(value: &Json) -> Value {
     match value {
         Json::Null => Value::Null,

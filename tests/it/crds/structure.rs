@@ -9,7 +9,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 use tenantry::api::crds;
 
 use super::admission::{admit, items_of, join};
-use super::cel_rules::{root_schema, rule_sites};
+use super::cel_rules::{UNTYPED_OBJECT, is_untyped_object, root_schema, rule_sites};
 
 /// Formats the API server knows (k8s.io/apiextensions-apiserver, `supportedFormats`).
 const FORMATS: [&str; 28] = [
@@ -88,6 +88,12 @@ fn structural_problems(path: &str, s: &JSONSchemaProps) -> Vec<String> {
     }
     if s.pattern_properties.is_some() || s.dependencies.is_some() || s.additional_items.is_some() {
         problem("uses patternProperties/dependencies/additionalItems, which CRDs forbid");
+    }
+    if matches!(
+        s.additional_properties,
+        Some(JSONSchemaPropsOrBool::Bool(false))
+    ) {
+        problem("sets additionalProperties: false, which CRDs forbid (unknown fields are pruned)");
     }
     if s.properties.is_some() && s.additional_properties.is_some() {
         problem("has both properties and additionalProperties");
@@ -203,6 +209,34 @@ fn every_string_and_list_in_a_spec_is_bounded() {
         }
     }
     assert!(unbounded.is_empty(), "\n{}", unbounded.join("\n"));
+}
+
+/// The API server gives every value a CEL rule can reach a type from its schema; an object
+/// with no properties, no additionalProperties schema and no
+/// `x-kubernetes-preserve-unknown-fields` (what an empty struct derives) has none, and every
+/// rule that reads one fails with the error of issue 13 — on `kubectl apply`, not on CRD install.
+#[test]
+fn every_object_a_rule_can_read_has_a_cel_type() {
+    let mut untyped = BTreeSet::new();
+    for crd in crds() {
+        for (site, schema) in rule_sites(&crd) {
+            let mut below = Vec::new();
+            nodes(schema, &site.path, &mut below);
+            for (path, node) in below {
+                if is_untyped_object(node) {
+                    untyped.insert(format!(
+                        "{} {path} (in reach of `{}`): {UNTYPED_OBJECT}",
+                        crd.spec.names.kind, site.rule
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        untyped.is_empty(),
+        "\n{}",
+        untyped.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]

@@ -18,6 +18,15 @@ use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use tokio::sync::oneshot;
 
 use super::TIMEOUT;
+use super::install::{
+    LEASE, NAMESPACE, as_service_account, controller_pod_passes_restricted_pod_security,
+    install_service_account,
+};
+
+/// The controllers' resync in the suite: the quiet window spans several.
+const RESYNC: Duration = Duration::from_secs(5);
+/// How long a converged controller must write nothing (issue 13).
+const QUIET: Duration = Duration::from_secs(20);
 
 const MANAGER: &str = "tenantry-e2e";
 
@@ -32,6 +41,8 @@ struct World {
 /// Runs every step, then cleans up whatever happened.
 pub async fn run(config: kube::Config, client: Client) {
     install_crds(&client).await;
+    install_service_account(&client).await;
+    controller_pod_passes_restricted_pod_security(&client).await;
     let suffix = format!("{:x}", std::process::id() ^ u32::from(rand_suffix()));
     let namespace = format!("tenantry-e2e-{suffix}");
     let connection = format!("tenantry-e2e-{suffix}");
@@ -45,8 +56,11 @@ pub async fn run(config: kube::Config, client: Client) {
         connection,
         sandbox,
     };
-    // Two replicas electing a leader with a Lease in the suite's namespace, as in a cluster:
-    // only the leader runs the controllers.
+    // Two replicas electing a leader with the shipped Lease, as in a cluster: only the leader
+    // runs the controllers. Both act as the shipped service account, with its RBAC only.
+    let controller_config = as_service_account(config.clone());
+    let controller_client =
+        Client::try_from(controller_config.clone()).expect("service-account client");
     let namespaces: Api<Namespace> = Api::all(client.clone());
     namespaces
         .create(
@@ -63,23 +77,23 @@ pub async fn run(config: kube::Config, client: Client) {
             portal_token: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             settings: Settings {
-                resync: Duration::from_secs(20),
+                resync: RESYNC,
                 dependency_wait: Duration::from_secs(2),
                 poll: Duration::from_secs(1),
                 ..Settings::default()
             },
             concurrency: 4,
             lease: Some(LeaseSettings {
-                namespace: world.namespace.clone(),
-                name: "tenantry-e2e".to_owned(),
+                namespace: NAMESPACE.to_owned(),
+                name: LEASE.to_owned(),
                 identity: identity.to_owned(),
             }),
             instance: Some(identity.to_owned()),
         };
         let lease_client =
-            tenantry::controller::lease_client(config.clone()).expect("lease client");
+            tenantry::controller::lease_client(controller_config.clone()).expect("lease client");
         let task = tokio::spawn(tenantry::controller::run(
-            client.clone(),
+            controller_client.clone(),
             Some(lease_client),
             options,
             async move {
@@ -182,8 +196,8 @@ async fn steps(w: &World) {
         }
     }
     let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
-        Api::namespaced(w.client.clone(), ns);
-    let lease = leases.get("tenantry-e2e").await.expect("the Lease");
+        Api::namespaced(w.client.clone(), NAMESPACE);
+    let lease = leases.get(LEASE).await.expect("the Lease");
     let holder = lease
         .spec
         .and_then(|s| s.holder_identity)
@@ -200,6 +214,24 @@ async fn steps(w: &World) {
     assert!(
         observed.customer_code.is_some(),
         "the portal's customer code is reported"
+    );
+
+    // Converged, the controller writes nothing: over QUIET (several resyncs) no tenantry object
+    // changes (status, finalizers) and no portal write reaches the sandbox. The last reconcile
+    // of each object may still be finishing when it turned Ready: one resync lets it end.
+    tokio::time::sleep(RESYNC).await;
+    let versions_before = resource_versions(w).await;
+    let writes_before = portal_writes(w);
+    tokio::time::sleep(QUIET).await;
+    let versions_after = resource_versions(w).await;
+    assert_eq!(
+        versions_before, versions_after,
+        "a converged controller changed objects within {QUIET:?}"
+    );
+    assert_eq!(
+        portal_writes(w),
+        writes_before,
+        "a converged controller wrote to the portal within {QUIET:?}"
     );
 
     // Apply a Tenant and a binding that depends on it; both become Ready.
@@ -315,6 +347,50 @@ async fn steps(w: &World) {
             .await,
         0
     );
+}
+
+/// (kind, name, resourceVersion) of every tenantry object in the suite's namespace.
+async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
+    let ns = &w.namespace;
+    let mut versions = Vec::new();
+    let lp = Default::default();
+    let tenants = Api::<Tenant>::namespaced(w.client.clone(), ns)
+        .list(&lp)
+        .await;
+    for t in tenants.expect("list Tenants").items {
+        versions.push((
+            "Tenant".to_owned(),
+            t.name_any(),
+            t.resource_version().unwrap_or_default(),
+        ));
+    }
+    let admins = Api::<TenantAdmin>::namespaced(w.client.clone(), ns)
+        .list(&lp)
+        .await;
+    for a in admins.expect("list TenantAdmins").items {
+        versions.push((
+            "TenantAdmin".to_owned(),
+            a.name_any(),
+            a.resource_version().unwrap_or_default(),
+        ));
+    }
+    let bindings = Api::<ServiceBinding>::namespaced(w.client.clone(), ns)
+        .list(&lp)
+        .await;
+    for b in bindings.expect("list ServiceBindings").items {
+        versions.push((
+            "ServiceBinding".to_owned(),
+            b.name_any(),
+            b.resource_version().unwrap_or_default(),
+        ));
+    }
+    versions.sort();
+    versions
+}
+
+/// Portal writes the sandbox has answered so far.
+fn portal_writes(w: &World) -> usize {
+    w.sandbox.requests().iter().filter(|r| r.is_write()).count()
 }
 
 /// Creates every object of an example folder in the suite's namespace, pointing its Tenants at
@@ -500,6 +576,6 @@ where
     }
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap_or_else(|e| panic!("e2e object: {e}"))
 }
