@@ -322,7 +322,41 @@ fn uid_of(resource: &Resource, options: &ApplyOptions) -> String {
         .unwrap_or_else(|| format!("{}/{}/{}", by.kind, by.namespace, by.name))
 }
 
+/// Runs one step; a write the portal refused because its parent (or the object itself) is
+/// still busy is sent again with backoff while `poll` allows, so a dependant whose parent
+/// finishes within the wait is applied in the same run (the refusal executes nothing, and
+/// the idempotency key stays the same).
 async fn execute<P: PortalApi>(
+    portal: &P,
+    step: &Step,
+    parent_id: Option<String>,
+    generated: &HashMap<Address, Vec<(&'static str, Sensitive)>>,
+    uid: String,
+    poll: PollPolicy,
+) -> Outcome {
+    let deadline = tokio::time::Instant::now() + poll.timeout;
+    let mut pause = poll.interval;
+    loop {
+        let outcome = attempt(
+            portal,
+            step,
+            parent_id.clone(),
+            generated,
+            uid.clone(),
+            poll,
+        )
+        .await;
+        let refused_busy = matches!(&outcome, Outcome::Waiting { id, .. } if id.is_empty());
+        if !refused_busy || tokio::time::Instant::now() + pause > deadline {
+            return outcome;
+        }
+        tracing::debug!(address = %step.address(), ?pause, "the portal is busy; the write is sent again");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(poll.max_interval);
+    }
+}
+
+async fn attempt<P: PortalApi>(
     portal: &P,
     step: &Step,
     parent_id: Option<String>,

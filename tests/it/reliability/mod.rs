@@ -4,6 +4,7 @@
 //! after convergence write nothing even while the portal answers with equivalent data; secrets
 //! the portal echoes never reach any output.
 
+mod busy_parent;
 mod echo;
 mod permanent;
 mod restart;
