@@ -237,12 +237,20 @@ fn blocked(deps: &[usize], outcomes: &[Option<Outcome>], steps: &[Arc<Step>]) ->
     })
 }
 
-/// Edges between steps: a write waits for the steps of what it depends on; a delete waits for
-/// the deletes of the objects whose parent it is (children go first).
+/// Edges between steps: a write waits for the writes of what it depends on, and for the delete
+/// of the object it replaces; a delete waits for the deletes of the objects whose parent it is
+/// (children go first).
 fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
-    let by_address: HashMap<&Address, usize> = steps
+    let writes: HashMap<&Address, usize> = steps
         .iter()
         .enumerate()
+        .filter(|(_, s)| s.resource().is_some())
+        .map(|(i, s)| (s.address(), i))
+        .collect();
+    let deletes: HashMap<&Address, usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.resource().is_none())
         .map(|(i, s)| (s.address(), i))
         .collect();
     let delete_by_id: HashMap<&str, usize> = steps
@@ -285,9 +293,12 @@ fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
                 }
             }
             _ => {
+                if let Some(&j) = deletes.get(step.address()) {
+                    deps[i].push(j);
+                }
                 if let Some(r) = step.resource() {
                     for d in &r.depends_on {
-                        if let Some(&j) = by_address.get(d)
+                        if let Some(&j) = writes.get(d)
                             && j != i
                         {
                             deps[i].push(j);
@@ -382,17 +393,6 @@ async fn attempt<P: PortalApi>(
             };
             let result = portal.update(which, kind.name(), id, &req).await;
             written(portal, resource, result, poll).await
-        }
-        Step::Replace { resource, id } => {
-            match delete(portal, step.address(), id, poll).await {
-                Outcome::Done { .. } => {}
-                other => return other,
-            }
-            let req = match request(resource, parent_id.as_deref(), generated, uid, false) {
-                Ok(req) => req,
-                Err(outcome) => return outcome,
-            };
-            create(portal, resource, &req, poll).await
         }
     }
 }

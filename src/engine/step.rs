@@ -19,14 +19,8 @@ pub enum Step {
         /// Portal id of the object to update.
         id: String,
     },
-    /// Delete the portal object `id`, then create the resource (an immutable field changed).
-    Replace {
-        /// Desired resource.
-        resource: Resource,
-        /// Portal id of the object to replace.
-        id: String,
-    },
-    /// Delete an object that is no longer declared (prune, policy Delete).
+    /// Delete an object: no longer declared (prune, teardown), or the first half of a
+    /// replacement (an immutable field changed), whose create is a step of its own.
     Delete {
         /// Its address.
         address: Address,
@@ -39,9 +33,7 @@ impl Step {
     /// The address the step writes.
     pub fn address(&self) -> &Address {
         match self {
-            Step::Create(r)
-            | Step::Update { resource: r, .. }
-            | Step::Replace { resource: r, .. } => &r.address,
+            Step::Create(r) | Step::Update { resource: r, .. } => &r.address,
             Step::Delete { address, .. } => address,
         }
     }
@@ -51,7 +43,6 @@ impl Step {
         match self {
             Step::Create(_) => Action::Create,
             Step::Update { .. } => Action::Update,
-            Step::Replace { .. } => Action::Replace,
             Step::Delete { .. } => Action::Delete,
         }
     }
@@ -59,9 +50,7 @@ impl Step {
     /// The desired resource, for every step but a delete.
     pub fn resource(&self) -> Option<&Resource> {
         match self {
-            Step::Create(r)
-            | Step::Update { resource: r, .. }
-            | Step::Replace { resource: r, .. } => Some(r),
+            Step::Create(r) | Step::Update { resource: r, .. } => Some(r),
             Step::Delete { .. } => None,
         }
     }
@@ -75,9 +64,7 @@ pub enum Action {
     Create,
     /// Update in place.
     Update,
-    /// Delete and create.
-    Replace,
-    /// Delete.
+    /// Delete (a replacement is a delete, then a create).
     Delete,
 }
 
@@ -86,7 +73,6 @@ impl fmt::Display for Action {
         f.write_str(match self {
             Action::Create => "create",
             Action::Update => "update",
-            Action::Replace => "replace",
             Action::Delete => "delete",
         })
     }

@@ -12,30 +12,45 @@ use super::step::Step;
 /// An action whose resource or object cannot be found (a plan computed from another model) is
 /// left out; plans and models always come from the same input, so that does not happen.
 pub fn steps(plan: &Plan, model: &Model, observed: &Observed) -> (Vec<Step>, Known) {
-    let steps = plan
-        .actions
-        .iter()
-        .filter_map(|action| {
-            let address = &action.address;
-            match action.kind {
-                ActionKind::Create => model.get(address).cloned().map(Step::Create),
-                ActionKind::Update => Some(Step::Update {
-                    resource: model.get(address)?.clone(),
-                    id: action.id.clone()?,
-                }),
-                ActionKind::Replace => Some(Step::Replace {
-                    resource: model.get(address)?.clone(),
-                    id: action.id.clone()?,
-                }),
-                ActionKind::Delete => Some(Step::Delete {
-                    address: address.clone(),
-                    object: observed
-                        .find(address.kind, &address.external_ref, action.id.as_deref()?)?
-                        .clone(),
-                }),
+    let mut steps = Vec::with_capacity(plan.actions.len());
+    for action in &plan.actions {
+        let address = &action.address;
+        let observed_object = || {
+            observed
+                .find(address.kind, &address.external_ref, action.id.as_deref()?)
+                .cloned()
+        };
+        match action.kind {
+            ActionKind::Create => steps.extend(model.get(address).cloned().map(Step::Create)),
+            ActionKind::Update => {
+                if let (Some(resource), Some(id)) = (model.get(address), action.id.clone()) {
+                    steps.push(Step::Update {
+                        resource: resource.clone(),
+                        id,
+                    });
+                }
             }
-        })
-        .collect();
+            // A replacement is two steps, so a chain runs in dependency order: dependants are
+            // deleted before their parent, and created after it.
+            ActionKind::Replace => {
+                if let (Some(resource), Some(object)) = (model.get(address), observed_object()) {
+                    steps.push(Step::Delete {
+                        address: address.clone(),
+                        object,
+                    });
+                    steps.push(Step::Create(resource.clone()));
+                }
+            }
+            ActionKind::Delete => {
+                if let Some(object) = observed_object() {
+                    steps.push(Step::Delete {
+                        address: address.clone(),
+                        object,
+                    });
+                }
+            }
+        }
+    }
     let mut known = Known::default();
     for kind in Kind::ALL {
         for object in observed.of_kind(kind) {

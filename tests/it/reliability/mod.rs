@@ -7,6 +7,7 @@
 mod busy_parent;
 mod echo;
 mod permanent;
+mod replacement;
 mod restart;
 mod steady;
 mod storm;
