@@ -5,16 +5,15 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::exit;
 use super::session::{self, InputArgs};
-use crate::api::ManagementPolicy;
-use crate::engine::{self, Action, ApplyOptions, Outcome, PollPolicy, Progress, StepReport};
-use crate::model::Address;
-use crate::plan::render;
-use crate::portal::CallStats;
+use super::{CliError, exit};
+use tenantry::api::ManagementPolicy;
+use tenantry::engine::{self, Action, ApplyOptions, Outcome, PollPolicy, Progress, StepReport};
+use tenantry::model::Address;
+use tenantry::plan::render;
+use tenantry::portal::CallStats;
 
 /// Arguments of `tenantry apply`.
 #[derive(Debug, clap::Args)]
@@ -48,12 +47,12 @@ pub struct Args {
 }
 
 /// Applies the plan; exit 0 when nothing failed (waiting operations included), 1 otherwise.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let runtime = super::runtime()?;
     runtime.block_on(apply(args))
 }
 
-async fn apply(args: Args) -> anyhow::Result<u8> {
+async fn apply(args: Args) -> Result<u8, CliError> {
     let session = session::open(&args.input).await?;
     let plan = &session.plan;
     let terminal = std::io::stdout().is_terminal();
@@ -64,31 +63,16 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
     {
         // The CLI keeps no copy of the reviewed plan, so it names what the plan holds now
         // (addresses and fields, never values) for the reviewer to compare.
-        let now: Vec<String> = plan.actions.iter().map(|a| a.summary_line()).collect();
-        let shown = now.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
-        let more = now.len().saturating_sub(10);
         let summary = plan.summary();
-        bail!(
-            "ApprovalStale: the plan changed since it was reviewed (reviewed {hash}, now {}); \
-             nothing was written. The plan now ({} to add, {} to change, {} to destroy, {} to \
-             replace): {}{}. Compare it with the plan you reviewed, then run `tenantry plan` \
-             again, review it, and apply its hash",
-            plan.hash,
-            summary.add,
-            summary.change,
-            summary.destroy,
-            summary.replace,
-            if shown.is_empty() {
-                "no changes"
-            } else {
-                &shown
-            },
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
-        );
+        return Err(CliError::ApprovalStale {
+            reviewed: hash.clone(),
+            now: plan.hash.clone(),
+            add: summary.add,
+            change: summary.change,
+            destroy: summary.destroy,
+            replace: summary.replace,
+            changes: plan.actions.iter().map(|a| a.summary_line()).collect(),
+        });
     }
     if !plan.has_changes() {
         // The steady state, proven by its own counters: observing made no write.
@@ -175,17 +159,17 @@ fn share(text: &str) -> Result<f64, String> {
 }
 
 /// Asks on the terminal; without one, refuses (use --auto-approve or --plan-hash).
-fn confirm() -> anyhow::Result<bool> {
+fn confirm() -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
-        bail!(
-            "not on a terminal, so apply cannot ask for confirmation; pass --auto-approve, \
-             or --plan-hash with the hash of the plan you reviewed"
-        );
+        return Err(CliError::NotATerminal);
     }
     print!("\nApply this plan? Only 'yes' is accepted: ");
-    std::io::stdout().flush()?;
+    std::io::stdout().flush().map_err(CliError::Stdout)?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(CliError::Prompt)?;
     Ok(answer.trim() == "yes")
 }
 
