@@ -14,3 +14,4 @@ mod e2e;
 mod manifest;
 mod reliability;
 mod sandbox;
+mod support;
