@@ -6,6 +6,8 @@
 //! binary's (`src/main.rs`, `src/cli/`), so the library has no argument parsing.
 
 pub mod api;
+#[cfg(unix)]
+pub mod chaos;
 pub mod controller;
 pub mod crash;
 pub mod engine;

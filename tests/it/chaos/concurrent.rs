@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use tenantry::generate::{GenOptions, generate};
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, LoggedRequest, Sandbox, SandboxConfig};
 
-use super::runner::census;
-use super::runner::process::{Cli, Ended};
+use tenantry::chaos::census;
+use tenantry::chaos::process::{Cli, Ended};
 
 const TENANTS: usize = 8;
 /// Latency of every request, so that the two runs overlap for a second or more.
