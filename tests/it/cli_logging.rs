@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A kubeconfig whose API server is a closed port: the controller starts, logs, and its
 /// watches fail, so it never stops by itself.
@@ -26,8 +26,9 @@ current-context: closed
 /// The controller's first log line once it serves its operations endpoint.
 const SERVING: &str = "serving /healthz, /readyz and /metrics";
 
-/// Guards against a controller that never logs: the test then fails instead of hanging. It
-/// bounds a wait, it is not what the test asserts.
+/// Guards against a controller that never logs the line (it keeps logging its failed watches,
+/// so the bound is on the whole wait): the test then fails instead of hanging. It bounds a
+/// wait, it is not what the test asserts.
 const HANG_GUARD: Duration = Duration::from_secs(120);
 
 /// Starts `tenantry controller EXTRA` against [`CLOSED_KUBECONFIG`] without `RUST_LOG`, and
@@ -68,8 +69,9 @@ fn controller_lines(extra: &[&str]) -> Vec<String> {
         }
     });
     let mut lines = Vec::new();
+    let deadline = Instant::now() + HANG_GUARD;
     let outcome = loop {
-        match rx.recv_timeout(HANG_GUARD) {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => {
                 let done = line.contains(SERVING);
                 lines.push(line);
