@@ -6,11 +6,10 @@
 //! binary and SIGKILLs it at seeded steps, then applies again until `tenantry plan` shows no
 //! changes. Exits non-zero on a duplicate, a missing object, or no convergence.
 
-mod runner;
-
 use std::path::PathBuf;
 
 use clap::Parser;
+use tenantry::chaos;
 
 /// Tenants of the quick check run when the binary is started as a test.
 const SMOKE_TENANTS: usize = 3;
@@ -51,9 +50,10 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // `cargo test --all-targets` runs bench binaries without `--bench`: then check that the
-    // instrument works on a tiny repository (tests/it/chaos.rs is the CI-sized run).
+    // instrument works on a tiny repository (tests/it/chaos/run.rs is the CI-sized run).
     let smoke = !args.bench && args.tenants.is_none();
-    let settings = runner::Settings {
+    let scratch = tempfile::tempdir()?;
+    let settings = chaos::Settings {
         tenants: args
             .tenants
             .unwrap_or(if smoke { SMOKE_TENANTS } else { 1000 }),
@@ -64,7 +64,7 @@ fn main() -> anyhow::Result<()> {
         parallelism: args.parallelism,
         max_applies: args.max_applies,
         tenantry: PathBuf::from(env!("CARGO_BIN_EXE_tenantry")),
-        keep: args.keep,
+        work: args.keep.unwrap_or_else(|| scratch.path().to_path_buf()),
     };
     println!(
         "## Chaos run: N = {} tenants, seed {}\n",
@@ -74,7 +74,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = runtime.block_on(runner::run(&settings))?;
+    let report = runtime.block_on(chaos::run(&settings))?;
     println!("{}", report.markdown());
     report.check().map_err(anyhow::Error::msg)?;
     if smoke {

@@ -4,17 +4,16 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::exit;
 use super::session::{self, InputArgs};
-use crate::engine::{
+use super::{CliError, exit};
+use tenantry::engine::{
     self, Action, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Progress, StepReport,
 };
-use crate::model::Address;
-use crate::plan::render;
-use crate::portal::{CallCounts, PortalApi};
+use tenantry::model::Address;
+use tenantry::plan::render;
+use tenantry::portal::{CallCounts, PortalApi};
 
 /// Arguments of `tenantry apply`.
 #[derive(Debug, clap::Args)]
@@ -48,47 +47,39 @@ pub struct Args {
 }
 
 /// Applies the plan; exit 0 when nothing failed (waiting operations included), 1 otherwise.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let runtime = super::runtime()?;
     runtime.block_on(apply(args))
 }
 
-async fn apply(args: Args) -> anyhow::Result<u8> {
+async fn apply(args: Args) -> Result<u8, CliError> {
     let session = session::open(&args.input).await?;
     let plan = &session.plan;
     let terminal = std::io::stdout().is_terminal();
     let color = terminal && !args.no_color;
     print!("{}", render::text(plan, color));
-    if let Some(hash) = &args.plan_hash
-        && hash != &plan.hash
-    {
+    // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
+    // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects
+    // whose policy is Observe are never written. A pinned hash that is no longer the plan's
+    // writes nothing; once its changes are applied there is nothing left to refuse.
+    let approval = match &args.plan_hash {
+        Some(hash) => Approval::Pinned(hash.clone()),
+        None => Approval::Confirmed,
+    };
+    let decision = engine::decide(plan, &approval);
+    if let Some(hash) = &decision.stale {
         // The CLI keeps no copy of the reviewed plan, so it names what the plan holds now
         // (addresses and fields, never values) for the reviewer to compare.
-        let now: Vec<String> = plan.actions.iter().map(|a| a.summary_line()).collect();
-        let shown = now.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
-        let more = now.len().saturating_sub(10);
         let summary = plan.summary();
-        bail!(
-            "ApprovalStale: the plan changed since it was reviewed (reviewed {hash}, now {}); \
-             nothing was written. The plan now ({} to add, {} to change, {} to destroy, {} to \
-             replace): {}{}. Compare it with the plan you reviewed, then run `tenantry plan` \
-             again, review it, and apply its hash",
-            plan.hash,
-            summary.add,
-            summary.change,
-            summary.destroy,
-            summary.replace,
-            if shown.is_empty() {
-                "no changes"
-            } else {
-                &shown
-            },
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
-        );
+        return Err(CliError::ApprovalStale {
+            reviewed: hash.clone(),
+            now: plan.hash.clone(),
+            add: summary.add,
+            change: summary.change,
+            destroy: summary.destroy,
+            replace: summary.replace,
+            changes: plan.actions.iter().map(|a| a.summary_line()).collect(),
+        });
     }
     if !plan.has_changes() {
         // The steady state, proven by its own counters: observing made no write.
@@ -99,18 +90,10 @@ async fn apply(args: Args) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     engine::check_mass_deletion(plan, session.observed.len(), args.max_delete_share)?;
-    // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
-    // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects
-    // whose policy is Observe are never written.
     if args.plan_hash.is_none() && !args.auto_approve && !confirm()? {
         println!("Apply cancelled; nothing was written.");
         return Ok(exit::OK);
     }
-    let approval = match &args.plan_hash {
-        Some(hash) => Approval::Pinned(hash.clone()),
-        None => Approval::Confirmed,
-    };
-    let decision = engine::decide(plan, &approval);
     let held = decision.held_for(Hold::Observe);
     if held > 0 {
         println!(
@@ -179,17 +162,17 @@ fn share(text: &str) -> Result<f64, String> {
 }
 
 /// Asks on the terminal; without one, refuses (use --auto-approve or --plan-hash).
-fn confirm() -> anyhow::Result<bool> {
+fn confirm() -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
-        bail!(
-            "not on a terminal, so apply cannot ask for confirmation; pass --auto-approve, \
-             or --plan-hash with the hash of the plan you reviewed"
-        );
+        return Err(CliError::NotATerminal);
     }
     print!("\nApply this plan? Only 'yes' is accepted: ");
-    std::io::stdout().flush()?;
+    std::io::stdout().flush().map_err(CliError::Stdout)?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(CliError::Prompt)?;
     Ok(answer.trim() == "yes")
 }
 

@@ -4,9 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::api::Sensitive;
-use crate::controller::{LeaseSettings, RunOptions, Settings};
-use crate::telemetry::{self, LogFormat};
+use tenantry::api::Sensitive;
+use tenantry::controller::{LeaseSettings, RunOptions, Settings};
+
+use super::CliError;
 
 /// Arguments of `tenantry controller`.
 #[derive(Debug, clap::Args)]
@@ -20,9 +21,6 @@ pub struct Args {
     /// Address of /healthz, /readyz and /metrics.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Log line format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
     /// Seconds between resyncs that catch drift made by hand in a portal.
     #[arg(long, default_value_t = 300)]
     resync: u64,
@@ -44,13 +42,10 @@ pub struct Args {
 }
 
 /// Runs the controller until SIGTERM or Ctrl-C.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    telemetry::init(args.log_format, "info,kube=warn,tower=warn,hyper=warn");
-    let runtime = tokio::runtime::Runtime::new()?;
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let runtime = super::runtime()?;
     runtime.block_on(async move {
-        let config = kube::Config::infer().await.map_err(|e| {
-            anyhow::anyhow!("no Kubernetes cluster: {e}; set KUBECONFIG or run inside a cluster")
-        })?;
+        let config = kube::Config::infer().await.map_err(CliError::NoCluster)?;
         let identity = args
             .identity
             .or_else(|| std::env::var("HOSTNAME").ok())
@@ -75,10 +70,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             lease,
             instance: Some(identity),
         };
-        let client = kube::Client::try_from(config.clone())?;
-        let lease_client = crate::controller::lease_client(config)?;
-        crate::controller::run(client, Some(lease_client), options, std::future::pending()).await?;
-        Ok(crate::cli::exit::OK)
+        let client = kube::Client::try_from(config.clone()).map_err(CliError::KubeClient)?;
+        let lease_client =
+            tenantry::controller::lease_client(config).map_err(CliError::KubeClient)?;
+        tenantry::controller::run(client, Some(lease_client), options, std::future::pending())
+            .await
+            .map_err(CliError::Controller)?;
+        Ok(super::exit::OK)
     })
 }
 

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use super::CliError;
+
 /// Arguments of `tenantry crds`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -11,13 +13,13 @@ pub struct Args {
 }
 
 /// Prints every CRD as a multi-document YAML stream on stdout (or the reference with `--reference`).
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let text = if args.reference {
-        crate::api::reference_markdown()
+        tenantry::api::reference_markdown()
     } else {
-        crate::api::crds_yaml()?
+        tenantry::api::crds_yaml().map_err(CliError::Crds)?
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(text.as_bytes()).map_err(CliError::Stdout)?;
     Ok(super::exit::OK)
 }

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
+use tenantry::generate::{GenOptions, generate};
 
-use crate::generate::{GenOptions, generate};
+use super::CliError;
 
 /// Arguments of `tenantry gen`.
 #[derive(Debug, clap::Args)]
@@ -24,12 +24,11 @@ pub struct Args {
 }
 
 /// Writes the repository and prints a one-line summary.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    std::fs::create_dir_all(&args.out).with_context(|| {
-        format!(
-            "cannot create {}: check the path and permissions",
-            args.out.display()
-        )
+pub fn run(args: Args) -> Result<u8, CliError> {
+    std::fs::create_dir_all(&args.out).map_err(|source| CliError::Io {
+        doing: "create",
+        path: args.out.clone(),
+        source,
     })?;
     let files = generate(&GenOptions {
         tenants: args.tenants,
@@ -39,8 +38,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut objects = 0;
     for f in &files {
         let path = args.out.join(&f.name);
-        std::fs::write(&path, &f.yaml)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, &f.yaml).map_err(|source| CliError::Io {
+            doing: "write",
+            path,
+            source,
+        })?;
         objects += f.objects;
     }
     println!(

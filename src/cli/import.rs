@@ -3,13 +3,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
-use super::exit;
 use super::session;
-use crate::api::{Declared, ManagementPolicy, Portal};
-use crate::import::{self, ImportOptions, Imported};
-use crate::manifest::{self, Input, LoadOptions};
+use super::{CliError, exit};
+use tenantry::api::{Declared, ManagementPolicy, Portal};
+use tenantry::import::{self, ImportOptions, Imported};
+use tenantry::manifest::{self, Input, LoadOptions};
 
 /// Arguments of `tenantry import`.
 #[derive(Debug, clap::Args)]
@@ -66,7 +64,7 @@ fn parse_policy(s: &str) -> Result<ManagementPolicy, String> {
 }
 
 /// Lists the portal(s), writes the declarations; exit 0, or 1 on error.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let declared = connection_input(&args.paths)?;
     let runtime = super::runtime()?;
     let (listing, description) = runtime.block_on(async {
@@ -74,8 +72,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             session::select_target(args.portal_url.as_deref(), &args.state_dir, &declared).await?;
         let listing = import::list(&target.portal, &args.portal)
             .await
-            .with_context(|| format!("cannot list the portal objects of {}", target.description))?;
-        anyhow::Ok((listing, target.description))
+            .map_err(|source| CliError::PortalUnreachable {
+                doing: "list the portal objects of",
+                target: target.description.clone(),
+                source: Box::new(source),
+            })?;
+        Ok::<_, CliError>((listing, target.description))
     })?;
     let options = ImportOptions {
         namespace: args.namespace.clone(),
@@ -91,8 +93,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(dir) => write_files(dir, &imported, &header)?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(import::render(&imported, &header)?.as_bytes())?;
-            out.flush()?;
+            let yaml = import::render(&imported, &header).map_err(CliError::ImportRender)?;
+            out.write_all(yaml.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(CliError::Stdout)?;
             "standard output".to_owned()
         }
     };
@@ -101,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 /// The PortalConnection input, if any, with Secret values from the environment.
-fn connection_input(paths: &[String]) -> anyhow::Result<Declared> {
+fn connection_input(paths: &[String]) -> Result<Declared, CliError> {
     if paths.is_empty() {
         return Ok(Declared::default());
     }
@@ -112,15 +116,26 @@ fn connection_input(paths: &[String]) -> anyhow::Result<Declared> {
 }
 
 /// Writes `DIR/<namespace>/<tenant>.yaml` per customer; returns what to call the destination.
-fn write_files(dir: &std::path::Path, imported: &Imported, header: &str) -> anyhow::Result<String> {
+fn write_files(
+    dir: &std::path::Path,
+    imported: &Imported,
+    header: &str,
+) -> Result<String, CliError> {
     for customer in &imported.customers {
         let (namespace, name) = customer.key();
         let folder = dir.join(&namespace);
-        std::fs::create_dir_all(&folder)
-            .with_context(|| format!("cannot create {}", folder.display()))?;
+        std::fs::create_dir_all(&folder).map_err(|source| CliError::Io {
+            doing: "create",
+            path: folder.clone(),
+            source,
+        })?;
         let path = folder.join(format!("{name}.yaml"));
-        std::fs::write(&path, import::render_customer(customer, header)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let yaml = import::render_customer(customer, header).map_err(CliError::ImportRender)?;
+        std::fs::write(&path, yaml).map_err(|source| CliError::Io {
+            doing: "write",
+            path,
+            source,
+        })?;
     }
     Ok(dir.display().to_string())
 }
@@ -138,7 +153,7 @@ fn report(imported: &Imported, portals: &str, source: &str, written: &str) {
             secret.key.namespace,
             secret.key.name,
             secret.key.key,
-            crate::validate::secret_env_var(&secret.key)
+            tenantry::validate::secret_env_var(&secret.key)
         );
     }
     let admins: usize = imported.customers.iter().map(|c| c.admins.len()).sum();

@@ -3,8 +3,10 @@
 mod apply;
 mod controller;
 mod crds;
+mod error;
 mod generate;
 mod import;
+mod logging;
 mod plan;
 mod sandbox;
 mod session;
@@ -14,10 +16,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use error::CliError;
+use logging::LogFormat;
+
 /// Declarative customer onboarding for reseller and MSP portals.
 #[derive(Debug, Parser)]
 #[command(name = "tenantry", version, about)]
 pub struct Cli {
+    /// Log line format on standard error: text, or one JSON object per line for collectors.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,14 +60,30 @@ pub mod exit {
     pub const CHANGES: u8 = 2;
 }
 
-/// The tokio runtime of a subcommand that talks to portals.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+impl Command {
+    /// The level logged when `RUST_LOG` is not set: the controller is a service whose INFO
+    /// lines are its record; the other commands print their results and only warn on stderr.
+    fn default_log_level(&self) -> &'static str {
+        match self {
+            Self::Controller(_) => "info,kube=warn,tower=warn,hyper=warn",
+            _ => "warn",
+        }
+    }
 }
 
-/// Entry point of the binary.
+/// The tokio runtime of a subcommand that talks to portals.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| CliError::Runtime {
+            doing: "start the async runtime",
+            source,
+        })
+}
+
+/// Entry point of the binary: parses the arguments, sets up logging, runs the subcommand and
+/// reports its error, if any.
 pub fn main() -> ExitCode {
     // clap exits with 2 on a usage error, which `plan` uses for "changes": report 1 instead.
     let cli = match Cli::try_parse() {
@@ -74,8 +98,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    // Logs go to stderr; RUST_LOG (e.g. `tenantry=debug`) raises the level.
-    crate::telemetry::init(crate::telemetry::LogFormat::Text, "warn");
+    // The one logging setup, on stderr; RUST_LOG (e.g. `tenantry=debug`) overrides the level.
+    logging::init(cli.log_format, cli.command.default_log_level());
     let code = match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
@@ -89,8 +113,8 @@ pub fn main() -> ExitCode {
     match code {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(exit::ERROR)
+            eprintln!("{}", err.render());
+            ExitCode::from(err.exit_code())
         }
     }
 }

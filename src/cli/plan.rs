@@ -2,9 +2,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::exit;
 use super::session::{self, InputArgs};
-use crate::plan::render::{Format, render};
+use super::{CliError, exit};
+use tenantry::plan::render::{Format, render};
 
 /// Arguments of `tenantry plan`.
 #[derive(Debug, clap::Args)]
@@ -42,13 +42,14 @@ impl From<Output> for Format {
 }
 
 /// Prints the plan; exit 0 without changes, 2 with changes, 1 on error.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let runtime = super::runtime()?;
     let session = runtime.block_on(session::open(&args.input))?;
     let color = args.output == Output::Text && !args.no_color && std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
-    out.write_all(render(&session.plan, args.output.into(), color).as_bytes())?;
-    out.flush()?;
+    out.write_all(render(&session.plan, args.output.into(), color).as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(CliError::Stdout)?;
     Ok(if session.plan.has_changes() {
         exit::CHANGES
     } else {

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
+use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
-use crate::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
+use super::CliError;
 
 /// Arguments of `tenantry sandbox`.
 #[derive(Debug, clap::Args)]
@@ -61,20 +61,31 @@ pub struct Args {
     idempotency_ttl_secs: u64,
 }
 
-fn read_yaml<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+/// Reads the YAML or JSON file given with `flag`.
+fn read_yaml<T: serde::de::DeserializeOwned>(
+    flag: &'static str,
+    path: &PathBuf,
+) -> Result<T, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        doing: "read",
+        path: path.clone(),
+        source,
+    })?;
+    serde_yaml::from_str(&text).map_err(|source| CliError::Parse {
+        flag,
+        path: path.clone(),
+        source,
+    })
 }
 
 impl Args {
-    fn config(self) -> anyhow::Result<SandboxConfig> {
+    fn config(self) -> Result<SandboxConfig, CliError> {
         let fixtures: Fixtures = match &self.fixtures {
-            Some(path) => read_yaml(path)?,
+            Some(path) => read_yaml("--fixtures", path)?,
             None => Fixtures::demo(),
         };
         let mut faults: FaultConfig = match &self.faults {
-            Some(path) => read_yaml(path)?,
+            Some(path) => read_yaml("--faults", path)?,
             None => FaultConfig::default(),
         };
         for (name, p) in [
@@ -83,7 +94,12 @@ impl Args {
             ("--fault-drop", self.fault_drop),
             ("--fault-fail-operations", self.fault_fail_operations),
         ] {
-            anyhow::ensure!((0.0..=1.0).contains(&p), "{name} is a share from 0 to 1");
+            if !(0.0..=1.0).contains(&p) {
+                return Err(CliError::InvalidFlag {
+                    flag: name,
+                    expected: "a share from 0 to 1",
+                });
+            }
         }
         let shortcut = FaultRule {
             latency_ms: self.fault_latency_ms,
@@ -102,10 +118,12 @@ impl Args {
         {
             faults.rules.push(shortcut);
         }
-        anyhow::ensure!(
-            self.time_scale.is_finite() && self.time_scale >= 0.0,
-            "--time-scale is a number ≥ 0"
-        );
+        if !(self.time_scale.is_finite() && self.time_scale >= 0.0) {
+            return Err(CliError::InvalidFlag {
+                flag: "--time-scale",
+                expected: "a number ≥ 0",
+            });
+        }
         let mut config = SandboxConfig {
             listen: self.listen,
             db: self.db,
@@ -125,16 +143,19 @@ impl Args {
 }
 
 /// Runs the subcommand and returns its exit code.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let config = args.config()?;
     let db = config.db.clone();
     let scale = config.time_scale;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = super::runtime()?;
     runtime.block_on(async move {
-        let sandbox = Sandbox::start(config).await?;
+        let sandbox = Sandbox::start(config)
+            .await
+            .map_err(|source| CliError::SandboxStart {
+                which: "portal",
+                state: db.clone(),
+                source: Box::new(source),
+            })?;
         println!(
             "tenantry sandbox listening on {} (db {db}, time scale {scale}); OpenAPI at {}/openapi.yaml; Ctrl-C stops it",
             sandbox.url(),
@@ -142,7 +163,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         tokio::signal::ctrl_c()
             .await
-            .context("waiting for Ctrl-C")?;
+            .map_err(|source| CliError::Runtime {
+                doing: "wait for Ctrl-C",
+                source,
+            })?;
         sandbox.shutdown().await;
         Ok(super::exit::OK)
     })

@@ -4,17 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use tenantry::api::Severity;
+use tenantry::api::{Declared, PortalConnection, Sensitive};
+use tenantry::engine;
+use tenantry::manifest::{self, Input, LoadOptions};
+use tenantry::model::{self, Model, Observed};
+use tenantry::plan::{Plan, PlanOptions, Scope};
+use tenantry::portal::{Connection, PortalClient, from_connection};
+use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
+use tenantry::validate::{self, Options};
 
-use crate::api::Severity;
-use crate::api::{Declared, PortalConnection, Sensitive};
-use crate::engine;
-use crate::manifest::{self, Input, LoadOptions};
-use crate::model::{self, Model, Observed};
-use crate::plan::{Plan, PlanOptions, Scope};
-use crate::portal::{Connection, PortalClient, from_connection};
-use crate::sandbox::{Fixtures, Sandbox, SandboxConfig};
-use crate::validate::{self, Options};
+use super::CliError;
 
 /// Where the input is and which portal to use; shared by `plan` and `apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -60,7 +60,7 @@ pub struct Session {
 }
 
 /// Reads the input and stops with every problem when it is invalid (warnings are printed).
-pub fn load(args: &InputArgs) -> anyhow::Result<Declared> {
+pub fn load(args: &InputArgs) -> Result<Declared, CliError> {
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::from_arg(p)).collect();
     let options = LoadOptions {
         namespace: args.namespace.clone(),
@@ -83,18 +83,16 @@ pub fn load(args: &InputArgs) -> anyhow::Result<Declared> {
         eprintln!("{p}");
     }
     if errors > 0 {
-        bail!(
-            "the input has {errors} error(s); fix them (tenantry validate -f ... lists them) and run again"
-        );
+        return Err(CliError::InvalidInput { errors });
     }
     if loaded.declared.is_empty() {
-        bail!("the input declares no Tenant, TenantAdmin or ServiceBinding");
+        return Err(CliError::EmptyInput);
     }
     Ok(loaded.declared)
 }
 
 /// Connects to the portal named by the arguments or the input, or starts the embedded sandbox.
-pub async fn target(args: &InputArgs, declared: &Declared) -> anyhow::Result<Target> {
+pub async fn target(args: &InputArgs, declared: &Declared) -> Result<Target, CliError> {
     select_target(args.portal.as_deref(), &args.state_dir, declared).await
 }
 
@@ -104,7 +102,7 @@ pub async fn select_target(
     url: Option<&str>,
     state_dir: &Path,
     declared: &Declared,
-) -> anyhow::Result<Target> {
+) -> Result<Target, CliError> {
     if let Some(url) = url {
         let token = std::env::var("TENANTRY_PORTAL_TOKEN")
             .ok()
@@ -118,11 +116,10 @@ pub async fn select_target(
     {
         return named_connection(&conn.object, declared);
     }
-    std::fs::create_dir_all(state_dir).with_context(|| {
-        format!(
-            "cannot create the sandbox state directory {}",
-            state_dir.display()
-        )
+    std::fs::create_dir_all(state_dir).map_err(|source| CliError::Io {
+        doing: "create the sandbox state directory",
+        path: state_dir.to_path_buf(),
+        source,
     })?;
     let db = state_dir.join("sandbox.db");
     let config = SandboxConfig::default()
@@ -131,7 +128,11 @@ pub async fn select_target(
         .with_fixtures(Fixtures::demo());
     let sandbox = Sandbox::start(config)
         .await
-        .with_context(|| format!("cannot start the embedded sandbox on {}", db.display()))?;
+        .map_err(|source| CliError::SandboxStart {
+            which: "embedded",
+            state: db.display().to_string(),
+            source: Box::new(source),
+        })?;
     let mut target = connect(&Connection::contract(
         "sandbox",
         &sandbox.url(),
@@ -145,11 +146,11 @@ pub async fn select_target(
 /// Time scale of the embedded sandbox: Azure AD's 2–3 minutes take about 2 seconds.
 const EMBEDDED_TIME_SCALE: f64 = 0.01;
 
-fn named_connection(conn: &PortalConnection, declared: &Declared) -> anyhow::Result<Target> {
+fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Target, CliError> {
     let token = match &conn.spec.credentials_secret_ref {
         None => None,
         Some(r) => {
-            let key = crate::api::SecretKey {
+            let key = tenantry::api::SecretKey {
                 namespace: r.namespace.clone(),
                 name: r.name.clone(),
                 key: r.key.clone(),
@@ -161,14 +162,14 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> anyhow::Res
             });
             match token {
                 Some(t) => Some(t),
-                None => bail!(
-                    "PortalConnection default: the token Secret {}/{} key {} is not in the input; \
-                     add the Secret manifest or set {}",
-                    key.namespace,
-                    key.name,
-                    key.key,
-                    validate::secret_env_var(&key)
-                ),
+                None => {
+                    return Err(CliError::MissingConnectionToken {
+                        env_var: validate::secret_env_var(&key),
+                        namespace: key.namespace,
+                        name: key.name,
+                        key: key.key,
+                    });
+                }
             }
         }
     };
@@ -177,8 +178,11 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> anyhow::Res
     Ok(target)
 }
 
-fn connect(connection: &Connection) -> anyhow::Result<Target> {
-    let portal = from_connection(connection).context("cannot set up the portal client")?;
+fn connect(connection: &Connection) -> Result<Target, CliError> {
+    let portal = from_connection(connection).map_err(|source| CliError::PortalClient {
+        target: connection.url.clone(),
+        source: Box::new(source),
+    })?;
     Ok(Target {
         portal,
         description: connection.url.clone(),
@@ -187,9 +191,9 @@ fn connect(connection: &Connection) -> anyhow::Result<Target> {
 }
 
 /// Loads, checks, connects, observes and plans.
-pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
+pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
     let declared = load(args)?;
-    let model = model::expand(&declared).context("cannot expand the input into portal objects")?;
+    let model = model::expand(&declared).map_err(CliError::Expand)?;
     let target = target(args, &declared).await?;
     let options = PlanOptions {
         prune: args.prune,
@@ -197,7 +201,11 @@ pub async fn open(args: &InputArgs) -> anyhow::Result<Session> {
     };
     let (observed, plan) = engine::observe_and_plan(&target.portal, &model, &options)
         .await
-        .with_context(|| format!("cannot read the current state from {}", target.description))?;
+        .map_err(|source| CliError::PortalUnreachable {
+            doing: "read the current state from",
+            target: target.description.clone(),
+            source: Box::new(source),
+        })?;
     Ok(Session {
         model,
         observed,

@@ -7,9 +7,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::exit;
-use crate::api::{Problem, Severity};
-use crate::manifest::{self, Input, LoadOptions};
+use super::{CliError, exit};
+use tenantry::api::{Problem, Severity};
+use tenantry::manifest::{self, Input, LoadOptions};
 
 /// The `apiVersion` of the JSON report; bump it on any incompatible change.
 pub const JSON_API_VERSION: &str = "tenantry.dev/validate/v1";
@@ -45,7 +45,7 @@ pub enum Output {
 }
 
 /// Loads, validates, prints; returns 1 when any problem is an error.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::from_arg(p)).collect();
     let options = LoadOptions {
         namespace: args.namespace,
@@ -53,13 +53,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut loaded = manifest::load(&inputs, &options)?;
     manifest::fill_secrets_from_env(&mut loaded.declared, |name| std::env::var(name).ok());
     let mut problems = loaded.problems;
-    problems.extend(crate::validate::validate(&loaded.declared));
+    problems.extend(tenantry::validate::validate(&loaded.declared));
     problems.sort();
     let report = Report::new(problems, loaded.declared.len(), loaded.files);
     match print(&report, args.output) {
         // `tenantry validate ... | head` closes the pipe early; that is not an error.
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other?,
+        other => other.map_err(CliError::Stdout)?,
     }
     Ok(if report.errors > 0 {
         exit::ERROR

@@ -59,13 +59,28 @@ pub fn is_retryable_status(status: u16) -> bool {
 mod tests {
     use super::*;
 
+    /// The claim of [`RetryPolicy::backoff`]: uniform in [0, min(cap, base·2^attempt)]. A
+    /// constant, zero or unjittered backoff fails it; a uniform draw misses the upper (or the
+    /// lower) half of its range 200 times in a row with probability 2^-200.
     #[test]
-    fn backoff_stays_under_the_cap() {
+    fn backoff_is_full_jitter_under_a_doubling_ceiling() {
         let p = RetryPolicy::default();
         for attempt in 0..40 {
-            assert!(p.backoff(attempt) <= p.cap);
+            let ceiling = p.base.saturating_mul(1 << attempt.min(20)).min(p.cap);
+            let draws: Vec<Duration> = (0..200).map(|_| p.backoff(attempt)).collect();
+            assert!(
+                draws.iter().all(|d| *d <= ceiling),
+                "attempt {attempt}: a wait above {ceiling:?}"
+            );
+            assert!(
+                draws.iter().any(|d| *d > ceiling / 2),
+                "attempt {attempt}: the waits do not grow to {ceiling:?}"
+            );
+            assert!(
+                draws.iter().any(|d| *d < ceiling / 2),
+                "attempt {attempt}: the waits are not jittered down from {ceiling:?}"
+            );
         }
-        assert!(p.backoff(0) <= p.base);
     }
 
     #[test]

@@ -1,155 +1,17 @@
 //! `tenantry plan` and `apply` on the real binary against an in-process sandbox (issue 4).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, OffPeak, Sandbox, SandboxConfig};
 
-/// What one run of the binary printed.
-pub(crate) struct Run {
-    pub(crate) code: i32,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-impl Run {
-    pub(crate) fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-pub(crate) async fn sandbox(config: SandboxConfig) -> Sandbox {
-    Sandbox::start(config.with_fixtures(Fixtures::demo()))
-        .await
-        .unwrap_or_else(|e| panic!("sandbox: {e}"))
-}
-
-/// Runs `tenantry ARGS --portal URL` in `dir` off the async executor.
-pub(crate) async fn tenantry(dir: &Path, url: &str, args: &[&str]) -> Run {
-    let url = url.to_owned();
-    run_binary(dir, args, move |command| {
-        command
-            .args(["--portal", &url])
-            .env("TENANTRY_PORTAL_TOKEN", "test-token")
-            .env("RUST_LOG", "tenantry=trace");
-    })
-    .await
-}
-
-/// Runs `tenantry ARGS` in `dir` with the portal taken from the input (no `--portal`; the
-/// PortalConnection `default` and its token Secret), at trace log level.
-pub(crate) async fn tenantry_in(dir: &Path, args: &[&str]) -> Run {
-    run_binary(dir, args, |command| {
-        command
-            .env_remove("TENANTRY_PORTAL")
-            .env_remove("TENANTRY_PORTAL_TOKEN")
-            .env("RUST_LOG", "trace");
-    })
-    .await
-}
-
-/// Runs the binary with `args` in `dir`, as `configure` sets it up, off the async executor.
-async fn run_binary(
-    dir: &Path,
-    args: &[&str],
-    configure: impl FnOnce(&mut Command) + Send + 'static,
-) -> Run {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"));
-        command.current_dir(&dir).args(&args);
-        configure(&mut command);
-        let output = command
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap_or_else(|e| panic!("join: {e}"))
-}
+use crate::support::{Run, action_lines, edit, example_secrets, examples_copy, sandbox, tenantry};
 
 /// `tenantry apply -f examples/ --auto-approve`, which must succeed.
 async fn apply_ok(dir: &Path, url: &str) -> Run {
     let run = tenantry(dir, url, &["apply", "-f", "examples/", "--auto-approve"]).await;
     assert_eq!(run.code, 0, "{}", run.all());
     run
-}
-
-/// A private copy of examples/ to edit.
-pub(crate) fn examples_copy() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    copy_dir(&src, &tmp.path().join("examples"));
-    let path = tmp.path().join("examples");
-    (tmp, path)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read_dir: {e}")) {
-        let entry = entry.unwrap_or_else(|e| panic!("entry: {e}"));
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy: {e}"));
-        }
-    }
-}
-
-pub(crate) fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read: {e}"));
-    assert!(text.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("write: {e}"));
-}
-
-/// Lines of a text plan that start an action: `+ `, `~ `, `- `, `-/+ `.
-pub(crate) fn action_lines(plan: &str) -> Vec<&str> {
-    plan.lines()
-        .map(str::trim_start)
-        .filter(|l| {
-            ["+ ", "~ ", "- ", "-/+ "].iter().any(|p| l.starts_with(p))
-                && l.split_whitespace().nth(1).is_some_and(|k| k.contains('/'))
-        })
-        .collect()
-}
-
-/// Every secret value declared in the examples' Secret manifests.
-pub(crate) fn example_secrets() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers");
-    let mut out = Vec::new();
-    for customer in std::fs::read_dir(root).unwrap_or_else(|e| panic!("{e}")) {
-        let path = customer
-            .unwrap_or_else(|e| panic!("{e}"))
-            .path()
-            .join("secrets.yaml");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let mut in_data = false;
-        for line in text.lines() {
-            if line.starts_with("stringData:") {
-                in_data = true;
-            } else if !line.starts_with(' ') {
-                in_data = false;
-            } else if in_data && let Some((_, v)) = line.split_once(':') {
-                let v = v.trim().trim_matches('"').trim_matches('\'');
-                if v.len() >= 8 {
-                    out.push(v.to_owned());
-                }
-            }
-        }
-    }
-    assert!(
-        !out.is_empty(),
-        "the examples declare no passwords to look for"
-    );
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -409,6 +271,49 @@ async fn a_stale_plan_hash_writes_nothing() {
     );
     let writes_after = sb.requests().iter().filter(|r| r.method != "GET").count();
     assert_eq!(writes_after, writes_before, "a stale approval wrote");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn re_running_an_applied_plan_hash_has_nothing_left_to_do() {
+    // A CI job re-run after its approved apply went through (issue 14, item 8).
+    let sb = sandbox(SandboxConfig::default()).await;
+    let url = sb.url();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let manifest = "\
+apiVersion: tenantry.dev/v1alpha1
+kind: Tenant
+metadata: {name: rerun, namespace: customers}
+spec:
+  displayName: Rerun Works
+  contact: {name: Jane Roe, email: jane@rerun.example, phone: '+15555550100'}
+  address: {line1: 1 Main Street, city: Dayton, region: OH, postalCode: '45402', country: US}
+  businessType: Manufacturing
+  domains: [rerun.example]
+  supportContacts:
+    - {role: Maintainer, name: Priya Natarajan, email: support@msp.example}
+    - {role: OnsiteAdmin, name: Marcus Chen, email: marcus@rerun.example}
+  portals: [cloudlink]
+";
+    std::fs::write(tmp.path().join("rerun.yaml"), manifest).unwrap_or_else(|e| panic!("{e}"));
+    let json = tenantry(
+        tmp.path(),
+        &url,
+        &["plan", "-f", "rerun.yaml", "-o", "json"],
+    )
+    .await;
+    let plan: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    let hash = plan["hash"].as_str().unwrap_or_default().to_owned();
+    let args = ["apply", "-f", "rerun.yaml", "--plan-hash", &hash];
+    let first = tenantry(tmp.path(), &url, &args).await;
+    assert_eq!(first.code, 0, "{}", first.all());
+    let again = tenantry(tmp.path(), &url, &args).await;
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        again.stdout.contains("Apply finished: nothing to do."),
+        "{}",
+        again.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

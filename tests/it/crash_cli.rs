@@ -4,15 +4,13 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
 use std::sync::Arc;
 
-use assert_cmd::Command;
 use futures::StreamExt;
 use tenantry::crash::{ENGINE_POINTS, Trigger};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 
-use super::cli_apply::{edit, examples_copy};
+use crate::support::{Run, edit, examples_copy, run_binary};
 
 /// Every kind the examples declare (all thirteen), as the address prefix a filter matches.
 const KINDS: [&str; 13] = [
@@ -45,61 +43,32 @@ const AT_ONCE: usize = 4;
 /// Reruns allowed to converge; one is what it takes today.
 const MAX_RERUNS: usize = 3;
 
-/// What one run of the binary did.
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn code(&self) -> Option<i32> {
-        self.status.code()
+/// The line the crash printed, if the process died at a crash point.
+fn crash_line(run: &Run) -> Option<&str> {
+    if run.status.signal() != Some(libc::SIGABRT) {
+        return None;
     }
-
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    /// The line the crash printed, if the process died at a crash point.
-    fn crash_line(&self) -> Option<&str> {
-        if self.status.signal() != Some(libc::SIGABRT) {
-            return None;
-        }
-        self.stderr
-            .lines()
-            .find(|l| l.starts_with("tenantry: crash point "))
-    }
+    run.stderr
+        .lines()
+        .find(|l| l.starts_with("tenantry: crash point "))
 }
 
 /// `tenantry ARGS --portal URL` in `dir` with `env` set, off the async executor.
 async fn tenantry(dir: &Path, url: &str, args: &[&str], env: &[(&str, String)]) -> Run {
-    let dir = dir.to_path_buf();
     let url = url.to_owned();
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
     let env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
-            .current_dir(&dir)
-            .args(&args)
+    run_binary(dir, args, move |command| {
+        command
             .args(["--portal", &url])
             .env("TENANTRY_PORTAL_TOKEN", "test-token")
             .env_remove("TENANTRY_CRASH")
             .env_remove("TENANTRY_CRASH_SEED")
-            .envs(env)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
-        Run {
-            status: output.status,
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+            .envs(env);
     })
     .await
-    .unwrap_or_else(|e| panic!("join: {e}"))
 }
 
 async fn sandbox() -> Sandbox {
@@ -121,7 +90,7 @@ async fn declared(dir: &Path) -> Vec<Object> {
         &[],
     )
     .await;
-    assert_eq!(plan.code(), Some(2), "{}", plan.all());
+    assert_eq!(plan.code, 2, "{}", plan.all());
     let value: serde_json::Value =
         serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("{e}: {}", plan.stdout));
     let objects: Vec<Object> = value["actions"]
@@ -147,14 +116,9 @@ async fn declared(dir: &Path) -> Vec<Object> {
 async fn converge(dir: &Path, url: &str, args: &[&str], plan: &[&str], case: &str) -> usize {
     for rerun in 1..=MAX_RERUNS {
         let run = tenantry(dir, url, args, &[]).await;
-        assert_eq!(
-            run.code(),
-            Some(0),
-            "{case}: rerun {rerun} failed\n{}",
-            run.all()
-        );
+        assert_eq!(run.code, 0, "{case}: rerun {rerun} failed\n{}", run.all());
         let check = tenantry(dir, url, plan, &[]).await;
-        if check.code() == Some(0) {
+        if check.code == 0 {
             assert!(
                 check.stdout.contains("No changes."),
                 "{case}\n{}",
@@ -184,7 +148,7 @@ async fn assert_one_each(sb: &Sandbox, objects: &[Object], case: &str) {
 
 /// Asserts the run died at `point` on `kind` and returns the crash line.
 fn assert_crashed(run: &Run, point: &str, kind: &str, case: &str) -> String {
-    let Some(line) = run.crash_line() else {
+    let Some(line) = crash_line(run) else {
         panic!(
             "{case}: did not die at the crash point ({:?})\n{}",
             run.status,
@@ -211,7 +175,7 @@ async fn apply_case(dir: &Path, objects: &[Object], crash: (&str, String), case:
     let sb = sandbox().await;
     let url = sb.url();
     let crashed = tenantry(dir, &url, &APPLY, &[crash]).await;
-    if crashed.crash_line().is_some() {
+    if crash_line(&crashed).is_some() {
         converge(dir, &url, &APPLY, &PLAN, case).await;
         assert_one_each(&sb, objects, case).await;
     }
@@ -354,9 +318,9 @@ impl PruneInputs {
         let sb = sandbox().await;
         let url = sb.url();
         let setup = tenantry(&self.full, &url, &APPLY, &[]).await;
-        assert_eq!(setup.code(), Some(0), "{case}: setup\n{}", setup.all());
+        assert_eq!(setup.code, 0, "{case}: setup\n{}", setup.all());
         let crashed = tenantry(&self.pruned, &url, &PRUNE, &[crash]).await;
-        if crashed.crash_line().is_some() {
+        if crash_line(&crashed).is_some() {
             converge(&self.pruned, &url, &PRUNE, &PLAN_PRUNE, case).await;
             let keeper: Vec<Object> = self
                 .objects

@@ -3,6 +3,7 @@ mod canary;
 mod chaos;
 mod cli_apply;
 mod cli_import;
+mod cli_logging;
 mod cli_validate;
 mod controller;
 #[cfg(feature = "crash-points")]
@@ -15,3 +16,4 @@ mod manifest;
 mod provider;
 mod reliability;
 mod sandbox;
+mod support;

@@ -7,7 +7,7 @@ use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig
 
 use super::wire::Wire;
 use super::{Search, canary};
-use crate::cli_apply::{edit, examples_copy, tenantry_in as tenantry};
+use crate::support::{edit, examples_copy, tenantry_in as tenantry};
 
 fn secret_manifest(namespace: &str, name: &str, key: &str, value: &str) -> String {
     format!(

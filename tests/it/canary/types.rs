@@ -10,7 +10,7 @@ use tenantry::plan::{PlanOptions, plan};
 use tenantry::portal::{ClientConfig, HttpPortal, WriteRequest};
 
 use super::{Search, canary};
-use crate::cli_apply::examples_copy;
+use crate::support::examples_copy;
 
 #[test]
 fn every_type_that_holds_a_secret_redacts_it_in_debug() {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::runner::{Settings, run};
+use tenantry::chaos::{Settings, run};
 
 /// Tenants of the CI run: every kind of resource, a few seconds per apply on 2 cores.
 const TENANTS: usize = 12;
@@ -25,6 +25,7 @@ async fn killed_applies_under_faults_converge_without_duplicates() {
     let seed = seed();
     let replay = format!("replay with: CHAOS_SEED={seed} cargo test --test it chaos::run");
     eprintln!("chaos seed {seed}; {replay}");
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let settings = Settings {
         tenants: TENANTS,
         seed,
@@ -34,7 +35,7 @@ async fn killed_applies_under_faults_converge_without_duplicates() {
         parallelism: 8,
         max_applies: 6,
         tenantry: PathBuf::from(env!("CARGO_BIN_EXE_tenantry")),
-        keep: None,
+        work: work.path().to_path_buf(),
     };
     let report = run(&settings)
         .await

@@ -5,7 +5,7 @@
 
 use tenantry::sandbox::SandboxConfig;
 
-use crate::cli_apply::{sandbox, tenantry};
+use crate::support::{sandbox, tenantry};
 
 const MANIFEST: &str = "\
 apiVersion: tenantry.dev/v1alpha1

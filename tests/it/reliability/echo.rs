@@ -4,7 +4,7 @@
 
 use tenantry::sandbox::{FaultConfig, FaultRule, SandboxConfig};
 
-use crate::cli_apply::{example_secrets, examples_copy, sandbox, tenantry};
+use crate::support::{example_secrets, examples_copy, sandbox, tenantry};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn echoed_secrets_are_scrubbed_from_every_output() {

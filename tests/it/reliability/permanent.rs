@@ -9,8 +9,8 @@ use kube::runtime::controller::Action;
 use tenantry::controller::{error_policy, reconcile};
 use tenantry::sandbox::{FaultConfig, FaultRule, SandboxConfig};
 
-use crate::cli_apply::{examples_copy, sandbox, tenantry};
 use crate::controller::fixtures::{Harness, tenant};
+use crate::support::{examples_copy, sandbox, tenantry};
 
 fn refuse(portal: &str, kind: &str, statuses: Vec<u16>) -> FaultConfig {
     FaultConfig {

@@ -5,7 +5,7 @@
 
 use tenantry::sandbox::SandboxConfig;
 
-use crate::cli_apply::{sandbox, tenantry};
+use crate::support::{sandbox, tenantry};
 
 fn manifest(display_name: &str) -> String {
     format!(

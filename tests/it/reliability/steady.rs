@@ -5,7 +5,7 @@
 use tenantry::sandbox::{FaultConfig, FaultRule, SandboxConfig};
 
 use super::writes;
-use crate::cli_apply::{action_lines, examples_copy, sandbox, tenantry};
+use crate::support::{action_lines, examples_copy, sandbox, tenantry};
 
 /// Every read of the portal answers with equivalent data.
 pub fn equivalent_reads(seed: u64) -> FaultConfig {

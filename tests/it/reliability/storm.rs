@@ -5,8 +5,8 @@
 use tenantry::sandbox::{FaultConfig, FaultRule, SandboxConfig};
 
 use super::{Budget, declare_connection, inside_retry_after, peak_per_second};
-use crate::cli_apply::tenantry_in;
-use crate::cli_apply::{examples_copy, sandbox};
+use crate::support::tenantry_in;
+use crate::support::{examples_copy, sandbox};
 
 const BUDGET: Budget = Budget {
     rps: 20,

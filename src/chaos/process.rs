@@ -6,6 +6,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::Error;
+
 /// What the runs need: the binary, the repository, the portal, and where logs go.
 #[derive(Debug, Clone)]
 pub struct Cli {
@@ -99,28 +101,42 @@ impl Cli {
 
     /// Runs `tenantry apply --auto-approve`; with `kill_at` (a share in (0, 1]), sends SIGKILL
     /// once ⌈share × n⌉ of the n planned steps have finished.
-    pub fn apply(&self, number: usize, kill_at: Option<f64>) -> std::io::Result<ApplyRun> {
+    pub fn apply(&self, number: usize, kill_at: Option<f64>) -> Result<ApplyRun, Error> {
         let log = self.logs.join(format!("apply-{number:03}.out"));
-        let err = std::fs::File::create(self.logs.join(format!("apply-{number:03}.err")))?;
+        let err_log = self.logs.join(format!("apply-{number:03}.err"));
+        let logging = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io {
+                doing: "logging to",
+                path,
+                source,
+            }
+        };
+        let err = std::fs::File::create(&err_log).map_err(logging(&err_log))?;
         let parallelism = self.parallelism.to_string();
+        let spawned = |source| Error::Spawn {
+            bin: self.bin.clone(),
+            source,
+        };
         let mut child = self
             .command(&["apply", "--auto-approve", "--parallelism", &parallelism])
             .stdout(Stdio::piped())
             .stderr(err)
-            .spawn()?;
+            .spawn()
+            .map_err(spawned)?;
         let stdout = child
             .stdout
             .take()
-            .ok_or_else(|| std::io::Error::other("no stdout pipe"))?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&log)?);
+            .ok_or_else(|| spawned(std::io::Error::other("no stdout pipe")))?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&log).map_err(logging(&log))?);
         let mut planned = None;
         let mut target = None;
         let mut finished = 0;
         let mut killed_at = None;
         let mut summary = None;
         for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            writeln!(out, "{line}")?;
+            let line = line.map_err(logging(&log))?;
+            writeln!(out, "{line}").map_err(logging(&log))?;
             if planned.is_none()
                 && let Some(n) = planned_actions(&line)
             {
@@ -137,8 +153,8 @@ impl Cli {
                 summary = Some(line);
             }
         }
-        out.flush()?;
-        let status = child.wait()?;
+        out.flush().map_err(logging(&log))?;
+        let status = child.wait().map_err(spawned)?;
         let ended = match (status.code(), status.signal(), killed_at) {
             (_, Some(9), Some(step)) => Ended::Killed {
                 step,
@@ -157,8 +173,14 @@ impl Cli {
     }
 
     /// Runs `tenantry plan`.
-    pub fn plan(&self) -> std::io::Result<PlanRun> {
-        let output = self.command(&["plan"]).output()?;
+    pub fn plan(&self) -> Result<PlanRun, Error> {
+        let output = self
+            .command(&["plan"])
+            .output()
+            .map_err(|source| Error::Spawn {
+                bin: self.bin.clone(),
+                source,
+            })?;
         Ok(PlanRun {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -1,7 +1,8 @@
 //! The chaos run: N generated tenants, a file-backed sandbox injecting seeded faults into
 //! about a fifth of the requests, the real `tenantry apply` SIGKILLed at seeded steps, then
 //! applied again until `tenantry plan` shows no changes. Shared by `benches/chaos` (any N) and
-//! the CI-sized test in `tests/it/chaos.rs`.
+//! the CI-sized test in `tests/it/chaos/`: it lives in the library so that both use one copy.
+//! The `tenantry` binary does not use it; it drives that binary from outside (Unix only).
 //!
 //! The seed fixes the repository, the fault stream's draws and the kill points (step k of the
 //! n steps an apply planned); thread and network timing can still change which request gets
@@ -9,6 +10,7 @@
 
 pub mod census;
 mod consent;
+mod error;
 pub mod process;
 mod report;
 
@@ -16,12 +18,13 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tenantry::generate::{GenOptions, generate};
-use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
+use crate::generate::{GenOptions, generate};
+use crate::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
+
+pub use error::Error;
 pub use process::{ApplyRun, Ended};
 pub use report::Report;
 
@@ -53,8 +56,8 @@ pub struct Settings {
     pub max_applies: usize,
     /// The `tenantry` binary.
     pub tenantry: PathBuf,
-    /// Keep the work directory (repository, sandbox database, logs) here.
-    pub keep: Option<PathBuf>,
+    /// The work directory: the repository, the sandbox database and the logs go here.
+    pub work: PathBuf,
 }
 
 /// The fault rules: reads get 429, 5xx or a dropped connection; writes also commit-then-drop.
@@ -92,22 +95,28 @@ pub fn fault_rules(share: f64, seed: u64) -> FaultConfig {
 
 /// Runs the chaos run and returns its report; an error means it could not run or did not
 /// converge (the report's own checks are [`Report::check`]).
-pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
-    let scratch = tempfile::tempdir()?;
-    let work = settings
-        .keep
-        .clone()
-        .unwrap_or_else(|| scratch.path().to_path_buf());
+pub async fn run(settings: &Settings) -> Result<Report, Error> {
+    let work = &settings.work;
     let repo = work.join("repo");
     let logs = work.join("logs");
-    std::fs::create_dir_all(&repo)?;
-    std::fs::create_dir_all(&logs)?;
+    for dir in [&repo, &logs] {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            doing: "creating",
+            path: dir.clone(),
+            source,
+        })?;
+    }
     for f in generate(&GenOptions {
         tenants: settings.tenants,
         seed: settings.seed,
         namespace: NAMESPACE.to_owned(),
     }) {
-        std::fs::write(repo.join(&f.name), &f.yaml)?;
+        let path = repo.join(&f.name);
+        std::fs::write(&path, &f.yaml).map_err(|source| Error::Io {
+            doing: "writing",
+            path,
+            source,
+        })?;
     }
     let db = work.join("sandbox.db");
     let _ = std::fs::remove_file(&db);
@@ -140,7 +149,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
         .stdout
         .lines()
         .find_map(process::planned_actions)
-        .context("the first plan printed no `Plan:` line")?;
+        .ok_or(Error::NoPlanLine)?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let mut report = Report::new(settings, declared);
@@ -170,10 +179,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
                 .last()
                 .map(|r| r.log.clone())
                 .unwrap_or_default();
-            bail!(
-                "an apply ended abnormally; its output ends:\n{}",
-                tail(&last, 20)
-            );
+            return Err(Error::Abnormal {
+                tail: tail(&last, 20),
+            });
         }
         report.consents += consent::grant(&sandbox, &mut granted).await?;
         let mut latest = plan(&cli).await?;
@@ -190,28 +198,27 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
         }
         let converging = report.applies.len() - report.kills();
         if converging >= settings.max_applies {
-            bail!(
-                "not converged after {converging} applies without kills (seed {}); the last \
-                 plan:\n{}",
-                settings.seed,
-                last_lines(&latest.stdout, 30)
-            );
+            return Err(Error::NotConverged {
+                applies: converging,
+                seed: settings.seed,
+                plan: last_lines(&latest.stdout, 30),
+            });
         }
     }
     report.converge = start.elapsed();
-    report.store = census::store(&db).context("cannot read the sandbox database")?;
+    report.store = census::store(&db)?;
     report.traffic = census::traffic(&sandbox.requests());
     sandbox.shutdown().await;
     Ok(report)
 }
 
-async fn apply(cli: &Cli, number: usize, kill_at: Option<f64>) -> anyhow::Result<ApplyRun> {
+async fn apply(cli: &Cli, number: usize, kill_at: Option<f64>) -> Result<ApplyRun, Error> {
     let cli = cli.clone();
-    Ok(tokio::task::spawn_blocking(move || cli.apply(number, kill_at)).await??)
+    tokio::task::spawn_blocking(move || cli.apply(number, kill_at)).await?
 }
 
 /// `tenantry plan`, again when it fails under the faults (a plan only reads).
-async fn plan(cli: &Cli) -> anyhow::Result<process::PlanRun> {
+async fn plan(cli: &Cli) -> Result<process::PlanRun, Error> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -221,10 +228,10 @@ async fn plan(cli: &Cli) -> anyhow::Result<process::PlanRun> {
             return Ok(run);
         }
         if attempt == PLAN_ATTEMPTS {
-            bail!(
-                "`tenantry plan` failed {PLAN_ATTEMPTS} times:\n{}",
-                run.stderr
-            );
+            return Err(Error::PlanFailed {
+                attempts: PLAN_ATTEMPTS,
+                stderr: run.stderr,
+            });
         }
     }
 }

@@ -5,11 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Error;
+use crate::sandbox::Sandbox;
 use serde_json::{Value, json};
-use tenantry::sandbox::Sandbox;
 
 /// Grants consent for every invited enterprise not granted yet; returns how many it granted.
-pub async fn grant(sandbox: &Sandbox, granted: &mut BTreeSet<String>) -> anyhow::Result<usize> {
+pub async fn grant(sandbox: &Sandbox, granted: &mut BTreeSet<String>) -> Result<usize, Error> {
     // The latest invitation of each enterprise (a resent or renewed one replaces the first).
     let mut codes: BTreeMap<String, String> = BTreeMap::new();
     for mail in sandbox.outbox(None).await {
@@ -38,7 +39,11 @@ pub async fn grant(sandbox: &Sandbox, granted: &mut BTreeSet<String>) -> anyhow:
                 .bearer_auth("customer")
                 .json(&json!({ "invitationCode": code }))
                 .send()
-                .await?;
+                .await
+                .map_err(|e| Error::Consent {
+                    enterprise: enterprise.clone(),
+                    detail: e.to_string(),
+                })?;
             let status = response.status().as_u16();
             let body: Value = response.json().await.unwrap_or(Value::Null);
             match (
@@ -54,7 +59,12 @@ pub async fn grant(sandbox: &Sandbox, granted: &mut BTreeSet<String>) -> anyhow:
                 (200, _, _) => {}
                 // An invitation of an enterprise that is gone or not inviting: nothing to grant.
                 (404 | 409, _, _) => break,
-                _ => anyhow::bail!("consent for {enterprise}: {status} {body}"),
+                _ => {
+                    return Err(Error::Consent {
+                        enterprise,
+                        detail: format!("{status} {body}"),
+                    });
+                }
             }
         }
     }

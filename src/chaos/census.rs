@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::sandbox::LoggedRequest;
 use rusqlite::{Connection, OpenFlags};
-use tenantry::sandbox::LoggedRequest;
 
 /// A portal object that exists more than once: portal, kind, externalRef and how many.
 #[derive(Debug, Clone, PartialEq, Eq)]
