@@ -118,26 +118,25 @@ pub async fn select_target(
     {
         return from_connection(&conn.object, declared);
     }
-    std::fs::create_dir_all(state_dir).with_context(|| {
-        format!(
-            "cannot create the sandbox state directory {}",
-            state_dir.display()
-        )
-    })?;
-    let db = state_dir.join("sandbox.db");
-    let config = SandboxConfig::default()
+    // The state holds the outbox and idempotency records: owner-only (sandbox::state_dir).
+    let db = crate::sandbox::state_dir(state_dir)?;
+    // A token of this run only: the loopback port is open to every local user while it runs.
+    let token: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..32)
+            .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+            .collect()
+    };
+    let mut config = SandboxConfig::default()
         .with_db(db.to_string_lossy().into_owned())
         .with_time_scale(EMBEDDED_TIME_SCALE)
         .with_fixtures(Fixtures::demo());
+    config.tokens = Some(vec![Sensitive::new(token.clone())]);
     let sandbox = Sandbox::start(config)
         .await
         .with_context(|| format!("cannot start the embedded sandbox on {}", db.display()))?;
-    let mut target = connect(
-        "sandbox",
-        &sandbox.url(),
-        Some(Sensitive::new("embedded")),
-        None,
-    )?;
+    let mut target = connect("sandbox", &sandbox.url(), Some(Sensitive::new(token)), None)?;
     target.description = format!("the embedded sandbox ({})", db.display());
     target._sandbox = Some(sandbox);
     Ok(target)
