@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::hash::BuildHasher;
 
+use serde::Deserialize as _;
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
@@ -348,8 +349,6 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Ignore<V> {
         self.0.visit_unit()
     }
 }
-
-use serde::Deserialize as _;
 
 /// Forwards scalar `visit_*` methods unchanged.
 macro_rules! forward_scalars {
