@@ -10,7 +10,7 @@ use tenantry::import::RenderError;
 use tenantry::manifest::LoadError;
 use tenantry::model::ModelError;
 use tenantry::portal::PortalError;
-use tenantry::sandbox::SandboxError;
+use tenantry::sandbox::{PrivateStateError, SandboxError};
 
 use super::exit;
 
@@ -81,6 +81,9 @@ pub enum CliError {
         #[source]
         source: Box<SandboxError>,
     },
+    /// The embedded sandbox's state directory or file cannot be made owner-only.
+    #[error(transparent)]
+    PrivateState(#[from] PrivateStateError),
     /// `--plan-hash` names a plan other than the one computed now; nothing was written.
     #[error(
         "ApprovalStale: the plan changed since it was reviewed (reviewed {reviewed}, now {now}); \
@@ -208,6 +211,9 @@ impl CliError {
             Self::SandboxStart { .. } => "another process may hold the state file or the \
                 address: stop it, or choose another one (--state-dir for plan, apply and \
                 import; --db and --listen for tenantry sandbox)"
+                .to_owned(),
+            Self::PrivateState(_) => "run the command the message names, or pass another \
+                --state-dir"
                 .to_owned(),
             Self::ApprovalStale { .. } => "compare it with the plan you reviewed, then run \
                 `tenantry plan` again, review it, and apply its hash"

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
 use super::CliError;
+use tenantry::api::Sensitive;
 
 /// Arguments of `tenantry sandbox`.
 #[derive(Debug, clap::Args)]
@@ -28,9 +29,10 @@ pub struct Args {
     /// Seed of generated ids, codes and injected faults.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Accept only this bearer token (repeatable); any non-empty token when absent.
-    #[arg(long = "token")]
-    tokens: Vec<String>,
+    /// Accept only this bearer token (repeatable), on the contract and on the /sandbox
+    /// control endpoints; any non-empty token when absent.
+    #[arg(long = "token", value_parser = parse_token)]
+    tokens: Vec<Sensitive>,
     /// YAML or JSON file of fixtures: resellerAccounts, reservedDomains, dids, campaigns, offPeak
     /// (the demo inventory when absent: see docs/portal-contract.md).
     #[arg(long)]
@@ -59,6 +61,14 @@ pub struct Args {
     /// How long idempotency keys are remembered, in seconds.
     #[arg(long, default_value_t = 24 * 60 * 60)]
     idempotency_ttl_secs: u64,
+}
+
+/// A `--token` value, held as `Sensitive` so that `Debug` of the arguments never shows it.
+fn parse_token(value: &str) -> Result<Sensitive, String> {
+    if value.trim().is_empty() {
+        return Err("a token cannot be empty".to_owned());
+    }
+    Ok(Sensitive::new(value))
 }
 
 /// Reads the YAML or JSON file given with `flag`.
@@ -136,7 +146,7 @@ impl Args {
             ..SandboxConfig::default()
         };
         if !self.tokens.is_empty() {
-            config = config.with_tokens(self.tokens);
+            config.tokens = Some(self.tokens);
         }
         Ok(config)
     }

@@ -116,16 +116,21 @@ pub async fn select_target(
     {
         return named_connection(&conn.object, declared);
     }
-    std::fs::create_dir_all(state_dir).map_err(|source| CliError::Io {
-        doing: "create the sandbox state directory",
-        path: state_dir.to_path_buf(),
-        source,
-    })?;
-    let db = state_dir.join("sandbox.db");
-    let config = SandboxConfig::default()
+    // The state holds the outbox and idempotency records: owner-only (sandbox::state_dir).
+    let db = tenantry::sandbox::state_dir(state_dir)?;
+    // A token of this run only: the loopback port is open to every local user while it runs.
+    let token: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..32)
+            .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+            .collect()
+    };
+    let mut config = SandboxConfig::default()
         .with_db(db.to_string_lossy().into_owned())
         .with_time_scale(EMBEDDED_TIME_SCALE)
         .with_fixtures(Fixtures::demo());
+    config.tokens = Some(vec![Sensitive::new(token.clone())]);
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|source| CliError::SandboxStart {
@@ -136,7 +141,7 @@ pub async fn select_target(
     let mut target = connect(&Connection::contract(
         "sandbox",
         &sandbox.url(),
-        Some(Sensitive::new("embedded")),
+        Some(Sensitive::new(token)),
     ))?;
     target.description = format!("the embedded sandbox ({})", db.display());
     target._sandbox = Some(sandbox);

@@ -13,9 +13,10 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
+use super::keys::KeyCheck;
 use super::rules;
 use super::split::Chunk;
-use super::yaml_error::describe;
+use super::yaml_error::{describe, describe_rejected};
 use crate::api::{
     API_VERSION, Location, PortalConnection, PortalConnectionSpec, ServiceBinding,
     ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec, TenantSpec,
@@ -109,11 +110,29 @@ fn read(
     header: &mut Header,
     hint: Option<Kind>,
 ) -> Result<Body, Box<Problem>> {
+    let check = KeyCheck::default();
     let result = DocumentSeed {
         header: &mut *header,
         hint,
+        check: &check,
     }
-    .deserialize(serde_yaml::Deserializer::from_str(chunk.text));
+    .deserialize(check.wrap(serde_yaml::Deserializer::from_str(chunk.text)));
+    let problem = |header: &Header, line, rule, field: String, message: String| {
+        let location = Location {
+            file: ctx.file.to_owned(),
+            line,
+        };
+        let id = object_id(header, ctx.default_namespace);
+        Box::new(Problem::error(&location, &id, field, rule, message))
+    };
+    if let Some(rejected) = check.found() {
+        let (line, rule, field, message) =
+            describe_rejected(chunk, result.as_ref().err(), &rejected);
+        if header.name.is_none() {
+            peek_name(chunk, header);
+        }
+        return Err(problem(header, line, rule, field, message));
+    }
     result.map_err(|err| {
         // A syntax error can surface as whatever the visitor was reading when the events ran
         // out; reading the chunk again without types tells syntax and type errors apart.
@@ -125,13 +144,26 @@ fn read(
         };
         let err = syntax.unwrap_or(err);
         let (line, field, message) = describe(chunk, &err, rule, header.kind.as_deref());
-        let location = Location {
-            file: ctx.file.to_owned(),
-            line,
-        };
-        let id = object_id(header, ctx.default_namespace);
-        Box::new(Problem::error(&location, &id, field, rule, message))
+        problem(header, line, rule, field, message)
     })
+}
+
+/// Fills the header's name and namespace when a key inside `metadata` stopped the reading
+/// before they were noted, so the problem names its object (only on this error path).
+fn peek_name(chunk: &Chunk<'_>, header: &mut Header) {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        metadata: PeekMeta,
+    }
+    #[derive(serde::Deserialize)]
+    struct PeekMeta {
+        name: Option<String>,
+        namespace: Option<String>,
+    }
+    if let Ok(Peek { metadata }) = serde_yaml::from_str::<Peek>(chunk.text) {
+        header.name = metadata.name;
+        header.namespace = header.namespace.take().or(metadata.namespace);
+    }
 }
 
 fn object_id(header: &Header, default_namespace: &str) -> ObjectId {
@@ -211,6 +243,26 @@ const KINDS: [&str; 7] = [
 const KNOWN_KINDS: &str = "tenantry reads Tenant, TenantAdmin, ServiceBinding and \
     PortalConnection (apiVersion tenantry.dev/v1alpha1), v1 Secret, and skips v1 Namespace \
     and Kustomization";
+
+/// The fields of a Kubernetes ObjectMeta: what `metadata` may hold (read-only ones included,
+/// so that `kubectl get -o yaml` output loads).
+const OBJECT_META_FIELDS: &[&str] = &[
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "finalizers",
+    "ownerReferences",
+    "managedFields",
+    "generateName",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "selfLink",
+];
 
 /// The typed spec of a tenantry kind.
 #[derive(Debug)]
@@ -294,6 +346,8 @@ fn build(kind: Kind, body: Body, default_namespace: &str) -> Result<Option<Objec
 struct DocumentSeed<'h> {
     header: &'h mut Header,
     hint: Option<Kind>,
+    /// Watches every key; told which keys `metadata` may hold.
+    check: &'h KeyCheck,
 }
 
 impl<'de> DeserializeSeed<'de> for DocumentSeed<'_> {
@@ -328,7 +382,11 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                 "apiVersion" => self.header.api_version = Some(map.next_value()?),
                 "kind" => self.header.kind = Some(map.next_value()?),
                 "metadata" => {
+                    // ObjectMeta ignores fields it does not know: `namspace: t` would send
+                    // the object to the default namespace without a word.
+                    self.check.allow_next(OBJECT_META_FIELDS);
                     let metadata: ObjectMeta = map.next_value()?;
+                    self.check.clear_allowed();
                     self.header.name.clone_from(&metadata.name);
                     self.header.namespace.clone_from(&metadata.namespace);
                     body.metadata = Some(metadata);

@@ -6,6 +6,7 @@
 
 mod document;
 mod error;
+mod keys;
 mod load;
 mod secrets;
 mod split;
@@ -27,6 +28,10 @@ pub mod rules {
     pub const UNKNOWN_KIND: &str = "unknown-kind";
     /// `apiVersion` is missing or wrong for a known kind.
     pub const API_VERSION: &str = "api-version";
+    /// A mapping holds the same key twice (YAML would keep only the last value).
+    pub const DUPLICATE_KEY: &str = "duplicate-key";
+    /// `metadata` holds a field that Kubernetes' ObjectMeta does not have (a typo).
+    pub const UNKNOWN_FIELD: &str = "unknown-field";
     /// `metadata.name` is missing or empty.
     pub const MISSING_NAME: &str = "missing-name";
     /// A directory holds no manifest (a warning).

@@ -389,3 +389,186 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn duplicate_keys_at_any_depth_name_their_line_and_key() {
+    /// A stream and its one problem as (line, field, object).
+    type Case<'a> = (&'a str, (usize, &'a str, &'a str));
+    let cases: &[Case<'_>] = &[
+        // The last `spec` would have won.
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: k}\nspec: {displayName: A, contact: {name: J, email: j@k.example}, domains: [k.example], portals: [daas]}\nspec: {}\n",
+            (5, "spec", "Tenant default/k"),
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: k}\nmetadata: {name: j}\n",
+            (4, "metadata", "Tenant default/k"),
+        ),
+        (
+            "kind: Tenant\napiVersion: tenantry.dev/v1alpha1\nkind: TenantAdmin\n",
+            (3, "kind", "Tenant default/"),
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata:\n  name: k\n  labels: {a: '1', a: '2'}\n",
+            (5, "metadata.labels.a", "Tenant default/k"),
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: k}\nspec:\n  displayName: K\n  contact:\n    name: J\n    email: j@k.example\n    email: x@k.example\n",
+            (9, "spec.contact.email", "Tenant default/k"),
+        ),
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: k}\nspec:\n  supportContacts:\n  - {role: Maintainer, role: OnsiteAdmin}\n",
+            (6, "spec.supportContacts[0].role", "Tenant default/k"),
+        ),
+        // Under fields tenantry does not read, and before `kind`.
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: k}\nstatus: {a: 1, a: 2}\n",
+            (4, "status.a", "Tenant default/k"),
+        ),
+        (
+            "spec: {x: 1, x: 2}\nkind: Tenant\n",
+            (1, "spec.x", "(unknown object)"),
+        ),
+        (
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: a\n  password: b\n",
+            (6, "stringData.password", "Secret default/s"),
+        ),
+        (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\nmetadata: {name: m}\n",
+            (4, "metadata", "Namespace n"),
+        ),
+        // A number and its quoted text are one key to Kubernetes (JSON).
+        (
+            "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata:\n  name: k\n  labels: {1: a, '1': b}\n",
+            (5, "metadata.labels.1", "Tenant default/k"),
+        ),
+    ];
+    for (text, (line, field, object)) in cases {
+        let loaded = load_str(text);
+        assert_eq!(
+            problems(&loaded),
+            vec![(
+                *line,
+                rules::DUPLICATE_KEY,
+                (*field).to_owned(),
+                (*object).to_owned()
+            )],
+            "{text:?}"
+        );
+        assert!(loaded.declared.is_empty(), "{text:?}");
+    }
+    let message = &load_str(cases[0].0).problems[0].message;
+    assert!(message.contains("`spec` appears twice"), "{message}");
+}
+
+#[test]
+fn a_duplicate_in_a_big_mapping_is_found_and_long_keys_are_cut() {
+    let mut labels: String = (0..500).map(|i| format!("  l{i}: v\n")).collect();
+    labels.push_str("  l250: again\n");
+    let text = format!(
+        "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata:\n  name: k\n  labels:\n{}",
+        labels.replace("  l", "    l")
+    );
+    let loaded = load_str(&text);
+    assert_eq!(
+        problems(&loaded),
+        vec![(
+            506,
+            rules::DUPLICATE_KEY,
+            "metadata.labels.l250".to_owned(),
+            "Tenant default/k".to_owned()
+        )]
+    );
+    let long = "k".repeat(10_000);
+    // Explicit keys: YAML limits implicit ones to 1024 characters.
+    let loaded = load_str(&format!("? {long}\n: 1\n? {long}\n: 2\n"));
+    let shown = loaded.problems[0].to_string();
+    assert!(shown.len() < 600, "{shown}");
+    assert!(shown.contains("(10000 characters)"), "{shown}");
+}
+
+#[test]
+fn distinct_keys_in_sibling_and_nested_mappings_are_not_duplicates() {
+    let text = format!(
+        "{}---\n{}",
+        TENANT.replace(
+            "metadata:\n  name: kenton\n",
+            "metadata:\n  name: kenton\n  labels: {name: a, spec: b}\n  annotations: {name: a}\n"
+        ),
+        ADMIN
+    );
+    let loaded = load_str(&text);
+    assert_eq!(problems(&loaded), vec![]);
+    assert_eq!(loaded.declared.len(), 2);
+}
+
+#[test]
+fn unknown_metadata_fields_are_errors_with_a_hint() {
+    /// The metadata lines, and the problem as (line, field, hint in the message).
+    type Case<'a> = (&'a str, usize, &'a str, Option<&'a str>);
+    let cases: &[Case<'_>] = &[
+        (
+            "  name: k\n  namspace: t\n",
+            5,
+            "metadata.namspace",
+            Some("`namespace`"),
+        ),
+        (
+            "  name: k\n  Labels: {a: b}\n",
+            5,
+            "metadata.Labels",
+            Some("`labels`"),
+        ),
+        ("  nmae: k\n", 4, "metadata.nmae", Some("`name`")),
+        ("  name: k\n  owner: me\n", 5, "metadata.owner", None),
+    ];
+    for (meta, line, field, hint) in cases {
+        let text = format!("apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata:\n{meta}");
+        let loaded = load_str(&text);
+        assert_eq!(
+            problems(&loaded)
+                .into_iter()
+                .map(|(l, r, f, _)| (l, r, f))
+                .collect::<Vec<_>>(),
+            vec![(*line, rules::UNKNOWN_FIELD, (*field).to_owned())],
+            "{text:?}"
+        );
+        let message = &loaded.problems[0].message;
+        match hint {
+            Some(hint) => assert!(
+                message.contains(&format!("did you mean {hint}?")),
+                "{message}"
+            ),
+            None => assert!(!message.contains("did you mean"), "{message}"),
+        }
+    }
+}
+
+#[test]
+fn every_object_meta_field_is_allowed() {
+    let text = TENANT.replace(
+        "metadata:\n  name: kenton\n",
+        "metadata:\n  name: kenton\n  namespace: c\n  labels: {a: b}\n  annotations: {a: b}\n  \
+         uid: 0b0c\n  resourceVersion: '7'\n  generation: 2\n  \
+         creationTimestamp: '2024-01-01T00:00:00Z'\n  finalizers: [tenantry.dev/cleanup]\n  \
+         ownerReferences: []\n  managedFields: []\n  generateName: k-\n  \
+         deletionTimestamp: '2024-01-02T00:00:00Z'\n  deletionGracePeriodSeconds: 0\n  \
+         selfLink: /x\n",
+    );
+    let loaded = load_str(&text);
+    assert_eq!(problems(&loaded), vec![]);
+    assert_eq!(
+        loaded.declared.tenants[0]
+            .object
+            .metadata
+            .namespace
+            .as_deref(),
+        Some("c")
+    );
+    // Only metadata itself is checked: labels and annotations hold any key.
+    let loaded = load_str(&TENANT.replace(
+        "metadata:\n  name: kenton\n",
+        "metadata:\n  name: kenton\n  labels: {namspace: x}\n",
+    ));
+    assert_eq!(problems(&loaded), vec![]);
+}

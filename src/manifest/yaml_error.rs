@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::keys::{Rejected, SENTINEL};
 use super::rules;
 use super::split::Chunk;
 
@@ -35,6 +36,74 @@ pub(super) fn describe(
         message
     };
     (line, field, message)
+}
+
+/// Describes a key the adapter of [`super::keys`] refused as (file line, rule, field path,
+/// message). `err` is the YAML crate's error, marked with the key's line and the path of its
+/// mapping; without it the problem is put at the document's start.
+pub(super) fn describe_rejected(
+    chunk: &Chunk<'_>,
+    err: Option<&serde_yaml::Error>,
+    rejected: &Rejected,
+) -> (usize, &'static str, String, String) {
+    let last_line = chunk.first_line + chunk.text.trim_end_matches('\n').matches('\n').count();
+    let line = err
+        .and_then(serde_yaml::Error::location)
+        .map_or(chunk.start_line, |l| {
+            (chunk.first_line + l.line().saturating_sub(1)).min(last_line)
+        });
+    // The YAML crate writes `spec.contact: rejected key at line 5 column 3`.
+    let text = err
+        .map(|e| strip_marks(&e.to_string(), |l| l))
+        .unwrap_or_default();
+    let parent = text
+        .strip_suffix(SENTINEL)
+        .and_then(|p| p.strip_suffix(": "))
+        .unwrap_or_default();
+    let join = |key: &str| {
+        if parent.is_empty() {
+            cut(key)
+        } else {
+            format!("{parent}.{}", cut(key))
+        }
+    };
+    match rejected {
+        Rejected::Duplicate { key } => (
+            line,
+            rules::DUPLICATE_KEY,
+            join(key),
+            format!(
+                "the key `{}` appears twice in this mapping, and YAML would silently keep only \
+                 the last one; delete one of them or merge the two",
+                cut(key)
+            ),
+        ),
+        Rejected::Unknown { key, hint } => {
+            let hint = hint
+                .map(|h| format!(" (did you mean `{h}`?)"))
+                .unwrap_or_default();
+            let within = if parent.is_empty() { "here" } else { parent };
+            (
+                line,
+                rules::UNKNOWN_FIELD,
+                join(key),
+                format!(
+                    "unknown field `{}` in {within}{hint}; metadata holds name, namespace, \
+                     labels, annotations and the other fields of a Kubernetes ObjectMeta",
+                    cut(key)
+                ),
+            )
+        }
+    }
+}
+
+/// A key for a message, cut to a readable length: a hostile key can be megabytes long.
+fn cut(key: &str) -> String {
+    const MAX: usize = 60;
+    match key.char_indices().nth(MAX) {
+        None => key.to_owned(),
+        Some((end, _)) => format!("{}… ({} characters)", &key[..end], key.chars().count()),
+    }
 }
 
 /// A message for a malformed Secret value that, unlike serde's, never quotes the value.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::faults::FaultConfig;
 use super::fixtures::Fixtures;
+use crate::api::Sensitive;
 
 /// The configuration of one sandbox. `SandboxConfig::default()` suits tests: loopback on a
 /// free port, an in-memory database, seed 0, time scale 0.0001 (minutes become milliseconds),
@@ -19,8 +20,9 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// Multiplier of the vendors' nominal durations (1.0 = real time).
     pub time_scale: f64,
-    /// Accepted bearer tokens; any non-empty token when `None`.
-    pub tokens: Option<Vec<String>>,
+    /// Accepted bearer tokens (for the contract and the `/sandbox` control endpoints); any
+    /// non-empty token when `None`.
+    pub tokens: Option<Vec<Sensitive>>,
     /// Largest accepted request body in bytes.
     pub body_limit: usize,
     /// How long an idempotency key is remembered.
@@ -76,7 +78,12 @@ impl SandboxConfig {
 
     /// Accept only these bearer tokens.
     pub fn with_tokens<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tokens: I) -> Self {
-        self.tokens = Some(tokens.into_iter().map(Into::into).collect());
+        self.tokens = Some(
+            tokens
+                .into_iter()
+                .map(|t| Sensitive::new(t.into()))
+                .collect(),
+        );
         self
     }
 

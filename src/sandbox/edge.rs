@@ -181,7 +181,9 @@ fn server_error(status: u16) -> ApiError {
     )
 }
 
-/// Requires `Authorization: Bearer <token>` (one of the configured tokens, if any).
+/// Requires `Authorization: Bearer <token>` (one of the configured tokens, if any): on the
+/// contract and on the `/sandbox` control endpoints, which show e-mailed passwords and can
+/// change the portals' state.
 pub(crate) async fn authenticate(
     State(shared): State<Arc<Shared>>,
     mut req: Request,
@@ -196,7 +198,7 @@ pub(crate) async fn authenticate(
         .into_response();
     };
     if let Some(tokens) = &shared.tokens
-        && !tokens.iter().any(|t| t == &token)
+        && !tokens.iter().any(|t| t.expose() == token)
     {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,

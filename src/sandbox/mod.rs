@@ -28,6 +28,7 @@ mod operations;
 mod outbox;
 mod path;
 mod portals;
+mod private;
 mod read;
 mod request_log;
 mod routes;
@@ -44,6 +45,7 @@ pub use fixtures::{
 };
 pub use object::DeletionPolicy;
 pub use outbox::Email;
+pub use private::{PrivateStateError, STATE_FILE, state_dir};
 pub use request_log::LoggedRequest;
 pub use routes::route_table;
 pub use server::{Sandbox, SandboxError};

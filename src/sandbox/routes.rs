@@ -26,8 +26,11 @@ use super::write::{self, Write, WriteContext};
 pub(crate) enum Area {
     /// The portal contract (`/v1`): authenticated, logged, subject to faults.
     Contract,
-    /// Sandbox-only endpoints and the OpenAPI document.
+    /// Sandbox-only control endpoints (`/sandbox/...`): authenticated like the contract,
+    /// since they show e-mailed passwords and change the portals' state.
     Sandbox,
+    /// The OpenAPI document and the health probe: open.
+    Open,
 }
 
 pub(crate) struct Route {
@@ -248,7 +251,12 @@ pub(crate) fn routes() -> Vec<Route> {
         ),
     ];
     for (m, p, h) in sandbox {
-        out.push(route(m, p, Sandbox, h));
+        let area = if p.starts_with("/sandbox/") {
+            Sandbox
+        } else {
+            Area::Open
+        };
+        out.push(route(m, p, area, h));
     }
     debug_assert!(
         out.iter()
@@ -265,16 +273,20 @@ pub fn route_table() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The application: contract routes behind the edge layers, sandbox routes beside them.
+/// The application: contract routes behind the edge layers, control routes behind
+/// authentication only, the OpenAPI document and the health probe open.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let mut contract = Router::new();
     let mut sandbox = Router::new();
+    let mut open = Router::new();
     for r in routes() {
         match r.area {
             Area::Contract => contract = contract.route(&r.path, r.handler),
             Area::Sandbox => sandbox = sandbox.route(&r.path, r.handler),
+            Area::Open => open = open.route(&r.path, r.handler),
         }
     }
+    let sandbox = sandbox.layer(from_fn_with_state(Arc::clone(&shared), edge::authenticate));
     let contract = contract
         .layer(from_fn_with_state(Arc::clone(&shared), edge::authenticate))
         .layer(from_fn_with_state(
@@ -284,6 +296,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let limit = shared.body_limit;
     contract
         .merge(sandbox)
+        .merge(open)
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(DefaultBodyLimit::max(limit))

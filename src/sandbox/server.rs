@@ -34,6 +34,9 @@ pub enum SandboxError {
         path: String,
         source: rusqlite::Error,
     },
+    /// The state file cannot be made readable by its owner only.
+    #[error(transparent)]
+    Private(#[from] super::private::PrivateStateError),
     #[error("cannot load the fixtures: {0}")]
     Fixtures(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -64,6 +67,9 @@ pub struct Sandbox {
 impl Sandbox {
     /// Opens the store, loads the fixtures, binds `config.listen` and starts serving.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        if config.db != ":memory:" {
+            super::private::db_file(std::path::Path::new(&config.db))?;
+        }
         let store = Store::open(&config.db).map_err(|source| SandboxError::Store {
             path: config.db.clone(),
             source,

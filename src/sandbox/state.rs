@@ -14,7 +14,7 @@ pub(crate) struct Shared {
     pub seed: u64,
     pub time_scale: TimeScale,
     /// Accepted bearer tokens; any non-empty token when `None`.
-    pub tokens: Option<Vec<String>>,
+    pub tokens: Option<Vec<crate::api::Sensitive>>,
     pub body_limit: usize,
     pub idempotency_ttl_ms: i64,
     pub store: Store,

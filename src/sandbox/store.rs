@@ -103,6 +103,11 @@ CREATE TABLE IF NOT EXISTS invitations (
     consent_steps INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TEMP TABLE IF NOT EXISTS outbox_secrets (
+    seq INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    data TEXT NOT NULL
+);
 "#;
 
 /// Shared handle to the database.
@@ -120,8 +125,13 @@ impl Store {
             let conn = Connection::open(path)?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Freed pages are zeroed: nothing deleted lingers in the file.
+            conn.pragma_update(None, "secure_delete", "ON")?;
             conn
         };
+        // TEMP tables (the e-mailed secrets, see `outbox`) and sort spills stay in memory,
+        // never in a file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {

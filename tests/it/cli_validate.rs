@@ -69,6 +69,19 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
         "apiVersion",
     ),
     ("yaml-syntax", "yaml-syntax", "Tenant yaml-syntax/acme", ""),
+    (
+        "duplicate-key",
+        "duplicate-key",
+        "Tenant duplicate-key/acme",
+        "spec",
+    ),
+    // The namespace is the typo: the object is shown where it would have gone.
+    (
+        "metadata-typo",
+        "unknown-field",
+        "Tenant default/acme",
+        "metadata.namspace",
+    ),
     // Portal rules (src/validate).
     (
         "weak-password",
@@ -231,6 +244,8 @@ fn text_output_snapshots() {
         "yaml-syntax",
         "unknown-kind",
         "missing-name",
+        "duplicate-key",
+        "metadata-typo",
     ] {
         let path = format!("examples/invalid/{name}.yaml");
         let (code, stdout, _) = validate(&["-f", &path]);

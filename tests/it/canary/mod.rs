@@ -6,6 +6,8 @@
 //! only place a temporary password may appear, and the test checks that it does appear there,
 //! so a search that could never find anything cannot pass.
 
+#[cfg(unix)]
+mod at_rest;
 mod cli;
 mod controller;
 mod types;

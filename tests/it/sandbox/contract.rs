@@ -212,9 +212,9 @@ async fn a_bearer_token_is_required() {
         .post("/v1/daas/customers", &json!({}))
         .await
         .expect_error(401, "Unauthorized");
-    // The sandbox endpoints and the document need none.
+    // The document and the health probe need none.
     anonymous.get("/openapi.yaml").await.expect(200);
-    anonymous.get("/sandbox/outbox").await.expect(200);
+    anonymous.get("/healthz").await.expect(200);
 
     let (_locked, client) = start_with(SandboxConfig::default().with_tokens(["s3cret"])).await;
     client
@@ -223,6 +223,53 @@ async fn a_bearer_token_is_required() {
         .expect_error(401, "Unauthorized");
     let allowed = Client::for_url(client.base.clone()).with_token("s3cret");
     allowed.get("/v1/daas/customers").await.expect(200);
+}
+
+/// The control endpoints show e-mailed passwords and change the portals' state: they take
+/// the contract's token (issue 18 item 3), a wrong one or none gets 401.
+#[tokio::test]
+async fn control_endpoints_need_the_token_too() {
+    let (_locked, client) = start_with(SandboxConfig::default().with_tokens(["s3cret"])).await;
+    let base = client.base.clone();
+    let controls: [(Method, &str, Option<serde_json::Value>); 8] = [
+        (Method::GET, "/sandbox/outbox", None),
+        (Method::GET, "/sandbox/requests", None),
+        (Method::DELETE, "/sandbox/requests", None),
+        (Method::GET, "/sandbox/faults", None),
+        (Method::PUT, "/sandbox/faults", Some(json!({"rules": []}))),
+        (Method::DELETE, "/sandbox/faults", None),
+        (Method::GET, "/sandbox/contactcenter/off-peak", None),
+        (
+            Method::DELETE,
+            "/sandbox/objects/daas/customers/nothing",
+            None,
+        ),
+    ];
+    for token in ["", "test-token"] {
+        let caller = Client::for_url(base.clone()).with_token(token);
+        for (method, path, body) in &controls {
+            caller
+                .send(method.clone(), path, body.as_ref(), None)
+                .await
+                .expect_error(401, "Unauthorized");
+        }
+    }
+    let allowed = Client::for_url(base.clone()).with_token("s3cret");
+    for (method, path, body) in &controls {
+        let answer = allowed
+            .send(method.clone(), path, body.as_ref(), None)
+            .await;
+        assert_ne!(
+            answer.status.as_u16(),
+            401,
+            "{method} {path}: {:#}",
+            answer.body
+        );
+    }
+    allowed.get("/sandbox/outbox").await.expect(200);
+    let anonymous = Client::for_url(base).with_token("");
+    anonymous.get("/openapi.yaml").await.expect(200);
+    anonymous.get("/healthz").await.expect(200);
 }
 
 #[tokio::test]
