@@ -129,10 +129,6 @@ impl ApiServer {
 
     /// The stored object `namespace/name` of kind `K` as it is now (status and finalizers as
     /// patched), or `None` once deleted.
-    #[cfg_attr(
-        not(feature = "crash-points"),
-        expect(dead_code, reason = "used by the crash tests")
-    )]
     pub fn get<K>(&self, namespace: &str, name: &str) -> Option<K>
     where
         K: Resource<DynamicType = ()> + serde::de::DeserializeOwned,
