@@ -57,6 +57,9 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     let plan = &session.plan;
     let terminal = std::io::stdout().is_terminal();
     let color = terminal && !args.no_color;
+    if let Some(notice) = session.target.embedded_notice() {
+        println!("{notice}");
+    }
     print!("{}", render::text(plan, color));
     // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
     // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects

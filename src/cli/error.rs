@@ -36,6 +36,18 @@ pub enum CliError {
     /// Valid objects that cannot be expanded into portal resources.
     #[error("cannot expand the input into portal objects")]
     Expand(#[source] ModelError),
+    /// A Tenant names a PortalConnection the input does not declare.
+    #[error("PortalConnection {name} is named by spec.portalConnectionRef but is not in the input")]
+    ConnectionNotFound {
+        /// The connection's name.
+        name: String,
+    },
+    /// The Tenants of one input name different PortalConnections.
+    #[error("the Tenants name several PortalConnections ({}); one run talks to one", .names.join(", "))]
+    SeveralConnections {
+        /// The names.
+        names: Vec<String>,
+    },
     /// The PortalConnection `default` names a token Secret the input does not hold.
     #[error(
         "PortalConnection default: the token Secret {namespace}/{name} key {key} is not in the input"
@@ -199,6 +211,13 @@ impl CliError {
                 .tenantryignore lists"
                 .to_owned(),
             Self::Expand(_) => "fix the object the cause names and run again".to_owned(),
+            Self::ConnectionNotFound { .. } => "add the PortalConnection manifest (and its \
+                token Secret) to the input, fix spec.portalConnectionRef, or pass --portal URL; \
+                nothing was written"
+                .to_owned(),
+            Self::SeveralConnections { .. } => "run plan or apply once per connection, with \
+                the customers of that connection as input"
+                .to_owned(),
             Self::MissingConnectionToken { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }

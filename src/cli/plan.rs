@@ -47,6 +47,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let session = runtime.block_on(session::open(&args.input))?;
     let color = args.output == Output::Text && !args.no_color && std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
+    if let Some(notice) = session.target.embedded_notice() {
+        // Machine output stays one document: the notice goes to standard error there.
+        match args.output {
+            Output::Text => writeln!(out, "{notice}").map_err(CliError::Stdout)?,
+            Output::Json | Output::Markdown => eprintln!("{notice}"),
+        }
+    }
     out.write_all(render(&session.plan, args.output.into(), color).as_bytes())
         .and_then(|()| out.flush())
         .map_err(CliError::Stdout)?;

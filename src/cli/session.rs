@@ -47,6 +47,18 @@ pub struct Target {
     _sandbox: Option<Sandbox>,
 }
 
+impl Target {
+    /// The line a run starts with when it talks to the embedded sandbox, not a real portal.
+    pub fn embedded_notice(&self) -> Option<String> {
+        self._sandbox.as_ref().map(|_| {
+            format!(
+                "Using {}: the input names no PortalConnection and no --portal was given.",
+                self.description
+            )
+        })
+    }
+}
+
 /// Everything a plan was computed from.
 pub struct Session {
     /// Their portal resources.
@@ -96,8 +108,9 @@ pub async fn target(args: &InputArgs, declared: &Declared) -> Result<Target, Cli
     select_target(args.portal.as_deref(), &args.state_dir, declared).await
 }
 
-/// The portal at `url` (token from TENANTRY_PORTAL_TOKEN), else the PortalConnection named
-/// `default` in `declared`, else the embedded sandbox with its state in `state_dir`.
+/// The portal at `url` (token from TENANTRY_PORTAL_TOKEN), else the PortalConnection the
+/// Tenants name (`default` when they name none) from `declared`, else — only when no Tenant
+/// names a connection — the embedded sandbox with its state in `state_dir`.
 pub async fn select_target(
     url: Option<&str>,
     state_dir: &Path,
@@ -109,12 +122,36 @@ pub async fn select_target(
             .map(Sensitive::new);
         return connect(&Connection::contract("cli", url, token));
     }
+    // The connection every Tenant names (`default` when it names none). A named connection
+    // must be in the input: falling back to the sandbox would "apply" real customers to it.
+    let mut named: Vec<&str> = declared
+        .tenants
+        .iter()
+        .filter_map(|t| t.object.spec.portal_connection_ref.as_ref())
+        .map(|r| r.name.as_str())
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let wanted = match named.as_slice() {
+        [] => "default",
+        [one] => one,
+        several => {
+            return Err(CliError::SeveralConnections {
+                names: several.iter().map(|n| (*n).to_owned()).collect(),
+            });
+        }
+    };
     if let Some(conn) = declared
         .connections
         .iter()
-        .find(|c| c.object.metadata.name.as_deref() == Some("default"))
+        .find(|c| c.object.metadata.name.as_deref() == Some(wanted))
     {
         return named_connection(&conn.object, declared);
+    }
+    if !named.is_empty() {
+        return Err(CliError::ConnectionNotFound {
+            name: wanted.to_owned(),
+        });
     }
     // The state holds the outbox and idempotency records: owner-only (sandbox::state_dir).
     let db = tenantry::sandbox::state_dir(state_dir)?;
@@ -179,7 +216,11 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
         }
     };
     let mut target = connect(&Connection::from_resource(conn, token))?;
-    target.description = format!("PortalConnection default ({})", conn.spec.url);
+    target.description = format!(
+        "PortalConnection {} ({})",
+        conn.metadata.name.as_deref().unwrap_or_default(),
+        conn.spec.url
+    );
     Ok(target)
 }
 

@@ -5,7 +5,9 @@ use std::path::Path;
 use assert_cmd::Command;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, OffPeak, Sandbox, SandboxConfig};
 
-use crate::support::{Run, action_lines, edit, example_secrets, examples_copy, sandbox, tenantry};
+use crate::support::{
+    Run, action_lines, edit, example_secrets, examples_copy, sandbox, tenantry, tenantry_in,
+};
 
 /// `tenantry apply -f examples/ --auto-approve`, which must succeed.
 async fn apply_ok(dir: &Path, url: &str) -> Run {
@@ -395,10 +397,45 @@ fn the_quickstart_converges_on_the_embedded_sandbox() {
     };
     let (code, text) = run(&["apply", "-f", "examples/", "--auto-approve"]);
     assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with("Using the embedded sandbox (.tenantry/sandbox.db)"),
+        "apply says in its first line that it talks to the sandbox: {text}"
+    );
     assert!(tmp.path().join(".tenantry/sandbox.db").exists());
     let (code, text) = run(&["plan", "-f", "examples/"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("No changes."), "{text}");
+}
+
+/// A Tenant that names a PortalConnection the input lacks is an error; it never falls back
+/// to the embedded sandbox (issue 18, item 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_connection_that_does_not_exist_is_an_error_not_the_sandbox() {
+    let (tmp, dir) = examples_copy();
+    let tenant = dir.join("customers/kenton-electronics/tenant.yaml");
+    edit(
+        &tenant,
+        "spec:\n",
+        "spec:\n  portalConnectionRef: {name: nowhere}\n",
+    );
+    let plan: &[&str] = &["plan", "-f", "examples/"];
+    let apply: &[&str] = &["apply", "-f", "examples/", "--auto-approve"];
+    for args in [plan, apply] {
+        let command = args[0];
+        let run = tenantry_in(tmp.path(), args).await;
+        assert_eq!(run.code, 1, "{command}: {}", run.all());
+        assert!(
+            run.stderr
+                .contains("PortalConnection nowhere is named by spec.portalConnectionRef"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("embedded sandbox"), "{}", run.stdout);
+    }
+    assert!(
+        !tmp.path().join(".tenantry").exists(),
+        "the embedded sandbox never started"
+    );
 }
 
 /// A usage error exits 1, never 2 (which `plan` reserves for "changes present").

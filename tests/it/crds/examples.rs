@@ -85,7 +85,7 @@ fn examples_pass_the_crd_schemas_and_rules() {
 /// with `kubectl apply -f`): a substring of the rejection of a schema constraint or CEL rule,
 /// or `None` where the rule spans objects or lives in `tenantry validate` and the controller
 /// only (references, uniqueness, cycles, password strength), so the API server stores it.
-const INVALID_EXAMPLES: [(&str, Option<&str>); 22] = [
+const INVALID_EXAMPLES: [(&str, Option<&str>); 24] = [
     ("ani.yaml", Some("spec.contactCenter.ani: should match")),
     ("bad-domain.yaml", Some("spec.domains[0]: should match")),
     (
@@ -102,8 +102,10 @@ const INVALID_EXAMPLES: [(&str, Option<&str>); 22] = [
     ),
     ("customer-type.yaml", Some("spec.type: Unsupported value")),
     ("dependency-cycle.yaml", None),
+    ("duplicate-key.yaml", None),
     ("duplicate-name.yaml", None),
     ("duplicate-teammate-email.yaml", None),
+    ("metadata-typo.yaml", None),
     ("missing-name.yaml", Some("metadata.name: Required value")),
     ("no-sbc-region.yaml", Some("spec.teamsConnector.sbcRegions")),
     ("password-contains-username.yaml", None),
