@@ -25,8 +25,9 @@ pub struct InputArgs {
     /// Namespace of objects that declare none.
     #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
     pub namespace: String,
-    /// URL of the portal contract; the token comes from TENANTRY_PORTAL_TOKEN. Without it, a
-    /// PortalConnection named `default` in the input is used, else the embedded sandbox.
+    /// URL of the portal contract; the token comes from TENANTRY_PORTAL_TOKEN. Without it, the
+    /// PortalConnection the Tenants name (`default` when none) must be in the input; the
+    /// embedded sandbox is used only when no Tenant names a connection and none is declared.
     #[arg(long, value_name = "URL", env = "TENANTRY_PORTAL")]
     pub portal: Option<String>,
     /// Directory of the embedded sandbox's state.
