@@ -203,7 +203,7 @@ pub async fn run(model: &Model, settings: &Settings) -> anyhow::Result<Outcome> 
 /// A portal client of the sandbox with `parallelism` requests in flight.
 pub fn client(sandbox: &Sandbox, page_size: u32, parallelism: u32) -> anyhow::Result<HttpPortal> {
     let mut config = ClientConfig::new("bench", sandbox.url());
-    config.token = Some(Sensitive::new("bench"));
+    config.token = Some(Sensitive::new("bench-token"));
     config.page_size = page_size;
     // The default budget (20 requests/s) would measure the rate limiter, not the engine.
     config.rate_limit = RateLimit {

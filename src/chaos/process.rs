@@ -93,7 +93,7 @@ impl Cli {
             .arg("-f")
             .arg(&self.repo)
             .args(["--portal", &self.url])
-            .env("TENANTRY_PORTAL_TOKEN", "chaos")
+            .env("TENANTRY_PORTAL_TOKEN", "chaos-token")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
         cmd

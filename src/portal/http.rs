@@ -11,7 +11,7 @@ use super::budget::Budget;
 use super::error::{AttemptError, PortalError};
 use super::idempotency::idempotency_key;
 use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
-use super::scrub::Scrubber;
+use super::scrub::{MIN_SECRET_LEN, Scrubber};
 use super::wire::{
     Accepted, DeleteOutcome, ErrorEnvelope, ListPage, Operation, PortalObject, WriteOutcome,
 };
@@ -100,6 +100,17 @@ impl HttpPortal {
     /// A client sharing an existing budget (one budget per connection, many callers).
     pub fn with_budget(config: ClientConfig, budget: Budget) -> Result<Self, PortalError> {
         install_crypto_provider();
+        // A credential that short is a placeholder or a typo, and could not be told apart
+        // from ordinary text when it is scrubbed from portal answers.
+        if let Some(token) = &config.token
+            && token.expose().chars().count() < MIN_SECRET_LEN
+        {
+            return Err(PortalError::Setup(format!(
+                "the token of connection {} is {} characters; a real credential has at least {MIN_SECRET_LEN}",
+                config.name,
+                token.expose().chars().count()
+            )));
+        }
         let mut base = Url::parse(&config.url)
             .map_err(|e| PortalError::Setup(format!("portal URL {:?}: {e}", config.url)))?;
         if !base.path().ends_with('/') {
@@ -568,10 +579,10 @@ mod tests {
         assert!(wire_body(&req, false).get("externalRef").is_none());
 
         let mut config = ClientConfig::new("test", "http://127.0.0.1:9");
-        config.token = Some(Sensitive::new("tok-123"));
+        config.token = Some(Sensitive::new("tok-1234"));
         let client = HttpPortal::new(config).expect("client");
         let secrets: Vec<&Sensitive> = req.secrets.iter().collect();
-        let scrubbed = client.scrub("bad password Canary-9x! for tok-123", &secrets);
+        let scrubbed = client.scrub("bad password Canary-9x! for tok-1234", &secrets);
         assert_eq!(scrubbed, "bad password (sensitive) for (sensitive)");
     }
 

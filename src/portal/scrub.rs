@@ -12,6 +12,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 use super::wire::Operation;
 use crate::api::Sensitive;
 
+/// The shortest value treated as a secret. Shorter values are never scrubbed: replacing every
+/// `x` of a text hides nothing and mangles it. Passwords are at least 8 characters by every
+/// portal's policy, and the client refuses shorter credentials (`HttpPortal::new`).
+pub(crate) const MIN_SECRET_LEN: usize = 8;
+
 /// How many secrets one connection remembers; past that the set starts again (the current
 /// request's secrets are always scrubbed as well).
 const CAPACITY: usize = 100_000;
@@ -27,21 +32,21 @@ impl Scrubber {
     /// A scrubber that always hides `token`.
     pub fn new(token: Option<Sensitive>) -> Self {
         Self {
-            token: token.filter(|t| !t.is_empty()),
+            token: token.filter(|t| is_secret(t)),
             known: Arc::default(),
         }
     }
 
     /// Remembers secrets about to be sent.
     pub fn remember(&self, secrets: &[Sensitive]) {
-        if secrets.iter().all(Sensitive::is_empty) {
+        if !secrets.iter().any(is_secret) {
             return;
         }
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         if known.len() + secrets.len() > CAPACITY {
             known.clear();
         }
-        known.extend(secrets.iter().filter(|s| !s.is_empty()).cloned());
+        known.extend(secrets.iter().filter(|s| is_secret(s)).cloned());
     }
 
     /// `text` with every known secret, every one of `extra` and the token replaced.
@@ -52,7 +57,7 @@ impl Scrubber {
             .copied()
             .chain(self.token.iter())
             .chain(known.iter())
-            .filter(|s| !s.is_empty())
+            .filter(|s| is_secret(s))
             .collect();
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
@@ -73,6 +78,11 @@ impl Scrubber {
     }
 }
 
+/// True for a value long enough to be a secret.
+fn is_secret(value: &Sensitive) -> bool {
+    value.expose().chars().count() >= MIN_SECRET_LEN
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,7 +90,7 @@ mod tests {
 
     #[test]
     fn remembered_secrets_are_scrubbed_later() {
-        let scrubber = Scrubber::new(Some(Sensitive::new("tok-123")));
+        let scrubber = Scrubber::new(Some(Sensitive::new("tok-1234")));
         scrubber.remember(&[Sensitive::new("Canary-9x!"), Sensitive::new("")]);
         let clone = scrubber.clone();
         let op = Operation {
@@ -88,7 +98,7 @@ mod tests {
             object_id: None,
             state: OperationState::Failed,
             reason: Some("ProvisioningFailed".into()),
-            message: Some("failed (request secrets: Canary-9x!) with tok-123".into()),
+            message: Some("failed (request secrets: Canary-9x!) with tok-1234".into()),
             not_before: None,
         };
         let op = clone.operation(op);
@@ -100,6 +110,16 @@ mod tests {
         assert_eq!(
             scrubber.scrub("x Canary-9x!-longer y", &[&extra]),
             "x (sensitive) y"
+        );
+    }
+
+    #[test]
+    fn values_too_short_to_be_secrets_leave_the_text_alone() {
+        let scrubber = Scrubber::new(Some(Sensitive::new("x")));
+        scrubber.remember(&[Sensitive::new("abc"), Sensitive::new("Long-Enough-1")]);
+        assert_eq!(
+            scrubber.scrub("x marks abc; Long-Enough-1 is hidden", &[]),
+            "x marks abc; (sensitive) is hidden"
         );
     }
 }

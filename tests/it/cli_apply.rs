@@ -438,6 +438,29 @@ async fn a_named_connection_that_does_not_exist_is_an_error_not_the_sandbox() {
     );
 }
 
+/// A one-letter token is refused before any call, instead of being "scrubbed" from every
+/// message letter by letter (issue 14, item 7).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_too_short_to_be_real_is_refused() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let (tmp, _) = examples_copy();
+    let url = sb.url();
+    let run = crate::support::run_binary(tmp.path(), &["plan", "-f", "examples/"], move |c| {
+        c.env("TENANTRY_PORTAL", &url)
+            .env("TENANTRY_PORTAL_TOKEN", "x");
+    })
+    .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("is 1 characters; a real credential has at least 8"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all().contains("(sensitive)"), "{}", run.all());
+    assert!(sb.requests().is_empty(), "no call was made");
+}
+
 /// A usage error exits 1, never 2 (which `plan` reserves for "changes present").
 #[test]
 fn usage_errors_exit_1() {
