@@ -32,7 +32,7 @@ impl Scrubber {
     /// A scrubber that always hides `token`.
     pub fn new(token: Option<Sensitive>) -> Self {
         Self {
-            token: token.filter(|t| is_secret(t)),
+            token: token.filter(is_secret),
             known: Arc::default(),
         }
     }
