@@ -11,6 +11,7 @@
 //! being deleted the finalizer is dropped with no portal call, whatever deletionPolicy says.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::runtime::controller::Action;
@@ -77,29 +78,17 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
         )
         .await;
     };
-    let portal = match portal_for(ctx, &tenant).await {
-        Ok(portal) => portal,
-        Err(e) => {
-            return blocked(
-                ctx,
-                object,
-                e.code(),
-                messages::delete_way_out(&e.to_string()),
-            )
-            .await;
-        }
+    let addresses = addresses(ctx, object, Arc::clone(&tenant), &status).await;
+    let reached = async {
+        let portal = portal_for(ctx, &tenant).await?;
+        let observed = engine::observe(&portal, &Selection::Addresses(addresses.clone())).await?;
+        Ok::<_, Error>((portal, observed))
     };
-    let addresses = addresses(ctx, object, tenant, &status).await;
-    let observed = match engine::observe(&portal, &Selection::Addresses(addresses.clone())).await {
-        Ok(observed) => observed,
+    let (portal, observed) = match reached.await {
+        Ok(reached) => reached,
         Err(e) => {
-            return blocked(
-                ctx,
-                object,
-                e.code(),
-                messages::delete_way_out(&e.to_string()),
-            )
-            .await;
+            let message = messages::delete_way_out(&e.to_string());
+            return blocked(ctx, object, e.code(), message).await;
         }
     };
     let teardown = plan::teardown(&observed, &addresses);
@@ -178,7 +167,7 @@ fn may_exist<K: Declaring>(object: &K, status: &ObjectStatus) -> bool {
 async fn addresses<K: Declaring>(
     ctx: &Context,
     object: &K,
-    tenant: std::sync::Arc<crate::api::Tenant>,
+    tenant: Arc<crate::api::Tenant>,
     status: &ObjectStatus,
 ) -> BTreeSet<Address> {
     let mut set: BTreeSet<Address> = status

@@ -505,25 +505,17 @@ impl Harness {
         connector: Arc<dyn Connector>,
         tenants: Vec<Tenant>,
     ) -> Self {
-        let (client, api) = mock_api();
-        for t in &tenants {
-            api.add_object(t);
-        }
-        let fallback = Connection::contract("default", &sandbox.url(), None);
-        let ctx = Arc::new(Context::new(
-            client,
+        let mut h = Self::with_sandbox(sandbox, tenants, Vec::new(), Vec::new(), Vec::new());
+        let fallback = Connection::contract("default", &h.sandbox.url(), None);
+        h.ctx = Arc::new(Context::new(
+            client_of(&h.api),
             Pool::new(connector, Some(fallback)),
-            Stores::from_objects(tenants, Vec::new(), Vec::new(), Vec::new()),
+            Stores::from_objects(h.api.all(), Vec::new(), Vec::new(), Vec::new()),
             Arc::new(Metrics::new()),
             Settings::default(),
             Some("test".to_owned()),
         ));
-        Self {
-            api,
-            sandbox,
-            ctx,
-            clients: Arc::new(Keeping::default()),
-        }
+        h
     }
 
     /// A restart: a fresh `Context` (no in-memory state survives) on the same API server state
