@@ -6,7 +6,8 @@ use assert_cmd::Command;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, OffPeak, Sandbox, SandboxConfig};
 
 use crate::support::{
-    Run, action_lines, edit, example_secrets, examples_copy, sandbox, tenantry, tenantry_in,
+    Run, action_lines, edit, example_secrets, examples_copy, run_binary, sandbox, tenantry,
+    tenantry_in,
 };
 
 /// `tenantry apply -f examples/ --auto-approve`, which must succeed.
@@ -445,7 +446,7 @@ async fn a_credential_too_short_to_be_real_is_refused() {
     let sb = sandbox(SandboxConfig::default()).await;
     let (tmp, _) = examples_copy();
     let url = sb.url();
-    let run = crate::support::run_binary(tmp.path(), &["plan", "-f", "examples/"], move |c| {
+    let run = run_binary(tmp.path(), &["plan", "-f", "examples/"], move |c| {
         c.env("TENANTRY_PORTAL", &url)
             .env("TENANTRY_PORTAL_TOKEN", "x");
     })
