@@ -214,7 +214,8 @@ async fn steps(w: &World) {
     );
 
     // Converged, the controller writes nothing: over QUIET (several resyncs) no tenantry object
-    // changes (status, finalizers) and no portal write reaches the sandbox. The last reconcile
+    // changes (status, finalizers), no Event or Secret is written, and no portal write reaches
+    // the sandbox. The last reconcile
     // of each object may still be finishing when it turned Ready: one resync lets it end.
     tokio::time::sleep(RESYNC).await;
     let versions_before = resource_versions(w).await;
@@ -346,7 +347,8 @@ async fn steps(w: &World) {
     );
 }
 
-/// (kind, name, resourceVersion) of every tenantry object in the suite's namespace.
+/// (kind, name, resourceVersion) of every tenantry object, Event and Secret in the suite's
+/// namespace.
 async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
     let ns = &w.namespace;
     let mut versions = Vec::new();
@@ -379,6 +381,27 @@ async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
             "ServiceBinding".to_owned(),
             b.name_any(),
             b.resource_version().unwrap_or_default(),
+        ));
+    }
+    // Nor does it record Events or write Secrets (a generated password is stored once).
+    let events = Api::<k8s_openapi::api::events::v1::Event>::namespaced(w.client.clone(), ns)
+        .list(&lp)
+        .await;
+    for e in events.expect("list Events").items {
+        versions.push((
+            "Event".to_owned(),
+            e.name_any(),
+            e.resource_version().unwrap_or_default(),
+        ));
+    }
+    let secrets = Api::<Secret>::namespaced(w.client.clone(), ns)
+        .list_metadata(&lp)
+        .await;
+    for s in secrets.expect("list Secrets").items {
+        versions.push((
+            "Secret".to_owned(),
+            s.name_any(),
+            s.resource_version().unwrap_or_default(),
         ));
     }
     versions.sort();
