@@ -6,7 +6,8 @@
 //! additionalProperties schema, no `x-kubernetes-preserve-unknown-fields`) fails to evaluate
 //! with the API server's error ([`UNTYPED_OBJECT`], issue 13), which the `cel` crate alone
 //! would evaluate happily; what a rule reads is taken from its `self.a.b` paths. That is the
-//! older API servers' behaviour (1.28 in issue 13); 1.36 types such an object as an empty one.
+//! older API servers' behaviour (a real 1.28.3 gives this error); 1.36 types such an object as
+//! an empty one.
 //! The stricter one is kept, since the CRDs support 1.25 and later.
 //!
 //! What the `cel` crate cannot do, and so is not tested here: the API server's type check
