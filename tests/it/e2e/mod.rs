@@ -5,9 +5,12 @@
 //! It installs the CRDs (server-side apply; they are left installed, since deleting a CRD
 //! deletes every object of it in the cluster), runs two controller replicas that elect a
 //! leader with a Lease, creates a namespace `tenantry-e2e-<n>` and a
-//! PortalConnection pointing at the sandbox, applies a Tenant and a ServiceBinding, waits for
-//! Ready, changes a field, approves a plan, deletes with deletionPolicy Delete, and removes
-//! what it created even when a step fails.
+//! PortalConnection pointing at the sandbox, applies every customer of `examples/customers/`
+//! and brings each object to Ready (approving the Plan-policy bindings' plans and granting the
+//! Teams connectors' consent, as people would), checks that the converged controller writes
+//! nothing for 20 s, then applies a Tenant and a ServiceBinding, changes a field, approves a
+//! plan, deletes with deletionPolicy Delete, and removes what it created even when a step
+//! fails (printing every object's conditions first).
 
 mod install;
 mod steps;

@@ -183,18 +183,15 @@ async fn steps(w: &World) {
 
     let tenants: Api<Tenant> = Api::namespaced(w.client.clone(), ns);
     let bindings: Api<ServiceBinding> = Api::namespaced(w.client.clone(), ns);
-    let admins: Api<TenantAdmin> = Api::namespaced(w.client.clone(), ns);
 
-    // The example customer, as a user would apply it: every object becomes Ready.
-    let applied = apply_example(w, "examples/customers/kenton-electronics").await;
-    for (kind, name) in &applied {
-        match kind.as_str() {
-            "Tenant" => wait_ready(&tenants, name).await,
-            "TenantAdmin" => wait_ready(&admins, name).await,
-            "ServiceBinding" => wait_ready(&bindings, name).await,
-            _ => {}
-        }
+    // The example customers, as a user would apply them: every object becomes Ready.
+    let mut applied = Vec::new();
+    for folder in example_customers() {
+        applied.extend(apply_example(w, &folder).await);
     }
+    // Some examples wait for people: the Plan-policy bindings for a reviewer's approval, the
+    // Teams connectors for their Global Admin's consent. Play those people until all is Ready.
+    examples_reach_ready(w, &applied).await;
     let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
         Api::namespaced(w.client.clone(), NAMESPACE);
     let lease = leases.get(LEASE).await.expect("the Lease");
@@ -217,7 +214,8 @@ async fn steps(w: &World) {
     );
 
     // Converged, the controller writes nothing: over QUIET (several resyncs) no tenantry object
-    // changes (status, finalizers) and no portal write reaches the sandbox. The last reconcile
+    // changes (status, finalizers), no Event or Secret is written, and no portal write reaches
+    // the sandbox. The last reconcile
     // of each object may still be finishing when it turned Ready: one resync lets it end.
     tokio::time::sleep(RESYNC).await;
     let versions_before = resource_versions(w).await;
@@ -349,7 +347,8 @@ async fn steps(w: &World) {
     );
 }
 
-/// (kind, name, resourceVersion) of every tenantry object in the suite's namespace.
+/// (kind, name, resourceVersion) of every tenantry object, Event and Secret in the suite's
+/// namespace.
 async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
     let ns = &w.namespace;
     let mut versions = Vec::new();
@@ -384,6 +383,27 @@ async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
             b.resource_version().unwrap_or_default(),
         ));
     }
+    // Nor does it record Events or write Secrets (a generated password is stored once).
+    let events = Api::<k8s_openapi::api::events::v1::Event>::namespaced(w.client.clone(), ns)
+        .list(&lp)
+        .await;
+    for e in events.expect("list Events").items {
+        versions.push((
+            "Event".to_owned(),
+            e.name_any(),
+            e.resource_version().unwrap_or_default(),
+        ));
+    }
+    let secrets = Api::<Secret>::namespaced(w.client.clone(), ns)
+        .list_metadata(&lp)
+        .await;
+    for s in secrets.expect("list Secrets").items {
+        versions.push((
+            "Secret".to_owned(),
+            s.name_any(),
+            s.resource_version().unwrap_or_default(),
+        ));
+    }
     versions.sort();
     versions
 }
@@ -391,6 +411,101 @@ async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
 /// Portal writes the sandbox has answered so far.
 fn portal_writes(w: &World) -> usize {
     w.sandbox.requests().iter().filter(|r| r.is_write()).count()
+}
+
+/// Waits until every applied example object is Ready, doing the people's steps on the way:
+/// approving each published plan (`managementPolicy: Plan`) with its hash, as a reviewer would
+/// after reading it, and granting a Teams connector's consent (two steps, seed 002) with the
+/// invitation code the portal e-mailed its Global Admin.
+async fn examples_reach_ready(w: &World, applied: &[(String, String)]) {
+    let tenants: Api<Tenant> = Api::namespaced(w.client.clone(), &w.namespace);
+    let admins: Api<TenantAdmin> = Api::namespaced(w.client.clone(), &w.namespace);
+    let bindings: Api<ServiceBinding> = Api::namespaced(w.client.clone(), &w.namespace);
+    let portal = crate::sandbox::Client::new(&w.sandbox);
+    let approved = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let consented = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    wait("the examples to be Ready", || async {
+        let mut waiting = Vec::new();
+        for (kind, name) in applied {
+            let value = match kind.as_str() {
+                "Tenant" => serde_json::to_value(tenants.get(name).await.ok()?).ok()?,
+                "TenantAdmin" => serde_json::to_value(admins.get(name).await.ok()?).ok()?,
+                "ServiceBinding" => serde_json::to_value(bindings.get(name).await.ok()?).ok()?,
+                _ => continue,
+            };
+            let conditions = value["status"]["conditions"].as_array().cloned();
+            let status_of = |type_: &str| {
+                conditions
+                    .iter()
+                    .flatten()
+                    .any(|c| c["type"] == type_ && c["status"] == "True")
+            };
+            if status_of(condition::READY) {
+                continue;
+            }
+            waiting.push(format!("{kind} {name}"));
+            let hash = value["status"]["plan"]["hash"].as_str().filter(|hash| {
+                status_of(condition::PLAN_PENDING)
+                    && approved
+                        .borrow_mut()
+                        .insert((name.clone(), (*hash).to_owned()))
+            });
+            if let Some(hash) = hash {
+                let approve = json!({"metadata": {"annotations": {APPROVE_ANNOTATION: hash}}});
+                let patched = match kind.as_str() {
+                    "Tenant" => tenants
+                        .patch(name, &PatchParams::default(), &Patch::Merge(&approve))
+                        .await
+                        .map(drop),
+                    "TenantAdmin" => admins
+                        .patch(name, &PatchParams::default(), &Patch::Merge(&approve))
+                        .await
+                        .map(drop),
+                    _ => bindings
+                        .patch(name, &PatchParams::default(), &Patch::Merge(&approve))
+                        .await
+                        .map(drop),
+                };
+                patched.unwrap_or_else(|e| panic!("approving the plan of {kind} {name}: {e}"));
+            }
+            if let Some(email) = value["spec"]["teamsConnector"]["adminEmail"].as_str() {
+                let mails = w.sandbox.outbox(Some(email)).await;
+                let code = mails
+                    .iter()
+                    .rev()
+                    .find(|m| m.kind == "invitation")
+                    .and_then(|m| m.data["invitationCode"].as_str().map(str::to_owned));
+                let code = code.filter(|code| consented.borrow_mut().insert(code.clone()));
+                if let Some(code) = code {
+                    for step in ["Partial", "Granted"] {
+                        let answer = portal
+                            .post(
+                                "/sandbox/teammate/consent",
+                                &json!({"invitationCode": code}),
+                            )
+                            .await;
+                        assert_eq!(answer.expect(200)["consent"], step, "consent for {email}");
+                    }
+                }
+            }
+        }
+        waiting.is_empty().then_some(())
+    })
+    .await;
+}
+
+/// The folders under `examples/customers/`, each one customer, relative to the crate root.
+fn example_customers() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers");
+    let mut folders: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| format!("examples/customers/{}", e.file_name().to_string_lossy()))
+        .collect();
+    folders.sort();
+    assert!(!folders.is_empty(), "no customers in examples/customers");
+    folders
 }
 
 /// Creates every object of an example folder in the suite's namespace, pointing its Tenants at
@@ -487,9 +602,48 @@ where
     }
 }
 
+/// Prints the conditions of every object of a kind in the namespace: what a failed wait was
+/// waiting on.
+async fn report_conditions<K>(api: &Api<K>)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + serde::Serialize,
+{
+    let items = api
+        .list(&Default::default())
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    for item in items {
+        let value = serde_json::to_value(&item).unwrap_or_default();
+        let conditions: Vec<String> = value["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{}={} {} {}",
+                    c["type"].as_str().unwrap_or_default(),
+                    c["status"].as_str().unwrap_or_default(),
+                    c["reason"].as_str().unwrap_or_default(),
+                    c["message"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        eprintln!(
+            "e2e: {} {}: {}",
+            value["kind"].as_str().unwrap_or_default(),
+            item.name_any(),
+            conditions.join("; ")
+        );
+    }
+}
+
 /// Deletes what the suite created, in dependency order; the CRDs stay installed.
 async fn cleanup(w: &World) {
     let ns = &w.namespace;
+    report_conditions(&Api::<Tenant>::namespaced(w.client.clone(), ns)).await;
+    report_conditions(&Api::<TenantAdmin>::namespaced(w.client.clone(), ns)).await;
+    report_conditions(&Api::<ServiceBinding>::namespaced(w.client.clone(), ns)).await;
     remove_all(&Api::<ServiceBinding>::namespaced(w.client.clone(), ns)).await;
     remove_all(&Api::<TenantAdmin>::namespaced(w.client.clone(), ns)).await;
     remove_all(&Api::<Tenant>::namespaced(w.client.clone(), ns)).await;
