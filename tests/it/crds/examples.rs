@@ -105,7 +105,10 @@ const INVALID_EXAMPLES: [(&str, Option<&str>); 24] = [
     ("duplicate-key.yaml", None),
     ("duplicate-name.yaml", None),
     ("duplicate-teammate-email.yaml", None),
-    ("metadata-typo.yaml", None),
+    (
+        "metadata-typo.yaml",
+        Some("unknown field \"metadata.namspace\""),
+    ),
     ("missing-name.yaml", Some("metadata.name: Required value")),
     ("no-sbc-region.yaml", Some("spec.teamsConnector.sbcRegions")),
     ("password-contains-username.yaml", None),
@@ -130,6 +133,25 @@ const INVALID_EXAMPLES: [(&str, Option<&str>); 24] = [
     ("yaml-syntax.yaml", Some("not YAML")),
 ];
 
+/// The fields of ObjectMeta a client may send.
+const OBJECT_META: [&str; 15] = [
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+];
+
 /// Every rejection the API server would answer for the documents of one file.
 fn rejections_of(text: &str) -> Vec<String> {
     let crds = crds();
@@ -151,6 +173,15 @@ fn rejections_of(text: &str) -> Vec<String> {
         };
         if object["metadata"]["name"].as_str().is_none() {
             rejections.push("metadata.name: Required value".to_owned());
+        }
+        // kubectl asks for strict field validation: the server refuses what ObjectMeta lacks.
+        if let Some(metadata) = object["metadata"].as_object() {
+            rejections.extend(
+                metadata
+                    .keys()
+                    .filter(|k| !OBJECT_META.contains(&k.as_str()))
+                    .map(|k| format!("strict decoding error: unknown field \"metadata.{k}\"")),
+            );
         }
         rejections.extend(admit(root_schema(crd), &mut object));
         match evaluate(crd, &object, None) {
