@@ -241,18 +241,17 @@ fn blocked(deps: &[usize], outcomes: &[Option<Outcome>], steps: &[Arc<Step>]) ->
 /// of the object it replaces; a delete waits for the deletes of the objects whose parent it is
 /// (children go first).
 fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
-    let writes: HashMap<&Address, usize> = steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.resource().is_some())
-        .map(|(i, s)| (s.address(), i))
-        .collect();
-    let deletes: HashMap<&Address, usize> = steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.resource().is_none())
-        .map(|(i, s)| (s.address(), i))
-        .collect();
+    // The write (create or update) and the delete at each address; a replacement has both.
+    let mut writes: HashMap<&Address, usize> = HashMap::new();
+    let mut deletes: HashMap<&Address, usize> = HashMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        let by_address = if step.resource().is_some() {
+            &mut writes
+        } else {
+            &mut deletes
+        };
+        by_address.insert(step.address(), i);
+    }
     let delete_by_id: HashMap<&str, usize> = steps
         .iter()
         .enumerate()

@@ -350,62 +350,39 @@ async fn steps(w: &World) {
 /// (kind, name, resourceVersion) of every tenantry object, Event and Secret in the suite's
 /// namespace.
 async fn resource_versions(w: &World) -> Vec<(String, String, String)> {
-    let ns = &w.namespace;
     let mut versions = Vec::new();
-    let lp = Default::default();
-    let tenants = Api::<Tenant>::namespaced(w.client.clone(), ns)
-        .list(&lp)
-        .await;
-    for t in tenants.expect("list Tenants").items {
-        versions.push((
-            "Tenant".to_owned(),
-            t.name_any(),
-            t.resource_version().unwrap_or_default(),
-        ));
-    }
-    let admins = Api::<TenantAdmin>::namespaced(w.client.clone(), ns)
-        .list(&lp)
-        .await;
-    for a in admins.expect("list TenantAdmins").items {
-        versions.push((
-            "TenantAdmin".to_owned(),
-            a.name_any(),
-            a.resource_version().unwrap_or_default(),
-        ));
-    }
-    let bindings = Api::<ServiceBinding>::namespaced(w.client.clone(), ns)
-        .list(&lp)
-        .await;
-    for b in bindings.expect("list ServiceBindings").items {
-        versions.push((
-            "ServiceBinding".to_owned(),
-            b.name_any(),
-            b.resource_version().unwrap_or_default(),
-        ));
-    }
+    versions.extend(versions_of::<Tenant>(w, "Tenant").await);
+    versions.extend(versions_of::<TenantAdmin>(w, "TenantAdmin").await);
+    versions.extend(versions_of::<ServiceBinding>(w, "ServiceBinding").await);
     // Nor does it record Events or write Secrets (a generated password is stored once).
-    let events = Api::<k8s_openapi::api::events::v1::Event>::namespaced(w.client.clone(), ns)
-        .list(&lp)
-        .await;
-    for e in events.expect("list Events").items {
-        versions.push((
-            "Event".to_owned(),
-            e.name_any(),
-            e.resource_version().unwrap_or_default(),
-        ));
-    }
-    let secrets = Api::<Secret>::namespaced(w.client.clone(), ns)
-        .list_metadata(&lp)
-        .await;
-    for s in secrets.expect("list Secrets").items {
-        versions.push((
-            "Secret".to_owned(),
-            s.name_any(),
-            s.resource_version().unwrap_or_default(),
-        ));
-    }
+    versions.extend(versions_of::<k8s_openapi::api::events::v1::Event>(w, "Event").await);
+    versions.extend(versions_of::<Secret>(w, "Secret").await);
     versions.sort();
     versions
+}
+
+/// (kind, name, resourceVersion) of every `K` in the suite's namespace, listed as metadata.
+async fn versions_of<K>(w: &World, kind: &str) -> Vec<(String, String, String)>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    Api::<K>::namespaced(w.client.clone(), &w.namespace)
+        .list_metadata(&Default::default())
+        .await
+        .unwrap_or_else(|e| panic!("list {kind}s: {e}"))
+        .items
+        .into_iter()
+        .map(|m| {
+            (
+                kind.to_owned(),
+                m.name_any(),
+                m.resource_version().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// Portal writes the sandbox has answered so far.
