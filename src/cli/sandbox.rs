@@ -30,8 +30,15 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Accept only this bearer token (repeatable), on the contract and on the /sandbox
-    /// control endpoints; any non-empty token when absent.
-    #[arg(long = "token", value_parser = parse_token)]
+    /// control endpoints; any non-empty token when absent. Prefer the environment variable
+    /// (comma-separated): a command line is visible to every local user.
+    #[arg(
+        long = "token",
+        value_parser = parse_token,
+        env = "TENANTRY_SANDBOX_TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     tokens: Vec<Sensitive>,
     /// YAML or JSON file of fixtures: resellerAccounts, reservedDomains, dids, campaigns, offPeak
     /// (the demo inventory when absent: see docs/portal-contract.md).

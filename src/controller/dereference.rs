@@ -147,7 +147,7 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalC
 }
 
 /// The API token of a connection, from its credentials Secret.
-async fn connection_token(
+pub(crate) async fn connection_token(
     ctx: &Context,
     connection: &PortalConnection,
 ) -> Result<Option<Sensitive>, Error> {

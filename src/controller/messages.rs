@@ -49,6 +49,22 @@ pub(crate) fn drifted(plan: &Plan) -> String {
 /// Ready while changes are being applied.
 pub(crate) const APPLYING: &str = "Changes are being applied; see status.plan.";
 
+/// A PortalConnection's Ready=True: which portals answered.
+pub(crate) fn connected(portals: &[crate::api::Portal]) -> String {
+    let ids: Vec<&str> = portals.iter().map(|p| p.id()).collect();
+    format!(
+        "The portal answered with these credentials ({}).",
+        ids.join(", ")
+    )
+}
+
+/// A PortalConnection's Ready=False: the error (scrubbed by the client) and what to check.
+pub(crate) fn connection_failed(error: &str) -> String {
+    format!(
+        "The portal check failed: {error}. It is checked again at every resync and when the credentials Secret changes."
+    )
+}
+
 /// Ready when the objects match.
 pub(crate) const AVAILABLE: &str = "The portal objects match the declaration.";
 
@@ -167,6 +183,14 @@ mod tests {
                 dependants_exist(&["TenantAdmin jroe".to_owned()]),
             ),
             ("tenant_gone", tenant_gone("customers/kenton")),
+            (
+                "connected",
+                connected(&[crate::api::Portal::Daas, crate::api::Portal::Apps]),
+            ),
+            (
+                "connection_failed",
+                connection_failed("daas refused the request (401 Unauthorized): bad token"),
+            ),
             ("delete_way_out", delete_way_out("portal unreachable")),
             (
                 "deleting",

@@ -7,6 +7,7 @@
 
 mod approval;
 mod cleanup;
+mod connection;
 mod context;
 mod declaring;
 mod dependencies;
@@ -25,6 +26,7 @@ mod server;
 mod status;
 mod watches;
 
+pub use connection::{connection_error_policy, reconcile_connection};
 pub use context::{Context, Settings, Stores};
 pub use declaring::Declaring;
 pub use error::Error;

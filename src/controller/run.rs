@@ -1,5 +1,5 @@
-//! Wiring: shared watches (reflector stores with `managedFields` stripped), the three
-//! controllers, leader election, the operations endpoint and graceful shutdown.
+//! Wiring: shared watches (reflector stores with `managedFields` stripped), the four
+//! controllers (three for the declared kinds, one for PortalConnection health), leader election, the operations endpoint and graceful shutdown.
 
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::BoxStream;
@@ -122,7 +122,7 @@ pub async fn run(
     Ok(())
 }
 
-/// Builds the shared watches and runs the three controllers until `stop` resolves.
+/// Builds the shared watches and runs the controllers until `stop` resolves.
 fn controllers(
     client: Client,
     options: &RunOptions,
@@ -139,8 +139,8 @@ fn controllers(
     let mut tenant_s = subscribe(3, &tenant_w);
     let mut admin_s = subscribe(2, &admin_w);
     let mut binding_s = subscribe(3, &binding_w);
-    let mut connection_s = subscribe(3, &connection_w);
-    let mut secret_s = subscribe(3, &secret_w);
+    let mut connection_s = subscribe(4, &connection_w);
+    let mut secret_s = subscribe(4, &secret_w);
 
     let admin_index = Arc::new(Related::default());
     let binding_index = Arc::new(Related::default());
@@ -304,6 +304,27 @@ fn controllers(
         .run(
             reconcile::<ServiceBinding>,
             error_policy::<ServiceBinding>,
+            Arc::clone(&ctx),
+        )
+        .for_each(|_| std::future::ready(()));
+
+    let c1 = stores.clone();
+    let connection_ctl = Controller::for_shared_stream(pop(&mut connection_s), connections.clone())
+        .with_config(Config::default().concurrency(2))
+        .watches_shared_stream(
+            pop(&mut secret_s),
+            move |m: Arc<PartialObjectMeta<Secret>>| {
+                watches::connections_using_secret(
+                    &c1,
+                    &m.namespace().unwrap_or_default(),
+                    &m.name_any(),
+                )
+            },
+        )
+        .graceful_shutdown_on(stop.clone())
+        .run(
+            super::reconcile_connection,
+            super::connection_error_policy,
             ctx,
         )
         .for_each(|_| std::future::ready(()));
@@ -320,7 +341,7 @@ fn controllers(
     };
     async move {
         tokio::select! {
-            _ = futures::future::join4(tenant_ctl, admin_ctl, binding_ctl, readiness) => {}
+            _ = futures::future::join5(tenant_ctl, admin_ctl, binding_ctl, connection_ctl, readiness) => {}
             _ = feeds => {}
         }
     }

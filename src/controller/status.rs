@@ -247,13 +247,13 @@ pub(crate) async fn publish<K: Declaring>(
 
 /// The current time at whole seconds, as the API server stores it (so a re-read status
 /// compares equal and a resync writes nothing).
-fn now() -> Time {
+pub(crate) fn now() -> Time {
     let ts = jiff::Timestamp::now();
     Time(jiff::Timestamp::from_second(ts.as_second()).unwrap_or(ts))
 }
 
 /// A condition reason from an error code: CamelCase letters and digits only.
-fn camel(code: &str) -> String {
+pub(crate) fn camel(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
     let mut upper = true;
     for c in code.chars() {

@@ -138,6 +138,19 @@ pub(crate) fn users_of_secret<K: Declaring>(
     out
 }
 
+/// The PortalConnections whose credentials are Secret `namespace/name` (re-checked when it
+/// changes).
+pub(crate) fn connections_using_secret(
+    stores: &Stores,
+    namespace: &str,
+    name: &str,
+) -> Vec<ObjectRef<PortalConnection>> {
+    connections_with_secret(stores, namespace, name)
+        .iter()
+        .map(|c| ObjectRef::from_obj(c.as_ref()))
+        .collect()
+}
+
 /// A Tenant itself, as the "objects of a Tenant" of kind Tenant.
 pub(crate) fn tenant_itself(_: &Stores, tenant: &Tenant) -> Vec<ObjectRef<Tenant>> {
     vec![key(tenant)]

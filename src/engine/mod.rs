@@ -16,7 +16,7 @@ mod step;
 mod steps;
 
 pub use guard::{DEFAULT_MAX_DELETE_SHARE, MassDeletion, check_mass_deletion};
-pub use observe::{Selection, observe, observe_and_plan};
+pub use observe::{Selection, check, observe, observe_and_plan};
 pub use policy::{Approval, Decision, Hold, decide};
 pub use poll::{PollPolicy, follow};
 pub use run::{ApplyOptions, Known, Progress, Quiet, apply, run};

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use futures::future::join_all;
 
-use crate::api::ObjectId;
+use crate::api::{ObjectId, Portal};
 use crate::model::{Address, Kind, Model, Observed};
 use crate::plan::{self, Plan, PlanOptions, Scope};
 use crate::portal::{ListFilter, PortalApi, PortalError};
@@ -118,4 +118,23 @@ pub async fn observe_and_plan<P: PortalApi>(
     let observed = observe(portal, &Selection::for_plan(model, &options.scope)).await?;
     let plan = plan::plan(model, &observed, options);
     Ok((observed, plan))
+}
+
+/// An externalRef no declared object has (refs are `namespace/name`, and `.` is no
+/// namespace): the connection check's lists are empty.
+const CHECK_REF: &str = "./tenantry-connection-check";
+
+/// Proves a connection's URL and credentials: one authenticated read per portal, of a list
+/// that is always empty, so it costs one small page each and reads no customer data.
+pub async fn check<P: PortalApi>(portal: &P, portals: &[Portal]) -> Result<(), PortalError> {
+    let filter = ListFilter {
+        external_ref: Some(CHECK_REF.to_owned()),
+        external_ref_prefix: None,
+    };
+    for &served in portals {
+        if let Some(kind) = Kind::ALL.into_iter().find(|k| k.portal() == served) {
+            portal.list(served, kind.name(), &filter).await?;
+        }
+    }
+    Ok(())
 }
