@@ -1,0 +1,32 @@
+//! Outputs after an apply: the values the portals generated for what it created or changed.
+
+use std::collections::BTreeSet;
+
+use super::observe::{Selection, observe};
+use super::step::{Action, Report};
+use crate::model::{Address, Model};
+use crate::plan::{self, Output};
+use crate::portal::{PortalApi, PortalError};
+
+/// The outputs of the objects `report` created or changed, read back from the portal (one
+/// filtered list per object): an async object's generated values (the onmicrosoft domain)
+/// exist only once its operation has finished, after the write returned.
+pub async fn outputs_after<P: PortalApi>(
+    portal: &P,
+    model: &Model,
+    report: &Report,
+) -> Result<Vec<Output>, PortalError> {
+    let written: BTreeSet<Address> = report
+        .steps
+        .iter()
+        .filter(|s| s.action != Action::Delete && s.outcome.id().is_some())
+        .map(|s| s.address.clone())
+        .collect();
+    if written.is_empty() {
+        return Ok(Vec::new());
+    }
+    let observed = observe(portal, &Selection::Addresses(written.clone())).await?;
+    Ok(plan::outputs(model, &observed, |r| {
+        written.contains(&r.address)
+    }))
+}
