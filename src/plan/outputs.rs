@@ -97,7 +97,7 @@ pub fn values_of(kind: Kind, object: &PortalObject) -> Vec<(OutputName, String)>
 }
 
 /// The outputs of the resources of `model` that `include` selects and `observed` holds,
-/// sorted by declaring object, then address and name. Pure.
+/// grouped by Tenant, then by declaring object (the Tenant, its admins, its bindings). Pure.
 pub fn outputs(
     model: &Model,
     observed: &Observed,
@@ -124,8 +124,18 @@ pub fn outputs(
                 })
         })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| order(a).cmp(&order(b)));
     out
+}
+
+/// How a report lists outputs: per Tenant, the Tenant's own first, then admins, then bindings.
+fn order(o: &Output) -> (&str, u8, &ObjectId, &Address, OutputName) {
+    let rank = match o.declared_by.kind.as_str() {
+        "Tenant" => 0,
+        "TenantAdmin" => 1,
+        _ => 2,
+    };
+    (&o.tenant, rank, &o.declared_by, &o.address, o.name)
 }
 
 #[cfg(test)]
