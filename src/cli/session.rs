@@ -114,6 +114,12 @@ pub fn load(args: &InputArgs) -> Result<Declared, CliError> {
     }
     // An empty input is a plan like any other: it lists what the connection holds as orphans
     // (and, with --prune, plans their deletes, behind the mass-deletion guard).
+    if loaded.declared.is_empty() {
+        eprintln!(
+            "note: the input declares no Tenant, TenantAdmin or ServiceBinding; the plan lists \
+             what tenantry created on the connection as no longer declared"
+        );
+    }
     Ok(loaded.declared)
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 use tenantry::sandbox::SandboxConfig;
 
-use crate::support::{Run, examples_copy, sandbox, tenantry};
+use crate::support::{Run, action_lines, edit, examples_copy, sandbox, tenantry};
 
 /// The orphan lines of a text plan.
 fn orphans(plan: &str) -> Vec<&str> {
@@ -126,8 +126,14 @@ async fn the_last_customer_of_a_namespace_leaving_the_input_is_an_orphan_note() 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_empty_input_plans_what_the_connection_holds_as_orphans() {
     let sb = sandbox(SandboxConfig::default()).await;
-    let (tmp, _) = examples_copy();
+    let (tmp, dir) = examples_copy();
     let url = sb.url();
+    // Kenton's objects record deletionPolicy Delete, the others keep the default Orphan.
+    edit(
+        &dir.join("customers/kenton-electronics/tenant.yaml"),
+        "deletionPolicy: Orphan",
+        "deletionPolicy: Delete",
+    );
     let apply = tenantry(
         tmp.path(),
         &url,
@@ -141,7 +147,20 @@ async fn an_empty_input_plans_what_the_connection_holds_as_orphans() {
     std::fs::create_dir(tmp.path().join("empty")).unwrap_or_else(|e| panic!("{e}"));
     let plan = tenantry(tmp.path(), &url, &["plan", "-f", "empty/"]).await;
     assert_eq!(plan.code, 0, "{}", plan.all());
-    assert_eq!(orphans(&plan.stdout).len(), objects, "{}", plan.stdout);
+    assert!(
+        plan.stderr
+            .contains("note: the input declares no Tenant, TenantAdmin or ServiceBinding"),
+        "{}",
+        plan.stderr
+    );
+    let left = orphans(&plan.stdout);
+    assert_eq!(left.len(), objects, "{}", plan.stdout);
+    assert!(
+        left.iter()
+            .any(|l| l.contains("customers/kenton-electronics")
+                && l.ends_with("deletionPolicy is Delete: pass --prune to delete it")),
+        "{left:#?}"
+    );
     assert!(
         plan.stdout
             .contains("Plan: 0 to add, 0 to change, 0 to destroy"),
@@ -160,7 +179,21 @@ async fn an_empty_input_plans_what_the_connection_holds_as_orphans() {
     assert_eq!(doc["orphans"].as_array().map(Vec::len), Some(objects));
     assert_eq!(doc["hasChanges"], false);
 
-    // An apply of the empty input writes nothing: every example records deletionPolicy Orphan.
+    // --prune shows every delete in the plan, and apply keeps the mass-deletion guard.
+    let pruned = tenantry(tmp.path(), &url, &["plan", "-f", "empty/", "--prune"]).await;
+    assert_eq!(pruned.code, 2, "{}", pruned.all());
+    let deletes = action_lines(&pruned.stdout);
+    assert!(!deletes.is_empty(), "{}", pruned.stdout);
+    let prunable = left
+        .iter()
+        .filter(|l| l.ends_with("pass --prune to delete it"))
+        .count();
+    assert_eq!(
+        deletes.len(),
+        prunable,
+        "only Delete-policy objects: {deletes:#?}"
+    );
+    assert!(deletes.iter().all(|l| l.starts_with("- ")), "{deletes:#?}");
     let before = sb.requests().iter().filter(|r| r.method != "GET").count();
     let apply = tenantry(
         tmp.path(),
@@ -168,8 +201,16 @@ async fn an_empty_input_plans_what_the_connection_holds_as_orphans() {
         &["apply", "-f", "empty/", "--prune", "--auto-approve"],
     )
     .await;
-    assert_eq!(apply.code, 0, "{}", apply.all());
-    assert!(apply.stdout.contains("nothing to do"), "{}", apply.stdout);
+    assert_eq!(apply.code, 1, "{}", apply.all());
+    assert!(
+        apply.stderr.contains("--max-delete-share"),
+        "{}",
+        apply.stderr
+    );
     let after = sb.requests().iter().filter(|r| r.method != "GET").count();
-    assert_eq!(after, before, "an empty input deleted something");
+    assert_eq!(
+        after, before,
+        "the guard let an empty input delete something"
+    );
+    assert_eq!(sb.object_count().await, objects);
 }
