@@ -122,6 +122,8 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     )
     .await;
     progress.done();
+    // Read back before the call counts are printed, so they include these reads.
+    let outputs = engine::outputs_after(&session.target.portal, &session.model, &report).await;
 
     let (done, waiting, failed, skipped) = report.counts();
     println!();
@@ -138,6 +140,21 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         println!(
             "Some work is still under way in the portals; run `tenantry plan` later to see it finish."
         );
+    }
+    match outputs {
+        Ok(outputs) if !outputs.is_empty() => print!(
+            "\n{}",
+            render::outputs_text(
+                &outputs,
+                "Outputs (values the portals generated for what this apply created or changed):"
+            )
+        ),
+        Ok(_) => {}
+        // The writes are done; only the report of their generated values is missing.
+        Err(err) => eprintln!(
+            "warning: could not read the generated values back from the portal ({err}); \
+             `tenantry plan` shows them"
+        ),
     }
     Ok(if report.has_failures() {
         exit::ERROR

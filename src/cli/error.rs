@@ -30,9 +30,6 @@ pub enum CliError {
         /// Problems of severity error.
         errors: usize,
     },
-    /// The manifests hold no object `plan` or `apply` could act on.
-    #[error("the input declares no Tenant, TenantAdmin or ServiceBinding")]
-    EmptyInput,
     /// Valid objects that cannot be expanded into portal resources.
     #[error("cannot expand the input into portal objects")]
     Expand(#[source] ModelError),
@@ -206,10 +203,6 @@ impl CliError {
             Self::InvalidInput { .. } => {
                 "fix them (tenantry validate -f ... lists them) and run again".to_owned()
             }
-            Self::EmptyInput => "name the files or directories that hold your customers with \
-                -f; directories are searched for .yaml and .yml files, minus what \
-                .tenantryignore lists"
-                .to_owned(),
             Self::Expand(_) => "fix the object the cause names and run again".to_owned(),
             Self::ConnectionNotFound { .. } => "add the PortalConnection manifest (and its \
                 token Secret) to the input, fix spec.portalConnectionRef, or pass --portal URL; \
@@ -310,7 +303,6 @@ mod tests {
                 }),
             ),
             ("invalid input", CliError::InvalidInput { errors: 3 }),
-            ("empty input", CliError::EmptyInput),
             (
                 "missing connection token",
                 CliError::MissingConnectionToken {

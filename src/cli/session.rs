@@ -37,6 +37,20 @@ pub struct InputArgs {
     /// Delete (without it they are listed as orphaned).
     #[arg(long)]
     pub prune: bool,
+    /// Which portal objects the plan covers: every object tenantry created on the connection
+    /// (undeclared ones are orphans, or deleted with --prune), or only those of the input's
+    /// namespaces (for a repository split by namespace that shares a connection).
+    #[arg(long, value_enum, default_value_t = ScopeArg::Connection)]
+    pub scope: ScopeArg,
+}
+
+/// Values of `--scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScopeArg {
+    /// Every portal object on the connection whose recorded externalRef names a declaring object.
+    Connection,
+    /// Only the portal objects of the namespaces the input declares objects in.
+    Namespaces,
 }
 
 /// The portal a run talks to; keeps an embedded sandbox alive for the run.
@@ -98,8 +112,13 @@ pub fn load(args: &InputArgs) -> Result<Declared, CliError> {
     if errors > 0 {
         return Err(CliError::InvalidInput { errors });
     }
+    // An empty input is a plan like any other: it lists what the connection holds as orphans
+    // (and, with --prune, plans their deletes, behind the mass-deletion guard).
     if loaded.declared.is_empty() {
-        return Err(CliError::EmptyInput);
+        eprintln!(
+            "note: the input declares no Tenant, TenantAdmin or ServiceBinding; the plan lists \
+             what tenantry created on the connection as no longer declared"
+        );
     }
     Ok(loaded.declared)
 }
@@ -244,7 +263,10 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
     let target = target(args, &declared).await?;
     let options = PlanOptions {
         prune: args.prune,
-        scope: Scope::namespaces_of(&model),
+        scope: match args.scope {
+            ScopeArg::Connection => Scope::Everything,
+            ScopeArg::Namespaces => Scope::namespaces_of(&model),
+        },
     };
     let (observed, plan) = engine::observe_and_plan(&target.portal, &model, &options)
         .await

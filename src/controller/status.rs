@@ -4,14 +4,14 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Declaring;
 use super::context::Context;
 use super::error::Error;
 use crate::api::{ObjectStatus, ObservedValues, PlanStatus, condition, set_condition};
-use crate::model::{Address, Kind, Observed};
-use crate::plan::{Plan, render};
+use crate::model::{Address, Observed};
+use crate::plan::{OutputName, Plan, render, values_of};
 
 /// A status under construction, starting from the published one so that a condition keeps
 /// its `lastTransitionTime` unless its status flips.
@@ -122,39 +122,17 @@ impl StatusBuilder {
             self.status
                 .external_ids
                 .insert(address.to_string(), object.id.clone());
-            let status = |key: &str| object.status.get(key).and_then(Value::as_str);
-            let spec = |key: &str| object.spec.get(key).and_then(Value::as_str);
-            let text = |v: Option<&str>| v.map(str::to_owned);
-            match address.kind {
-                Kind::DaasCustomer => {
-                    values.customer_code = text(status("code").or_else(|| spec("code")));
-                }
-                Kind::AzureAd => {
-                    values.onmicrosoft_domain = text(
-                        status("onmicrosoftDomain")
-                            .or_else(|| status("domain"))
-                            .or_else(|| status("tenantDomain")),
-                    );
-                }
-                Kind::ContactCenterTenant => values.personnel_id = text(status("personnelId")),
-                Kind::Enterprise => {
-                    // The invitation's consent (Pending, Partial, Granted), or Disabled.
-                    values.invitation_state = text(
-                        status("invitationState")
-                            .or_else(|| (status("phase") == Some("Disabled")).then_some("Disabled"))
-                            .or_else(|| status("consent")),
-                    );
-                }
-                Kind::DaasAdmin => {
-                    values.upn = text(status("upn").or_else(|| spec("upn")))
-                        .or_else(|| Some(format!("{}@{}", spec("username")?, spec("upnDomain")?)));
-                }
-                Kind::CloudLinkAccount | Kind::CloudLinkGateway => {
-                    if let Some(step) = status("nextStep").or_else(|| status("step")) {
-                        values.next_step = Some(step.to_owned());
-                    }
-                }
-                _ => {}
+            // The one list of outputs (plan::values_of), as the CLI reports them.
+            for (name, value) in values_of(address.kind, object) {
+                let slot = match name {
+                    OutputName::CustomerCode => &mut values.customer_code,
+                    OutputName::Upn => &mut values.upn,
+                    OutputName::OnmicrosoftDomain => &mut values.onmicrosoft_domain,
+                    OutputName::PersonnelId => &mut values.personnel_id,
+                    OutputName::InvitationState => &mut values.invitation_state,
+                    OutputName::NextStep => &mut values.next_step,
+                };
+                *slot = Some(value);
             }
         }
         self.status.observed = values;
@@ -298,6 +276,9 @@ mod tests {
             orphans: Vec::new(),
             pending: Vec::new(),
             unchanged: 0,
+            outputs: Vec::new(),
+            scope: crate::plan::Scope::Everything,
+            observed: 0,
         }
     }
 

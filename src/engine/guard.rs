@@ -81,6 +81,9 @@ mod tests {
             pending: Vec::new(),
             unchanged: 0,
             hash: String::new(),
+            outputs: Vec::new(),
+            scope: crate::plan::Scope::Everything,
+            observed: 10,
         }
     }
 

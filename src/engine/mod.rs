@@ -4,10 +4,12 @@
 //! - decide: split a plan into what may be written and what is held ([`decide`], with the
 //!   managementPolicy, deletionPolicy and approval rules of [`policy`]);
 //! - run: execute what may be written ([`run`]): steps in dependency order with bounded
-//!   parallelism, generated secrets, writes, deletes (teardown plans included) and polling.
+//!   parallelism, generated secrets, writes, deletes (teardown plans included) and polling;
+//! - report: the outputs (generated values) of what a run created or changed ([`outputs_after`]).
 
 mod guard;
 mod observe;
+mod outputs;
 pub mod policy;
 mod poll;
 mod run;
@@ -17,6 +19,7 @@ mod steps;
 
 pub use guard::{DEFAULT_MAX_DELETE_SHARE, MassDeletion, check_mass_deletion};
 pub use observe::{Selection, check, observe, observe_and_plan};
+pub use outputs::outputs_after;
 pub use policy::{Approval, Decision, Hold, decide};
 pub use poll::{PollPolicy, follow};
 pub use run::{ApplyOptions, Known, Progress, Quiet, apply, run};

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::outputs::Output;
 use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy};
 use crate::model::{Address, Model, namespace_of};
@@ -22,6 +23,13 @@ pub struct Plan {
     pub unchanged: usize,
     /// sha256 (hex) of the canonical form of the actions: approve a plan by it.
     pub hash: String,
+    /// Values the portals generated for declared objects that exist and are not replaced
+    /// (not hashed: they are reported, never written).
+    pub outputs: Vec<Output>,
+    /// Which portal objects the plan covered.
+    pub scope: Scope,
+    /// How many portal objects it observed (duplicates not counted).
+    pub observed: usize,
 }
 
 impl Plan {
@@ -191,6 +199,16 @@ pub enum FieldValue {
     KnownAfterApply,
 }
 
+/// True when `external_ref` is one tenantry records (`namespace/name[/part]`, no empty part):
+/// an object made by other means (the portal's own UI) is never tenantry's to report or delete.
+fn names_declaring_object(external_ref: &str) -> bool {
+    let mut parts = external_ref.split('/');
+    let (Some(namespace), Some(name)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    !namespace.is_empty() && !name.is_empty() && parts.all(|p| !p.is_empty())
+}
+
 /// An undeclared portal object that stays, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Orphan {
@@ -300,7 +318,8 @@ pub struct PlanOptions {
 /// Which observed objects a plan may report as orphans or delete.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Scope {
-    /// Every observed object.
+    /// Every object on the connection that tenantry created: its recorded `externalRef`
+    /// names a declaring object (`namespace/name[/part]`). The CLI's default.
     #[default]
     Everything,
     /// Objects whose `externalRef` is in one of these namespaces.
@@ -332,9 +351,34 @@ impl Scope {
     /// reported as an orphan, or deleted when pruning).
     pub fn contains(&self, external_ref: &str) -> bool {
         match self {
-            Scope::Everything => true,
-            Scope::Namespaces(set) => set.contains(namespace_of(external_ref)),
+            Scope::Everything => names_declaring_object(external_ref),
+            Scope::Namespaces(set) => {
+                names_declaring_object(external_ref) && set.contains(namespace_of(external_ref))
+            }
             Scope::Objects(_) => false,
+        }
+    }
+
+    /// The scope for a person: `every portal object tenantry created on the connection`.
+    pub fn describe(&self) -> String {
+        match self {
+            Scope::Everything => {
+                "every portal object tenantry created on the connection".to_owned()
+            }
+            Scope::Namespaces(set) if set.is_empty() => {
+                "no namespace (the input declares none)".to_owned()
+            }
+            Scope::Namespaces(set) => {
+                let names: Vec<&str> = set.iter().map(String::as_str).collect();
+                format!(
+                    "the portal objects of namespace(s) {} only; other namespaces were not read",
+                    names.join(", ")
+                )
+            }
+            Scope::Objects(ids) => {
+                let names: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                format!("the portal objects {} declares", names.join(", "))
+            }
         }
     }
 

@@ -104,6 +104,15 @@ pub fn plan_with(
         }
     }
     let (deletes, orphans) = undeclared(model, observed, options, &matched);
+    // A replaced object's generated values are made anew: they are known after apply.
+    let replaced: HashSet<&Address> = actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Replace)
+        .map(|a| &a.address)
+        .collect();
+    let outputs = super::outputs(model, observed, |r| {
+        options.scope.declares(&r.declared_by) && !replaced.contains(&r.address)
+    });
     actions.extend(deletes);
     let hash = plan_hash(&actions);
     Plan {
@@ -112,6 +121,9 @@ pub fn plan_with(
         pending,
         unchanged,
         hash,
+        outputs,
+        scope: options.scope.clone(),
+        observed: observed.len(),
     }
 }
 

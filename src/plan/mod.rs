@@ -7,6 +7,7 @@ mod action;
 mod diff;
 mod hash;
 mod normalize;
+mod outputs;
 pub mod render;
 mod teardown;
 
@@ -20,4 +21,5 @@ pub use action::{
 pub use diff::{DELETION_POLICY, plan, plan_with};
 pub use hash::plan_hash;
 pub use normalize::{equivalent, equivalent_in};
+pub use outputs::{Output, OutputName, outputs, values_of};
 pub use teardown::teardown;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::action::Plan;
+use super::action::{Plan, Scope};
 use super::diff::deletes_in_order;
 use super::hash::plan_hash;
 use crate::model::{Address, Observed};
@@ -27,6 +27,10 @@ pub fn teardown(observed: &Observed, addresses: &BTreeSet<Address>) -> Plan {
         orphans: Vec::new(),
         pending: Vec::new(),
         unchanged: 0,
+        outputs: Vec::new(),
+        // Only the addresses given: nothing undeclared is reported.
+        scope: Scope::Objects(BTreeSet::new()),
+        observed: observed.len(),
     }
 }
 

@@ -4,6 +4,8 @@ mod chaos;
 mod cli_apply;
 mod cli_import;
 mod cli_logging;
+mod cli_outputs;
+mod cli_scope;
 mod cli_validate;
 mod controller;
 #[cfg(feature = "crash-points")]

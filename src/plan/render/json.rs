@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::api::ObjectId;
 use crate::model::Address;
-use crate::plan::{Action, FieldChange, FieldValue, Orphan, Pending, Plan};
+use crate::plan::{Action, FieldChange, FieldValue, Orphan, Output, Pending, Plan, Scope};
 
 /// Version of the JSON schema; bumped only for incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -17,9 +17,33 @@ struct Document<'a> {
     hash: &'a str,
     has_changes: bool,
     summary: Summary,
+    scope: ScopeOut<'a>,
     actions: Vec<ActionOut<'a>>,
     orphans: Vec<OrphanOut<'a>>,
     pending: Vec<PendingOut<'a>>,
+    outputs: Vec<OutputOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeOut<'a> {
+    covers: &'static str,
+    namespaces: Option<Vec<&'a str>>,
+    objects: Option<Vec<&'a ObjectId>>,
+    observed: usize,
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OutputOut<'a> {
+    declared_by: &'a ObjectId,
+    tenant: &'a str,
+    #[serde(flatten)]
+    target: Target<'a>,
+    id: &'a str,
+    name: &'static str,
+    value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -143,6 +167,36 @@ fn orphan(o: &Orphan) -> OrphanOut<'_> {
     }
 }
 
+fn scope(plan: &Plan) -> ScopeOut<'_> {
+    let (covers, namespaces, objects) = match &plan.scope {
+        Scope::Everything => ("connection", None, None),
+        Scope::Namespaces(set) => (
+            "namespaces",
+            Some(set.iter().map(String::as_str).collect()),
+            None,
+        ),
+        Scope::Objects(ids) => ("objects", None, Some(ids.iter().collect())),
+    };
+    ScopeOut {
+        covers,
+        namespaces,
+        objects,
+        observed: plan.observed,
+        message: plan.scope.describe(),
+    }
+}
+
+fn output(o: &Output) -> OutputOut<'_> {
+    OutputOut {
+        declared_by: &o.declared_by,
+        tenant: &o.tenant,
+        target: Target::of(&o.address),
+        id: &o.id,
+        name: o.name.as_str(),
+        value: &o.value,
+    }
+}
+
 fn pending(p: &Pending) -> PendingOut<'_> {
     PendingOut {
         target: Target::of(&p.address),
@@ -166,9 +220,11 @@ pub fn render(plan: &Plan) -> String {
             replace: s.replace,
             unchanged: plan.unchanged,
         },
+        scope: scope(plan),
         actions: plan.actions.iter().map(action).collect(),
         orphans: plan.orphans.iter().map(orphan).collect(),
         pending: plan.pending.iter().map(pending).collect(),
+        outputs: plan.outputs.iter().map(output).collect(),
     };
     // Serializing borrowed strings, numbers and JSON values cannot fail; fall back to an
     // error object rather than panic all the same.

@@ -70,6 +70,21 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    if !plan.outputs.is_empty() {
+        out.push_str("\n<details><summary>Outputs (values the portals generated): ");
+        let _ = writeln!(out, "{}</summary>\n", plan.outputs.len());
+        out.push_str("| Declared by | Output | Value |\n|---|---|---|\n");
+        for o in &plan.outputs {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | `{}` |",
+                o.declared_by,
+                o.name.as_str(),
+                o.value.replace('`', "'").replace('|', "\\|")
+            );
+        }
+        out.push_str("\n</details>\n");
+    }
     if !plan.pending.is_empty() {
         out.push_str("\n**Async operations in the portals**\n\n");
         for p in &plan.pending {
@@ -83,6 +98,12 @@ pub fn render(plan: &Plan) -> String {
             );
         }
     }
+    let _ = writeln!(
+        out,
+        "\n_Scope: {} ({} observed)._",
+        plan.scope.describe(),
+        plan.observed
+    );
     out
 }
 

@@ -11,7 +11,7 @@ mod tests;
 
 pub use json::{FORMAT_VERSION, render as json};
 pub use markdown::render as markdown;
-pub use text::render as text;
+pub use text::{outputs as outputs_text, render as text};
 pub use value::{KNOWN_AFTER_APPLY, SENSITIVE};
 
 use super::Plan;

@@ -136,6 +136,9 @@ fn multi_line_values_render_as_unified_diffs() {
         pending: Vec::new(),
         unchanged: 0,
         hash: "0".repeat(64),
+        outputs: Vec::new(),
+        scope: Scope::Everything,
+        observed: 1,
     };
     insta::assert_snapshot!("multi_line_text", text(&p, false));
 }

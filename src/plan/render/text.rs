@@ -3,7 +3,7 @@
 use super::style::Painter;
 use super::value::{inline, multi_line, unified};
 use crate::api::ManagementPolicy;
-use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Plan};
+use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Output, Plan};
 
 /// Where the change symbols go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +56,36 @@ pub fn render(plan: &Plan, color: bool) -> String {
             ));
         }
     }
-    out.push('\n');
+    if !plan.outputs.is_empty() {
+        out.push('\n');
+        out.push_str(&outputs(
+            &plan.outputs,
+            "Outputs (values the portals generated):",
+        ));
+    }
+    out.push_str(&format!(
+        "\nScope: {} ({} observed).\n",
+        plan.scope.describe(),
+        plan.observed
+    ));
     out.push_str(&p.bold(&plan.summary().to_string()));
     out.push('\n');
     if plan.has_changes() {
         out.push_str(&format!("Plan hash: {}\n", plan.hash));
+    }
+    out
+}
+
+/// `title`, then each declaring object and its outputs, one `name = value` line each.
+pub fn outputs(outputs: &[Output], title: &str) -> String {
+    let mut out = format!("{title}\n");
+    let mut current = None;
+    for o in outputs {
+        if current != Some(&o.declared_by) {
+            out.push_str(&format!("  {}:\n", o.declared_by));
+            current = Some(&o.declared_by);
+        }
+        out.push_str(&format!("    {} = {}\n", o.name.as_str(), o.value));
     }
     out
 }
