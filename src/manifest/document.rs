@@ -156,6 +156,8 @@ fn read(
         let syntax = serde_yaml::from_str::<IgnoredAny>(chunk.text).err();
         let rule = if syntax.is_some() {
             rules::YAML_SYNTAX
+        } else if err.to_string().starts_with("recursion limit exceeded") {
+            rules::NESTING_DEPTH
         } else {
             rules::TYPE_ERROR
         };

@@ -2,6 +2,7 @@
 //! idempotency, restart persistence, injected faults and the OpenAPI agreement.
 
 mod apps;
+mod bounds;
 mod cloudlink;
 mod contactcenter;
 mod contract;
