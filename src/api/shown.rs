@@ -11,7 +11,9 @@ pub const SHOWN_CHARS: usize = 60;
 pub fn clip(value: &str) -> Cow<'_, str> {
     match value.char_indices().nth(SHOWN_CHARS) {
         None => value.into(),
-        Some((end, _)) => format!("{}… ({} characters)", &value[..end], value.chars().count()).into(),
+        Some((end, _)) => {
+            format!("{}… ({} characters)", &value[..end], value.chars().count()).into()
+        }
     }
 }
 
@@ -19,7 +21,11 @@ pub fn clip(value: &str) -> Cow<'_, str> {
 pub fn shown(value: &str) -> String {
     match value.char_indices().nth(SHOWN_CHARS) {
         None => format!("{value:?}"),
-        Some((end, _)) => format!("{:?}… ({} characters)", &value[..end], value.chars().count()),
+        Some((end, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..end],
+            value.chars().count()
+        ),
     }
 }
 
@@ -56,7 +62,9 @@ pub fn clip_quoted(message: &str) -> Cow<'_, str> {
 
 /// The first `max` characters of `text`.
 fn clip_chars(text: &str, max: usize) -> &str {
-    text.char_indices().nth(max).map_or(text, |(end, _)| &text[..end])
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(end, _)| &text[..end])
 }
 
 #[cfg(test)]
@@ -77,15 +85,24 @@ mod tests {
         let s = shown(&long);
         assert!(s.ends_with("… (10000 characters)"), "{s}");
         assert!(s.chars().count() < 100);
-        assert_eq!(clip(&long).chars().count(), 60 + "… (10000 characters)".chars().count());
+        assert_eq!(
+            clip(&long).chars().count(),
+            60 + "… (10000 characters)".chars().count()
+        );
     }
 
     #[test]
     fn quoted_parts_of_foreign_messages_are_cut() {
         let x = "x".repeat(20_000);
         for (message, kept) in [
-            (format!("unknown variant `{x}`, expected one of `A`, `B`"), "expected one of `A`, `B`"),
-            (format!("invalid type: string \"{x}\", expected u32"), "expected u32"),
+            (
+                format!("unknown variant `{x}`, expected one of `A`, `B`"),
+                "expected one of `A`, `B`",
+            ),
+            (
+                format!("invalid type: string \"{x}\", expected u32"),
+                "expected u32",
+            ),
             (format!("spec.a: unknown field `{x}"), "(20000 characters)"),
         ] {
             let cut = clip_quoted(&message);
@@ -93,7 +110,10 @@ mod tests {
             assert!(cut.contains(kept), "{cut}");
             assert!(cut.contains("(20000 characters)"), "{cut}");
         }
-        assert_eq!(clip_quoted("missing field `email`"), "missing field `email`");
+        assert_eq!(
+            clip_quoted("missing field `email`"),
+            "missing field `email`"
+        );
         let words = "word ".repeat(10_000);
         assert!(clip_quoted(&words).ends_with("… (message cut)"));
     }

@@ -31,7 +31,9 @@ enum Open {
     Double,
     Single,
     /// A `|` or `>` scalar: lines indented deeper than `parent` (or blank) are its text.
-    Block { parent: usize },
+    Block {
+        parent: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -128,8 +130,8 @@ impl Scan {
                     return false;
                 }
                 b'-' | b'?'
-                    if node_start
-                        && bytes.get(i + 1).is_none_or(|n| matches!(n, b' ' | b'\t')) => {}
+                    if node_start && bytes.get(i + 1).is_none_or(|n| matches!(n, b' ' | b'\t')) => {
+                }
                 b'&' | b'!' if node_start => {
                     // An anchor or a tag: the value comes after it.
                     while i + 1 < bytes.len() && !matches!(bytes[i + 1], b' ' | b'\t') {

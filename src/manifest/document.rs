@@ -239,7 +239,10 @@ fn classify(header: &Header) -> Result<Kind, Rejection> {
         Some(api) => Err((
             rules::API_VERSION,
             "apiVersion",
-            format!("{kind} is not served at apiVersion {}; use {want}", shown(api)),
+            format!(
+                "{kind} is not served at apiVersion {}; use {want}",
+                shown(api)
+            ),
         )),
         None => Err((
             rules::API_VERSION,

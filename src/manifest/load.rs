@@ -60,8 +60,8 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
     let walked = resolve(inputs)?;
     let mut stdin = None;
     if walked.sources.contains(&Source::Stdin) {
-        let text = read_bounded(STDIN_NAME, std::io::stdin().lock())
-            .map_err(|error| match error {
+        let text =
+            read_bounded(STDIN_NAME, std::io::stdin().lock()).map_err(|error| match error {
                 LoadError::Unreadable { error, .. } => LoadError::Stdin { error },
                 other => other,
             })?;

@@ -5,9 +5,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keys::{Rejected, SENTINEL};
-use crate::api::{clip as cut, clip_quoted};
 use super::rules;
 use super::split::Chunk;
+use crate::api::{clip as cut, clip_quoted};
 
 /// Describes a YAML error of `rule` as (file line, field path, message); `kind` is the
 /// document's kind when it was read before the error.

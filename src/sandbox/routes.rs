@@ -9,9 +9,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::controls;
 use super::edge;

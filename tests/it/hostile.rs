@@ -199,7 +199,9 @@ fn every_input_of_the_corpus_fails_cleanly_and_briefly() {
             failures.push(format!("{name}: {} bytes of output: {shown}", all.len()));
         } else if !all.contains("input.yaml:") || !all.contains(expect) || all.contains("panicked")
         {
-            failures.push(format!("{name}: expected input.yaml: and {expect:?}: {shown}"));
+            failures.push(format!(
+                "{name}: expected input.yaml: and {expect:?}: {shown}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

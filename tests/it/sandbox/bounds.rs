@@ -135,9 +135,14 @@ async fn bodies_that_are_not_json_are_refused_with_415() {
 #[tokio::test]
 async fn names_with_control_characters_are_refused_like_the_cli_does() {
     let (sandbox, client) = start().await;
-    for (i, name) in ["Kenton\u{0}Electronics", "Kenton\nElectronics", "Tab\there", "\u{7f}"]
-        .into_iter()
-        .enumerate()
+    for (i, name) in [
+        "Kenton\u{0}Electronics",
+        "Kenton\nElectronics",
+        "Tab\there",
+        "\u{7f}",
+    ]
+    .into_iter()
+    .enumerate()
     {
         assert!(tenantry::validate::one_line_text(name).is_err(), "{name:?}");
         let answer = client
