@@ -8,6 +8,7 @@ mod declared;
 mod problem;
 mod reference;
 mod sensitive;
+mod shown;
 mod status;
 mod tenant;
 
@@ -28,6 +29,7 @@ pub use declared::{Declared, Located, Location, SecretKey};
 pub use problem::{ObjectId, Problem, Severity};
 pub use reference::{REFERENCE_COMMAND, reference_markdown};
 pub use sensitive::Sensitive;
+pub use shown::{SHOWN_CHARS, clip, clip_quoted, shown};
 pub use status::{
     ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
 };

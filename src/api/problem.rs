@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::api::Location;
+use crate::api::{Location, clip};
 
 /// The object a problem is about: kind, namespace and name (any may be unknown for load errors).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
@@ -32,8 +32,15 @@ impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.kind.is_empty(), self.namespace.is_empty()) {
             (true, _) => f.write_str("(unknown object)"),
-            (false, true) => write!(f, "{} {}", self.kind, self.name),
-            (false, false) => write!(f, "{} {}/{}", self.kind, self.namespace, self.name),
+            // Names come from the input: a hostile one can be megabytes long.
+            (false, true) => write!(f, "{} {}", clip(&self.kind), clip(&self.name)),
+            (false, false) => write!(
+                f,
+                "{} {}/{}",
+                clip(&self.kind),
+                clip(&self.namespace),
+                clip(&self.name)
+            ),
         }
     }
 }

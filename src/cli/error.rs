@@ -136,15 +136,15 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// A file given with a flag is not the YAML or JSON it should be.
-    #[error("cannot parse {} (given with {flag})", .path.display())]
+    #[error("cannot parse {} (given with {flag}): {reason}", .path.display())]
     Parse {
         /// The flag, e.g. `--fixtures`.
         flag: &'static str,
         /// The file.
         path: PathBuf,
-        /// Where and why parsing stopped.
-        #[source]
-        source: serde_yaml::Error,
+        /// Where and why parsing stopped, or the rule the content breaks; quoted input cut
+        /// (`tenantry::api::clip_quoted`).
+        reason: String,
     },
     /// A flag's value is out of its range.
     #[error("{flag} is {expected}")]

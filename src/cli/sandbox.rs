@@ -7,7 +7,7 @@ use std::time::Duration;
 use tenantry::sandbox::{FaultConfig, FaultRule, Fixtures, Sandbox, SandboxConfig};
 
 use super::CliError;
-use tenantry::api::Sensitive;
+use tenantry::api::{Sensitive, clip_quoted};
 
 /// Arguments of `tenantry sandbox`.
 #[derive(Debug, clap::Args)]
@@ -91,7 +91,8 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
     serde_yaml::from_str(&text).map_err(|source| CliError::Parse {
         flag,
         path: path.clone(),
-        source,
+        // The YAML crate quotes offending values whole; a file can hold megabytes of one.
+        reason: clip_quoted(&source.to_string()).into_owned(),
     })
 }
 
@@ -102,7 +103,16 @@ impl Args {
             None => Fixtures::demo(),
         };
         let mut faults: FaultConfig = match &self.faults {
-            Some(path) => read_yaml("--faults", path)?,
+            Some(path) => {
+                let faults: FaultConfig = read_yaml("--faults", path)?;
+                // The rules PUT /sandbox/faults applies: a file is refused where a PUT would be.
+                faults.check().map_err(|e| CliError::Parse {
+                    flag: "--faults",
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                faults
+            }
             None => FaultConfig::default(),
         };
         for (name, p) in [

@@ -21,7 +21,7 @@ use crate::api::{
     API_VERSION, Location, PortalConnection, PortalConnectionSpec, ServiceBinding,
     ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec, TenantSpec,
 };
-use crate::api::{ObjectId, Problem};
+use crate::api::{ObjectId, Problem, shown};
 
 /// An object read from a manifest, before it joins a `Declared` set.
 #[derive(Debug, Clone)]
@@ -75,6 +75,23 @@ pub(crate) fn parse_document(
         file: file.to_owned(),
         line: chunk.start_line,
     };
+    if let Some(line) = super::depth::too_deep(chunk.text) {
+        let location = Location {
+            file: file.to_owned(),
+            line: chunk.first_line + line - 1,
+        };
+        return Err(Box::new(Problem::error(
+            &location,
+            &ObjectId::default(),
+            "",
+            rules::NESTING_DEPTH,
+            format!(
+                "brackets nest deeper than {} levels on this line; a manifest needs a handful: \
+                 close the brackets or write the value as a string",
+                super::depth::MAX_DEPTH
+            ),
+        )));
+    }
     let ctx = Context {
         file,
         default_namespace,
@@ -139,6 +156,8 @@ fn read(
         let syntax = serde_yaml::from_str::<IgnoredAny>(chunk.text).err();
         let rule = if syntax.is_some() {
             rules::YAML_SYNTAX
+        } else if err.to_string().starts_with("recursion limit exceeded") {
+            rules::NESTING_DEPTH
         } else {
             rules::TYPE_ERROR
         };
@@ -211,7 +230,7 @@ fn classify(header: &Header) -> Result<Kind, Rejection> {
             return Err((
                 rules::UNKNOWN_KIND,
                 "kind",
-                format!("unknown kind {other:?}{hint}; {KNOWN_KINDS}"),
+                format!("unknown kind {}{hint}; {KNOWN_KINDS}", shown(other)),
             ));
         }
     };
@@ -220,7 +239,10 @@ fn classify(header: &Header) -> Result<Kind, Rejection> {
         Some(api) => Err((
             rules::API_VERSION,
             "apiVersion",
-            format!("{kind} is not served at apiVersion {api:?}; use {want}"),
+            format!(
+                "{kind} is not served at apiVersion {}; use {want}",
+                shown(api)
+            ),
         )),
         None => Err((
             rules::API_VERSION,

@@ -22,6 +22,27 @@ pub enum LoadError {
         /// What went wrong, with the entry it concerns.
         error: ignore::Error,
     },
+    /// A path names something that is not a regular file or a directory (a FIFO, a device,
+    /// a socket): reading it could block forever or never end.
+    #[error(
+        "cannot read {path}: it is a {what}, not a regular file; pass manifest files, directories, or `-` to read standard input"
+    )]
+    NotAFile {
+        /// The path as given.
+        path: String,
+        /// What it is instead: `FIFO`, `character device`, ...
+        what: &'static str,
+    },
+    /// A file (or standard input) holds more than a manifest ever needs.
+    #[error(
+        "cannot read {path}: it is larger than {limit_mib} MiB, the most tenantry reads from one file; split it into several files"
+    )]
+    TooLarge {
+        /// The path as given, or `<stdin>`.
+        path: String,
+        /// The limit in MiB.
+        limit_mib: u64,
+    },
     /// Standard input cannot be read.
     #[error("cannot read standard input: {error}")]
     Stdin {

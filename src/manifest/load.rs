@@ -15,6 +15,10 @@ use crate::api::{ObjectId, Problem};
 /// Name of standard input in locations.
 pub const STDIN_NAME: &str = "<stdin>";
 
+/// The most bytes read from one file or from standard input: ten thousand customers in one
+/// file take about 24 MB (DESIGN.md §8); anything far beyond is a mistake or an attack.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// How to read manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
@@ -56,11 +60,11 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
     let walked = resolve(inputs)?;
     let mut stdin = None;
     if walked.sources.contains(&Source::Stdin) {
-        let mut text = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut text)
-            .map_err(|error| LoadError::Stdin { error })?;
+        let text =
+            read_bounded(STDIN_NAME, std::io::stdin().lock()).map_err(|error| match error {
+                LoadError::Unreadable { error, .. } => LoadError::Stdin { error },
+                other => other,
+            })?;
         stdin = Some(text);
     }
     let outcomes = in_parallel(&walked.sources, |source| match source {
@@ -98,26 +102,41 @@ pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Loaded, LoadError
 /// Loads one stream, e.g. standard input or a test fixture, named `name` in locations.
 pub fn load_reader(
     name: &str,
-    mut reader: impl Read,
+    reader: impl Read,
     options: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|error| LoadError::Unreadable {
-            path: name.to_owned(),
-            error,
-        })?;
+    let bytes = read_bounded(name, reader)?;
     Ok(assemble(vec![parse_bytes(name, &bytes, options)], options))
 }
 
 fn read_file(path: &Path, options: &LoadOptions) -> Result<SourceOutcome, LoadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Unreadable {
+    let file = std::fs::File::open(path).map_err(|error| LoadError::Unreadable {
         path: name.clone(),
         error,
     })?;
+    let bytes = read_bounded(&name, file)?;
     Ok(parse_bytes(&name, &bytes, options))
+}
+
+/// Reads all of `reader`, refusing more than [`MAX_INPUT_BYTES`] (checked while reading, so a
+/// file that grows or an endless stream stops at the limit).
+fn read_bounded(name: &str, reader: impl Read) -> Result<Vec<u8>, LoadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| LoadError::Unreadable {
+            path: name.to_owned(),
+            error,
+        })?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(LoadError::TooLarge {
+            path: name.to_owned(),
+            limit_mib: MAX_INPUT_BYTES / (1024 * 1024),
+        });
+    }
+    Ok(bytes)
 }
 
 /// Parses a whole stream: every document, each on its own.

@@ -4,6 +4,7 @@
 //! [`Problem`](crate::api::Problem)s with file and line, so the CLI prints them in one list
 //! with the validation rules' problems; only unreadable paths are errors.
 
+mod depth;
 mod document;
 mod error;
 mod keys;
@@ -14,7 +15,7 @@ mod walk;
 mod yaml_error;
 
 pub use error::LoadError;
-pub use load::{LoadOptions, Loaded, STDIN_NAME, load, load_reader};
+pub use load::{LoadOptions, Loaded, MAX_INPUT_BYTES, STDIN_NAME, load, load_reader};
 pub use secrets::{fill_secrets_from_env, secret_refs};
 pub use walk::{IGNORE_FILE, Input};
 
@@ -34,6 +35,8 @@ pub mod rules {
     pub const UNKNOWN_FIELD: &str = "unknown-field";
     /// `metadata.name` is missing or empty.
     pub const MISSING_NAME: &str = "missing-name";
+    /// Brackets nest deeper than [`depth::MAX_DEPTH`] levels (or blocks deeper than 128).
+    pub const NESTING_DEPTH: &str = "nesting-depth";
     /// A directory holds no manifest (a warning).
     pub const NO_MANIFESTS: &str = "no-manifests";
 }

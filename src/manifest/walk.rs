@@ -70,6 +70,12 @@ pub(crate) fn resolve(inputs: &[Input]) -> Result<Walked, LoadError> {
             error,
         })?;
         if !metadata.is_dir() {
+            if !metadata.is_file() {
+                return Err(LoadError::NotAFile {
+                    path: path.display().to_string(),
+                    what: special_kind(&metadata.file_type()),
+                });
+            }
             if !is_kustomization(path) {
                 push(&mut walked, Source::File(path.clone()));
             }
@@ -111,6 +117,28 @@ fn walk_dir(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
         }
     }
     Ok(files)
+}
+
+/// What a path that is neither a file nor a directory is, in words.
+fn special_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "FIFO (named pipe)";
+        }
+        if file_type.is_char_device() {
+            return "character device";
+        }
+        if file_type.is_block_device() {
+            return "block device";
+        }
+        if file_type.is_socket() {
+            return "socket";
+        }
+    }
+    let _ = file_type;
+    "special file"
 }
 
 fn is_yaml(path: &Path) -> bool {

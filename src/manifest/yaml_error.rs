@@ -7,6 +7,7 @@ use regex::Regex;
 use super::keys::{Rejected, SENTINEL};
 use super::rules;
 use super::split::Chunk;
+use crate::api::{clip as cut, clip_quoted};
 
 /// Describes a YAML error of `rule` as (file line, field path, message); `kind` is the
 /// document's kind when it was read before the error.
@@ -22,13 +23,18 @@ pub(super) fn describe(
     let line = err
         .location()
         .map_or(chunk.start_line, |l| to_file_line(l.line()));
-    let text = err.to_string();
+    // The YAML crate quotes values whole (`unknown variant `…``): cut them first.
+    let text = clip_quoted(&err.to_string()).into_owned();
     let (field, message) = if rule == rules::TYPE_ERROR {
         split_path(strip_marks(&text, to_file_line).as_str())
     } else {
         (String::new(), strip_marks(&text, to_file_line))
     };
-    let message = if rule == rules::YAML_SYNTAX {
+    let message = if message.starts_with("recursion limit exceeded") {
+        "the document nests deeper than 128 levels here; a manifest needs a handful: \
+         flatten it"
+            .to_owned()
+    } else if rule == rules::YAML_SYNTAX {
         format!("YAML syntax error: {message}")
     } else if kind == Some("Secret") {
         secret_message(&field).unwrap_or(message)
@@ -62,7 +68,7 @@ pub(super) fn describe_rejected(
         .unwrap_or_default();
     let join = |key: &str| {
         if parent.is_empty() {
-            cut(key)
+            cut(key).into_owned()
         } else {
             format!("{parent}.{}", cut(key))
         }
@@ -94,15 +100,6 @@ pub(super) fn describe_rejected(
                 ),
             )
         }
-    }
-}
-
-/// A key for a message, cut to a readable length: a hostile key can be megabytes long.
-fn cut(key: &str) -> String {
-    const MAX: usize = 60;
-    match key.char_indices().nth(MAX) {
-        None => key.to_owned(),
-        Some((end, _)) => format!("{}… ({} characters)", &key[..end], key.chars().count()),
     }
 }
 

@@ -25,6 +25,12 @@ pub struct SandboxConfig {
     pub tokens: Option<Vec<Sensitive>>,
     /// Largest accepted request body in bytes.
     pub body_limit: usize,
+    /// How long a client may take to send a request's headers before the connection is
+    /// closed (a partial request must not hold a connection open).
+    pub header_read_timeout: Duration,
+    /// How long a request body may stay silent (between two chunks) before the request is
+    /// answered `408 RequestTimeout`; the body limit bounds its size.
+    pub body_read_timeout: Duration,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
     /// Faults injected from the start.
@@ -42,6 +48,8 @@ impl Default for SandboxConfig {
             time_scale: 0.0001,
             tokens: None,
             body_limit: 1024 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             faults: FaultConfig::default(),
             fixtures: Fixtures::default(),
@@ -84,6 +92,13 @@ impl SandboxConfig {
                 .map(|t| Sensitive::new(t.into()))
                 .collect(),
         );
+        self
+    }
+
+    /// Sets how long headers and a silent body may take (see the fields).
+    pub fn with_read_timeouts(mut self, header: Duration, body: Duration) -> Self {
+        self.header_read_timeout = header;
+        self.body_read_timeout = body;
         self
     }
 

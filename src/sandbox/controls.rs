@@ -103,64 +103,12 @@ pub(crate) async fn set_faults(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     answer(json_body::<FaultConfig>(body).and_then(|config| {
-        check_faults(&config)?;
+        config
+            .check()
+            .map_err(|e| ApiError::invalid_body(&e.field, e.message))?;
         shared.faults.replace(config);
         Ok(Json(shared.faults.config()).into_response())
     }))
-}
-
-fn check_faults(config: &FaultConfig) -> Result<(), ApiError> {
-    for (i, rule) in config.rules.iter().enumerate() {
-        let probabilities = [
-            ("rateLimit", rule.rate_limit),
-            ("serverError", rule.server_error),
-            ("dropConnection", rule.drop_connection),
-            ("commitThenDrop", rule.commit_then_drop),
-            ("commitThenTimeout", rule.commit_then_timeout),
-            ("commitThenStall", rule.commit_then_stall),
-            ("clientError", rule.client_error),
-            ("equivalentData", rule.equivalent_data),
-            ("failOperations", rule.fail_operations),
-            ("stuckOperations", rule.stuck_operations),
-        ];
-        for (name, p) in probabilities {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(ApiError::invalid_body(
-                    &format!("rules[{i}].{name}"),
-                    "a probability from 0 to 1",
-                ));
-            }
-        }
-        if let Some(bad) = rule
-            .server_error_statuses
-            .iter()
-            .find(|s| !(500..=599).contains(*s))
-        {
-            return Err(ApiError::invalid_body(
-                &format!("rules[{i}].serverErrorStatuses"),
-                format!("{bad} is not a 5xx status"),
-            ));
-        }
-        if let Some(bad) = rule
-            .client_error_statuses
-            .iter()
-            .find(|s| !(400..=499).contains(*s) || **s == 429)
-        {
-            return Err(ApiError::invalid_body(
-                &format!("rules[{i}].clientErrorStatuses"),
-                format!("{bad} is not a 4xx status other than 429 (use rateLimit)"),
-            ));
-        }
-        // The three ways of losing a committed answer share one draw.
-        let lost = rule.commit_then_drop + rule.commit_then_timeout + rule.commit_then_stall;
-        if lost > 1.0 {
-            return Err(ApiError::invalid_body(
-                &format!("rules[{i}].commitThenStall"),
-                "commitThenDrop + commitThenTimeout + commitThenStall is a probability (at most 1)",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// `DELETE /sandbox/faults`.

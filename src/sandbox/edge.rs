@@ -118,6 +118,40 @@ pub(crate) async fn faults_and_log(
     response
 }
 
+/// Refuses a request body that is not JSON (`415 UnsupportedMediaType`): every body of the
+/// contract and of the control endpoints is a JSON object, and reading `text/plain` as JSON
+/// would accept what a real portal refuses. A request without a body needs no type.
+pub(crate) async fn json_bodies(req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if has_body && !is_json(headers.get(header::CONTENT_TYPE)) {
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "the request body must be JSON: send it with Content-Type: application/json",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// True for `application/json` (any parameters, any case) and `application/*+json`.
+fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
+    let Some(value) = value.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
 /// The bearer token of a request, if it sends one.
 fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
@@ -214,6 +248,22 @@ pub(crate) async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_media_types() {
+        for (value, json) in [
+            ("application/json", true),
+            ("Application/JSON; charset=utf-8", true),
+            ("application/merge-patch+json", true),
+            ("text/plain", false),
+            ("application/x-www-form-urlencoded", false),
+            ("json", false),
+        ] {
+            let header = axum::http::HeaderValue::from_static(value);
+            assert_eq!(is_json(Some(&header)), json, "{value}");
+        }
+        assert!(!is_json(None));
+    }
 
     #[test]
     fn portal_and_kind_of_routes() {

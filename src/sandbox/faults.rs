@@ -99,6 +99,83 @@ pub struct FaultRule {
     pub echo_secrets: bool,
 }
 
+/// A fault rule that cannot be used: the body field at fault and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FaultConfigError {
+    /// The field, e.g. `rules[0].serverError`.
+    pub field: String,
+    /// What it must be.
+    pub message: String,
+}
+
+impl FaultConfigError {
+    fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl FaultConfig {
+    /// Checks the rules as both edges need them: `--faults FILE` at start-up and
+    /// `PUT /sandbox/faults` (one validator, so a file the one accepts the other accepts).
+    pub fn check(&self) -> Result<(), FaultConfigError> {
+        for (i, rule) in self.rules.iter().enumerate() {
+            let probabilities = [
+                ("rateLimit", rule.rate_limit),
+                ("serverError", rule.server_error),
+                ("dropConnection", rule.drop_connection),
+                ("commitThenDrop", rule.commit_then_drop),
+                ("commitThenTimeout", rule.commit_then_timeout),
+                ("commitThenStall", rule.commit_then_stall),
+                ("clientError", rule.client_error),
+                ("equivalentData", rule.equivalent_data),
+                ("failOperations", rule.fail_operations),
+                ("stuckOperations", rule.stuck_operations),
+            ];
+            for (name, p) in probabilities {
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(FaultConfigError::new(
+                        &format!("rules[{i}].{name}"),
+                        "a probability from 0 to 1",
+                    ));
+                }
+            }
+            if let Some(bad) = rule
+                .server_error_statuses
+                .iter()
+                .find(|s| !(500..=599).contains(*s))
+            {
+                return Err(FaultConfigError::new(
+                    &format!("rules[{i}].serverErrorStatuses"),
+                    format!("{bad} is not a 5xx status"),
+                ));
+            }
+            if let Some(bad) = rule
+                .client_error_statuses
+                .iter()
+                .find(|s| !(400..=499).contains(*s) || **s == 429)
+            {
+                return Err(FaultConfigError::new(
+                    &format!("rules[{i}].clientErrorStatuses"),
+                    format!("{bad} is not a 4xx status other than 429 (use rateLimit)"),
+                ));
+            }
+            // The three ways of losing a committed answer share one draw.
+            let lost = rule.commit_then_drop + rule.commit_then_timeout + rule.commit_then_stall;
+            if lost > 1.0 {
+                return Err(FaultConfigError::new(
+                    &format!("rules[{i}].commitThenStall"),
+                    "commitThenDrop + commitThenTimeout + commitThenStall is a probability (at most 1)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn is_zero(v: &u64) -> bool {
     *v == 0
 }

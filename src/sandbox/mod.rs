@@ -23,6 +23,7 @@ mod faults;
 mod fixtures;
 mod idempotency;
 mod ids;
+mod lock;
 mod object;
 mod operations;
 mod outbox;
@@ -38,7 +39,7 @@ mod store;
 mod write;
 
 pub use config::SandboxConfig;
-pub use faults::{FaultConfig, FaultRule};
+pub use faults::{FaultConfig, FaultConfigError, FaultRule};
 pub use fixtures::{
     AccountRole, Campaign, DEMO_CAMPAIGN, DEMO_DID_PREFIX, DEMO_GENERATED_DIDS, Did, Fixtures,
     OffPeak, ResellerAccount,

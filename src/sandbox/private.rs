@@ -8,8 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
-/// SQLite's files beside a database `x`: `x-wal`, `x-shm`, `x-journal`.
-const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+/// Files beside a database `x`: SQLite's `x-wal`, `x-shm`, `x-journal`, and the sandbox's
+/// own lock `x.lock` (`lock.rs`).
+const SIDE_FILES: [&str; 4] = ["-wal", "-shm", "-journal", LOCK_SUFFIX];
+
+/// Suffix of the lock file beside a database.
+pub(crate) const LOCK_SUFFIX: &str = ".lock";
 
 /// Name of the embedded sandbox's database inside its state directory.
 pub const STATE_FILE: &str = "sandbox.db";
@@ -57,7 +61,7 @@ pub(crate) fn db_file(db: &Path) -> Result<(), PrivateStateError> {
 }
 
 /// `db`'s side file with `suffix`.
-fn side_file(db: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn side_file(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)

@@ -8,9 +8,10 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::controls;
 use super::edge;
@@ -294,12 +295,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             edge::faults_and_log,
         ));
     let limit = shared.body_limit;
+    let body_timeout = shared.body_read_timeout;
     contract
         .merge(sandbox)
         .merge(open)
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn(edge::json_bodies))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .with_state(shared)
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
@@ -37,6 +37,26 @@ pub enum SandboxError {
     /// The state file cannot be made readable by its owner only.
     #[error(transparent)]
     Private(#[from] super::private::PrivateStateError),
+    /// Another sandbox (in this process or another) runs on the same database file.
+    #[error(
+        "the sandbox database {db} is in use by another sandbox{}; stop it first, or give this one another database (--db, or --state-dir for plan and apply)",
+        .holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The database file.
+        db: String,
+        /// The process holding it, when its lock file says.
+        holder: Option<u32>,
+    },
+    /// The lock file beside the database cannot be created or locked.
+    #[error("cannot lock the sandbox database with {path}: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The fault rules (`--faults`, `SandboxConfig::faults`) cannot be used.
+    #[error("invalid fault rules: {0}")]
+    Faults(#[from] super::faults::FaultConfigError),
     #[error("cannot load the fixtures: {0}")]
     Fixtures(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -62,14 +82,23 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Held while the sandbox runs (a file database only).
+    _db_lock: Option<super::lock::DbLock>,
 }
 
 impl Sandbox {
     /// Opens the store, loads the fixtures, binds `config.listen` and starts serving.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
-        if config.db != ":memory:" {
-            super::private::db_file(std::path::Path::new(&config.db))?;
-        }
+        config.faults.check()?;
+        let db_lock = if config.db == ":memory:" {
+            None
+        } else {
+            let db = std::path::Path::new(&config.db);
+            // Locked before the file is touched: a second sandbox changes nothing.
+            let lock = super::lock::lock(db)?;
+            super::private::db_file(db)?;
+            Some(lock)
+        };
         let store = Store::open(&config.db).map_err(|source| SandboxError::Store {
             path: config.db.clone(),
             source,
@@ -102,6 +131,7 @@ impl Sandbox {
             time_scale: TimeScale(config.time_scale),
             tokens: config.tokens,
             body_limit: config.body_limit,
+            body_read_timeout: config.body_read_timeout,
             idempotency_ttl_ms: i64::try_from(config.idempotency_ttl.as_millis())
                 .unwrap_or(i64::MAX),
             store,
@@ -113,7 +143,12 @@ impl Sandbox {
         let (stop, stopped) = watch::channel(false);
         let router = routes::router(Arc::clone(&shared));
         let tasks = vec![
-            tokio::spawn(serve(listener, router, stopped.clone())),
+            tokio::spawn(serve(
+                listener,
+                router,
+                config.header_read_timeout,
+                stopped.clone(),
+            )),
             tokio::spawn(super::operations::worker(Arc::clone(&shared), stopped)),
         ];
         tracing::info!(%addr, "sandbox listening");
@@ -122,6 +157,7 @@ impl Sandbox {
             shared,
             stop,
             tasks,
+            _db_lock: db_lock,
         })
     }
 
@@ -203,7 +239,12 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: std::time::Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -232,7 +273,11 @@ async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<
                             }
                         }
                     });
+                    // hyper's header timeout needs its timer; without it a client that never
+                    // finishes its headers keeps the connection (and its task) forever.
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(header_read_timeout)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });

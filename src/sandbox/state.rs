@@ -16,6 +16,8 @@ pub(crate) struct Shared {
     /// Accepted bearer tokens; any non-empty token when `None`.
     pub tokens: Option<Vec<crate::api::Sensitive>>,
     pub body_limit: usize,
+    /// Longest silence inside a request body.
+    pub body_read_timeout: std::time::Duration,
     pub idempotency_ttl_ms: i64,
     pub store: Store,
     pub faults: Faults,

@@ -80,8 +80,20 @@ impl FromRequestParts<Arc<Shared>> for WriteContext {
     }
 }
 
-/// Maps a body that could not be read to the error shape (413 for an oversized body).
+/// Maps a body that could not be read to the error shape (413 for an oversized body, 408 for
+/// one that stopped arriving).
 pub(crate) fn body_error(rejection: BytesRejection) -> ApiError {
+    let mut cause: Option<&dyn std::error::Error> = Some(&rejection);
+    while let Some(err) = cause {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeout",
+                "the request body stopped arriving; send it again, whole",
+            );
+        }
+        cause = err.source();
+    }
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

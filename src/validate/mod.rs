@@ -33,6 +33,7 @@ mod tests;
 
 pub use secrets::secret_env_var;
 pub use subject::DEFAULT_NAMESPACE;
+pub use values::{TextFault, one_line_text};
 
 use crate::api::{Declared, Problem};
 use subject::Subject;

@@ -118,17 +118,9 @@ impl<'a> From<&'a str> for Field<'a> {
     }
 }
 
-/// A user-supplied value quoted for a message, cut so a 10,000-character value stays readable.
-pub fn shown(value: &str) -> String {
-    const MAX: usize = 60;
-    let mut chars = value.chars();
-    let head: String = chars.by_ref().take(MAX).collect();
-    if chars.next().is_some() {
-        format!("{head:?}… ({} characters)", value.chars().count())
-    } else {
-        format!("{head:?}")
-    }
-}
+/// A user-supplied value quoted for a message, cut so a 10,000-character value stays readable
+/// (the one helper every error path shares: [`crate::api::shown`]).
+pub use crate::api::shown;
 
 /// An identifier (name, namespace) for a message, unquoted, cut to a readable length.
 pub fn cut(value: &str) -> std::borrow::Cow<'_, str> {
@@ -150,7 +142,7 @@ pub fn qualified(namespace: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Field, cut, shown};
+    use super::{Field, cut};
 
     #[test]
     fn field_paths() {
@@ -171,15 +163,5 @@ mod tests {
     fn cut_keeps_short_identifiers() {
         assert_eq!(cut("kenton"), "kenton");
         assert_eq!(cut(&"é".repeat(10_000)).chars().count(), 81);
-    }
-
-    #[test]
-    fn shown_quotes_and_cuts() {
-        assert_eq!(shown("abc"), "\"abc\"");
-        assert_eq!(shown(""), "\"\"");
-        let long = "é".repeat(10_000);
-        let s = shown(&long);
-        assert!(s.ends_with("… (10000 characters)"), "{s}");
-        assert!(s.chars().count() < 100);
     }
 }

@@ -24,6 +24,28 @@ fn has_control(value: &str) -> bool {
     }
 }
 
+/// What breaks the rule of a one-line text such as a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFault {
+    /// Empty, or whitespace only.
+    Blank,
+    /// A line break, tab, NUL or other control character.
+    ControlCharacters,
+}
+
+/// The rule of every required one-line text (names, titles): not blank, no control
+/// characters. The CLI's validation and the sandbox's contract apply this one function, so
+/// the two edges accept the same names.
+pub fn one_line_text(value: &str) -> Result<(), TextFault> {
+    if is_blank(value) {
+        Err(TextFault::Blank)
+    } else if has_control(value) {
+        Err(TextFault::ControlCharacters)
+    } else {
+        Ok(())
+    }
+}
+
 /// A required text: not blank, at most `max` characters, no control characters.
 pub fn text<'f>(
     s: &Subject,
@@ -34,7 +56,8 @@ pub fn text<'f>(
     out: &mut Vec<Problem>,
 ) {
     let field = field.into();
-    if is_blank(value) {
+    let fault = one_line_text(value);
+    if fault == Err(TextFault::Blank) {
         out.push(s.error(
             field.path(),
             rule::REQUIRED,
@@ -43,7 +66,7 @@ pub fn text<'f>(
         return;
     }
     length(s, field, value, max, what, out);
-    if has_control(value) {
+    if fault == Err(TextFault::ControlCharacters) {
         out.push(s.error(
             field.path(),
             rule::CONTROL_CHARACTERS,

@@ -14,6 +14,7 @@ mod crash_cli;
 mod crash_controller;
 mod crds;
 mod e2e;
+mod hostile;
 mod manifest;
 mod provider;
 mod reliability;

@@ -21,6 +21,7 @@ use super::operations::{self, Failure, OpPlan, Operation};
 use super::outbox::{self, Message};
 use super::state::Shared;
 use crate::model::Semantics;
+use crate::validate::TextFault;
 
 /// One portal kind served at `/v1/{portal}/{kind}`.
 pub(crate) struct Kind {
@@ -361,11 +362,7 @@ pub(crate) struct Person {
 
 impl Person {
     pub fn check(&self, field: &str) -> Result<(), ApiError> {
-        require(
-            !self.name.trim().is_empty(),
-            &format!("{field}.name"),
-            "a name is required",
-        )?;
+        not_blank(&self.name, &format!("{field}.name"))?;
         require(
             crate::validate::syntax::is_email(&self.email),
             &format!("{field}.email"),
@@ -404,20 +401,24 @@ impl Address {
             ("city", &self.city),
             ("country", &self.country),
         ] {
-            require(
-                !value.trim().is_empty(),
-                &format!("{field}.{name}"),
-                "required",
-            )?;
+            not_blank(value, &format!("{field}.{name}"))?;
         }
         let _ = (&self.line2, &self.region, &self.postal_code);
         Ok(())
     }
 }
 
-/// A required, non-blank string field.
+/// A required one-line text (a name): not blank, no control characters — the validate
+/// layer's rule, so the sandbox accepts exactly the names the CLI accepts.
 pub(crate) fn not_blank(value: &str, field: &str) -> Result<(), ApiError> {
-    require(!value.trim().is_empty(), field, "must not be empty")
+    match crate::validate::one_line_text(value) {
+        Ok(()) => Ok(()),
+        Err(TextFault::Blank) => Err(ApiError::invalid(field, "must not be empty")),
+        Err(TextFault::ControlCharacters) => Err(ApiError::invalid(
+            field,
+            "contains line breaks, tabs, NUL or other control characters: write it on one line",
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod apps;
 mod binary;
+mod bounds;
 mod cloudlink;
 mod contactcenter;
 mod contract;
