@@ -84,6 +84,8 @@ pub const DUPLICATE_DID: &str = "duplicate-did";
 pub const DUPLICATE_LICENSE_USER: &str = "duplicate-license-user";
 /// CloudLink needs the customer's mailing address.
 pub const CLOUDLINK_ADDRESS: &str = "cloudlink-address";
+/// CloudLink needs the customer's business type.
+pub const CLOUDLINK_BUSINESS_TYPE: &str = "cloudlink-business-type";
 /// CloudLink needs a Maintainer and an OnsiteAdmin support contact.
 pub const CLOUDLINK_SUPPORT_CONTACTS: &str = "cloudlink-support-contacts";
 /// A PortalConnection URL that is not http(s).
