@@ -23,7 +23,7 @@ pub fn tenant<'a>(
     let found = index.tenant_near(near, s.namespace, &tenant_ref.name);
     if found.is_none() {
         let message = if values::is_blank(&tenant_ref.name) {
-            "spec.tenantRef.name is empty: name the Tenant this object belongs to".to_owned()
+            "empty: name the Tenant this object belongs to".to_owned()
         } else {
             format!(
                 "Tenant {} is not declared in namespace {}: add it to the input, or fix spec.tenantRef.name (references stay within one namespace)",
