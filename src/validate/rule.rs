@@ -46,6 +46,8 @@ pub const SERVICE_BLOCK: &str = "service-block";
 pub const ONE_PER_TENANT: &str = "one-per-tenant";
 /// `spec.tenantRef` names no Tenant of the namespace.
 pub const TENANT_REF: &str = "tenant-ref";
+/// `spec.tenantRef` names a Tenant that is declared but could not be read (a warning).
+pub const TENANT_INVALID: &str = "tenant-invalid";
 /// `spec.dependsOn` names no binding of the namespace, or names one twice.
 pub const DEPENDS_ON: &str = "depends-on";
 /// Bindings depend on each other in a cycle.

@@ -151,3 +151,35 @@ fn a_control_character_is_reported_at_its_line() {
         "{output}"
     );
 }
+
+#[test]
+fn a_rejected_tenant_is_declared_but_invalid_and_its_admins_pile_up_nothing() {
+    let input = format!(
+        "{}---
+apiVersion: tenantry.dev/v1alpha1
+kind: TenantAdmin
+metadata: {{name: ad, namespace: t}}
+spec: {{tenantRef: {{name: acme}}, firstName: A, lastName: B, upnDomain: other.example, externalEmail: x@y.example, generatePassword: true}}
+---
+apiVersion: tenantry.dev/v1alpha1
+kind: ServiceBinding
+metadata: {{name: b, namespace: t}}
+spec: {{tenantRef: {{name: acme}}, citrix: {{}}}}
+",
+        tenant_with("type: Premium")
+    );
+    let (code, output) = validate(&input);
+    assert_eq!(code, 1, "{output}");
+    assert!(!output.contains("is not declared"), "{output}");
+    for object in ["TenantAdmin t/ad", "ServiceBinding t/b"] {
+        assert!(
+            output.contains(&format!(
+                "{object}: spec.tenantRef.name: warning: Tenant \"acme\" is declared (<stdin>:9) but invalid"
+            )),
+            "{output}"
+        );
+    }
+    // The admin's UPN domain is not checked against a Tenant that did not read.
+    assert!(!output.contains("upn-domain"), "{output}");
+    assert!(output.contains("1 error, 2 warnings"), "{output}");
+}
