@@ -372,9 +372,10 @@ pub struct ContactCenter {
     /// ANI presented on outgoing calls, E.164 (usually the main number).
     #[schemars(regex(pattern = E164_PATTERN), length(max = 16))]
     pub ani: String,
-    /// Receives the success or failure notification.
+    /// Receives the success or failure notification; the contact's e-mail when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(email, length(max = 254))]
-    pub notification_email: String,
+    pub notification_email: Option<String>,
     /// Callback Folder e-mail, configured after the tenant is provisioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(email, length(max = 254))]

@@ -171,9 +171,10 @@ pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 128))]
     pub region: Option<String>,
-    /// Postal code.
+    /// Postal code (where the country has them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 16))]
-    pub postal_code: String,
+    pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country code, e.g. `US`.
     #[schemars(regex(pattern = r"^[A-Z]{2}$"), length(min = 2, max = 2))]
     pub country: String,

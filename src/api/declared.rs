@@ -5,6 +5,7 @@ use std::fmt;
 
 use k8s_openapi::api::core::v1::Secret;
 
+use super::ObjectId;
 use super::sensitive::Sensitive;
 use super::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 
@@ -60,6 +61,9 @@ pub struct Declared {
     pub connections: Vec<Located<PortalConnection>>,
     /// Secret values available to the input (from Secret manifests or the environment).
     pub secrets: BTreeMap<SecretKey, Sensitive>,
+    /// Objects the input declares but that could not be read (their problems are reported
+    /// where they were found), with where: a reference to one is not "undeclared".
+    pub rejected: BTreeMap<ObjectId, Location>,
 }
 
 impl Declared {

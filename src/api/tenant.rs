@@ -56,6 +56,7 @@ use super::status::ObjectStatus;
 #[x_kube(
     validation = Rule::new("!('cloudlink' in self.portals) || (has(self.supportContacts) && self.supportContacts.exists(c, c.role == 'Maintainer') && self.supportContacts.exists(c, c.role == 'OnsiteAdmin'))").message("CloudLink needs at least one Maintainer and one OnsiteAdmin in spec.supportContacts").field_path(".supportContacts"),
     validation = Rule::new("!('cloudlink' in self.portals) || has(self.address)").message("CloudLink needs the customer's mailing address in spec.address").field_path(".address"),
+    validation = Rule::new("!('cloudlink' in self.portals) || has(self.businessType)").message("CloudLink needs the customer's business type in spec.businessType").field_path(".businessType"),
     validation = Rule::new("!has(oldSelf.code) || (has(self.code) && self.code == oldSelf.code)").message("spec.code cannot change or be removed once set: the portal keys the customer by it").field_path(".code"),
 )]
 pub struct TenantSpec {
@@ -91,7 +92,7 @@ pub struct TenantSpec {
     /// Password policy for the customer's accounts.
     #[serde(default)]
     pub password_policy: PasswordPolicy,
-    /// Business type (CloudLink statistics), e.g. Manufacturing.
+    /// Business type (CloudLink statistics; required for CloudLink), e.g. Manufacturing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 64))]
     pub business_type: Option<String>,

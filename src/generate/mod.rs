@@ -147,7 +147,7 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
             line2: None,
             city: city.to_owned(),
             region: Some(region.to_owned()),
-            postal_code: postal.to_owned(),
+            postal_code: Some(postal.to_owned()),
             country: "US".to_owned(),
         }),
         billing_id: Some(format!("RQ-{}", 10_000 + i)),
@@ -280,7 +280,7 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
                     }),
                     generate_password: false,
                     ani: format!("+1555{:07}", 1_000_000 + i),
-                    notification_email: format!("ops@{domain}"),
+                    notification_email: Some(format!("ops@{domain}")),
                     callback_folder_email: Some(format!("callbacks@{domain}")),
                     contact: None,
                 }));

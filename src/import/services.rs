@@ -121,7 +121,7 @@ fn contact_center(
         password_secret_ref: Some(password),
         generate_password: false,
         ani: f.req("ani")?,
-        notification_email: f.req("notificationEmail")?,
+        notification_email: f.opt("notificationEmail"),
         callback_folder_email,
         contact: Some(contact).filter(|c| Some(c) != tenant_contact.as_ref()),
     }));

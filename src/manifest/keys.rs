@@ -23,6 +23,9 @@ use serde::de::{
 /// The error message the adapter raises; [`KeyCheck::found`] says which key and why.
 pub(super) const SENTINEL: &str = "rejected key";
 
+/// The YAML 1.1 merge key.
+const MERGE_KEY: &str = "<<";
+
 /// Keys a mapping holds before they are indexed by hash rather than scanned.
 const SCAN_LIMIT: usize = 16;
 
@@ -36,6 +39,9 @@ pub(super) enum Rejected {
         key: String,
         hint: Option<&'static str>,
     },
+    /// A YAML merge key (`<<`): the YAML crate keeps it as a plain key, so it would read as
+    /// an unknown field named `<<` and the merged fields would be lost.
+    Merge,
 }
 
 /// One key of an open mapping: its hash and where its text sits in [`Scratch::text`].
@@ -107,6 +113,10 @@ impl KeyCheck {
     /// Notes `key` in the mapping of `frame`; `Err` with the reason if it must be refused.
     fn note(&self, frame: &mut Frame, key: &str) -> Result<(), ()> {
         let mut s = self.scratch.borrow_mut();
+        if key == MERGE_KEY {
+            s.found = Some(Rejected::Merge);
+            return Err(());
+        }
         if let Some(allowed) = frame.allowed
             && !allowed.contains(&key)
         {

@@ -10,7 +10,7 @@ use super::rules;
 use super::split::split_documents;
 use super::walk::{Input, Source, resolve};
 use crate::api::{Declared, Located, Location};
-use crate::api::{ObjectId, Problem};
+use crate::api::{ObjectId, Problem, Severity};
 
 /// Name of standard input in locations.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -235,6 +235,16 @@ fn assemble(outcomes: Vec<SourceOutcome>, options: &LoadOptions) -> Loaded {
                     declared.connections.push(Located { object, location });
                 }
                 Object::Secret(secret) => declared.add_secret(&secret, &options.namespace),
+            }
+        }
+        for p in &outcome.problems {
+            // Named tenantry objects only: a reference can name nothing else.
+            if p.severity == Severity::Error && !p.object.name.is_empty() {
+                let location = p.location.clone();
+                declared
+                    .rejected
+                    .entry(p.object.clone())
+                    .or_insert(location);
             }
         }
         loaded.problems.extend(outcome.problems);

@@ -31,6 +31,8 @@ pub mod rules {
     pub const API_VERSION: &str = "api-version";
     /// A mapping holds the same key twice (YAML would keep only the last value).
     pub const DUPLICATE_KEY: &str = "duplicate-key";
+    /// A mapping uses a YAML merge key (`<<`), which tenantry does not expand.
+    pub const MERGE_KEY: &str = "merge-key";
     /// `metadata` holds a field that Kubernetes' ObjectMeta does not have (a typo).
     pub const UNKNOWN_FIELD: &str = "unknown-field";
     /// `metadata.name` is missing or empty.

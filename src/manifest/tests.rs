@@ -187,7 +187,7 @@ fn type_errors_point_at_the_offending_line_with_the_field_path() {
     assert_eq!(problem.location.line, 18);
     assert_eq!(problem.field, "spec.type");
     assert!(problem.message.contains("`Premium`"), "{}", problem.message);
-    assert!(problem.message.contains("`Standard`, `Test`, `Demo`"));
+    assert!(problem.message.contains("one of: Standard, Test, Demo"));
     assert!(!problem.message.contains("column"), "{}", problem.message);
     assert_eq!(
         loaded.declared.tenants.len(),

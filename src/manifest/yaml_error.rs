@@ -20,11 +20,24 @@ pub(super) fn describe(
     // An error at the end of input points just past the document: keep it on its last line.
     let last_line = chunk.first_line + chunk.text.trim_end_matches('\n').matches('\n').count();
     let to_file_line = |line: usize| (chunk.first_line + line.saturating_sub(1)).min(last_line);
-    let line = err
+    let mut line = err
         .location()
         .map_or(chunk.start_line, |l| to_file_line(l.line()));
     // The YAML crate quotes values whole (`unknown variant `…``): cut them first.
-    let text = clip_quoted(&err.to_string()).into_owned();
+    let mut text = clip_quoted(&err.to_string()).into_owned();
+    // libyaml's reader refuses a control character before parsing and gives no position.
+    if rule == rules::YAML_SYNTAX
+        && text.contains("control characters are not allowed")
+        && let Some((at, column, c)) = control_character(chunk.text)
+    {
+        line = chunk.first_line + at;
+        text = format!(
+            "control character U+{:04X} at column {column} is not allowed: delete it, or write \
+             it as an escape (\"\\u{:04X}\") inside a double-quoted string",
+            u32::from(c),
+            u32::from(c)
+        );
+    }
     let (field, message) = if rule == rules::TYPE_ERROR {
         split_path(strip_marks(&text, to_file_line).as_str())
     } else {
@@ -35,13 +48,110 @@ pub(super) fn describe(
          flatten it"
             .to_owned()
     } else if rule == rules::YAML_SYNTAX {
-        format!("YAML syntax error: {message}")
+        format!("YAML syntax error: {}", plain_syntax(&message))
     } else if kind == Some("Secret") {
-        secret_message(&field).unwrap_or(message)
+        secret_message(&field).unwrap_or_else(|| plain(&message))
     } else {
-        message
+        plain(&message)
     };
     (line, field, message)
+}
+
+static INVALID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^invalid (?:type|value): (.+?), expected (.+)$").expect("a constant, valid regex")
+});
+
+static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^unknown (variant|field) `((?:[^`]|``)*)`, (?:expected one of |expected )?(.*)$")
+        .expect("a constant, valid regex")
+});
+
+/// A serde message in the user's words: what the field expects and what it found, without
+/// Rust type names (`u32`, `struct TenantSpec`, `a sequence`).
+fn plain(message: &str) -> String {
+    if let Some(caps) = INVALID.captures(message) {
+        return format!("expected {}, found {}", expected(&caps[2]), found(&caps[1]));
+    }
+    if let Some(caps) = UNKNOWN.captures(message) {
+        let what = if &caps[1] == "variant" {
+            "value"
+        } else {
+            "field"
+        };
+        let choices = caps[3].replace('`', "");
+        let choices = match choices.as_str() {
+            "there are no variants" | "there are no fields" => "nothing is allowed here".to_owned(),
+            list => format!("expected one of: {}", list.replace(" or ", ", ")),
+        };
+        return format!("unknown {what} `{}`; {choices}", cut(&caps[2]));
+    }
+    if let Some(field) = message
+        .strip_prefix("duplicate field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        return format!("the field `{field}` appears twice; keep one");
+    }
+    message.to_owned()
+}
+
+/// libyaml's words for collections, as a YAML author knows them.
+fn plain_syntax(message: &str) -> String {
+    message
+        .replace("flow sequence", "list in [brackets]")
+        .replace("flow mapping", "mapping in {braces}")
+        .replace("block sequence", "list")
+        .replace("block mapping", "mapping")
+}
+
+/// What serde says a field expects, as the user would say it.
+fn expected(what: &str) -> String {
+    let range = |lo: &str, hi: &str| format!("a whole number between {lo} and {hi}");
+    match what {
+        "u8" => range("0", "255"),
+        "u16" => range("0", "65535"),
+        "u32" => range("0", "4294967295"),
+        "u64" | "usize" => range("0", "18446744073709551615"),
+        "i8" => range("-128", "127"),
+        "i16" => range("-32768", "32767"),
+        "i32" => range("-2147483648", "2147483647"),
+        "i64" | "isize" => range("-9223372036854775808", "9223372036854775807"),
+        "f32" | "f64" => "a number".to_owned(),
+        "a boolean" | "bool" => "true or false".to_owned(),
+        "a string" | "a borrowed string" | "string" | "a character" | "char" => "text".to_owned(),
+        "a sequence" | "sequence" => "a list".to_owned(),
+        "a map" | "map" | "ObjectMeta" => "a mapping".to_owned(),
+        "null" | "unit" => "nothing (null)".to_owned(),
+        // An enum given a mapping or list: serde_yaml reads those as tagged variants.
+        "a YAML tag starting with '!'" => "one of the listed values".to_owned(),
+        other if other.starts_with("struct ") => "a mapping".to_owned(),
+        other if other.starts_with("enum ") => "one of the listed values".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// What serde says it found, as the user would say it.
+fn found(what: &str) -> String {
+    let quoted = |s: &str| s.trim_matches('`').to_owned();
+    if let Some(n) = what.strip_prefix("integer ") {
+        return format!("the number {}", quoted(n));
+    }
+    if let Some(n) = what.strip_prefix("floating point ") {
+        return format!("the number {}", quoted(n));
+    }
+    if let Some(b) = what.strip_prefix("boolean ") {
+        return quoted(b);
+    }
+    if let Some(text) = what.strip_prefix("string ") {
+        let text = text.trim_matches('"');
+        return format!("the text \"{}\"", cut(text));
+    }
+    match what {
+        "sequence" => "a list".to_owned(),
+        "map" => "a mapping".to_owned(),
+        "unit value" | "null" => "nothing (null)".to_owned(),
+        "enum" => "a tagged value".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 /// Describes a key the adapter of [`super::keys`] refused as (file line, rule, field path,
@@ -84,6 +194,14 @@ pub(super) fn describe_rejected(
                 cut(key)
             ),
         ),
+        Rejected::Merge => (
+            line,
+            rules::MERGE_KEY,
+            join("<<"),
+            "YAML merge keys (`<<`) are not supported: write the fields out in this mapping \
+             (an anchor and alias `*name` may still repeat a whole value)"
+                .to_owned(),
+        ),
         Rejected::Unknown { key, hint } => {
             let hint = hint
                 .map(|h| format!(" (did you mean `{h}`?)"))
@@ -101,6 +219,22 @@ pub(super) fn describe_rejected(
             )
         }
     }
+}
+
+/// The first character YAML refuses in a stream, as (line within the chunk from 0, 1-based
+/// column, character): C0 and C1 controls other than tab, line feed, carriage return and NEL,
+/// and DEL.
+fn control_character(text: &str) -> Option<(usize, usize, char)> {
+    let refused =
+        |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}')) || c == '\u{7f}';
+    let (offset, c) = text.char_indices().find(|(_, c)| refused(*c))?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some((line, column, c))
 }
 
 /// A message for a malformed Secret value that, unlike serde's, never quotes the value.
@@ -205,6 +339,42 @@ mod tests {
             ("x", "x"),
         ] {
             assert_eq!(strip_marks(text, to_file), want);
+        }
+    }
+
+    #[test]
+    fn serde_messages_in_the_users_words() {
+        for (serde, want) in [
+            (
+                "invalid type: string \"abc\", expected u32",
+                "expected a whole number between 0 and 4294967295, found the text \"abc\"",
+            ),
+            (
+                "invalid value: integer `-1`, expected u16",
+                "expected a whole number between 0 and 65535, found the number -1",
+            ),
+            (
+                "invalid type: sequence, expected struct TenantSpec",
+                "expected a mapping, found a list",
+            ),
+            (
+                "invalid type: map, expected a YAML tag starting with '!'",
+                "expected one of the listed values, found a mapping",
+            ),
+            (
+                "unknown variant `X`, expected one of `A`, `B`",
+                "unknown value `X`; expected one of: A, B",
+            ),
+            (
+                "unknown variant `7`, expected `A` or `B`",
+                "unknown value `7`; expected one of: A, B",
+            ),
+            (
+                "unknown field `x`, there are no fields",
+                "unknown field `x`; nothing is allowed here",
+            ),
+        ] {
+            assert_eq!(plain(serde), want, "{serde}");
         }
     }
 

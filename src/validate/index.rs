@@ -12,7 +12,8 @@ use super::subject::{Subject, qualified, shown};
 use super::syntax;
 use crate::api::Problem;
 use crate::api::{
-    Declared, Located, PortalConnection, Sensitive, ServiceBindingSpec, ServiceKind, Tenant,
+    Declared, Located, Location, PortalConnection, Sensitive, ServiceBindingSpec, ServiceKind,
+    Tenant,
 };
 
 /// Lookups by identity. The first declaration of a duplicated object is the one indexed.
@@ -34,6 +35,8 @@ pub struct Index<'a> {
     pub service_repeats: Vec<(usize, usize)>,
     /// Secret values by (namespace, name, key): looked up without building an owned key.
     pub secrets: HashMap<(&'a str, &'a str, &'a str), &'a Sensitive>,
+    /// Tenants declared but not readable, by (namespace, name): where their problem is.
+    pub rejected_tenants: HashMap<(&'a str, &'a str), &'a Location>,
 }
 
 impl<'a> Index<'a> {
@@ -47,6 +50,12 @@ impl<'a> Index<'a> {
                 .secrets
                 .iter()
                 .map(|(k, v)| ((k.namespace.as_str(), k.name.as_str(), k.key.as_str()), v))
+                .collect(),
+            rejected_tenants: declared
+                .rejected
+                .iter()
+                .filter(|(id, _)| id.kind == "Tenant")
+                .map(|(id, at)| ((id.namespace.as_str(), id.name.as_str()), at))
                 .collect(),
             ..Index::default()
         };

@@ -21,9 +21,27 @@ pub fn tenant<'a>(
     out: &mut Vec<Problem>,
 ) -> Option<&'a Tenant> {
     let found = index.tenant_near(near, s.namespace, &tenant_ref.name);
-    if found.is_none() {
+    if found.is_none()
+        && let Some(at) = index
+            .rejected_tenants
+            .get(&(s.namespace, tenant_ref.name.as_str()))
+    {
+        // Its own problems say what is wrong; checks against it wait until it reads.
+        out.push(
+            s.error(
+                "spec.tenantRef.name",
+                rule::TENANT_INVALID,
+                format!(
+                    "Tenant {} is declared ({at}) but invalid: fix the problems reported there; \
+                     this object is checked against it once it reads",
+                    shown(&tenant_ref.name)
+                ),
+            )
+            .warning(),
+        );
+    } else if found.is_none() {
         let message = if values::is_blank(&tenant_ref.name) {
-            "spec.tenantRef.name is empty: name the Tenant this object belongs to".to_owned()
+            "empty: name the Tenant this object belongs to".to_owned()
         } else {
             format!(
                 "Tenant {} is not declared in namespace {}: add it to the input, or fix spec.tenantRef.name (references stay within one namespace)",

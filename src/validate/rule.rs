@@ -46,6 +46,8 @@ pub const SERVICE_BLOCK: &str = "service-block";
 pub const ONE_PER_TENANT: &str = "one-per-tenant";
 /// `spec.tenantRef` names no Tenant of the namespace.
 pub const TENANT_REF: &str = "tenant-ref";
+/// `spec.tenantRef` names a Tenant that is declared but could not be read (a warning).
+pub const TENANT_INVALID: &str = "tenant-invalid";
 /// `spec.dependsOn` names no binding of the namespace, or names one twice.
 pub const DEPENDS_ON: &str = "depends-on";
 /// Bindings depend on each other in a cycle.
@@ -84,6 +86,8 @@ pub const DUPLICATE_DID: &str = "duplicate-did";
 pub const DUPLICATE_LICENSE_USER: &str = "duplicate-license-user";
 /// CloudLink needs the customer's mailing address.
 pub const CLOUDLINK_ADDRESS: &str = "cloudlink-address";
+/// CloudLink needs the customer's business type.
+pub const CLOUDLINK_BUSINESS_TYPE: &str = "cloudlink-business-type";
 /// CloudLink needs a Maintainer and an OnsiteAdmin support contact.
 pub const CLOUDLINK_SUPPORT_CONTACTS: &str = "cloudlink-support-contacts";
 /// A PortalConnection URL that is not http(s).

@@ -1,5 +1,5 @@
 //! Rules of a Tenant on its own: the DaaS customer form (seed 000) and the CloudLink customer
-//! step (seed 004).
+//! step (seed 004: name, complete mailing address, business type, support contacts).
 //!
 //! The customer type (Standard, Test, Demo) is an enum: the loader rejects any other value with
 //! a type error before validation runs, so no rule here repeats it.
@@ -189,7 +189,14 @@ fn cloudlink(s: &Subject, t: &TenantSpec, out: &mut Vec<Problem>) {
         out.push(s.error(
             "spec.address",
             rule::CLOUDLINK_ADDRESS,
-            "CloudLink needs the customer's complete mailing address: set spec.address (line1, city, postalCode, country)",
+            "CloudLink needs the customer's complete mailing address: set spec.address (line1, city, postalCode where the country has them, country)",
+        ));
+    }
+    if t.business_type.is_none() {
+        out.push(s.error(
+            "spec.businessType",
+            rule::CLOUDLINK_BUSINESS_TYPE,
+            "CloudLink needs the customer's business type (the closest entry of its Business Type menu): set spec.businessType, e.g. Manufacturing",
         ));
     }
     let has = |role| t.support_contacts.iter().any(|c| c.role == role);

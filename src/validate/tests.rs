@@ -909,7 +909,7 @@ fn contact_center_rules() {
         ),
         (
             "notification email",
-            |d| cc(d).notification_email = "it@".into(),
+            |d| cc(d).notification_email = Some("it@".into()),
             &["kenton-contact-center spec.contactCenter.notificationEmail email-syntax"],
         ),
         (

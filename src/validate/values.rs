@@ -211,10 +211,11 @@ pub fn address(s: &Subject, at: Field, a: &Address, out: &mut Vec<Problem>) {
     text(s, at.member("city"), &a.city, 128, "the city", out);
     let region = a.region.as_deref();
     optional_text(s, at.member("region"), region, 128, "the region", out);
-    text(
+    let postal_code = a.postal_code.as_deref();
+    optional_text(
         s,
         at.member("postalCode"),
-        &a.postal_code,
+        postal_code,
         16,
         "the postal code",
         out,

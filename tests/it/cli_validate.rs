@@ -150,6 +150,12 @@ const INVALID: &[(&str, &str, &str, &str)] = &[
         "spec.supportContacts",
     ),
     (
+        "cloudlink-business-type",
+        "cloudlink-business-type",
+        "Tenant cloudlink-business-type/acme",
+        "spec.businessType",
+    ),
+    (
         "sms-us-campaign",
         "sms-10dlc-campaign",
         "ServiceBinding sms-us-campaign/acme-sms",

@@ -7,6 +7,7 @@ mod cel_rules;
 mod examples;
 mod fixtures;
 mod min_version;
+mod portal_agreement;
 mod structure;
 
 use assert_cmd::Command;

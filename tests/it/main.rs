@@ -4,6 +4,7 @@ mod chaos;
 mod cli_apply;
 mod cli_import;
 mod cli_logging;
+mod cli_messages;
 mod cli_outputs;
 mod cli_scope;
 mod cli_validate;

@@ -22,10 +22,9 @@ pub(super) fn tenant(
     spec.insert("upnSuffix".into(), cc.upn_suffix.clone().into());
     spec.insert("adminUser".into(), cc.admin_user.clone().into());
     spec.insert("ani".into(), cc.ani.clone().into());
-    spec.insert(
-        "notificationEmail".into(),
-        cc.notification_email.clone().into(),
-    );
+    if let Some(email) = &cc.notification_email {
+        spec.insert("notificationEmail".into(), email.clone().into());
+    }
     let contact = cc.contact.as_ref().unwrap_or(&b.tenant.spec.contact);
     spec.insert("contact".into(), contact_json(contact));
     let password = b.origin.password(

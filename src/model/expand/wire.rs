@@ -21,7 +21,7 @@ pub(super) fn contact_json(contact: &Contact) -> Value {
     Value::Object(m)
 }
 
-/// A postal address on the wire: `{line1, line2?, city, region?, postalCode, country}`.
+/// A postal address on the wire: `{line1, line2?, city, region?, postalCode?, country}`.
 pub(super) fn address_json(address: &PostalAddress) -> Value {
     let mut m = Map::new();
     m.insert("line1".into(), address.line1.clone().into());
@@ -32,7 +32,9 @@ pub(super) fn address_json(address: &PostalAddress) -> Value {
     if let Some(region) = &address.region {
         m.insert("region".into(), region.clone().into());
     }
-    m.insert("postalCode".into(), address.postal_code.clone().into());
+    if let Some(postal_code) = &address.postal_code {
+        m.insert("postalCode".into(), postal_code.clone().into());
+    }
     m.insert("country".into(), address.country.clone().into());
     Value::Object(m)
 }

@@ -81,10 +81,10 @@ pub fn check(
         );
     }
     values::phone(s, "spec.contactCenter.ani", &c.ani, "the ANI", out);
-    values::email(
+    values::optional_email(
         s,
         "spec.contactCenter.notificationEmail",
-        &c.notification_email,
+        c.notification_email.as_deref(),
         out,
     );
     values::optional_email(

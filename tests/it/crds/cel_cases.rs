@@ -53,6 +53,7 @@ fn update(name: &'static str, old: Json, new: Json, rejects: &'static [&'static 
 const ONE_SERVICE: &str = "set exactly one service block";
 const CLOUDLINK_CONTACTS: &str = "CloudLink needs at least one Maintainer and one OnsiteAdmin";
 const CLOUDLINK_ADDRESS: &str = "CloudLink needs the customer's mailing address";
+const CLOUDLINK_BUSINESS_TYPE: &str = "CloudLink needs the customer's business type";
 const CODE_FIXED: &str = "spec.code cannot change";
 const ADMIN_PASSWORD: &str = "set exactly one of spec.passwordSecretRef";
 const TENANT_REF_FIXED: &str = "spec.tenantRef cannot change";
@@ -97,6 +98,11 @@ fn cases() -> Vec<Case> {
                 json!({"spec": {"supportContacts": null, "address": null}}),
             ),
             &[CLOUDLINK_CONTACTS, CLOUDLINK_ADDRESS],
+        ),
+        create(
+            "CloudLink without a business type",
+            merge(cloudlink_tenant(), json!({"spec": {"businessType": null}})),
+            &[CLOUDLINK_BUSINESS_TYPE],
         ),
         create(
             "CloudLink with an empty support contact list",

@@ -85,12 +85,16 @@ fn examples_pass_the_crd_schemas_and_rules() {
 /// with `kubectl apply -f`): a substring of the rejection of a schema constraint or CEL rule,
 /// or `None` where the rule spans objects or lives in `tenantry validate` and the controller
 /// only (references, uniqueness, cycles, password strength), so the API server stores it.
-const INVALID_EXAMPLES: [(&str, Option<&str>); 24] = [
+const INVALID_EXAMPLES: [(&str, Option<&str>); 25] = [
     ("ani.yaml", Some("spec.contactCenter.ani: should match")),
     ("bad-domain.yaml", Some("spec.domains[0]: should match")),
     (
         "bad-email.yaml",
         Some("spec.externalEmail: in body must be of type email"),
+    ),
+    (
+        "cloudlink-business-type.yaml",
+        Some("CloudLink needs the customer's business type"),
     ),
     (
         "cloudlink-contacts.yaml",
@@ -153,7 +157,7 @@ const OBJECT_META: [&str; 15] = [
 ];
 
 /// Every rejection the API server would answer for the documents of one file.
-fn rejections_of(text: &str) -> Vec<String> {
+pub(super) fn rejections_of(text: &str) -> Vec<String> {
     let crds = crds();
     let mut rejections = Vec::new();
     for document in serde_yaml::Deserializer::from_str(text) {
