@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::session::{self, InputArgs};
 use super::{CliError, exit};
 use tenantry::engine::{
-    self, Action, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Progress, StepReport,
+    self, Action, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Progress, ReplaceAllowance,
+    StepReport,
 };
 use tenantry::model::Address;
 use tenantry::plan::render;
@@ -26,6 +27,10 @@ pub struct Args {
     /// Apply without asking.
     #[arg(long)]
     auto_approve: bool,
+    /// Allow every replacement that destroys data (the plan's warnings list them). Without it
+    /// apply refuses a plan with one, unless the declaring object sets spec.allowReplace: true.
+    #[arg(long)]
+    allow_replace: bool,
     /// Portal writes in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     parallelism: u16,
@@ -69,7 +74,14 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         Some(hash) => Approval::Pinned(hash.clone()),
         None => Approval::Confirmed,
     };
-    let decision = engine::decide(plan, &approval);
+    // The flag is global, not per address: the plan's warnings list every destructive
+    // replacement, and --plan-hash pins the reviewed plan, so it allows exactly those.
+    let allowance = if args.allow_replace {
+        ReplaceAllowance::All
+    } else {
+        ReplaceAllowance::Declared
+    };
+    let decision = engine::decide(plan, &approval, allowance);
     if let Some(hash) = &decision.stale {
         // The CLI keeps no copy of the reviewed plan, so it names what the plan holds now
         // (addresses and fields, never values) for the reviewer to compare.
@@ -83,6 +95,9 @@ async fn apply(args: Args) -> Result<u8, CliError> {
             replace: summary.replace,
             changes: plan.actions.iter().map(|a| a.summary_line()).collect(),
         });
+    }
+    if let Some(refused) = decision.replace_refused() {
+        return Err(CliError::ReplaceRefused(refused));
     }
     if !plan.has_changes() {
         // The steady state, proven by its own counters: observing made no write.

@@ -5,7 +5,7 @@
 use std::error::Error as _;
 use std::path::PathBuf;
 
-use tenantry::engine::MassDeletion;
+use tenantry::engine::{MassDeletion, ReplaceRefused};
 use tenantry::import::RenderError;
 use tenantry::manifest::LoadError;
 use tenantry::model::ModelError;
@@ -121,6 +121,10 @@ pub enum CliError {
     /// The pass would delete more than the allowed share; nothing was written.
     #[error(transparent)]
     MassDeletion(#[from] MassDeletion),
+    /// The plan replaces objects and destroys their data, and nothing allows it; nothing was
+    /// written.
+    #[error(transparent)]
+    ReplaceRefused(#[from] ReplaceRefused),
     /// `apply` must ask for confirmation but standard input is not a terminal.
     #[error("not on a terminal, so apply cannot ask for confirmation")]
     NotATerminal,
@@ -237,6 +241,13 @@ impl CliError {
             Self::ApprovalStale { .. } => "compare it with the plan you reviewed, then run \
                 `tenantry plan` again, review it, and apply its hash"
                 .to_owned(),
+            Self::ReplaceRefused(refused) => format!(
+                "review the plan's warnings; if the loss is intended, run apply again with \
+                 --allow-replace (and --plan-hash of the plan you reviewed), or set \
+                 spec.allowReplace: true on {} and remove it once applied; otherwise revert \
+                 the change that forces the replacement",
+                refused.declaring_objects().join(", ")
+            ),
             Self::NotATerminal => "pass --auto-approve, or --plan-hash with the hash of the \
                 plan you reviewed"
                 .to_owned(),
@@ -354,6 +365,25 @@ mod tests {
                     percent: 50.0,
                     limit: 10.0,
                     suggest: 0.5,
+                }),
+            ),
+            (
+                "replace refused",
+                CliError::ReplaceRefused(ReplaceRefused {
+                    replacements: vec![tenantry::engine::RefusedReplace {
+                        address: tenantry::model::Address::new(
+                            tenantry::model::Kind::AzureAd,
+                            "customers/kenton-aad".to_owned(),
+                        ),
+                        declared_by: Some(tenantry::api::ObjectId::new(
+                            "ServiceBinding",
+                            "customers",
+                            "kenton-aad",
+                        )),
+                        destruction: "replacing daas/azure-ad customers/kenton-aad destroys \
+                                      the customer's Microsoft 365 tenant"
+                            .to_owned(),
+                    }],
                 }),
             ),
             ("not a terminal", CliError::NotATerminal),

@@ -1,6 +1,7 @@
 //! Every condition and event message of the controller, in one place: what happened and what
 //! to do next, in the users' words. Snapshot-tested, so a change shows in review.
 
+use crate::engine::ReplaceRefused;
 use crate::engine::policy::stale_message;
 use crate::plan::{Phase, Plan};
 
@@ -43,6 +44,14 @@ pub(crate) fn drifted(plan: &Plan) -> String {
     format!(
         "The portal differs from the declaration ({}); managementPolicy Observe never writes. See status.plan; set managementPolicy: Apply to correct it.",
         plan.summary()
+    )
+}
+
+/// PlanPending/Ready when the plan replaces objects and destroys data nothing allows losing.
+pub(crate) fn replace_refused(refused: &ReplaceRefused) -> String {
+    let objects = refused.declaring_objects().join(", ");
+    format!(
+        "{refused}. If the loss is intended, set spec.allowReplace: true on {objects} (and remove it once applied); otherwise revert the change that forces the replacement."
     )
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy};
-use crate::model::{Address, Model, namespace_of};
+use crate::model::{Address, Model, OperationFailure, namespace_of};
 
 /// A computed plan: what to write to the portals, in order, and what to report.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +52,8 @@ pub struct Summary {
     pub destroy: usize,
     /// Replacements (delete, then create).
     pub replace: usize,
+    /// Replacements that destroy data (counted in `replace` as well).
+    pub destructive: usize,
 }
 
 impl Summary {
@@ -65,6 +67,7 @@ impl Summary {
                 ActionKind::Delete => s.destroy += 1,
                 ActionKind::Replace => s.replace += 1,
             }
+            s.destructive += usize::from(a.destroys.is_some());
         }
         s
     }
@@ -74,9 +77,13 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Plan: {} to add, {} to change, {} to destroy, {} to replace.",
+            "Plan: {} to add, {} to change, {} to destroy, {} to replace",
             self.add, self.change, self.destroy, self.replace
-        )
+        )?;
+        if self.destructive > 0 {
+            write!(f, ", {} destroying data", self.destructive)?;
+        }
+        f.write_str(".")
     }
 }
 
@@ -136,6 +143,12 @@ pub struct Action {
     pub changes: Vec<FieldChange>,
     /// The object's async phase, when one is under way or failed.
     pub phase: Option<Phase>,
+    /// What the replacement destroys (the contract's `x-destroys-data`); none for other
+    /// actions, kinds that lose nothing, and objects whose creation failed (nothing to lose).
+    pub destroys: Option<String>,
+    /// The declaring object (or its Tenant) allows a destructive replacement
+    /// (`spec.allowReplace`).
+    pub allow_replace: bool,
 }
 
 impl Action {
@@ -153,6 +166,17 @@ impl Action {
             line.push_str(&fields.join(", "));
         }
         line
+    }
+
+    /// `replacing daas/customers customers/kenton destroys <what>` for a destructive
+    /// replacement; none otherwise.
+    pub fn destruction(&self) -> Option<String> {
+        self.destroys.as_ref().map(|what| {
+            format!(
+                "replacing {} {} destroys {what}",
+                self.address.kind, self.address.external_ref
+            )
+        })
     }
 
     /// The group a report lists the action under: its Tenant, or the namespace of a delete.
@@ -250,6 +274,18 @@ pub struct Pending {
     pub tenant: String,
     /// Its phase.
     pub phase: Phase,
+    /// Why the last operation failed (`status.failure`), when it did.
+    pub failure: Option<OperationFailure>,
+}
+
+impl Pending {
+    /// `Failed (DomainUnavailable: why)`, or the phase alone.
+    pub fn describe(&self) -> String {
+        match &self.failure {
+            Some(f) => format!("{} ({}: {})", self.phase.as_str(), f.reason, f.message),
+            None => self.phase.as_str().to_owned(),
+        }
+    }
 }
 
 /// The phase of an object with async work (from `status.phase`).
