@@ -172,7 +172,10 @@ fn a_failed_operation_shows_its_reason_and_how_to_retry() {
     assert!(out.contains(line), "{out}");
     assert!(out.contains("change the declaration"), "{out}");
     let md = markdown(&p);
-    assert!(md.contains(line), "{md}");
+    assert!(
+        md.contains("(azure-ad_8): Failed (DomainUnavailable: both domains are taken"),
+        "{md}"
+    );
     assert!(md.contains("change the declaration"), "{md}");
     let doc: serde_json::Value = serde_json::from_str(&json(&p)).unwrap_or_default();
     assert_eq!(doc["pending"][0]["phase"], "Failed");
