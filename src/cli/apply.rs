@@ -99,7 +99,18 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     if let Some(refused) = decision.replace_refused() {
         return Err(CliError::ReplaceRefused(refused));
     }
+    // Failed for good with an unchanged declaration: nothing this run writes retries them,
+    // so the run fails with their reasons until the declaration changes.
+    let failed_unchanged = || -> Result<(), CliError> {
+        let failures: Vec<String> = plan.failed_unchanged().map(|p| p.failure_line()).collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(CliError::PermanentFailure { failures })
+        }
+    };
     if !plan.has_changes() {
+        failed_unchanged()?;
         // The steady state, proven by its own counters: observing made no write.
         println!(
             "Apply finished: nothing to do. {}",
@@ -149,11 +160,12 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. {}",
         calls(session.target.portal.calls())
     );
-    if waiting + skipped > 0 && failed == 0 {
+    if waiting + skipped > 0 && failed == 0 && plan.failed_unchanged().next().is_none() {
         println!(
             "Some work is still under way in the portals; run `tenantry plan` later to see it finish."
         );
     }
+    failed_unchanged()?;
     Ok(if report.has_failures() {
         exit::ERROR
     } else {

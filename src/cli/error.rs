@@ -125,6 +125,16 @@ pub enum CliError {
     /// written.
     #[error(transparent)]
     ReplaceRefused(#[from] ReplaceRefused),
+    /// Portal operations failed for good and their declarations did not change, so nothing
+    /// retries them.
+    #[error(
+        "{} portal object(s) failed and their declaration did not change: {}",
+        .failures.len(), .failures.join("; ")
+    )]
+    PermanentFailure {
+        /// One line per failed object: address, id, reason and the portal's message.
+        failures: Vec<String>,
+    },
     /// `apply` must ask for confirmation but standard input is not a terminal.
     #[error("not on a terminal, so apply cannot ask for confirmation")]
     NotATerminal,
@@ -248,6 +258,11 @@ impl CliError {
                  the change that forces the replacement",
                 refused.declaring_objects().join(", ")
             ),
+            Self::PermanentFailure { .. } => "the portal does not retry a failed operation: \
+                change the declaration so it can succeed (the reason says how, e.g. for \
+                DomainUnavailable another displayName or azureAD mode ConnectExisting), then \
+                apply again; see README, \"Permanent failures\""
+                .to_owned(),
             Self::NotATerminal => "pass --auto-approve, or --plan-hash with the hash of the \
                 plan you reviewed"
                 .to_owned(),
@@ -385,6 +400,16 @@ mod tests {
                             .to_owned(),
                     }],
                 }),
+            ),
+            (
+                "permanent failure",
+                CliError::PermanentFailure {
+                    failures: vec![
+                        "daas/azure-ad customers/kenton-aad (azure-ad_3): DomainUnavailable: \
+                         kenton.onmicrosoft.com and kentonk7.onmicrosoft.com are both taken"
+                            .to_owned(),
+                    ],
+                },
             ),
             ("not a terminal", CliError::NotATerminal),
             (

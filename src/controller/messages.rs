@@ -3,7 +3,7 @@
 
 use crate::engine::ReplaceRefused;
 use crate::engine::policy::stale_message;
-use crate::plan::{Phase, Plan};
+use crate::plan::{Pending, Phase, Plan};
 
 /// `kubectl annotate <plural> <name> tenantry.dev/approve=<hash>`: how to approve this plan.
 fn annotate(kind: &str, name: &str, plan: &Plan) -> String {
@@ -63,6 +63,14 @@ pub(crate) const AVAILABLE: &str = "The portal objects match the declaration.";
 
 /// Ready when the portal's last operation failed.
 pub(crate) const OPERATION_FAILED: &str = "The portal's last operation failed; see the portal's notification e-mail, fix the spec, and it is retried.";
+
+/// Ready when the portal's last operation on an object failed, with the portal's reason.
+pub(crate) fn operation_failed(failed: &Pending) -> String {
+    format!(
+        "The portal's last operation failed: {}. The portal does not retry it: change the spec so it can succeed, and it is retried.",
+        failed.failure_line()
+    )
+}
 
 /// Progressing/Ready while the portal works on an object.
 pub(crate) fn phase(phase: Phase) -> &'static str {

@@ -14,7 +14,7 @@ use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
 use super::error::Error;
-use super::status::{StatusBuilder, publish};
+use super::status::{StatusBuilder, camel, publish};
 use super::{Declaring, cleanup, events, messages};
 use crate::api::{ManagementPolicy, ObjectId, Severity};
 use crate::engine::{
@@ -271,9 +271,16 @@ fn conclude<K: Declaring>(
     let phase = plan.pending.iter().map(|p| p.phase).min();
     let requeue = match phase {
         Some(Phase::Failed) => {
-            status
-                .progressing(None)
-                .ready(false, "Failed", messages::OPERATION_FAILED);
+            // The failure's own reason (e.g. DomainUnavailable), as the failed write said it.
+            let failed = plan.pending.iter().find(|p| p.phase == Phase::Failed);
+            let reason = failed
+                .and_then(|p| p.failure.as_ref())
+                .map_or_else(|| "Failed".to_owned(), |f| camel(&f.reason));
+            let message = failed.map_or_else(
+                || messages::OPERATION_FAILED.to_owned(),
+                messages::operation_failed,
+            );
+            status.progressing(None).ready(false, &reason, &message);
             ctx.settings.resync.min(Duration::from_secs(60))
         }
         Some(phase) => {

@@ -253,7 +253,7 @@ fn now() -> Time {
 }
 
 /// A condition reason from an error code: CamelCase letters and digits only.
-fn camel(code: &str) -> String {
+pub(crate) fn camel(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
     let mut upper = true;
     for c in code.chars() {

@@ -35,6 +35,14 @@ impl Plan {
         !self.actions.is_empty()
     }
 
+    /// Objects whose last portal operation failed and that the plan does not change: the
+    /// portal will not retry them, so they stay failed until their declaration changes.
+    pub fn failed_unchanged(&self) -> impl Iterator<Item = &Pending> {
+        self.pending
+            .iter()
+            .filter(|p| p.phase == Phase::Failed && self.action(&p.address).is_none())
+    }
+
     /// The action for `address`, if it is not unchanged.
     pub fn action(&self, address: &Address) -> Option<&Action> {
         self.actions.iter().find(|a| &a.address == address)
@@ -279,6 +287,18 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// `daas/azure-ad customers/kenton-aad (azure-ad_3): DomainUnavailable: why`.
+    pub fn failure_line(&self) -> String {
+        let why = match &self.failure {
+            Some(f) => format!("{}: {}", f.reason, f.message),
+            None => "the portal's last operation failed".to_owned(),
+        };
+        format!(
+            "{} {} ({}): {why}",
+            self.address.kind, self.address.external_ref, self.id
+        )
+    }
+
     /// `Failed (DomainUnavailable: why)`, or the phase alone.
     pub fn describe(&self) -> String {
         match &self.failure {
