@@ -1,6 +1,7 @@
 //! The controller against a recording mock Kubernetes API (tower-test) and the real sandbox:
 //! one scenario per expected sequence of API calls and portal writes.
 
+mod destroy;
 mod examples;
 pub(crate) mod fixtures;
 mod scenarios;
