@@ -65,7 +65,7 @@ async fn domain_unavailable_stays_an_error_until_the_declaration_changes() {
         assert!(
             again
                 .stderr
-                .contains(&format!("daas/azure-ad customers/taken-aad (azure-ad_"))
+                .contains(&format!("daas/azure-ad customers/taken-aad (aad_"))
                 && again.stderr.contains(&format!("): {REASON}: {WHY}")),
             "{}",
             again.stderr
@@ -84,7 +84,7 @@ async fn domain_unavailable_stays_an_error_until_the_declaration_changes() {
 
     let plan = tenantry(dir.path(), &url, &["plan", "-f", "taken.yaml"]).await;
     assert!(
-        plan.stdout.contains(&format!("Failed ({REASON}: {WHY})"))
+        plan.stdout.contains(&format!("Failed ({REASON}: {WHY};"))
             && plan.stdout.contains("A failed operation is not retried"),
         "{}",
         plan.all()
