@@ -65,7 +65,7 @@ async fn domain_unavailable_stays_an_error_until_the_declaration_changes() {
         assert!(
             again
                 .stderr
-                .contains(&format!("daas/azure-ad customers/taken-aad (aad_"))
+                .contains("daas/azure-ad customers/taken-aad (aad_")
                 && again.stderr.contains(&format!("): {REASON}: {WHY}")),
             "{}",
             again.stderr
