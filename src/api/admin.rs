@@ -90,6 +90,10 @@ pub struct TenantAdminSpec {
     /// Apply, Plan or Observe; inherits the Tenant's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub management_policy: Option<ManagementPolicy>,
+    /// Allow replacements of this object's portal objects that destroy data; inherits the
+    /// Tenant's when absent. Set it for the change, then remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_replace: Option<bool>,
 }
 
 /// Common role of a DaaS customer admin.

@@ -93,6 +93,10 @@ pub struct ServiceBindingSpec {
     /// Apply, Plan or Observe; inherits the Tenant's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub management_policy: Option<ManagementPolicy>,
+    /// Allow replacements of this object's portal objects that destroy data; inherits the
+    /// Tenant's when absent. Set it for the change, then remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_replace: Option<bool>,
 }
 
 /// The kind of service a binding declares.

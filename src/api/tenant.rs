@@ -116,6 +116,11 @@ pub struct TenantSpec {
     /// Apply (default), Plan (wait for approval) or Observe (never write).
     #[serde(default)]
     pub management_policy: ManagementPolicy,
+    /// Allow replacements that destroy a customer's data (its workspace, Microsoft 365 tenant,
+    /// files...) for this Tenant's objects and those of its admins and bindings that set none;
+    /// without it apply and the controller refuse them. Set it for the change, then remove it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_replace: bool,
 }
 
 /// Kind of customer in the DaaS portal.

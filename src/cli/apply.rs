@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::session::{self, InputArgs};
 use super::{CliError, exit};
 use tenantry::engine::{
-    self, Action, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Progress, StepReport,
+    self, Action, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Progress, ReplaceAllowance,
+    StepReport,
 };
 use tenantry::model::Address;
 use tenantry::plan::render;
@@ -26,6 +27,10 @@ pub struct Args {
     /// Apply without asking.
     #[arg(long)]
     auto_approve: bool,
+    /// Allow every replacement that destroys data (the plan's warnings list them). Without it
+    /// apply refuses a plan with one, unless the declaring object sets spec.allowReplace: true.
+    #[arg(long)]
+    allow_replace: bool,
     /// Portal writes in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     parallelism: u16,
@@ -69,7 +74,14 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         Some(hash) => Approval::Pinned(hash.clone()),
         None => Approval::Confirmed,
     };
-    let decision = engine::decide(plan, &approval);
+    // The flag is global, not per address: the plan's warnings list every destructive
+    // replacement, and --plan-hash pins the reviewed plan, so it allows exactly those.
+    let allowance = if args.allow_replace {
+        ReplaceAllowance::All
+    } else {
+        ReplaceAllowance::Declared
+    };
+    let decision = engine::decide(plan, &approval, allowance);
     if let Some(hash) = &decision.stale {
         // The CLI keeps no copy of the reviewed plan, so it names what the plan holds now
         // (addresses and fields, never values) for the reviewer to compare.
@@ -84,7 +96,21 @@ async fn apply(args: Args) -> Result<u8, CliError> {
             changes: plan.actions.iter().map(|a| a.summary_line()).collect(),
         });
     }
+    if let Some(refused) = decision.replace_refused() {
+        return Err(CliError::ReplaceRefused(refused));
+    }
+    // Failed for good with an unchanged declaration: nothing this run writes retries them,
+    // so the run fails with their reasons until the declaration changes.
+    let failed_unchanged = || -> Result<(), CliError> {
+        let failures: Vec<String> = plan.failed_unchanged().map(|p| p.failure_line()).collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(CliError::PermanentFailure { failures })
+        }
+    };
     if !plan.has_changes() {
+        failed_unchanged()?;
         // The steady state, proven by its own counters: observing made no write.
         println!(
             "Apply finished: nothing to do. {}",
@@ -136,7 +162,7 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. {}",
         calls(session.target.portal.calls())
     );
-    if waiting + skipped > 0 && failed == 0 {
+    if waiting + skipped > 0 && failed == 0 && plan.failed_unchanged().next().is_none() {
         println!(
             "Some work is still under way in the portals; run `tenantry plan` later to see it finish."
         );
@@ -156,6 +182,7 @@ async fn apply(args: Args) -> Result<u8, CliError> {
              `tenantry plan` shows them"
         ),
     }
+    failed_unchanged()?;
     Ok(if report.has_failures() {
         exit::ERROR
     } else {

@@ -5,7 +5,7 @@
 use std::error::Error as _;
 use std::path::PathBuf;
 
-use tenantry::engine::MassDeletion;
+use tenantry::engine::{MassDeletion, ReplaceRefused};
 use tenantry::import::RenderError;
 use tenantry::manifest::LoadError;
 use tenantry::model::ModelError;
@@ -118,6 +118,20 @@ pub enum CliError {
     /// The pass would delete more than the allowed share; nothing was written.
     #[error(transparent)]
     MassDeletion(#[from] MassDeletion),
+    /// The plan replaces objects and destroys their data, and nothing allows it; nothing was
+    /// written.
+    #[error(transparent)]
+    ReplaceRefused(#[from] ReplaceRefused),
+    /// Portal operations failed for good and their declarations did not change, so nothing
+    /// retries them.
+    #[error(
+        "{} portal object(s) failed and their declaration did not change: {}",
+        .failures.len(), .failures.join("; ")
+    )]
+    PermanentFailure {
+        /// One line per failed object: address, id, reason and the portal's message.
+        failures: Vec<String>,
+    },
     /// `apply` must ask for confirmation but standard input is not a terminal.
     #[error("not on a terminal, so apply cannot ask for confirmation")]
     NotATerminal,
@@ -229,6 +243,18 @@ impl CliError {
                 .to_owned(),
             Self::ApprovalStale { .. } => "compare it with the plan you reviewed, then run \
                 `tenantry plan` again, review it, and apply its hash"
+                .to_owned(),
+            Self::ReplaceRefused(refused) => format!(
+                "review the plan's warnings; if the loss is intended, run apply again with \
+                 --allow-replace (and --plan-hash of the plan you reviewed), or set \
+                 spec.allowReplace: true on {} and remove it once applied; otherwise revert \
+                 the change that forces the replacement",
+                refused.declaring_objects().join(", ")
+            ),
+            Self::PermanentFailure { .. } => "the portal does not retry a failed operation: \
+                change the declaration so it can succeed (the reason says how, e.g. for \
+                DomainUnavailable another displayName or azureAD mode ConnectExisting), then \
+                apply again; see README, \"Permanent failures\""
                 .to_owned(),
             Self::NotATerminal => "pass --auto-approve, or --plan-hash with the hash of the \
                 plan you reviewed"
@@ -347,6 +373,35 @@ mod tests {
                     limit: 10.0,
                     suggest: 0.5,
                 }),
+            ),
+            (
+                "replace refused",
+                CliError::ReplaceRefused(ReplaceRefused {
+                    replacements: vec![tenantry::engine::RefusedReplace {
+                        address: tenantry::model::Address::new(
+                            tenantry::model::Kind::AzureAd,
+                            "customers/kenton-aad".to_owned(),
+                        ),
+                        declared_by: Some(tenantry::api::ObjectId::new(
+                            "ServiceBinding",
+                            "customers",
+                            "kenton-aad",
+                        )),
+                        destruction: "replacing daas/azure-ad customers/kenton-aad destroys \
+                                      the customer's Microsoft 365 tenant"
+                            .to_owned(),
+                    }],
+                }),
+            ),
+            (
+                "permanent failure",
+                CliError::PermanentFailure {
+                    failures: vec![
+                        "daas/azure-ad customers/kenton-aad (azure-ad_3): DomainUnavailable: \
+                         kenton.onmicrosoft.com and kentonk7.onmicrosoft.com are both taken"
+                            .to_owned(),
+                    ],
+                },
             ),
             ("not a terminal", CliError::NotATerminal),
             (

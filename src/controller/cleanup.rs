@@ -24,7 +24,7 @@ use super::reconcile::{apply_options, object_id, object_key, own_addresses};
 use super::status::{StatusBuilder, publish};
 use super::{Declaring, events, messages};
 use crate::api::{ObjectStatus, condition, find_condition};
-use crate::engine::{self, Approval, Outcome, Quiet, Selection};
+use crate::engine::{self, Approval, Outcome, Quiet, ReplaceAllowance, Selection};
 use crate::model::{Address, Kind, expand};
 use crate::plan;
 
@@ -92,7 +92,7 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
         }
     };
     let teardown = plan::teardown(&observed, &addresses);
-    let decision = engine::decide(&teardown, &Approval::Confirmed);
+    let decision = engine::decide(&teardown, &Approval::Confirmed, ReplaceAllowance::Declared);
     let id = object_id(object);
     let uid = object.uid().unwrap_or_else(|| object_key(object));
     let report = engine::run(

@@ -1,8 +1,9 @@
 //! Every condition and event message of the controller, in one place: what happened and what
 //! to do next, in the users' words. Snapshot-tested, so a change shows in review.
 
+use crate::engine::ReplaceRefused;
 use crate::engine::policy::stale_message;
-use crate::plan::{Phase, Plan};
+use crate::plan::{Pending, Phase, Plan};
 
 /// `kubectl annotate <plural> <name> tenantry.dev/approve=<hash>`: how to approve this plan.
 fn annotate(kind: &str, name: &str, plan: &Plan) -> String {
@@ -46,6 +47,14 @@ pub(crate) fn drifted(plan: &Plan) -> String {
     )
 }
 
+/// PlanPending/Ready when the plan replaces objects and destroys data nothing allows losing.
+pub(crate) fn replace_refused(refused: &ReplaceRefused) -> String {
+    let objects = refused.declaring_objects().join(", ");
+    format!(
+        "{refused}. If the loss is intended, set spec.allowReplace: true on {objects} (and remove it once applied); otherwise revert the change that forces the replacement."
+    )
+}
+
 /// Ready while changes are being applied.
 pub(crate) const APPLYING: &str = "Changes are being applied; see status.plan.";
 
@@ -70,6 +79,14 @@ pub(crate) const AVAILABLE: &str = "The portal objects match the declaration.";
 
 /// Ready when the portal's last operation failed.
 pub(crate) const OPERATION_FAILED: &str = "The portal's last operation failed; see the portal's notification e-mail, fix the spec, and it is retried.";
+
+/// Ready when the portal's last operation on an object failed, with the portal's reason.
+pub(crate) fn operation_failed(failed: &Pending) -> String {
+    format!(
+        "The portal's last operation failed: {}. The portal does not retry it: change the spec so it can succeed, and it is retried.",
+        failed.failure_line()
+    )
+}
 
 /// Progressing/Ready while the portal works on an object.
 pub(crate) fn phase(phase: Phase) -> &'static str {

@@ -14,10 +14,12 @@ use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
 use super::error::Error;
-use super::status::{StatusBuilder, publish};
+use super::status::{StatusBuilder, camel, publish};
 use super::{Declaring, cleanup, events, messages};
 use crate::api::{ManagementPolicy, ObjectId, Severity};
-use crate::engine::{self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet};
+use crate::engine::{
+    self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet, ReplaceAllowance,
+};
 use crate::model::{Address, Model, Observed, expand};
 use crate::plan::{Phase, Plan, PlanOptions, Scope};
 use crate::validate::validate;
@@ -189,7 +191,8 @@ async fn pipeline<K: Declaring>(
 
     let approval =
         Approval::Annotation(object.annotations().get(super::APPROVE_ANNOTATION).cloned());
-    let decision = engine::decide(&plan, &approval);
+    // The object's own spec.allowReplace (or its Tenant's) is the only allowance here.
+    let decision = engine::decide(&plan, &approval, ReplaceAllowance::Declared);
     if decision.writes() {
         let uid = object.uid().unwrap_or_else(|| object_key(object));
         let report = engine::run(
@@ -230,7 +233,7 @@ fn conclude<K: Declaring>(
     let kind = K::KIND;
 
     // What the policy holds back of what is left to do, decided as the write was.
-    let decision = engine::decide(plan, approval);
+    let decision = engine::decide(plan, approval, ReplaceAllowance::Declared);
     let held = |hold| decision.held_for(hold) > 0;
     if let Some(approved) = decision.stale.as_deref() {
         let changed = what_changed(
@@ -242,6 +245,11 @@ fn conclude<K: Declaring>(
         status
             .plan_pending(Some(("ApprovalStale", &message)))
             .ready(false, "ApprovalStale", &message);
+    } else if let Some(refused) = decision.replace_refused() {
+        let message = messages::replace_refused(&refused);
+        status
+            .plan_pending(Some(("ReplaceRefused", &message)))
+            .ready(false, "ReplaceRefused", &message);
     } else if held(Hold::AwaitingApproval) {
         let message = messages::awaiting_approval(kind, &name, plan);
         status
@@ -263,9 +271,16 @@ fn conclude<K: Declaring>(
     let phase = plan.pending.iter().map(|p| p.phase).min();
     let requeue = match phase {
         Some(Phase::Failed) => {
-            status
-                .progressing(None)
-                .ready(false, "Failed", messages::OPERATION_FAILED);
+            // The failure's own reason (e.g. DomainUnavailable), as the failed write said it.
+            let failed = plan.pending.iter().find(|p| p.phase == Phase::Failed);
+            let reason = failed
+                .and_then(|p| p.failure.as_ref())
+                .map_or_else(|| "Failed".to_owned(), |f| camel(&f.reason));
+            let message = failed.map_or_else(
+                || messages::OPERATION_FAILED.to_owned(),
+                messages::operation_failed,
+            );
+            status.progressing(None).ready(false, &reason, &message);
             ctx.settings.resync.min(Duration::from_secs(60))
         }
         Some(phase) => {

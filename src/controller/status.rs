@@ -268,6 +268,8 @@ mod tests {
                 management_policy: None,
                 changes: Vec::new(),
                 phase: None,
+                destroys: None,
+                allow_replace: false,
             })
             .collect();
         Plan {

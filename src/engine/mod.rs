@@ -20,7 +20,9 @@ mod steps;
 pub use guard::{DEFAULT_MAX_DELETE_SHARE, MassDeletion, check_mass_deletion};
 pub use observe::{Selection, check, observe, observe_and_plan};
 pub use outputs::outputs_after;
-pub use policy::{Approval, Decision, Hold, decide};
+pub use policy::{
+    Approval, Decision, Hold, RefusedReplace, ReplaceAllowance, ReplaceRefused, decide,
+};
 pub use poll::{PollPolicy, follow};
 pub use run::{ApplyOptions, Known, Progress, Quiet, apply, run};
 pub use secrets::{generate_password, generate_secrets};

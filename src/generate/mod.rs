@@ -168,6 +168,7 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
         portal_connection_ref: None,
         deletion_policy: DeletionPolicy::Orphan,
         management_policy: ManagementPolicy::Apply,
+        allow_replace: false,
     };
     let mut out = String::new();
     let mut objects = 0usize;
@@ -213,6 +214,7 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
             generate_password: false,
             deletion_policy: None,
             management_policy: None,
+            allow_replace: None,
         };
         let admin = TenantAdmin::new(&format!("{name}-admin-{a}"), spec);
         push_doc(&mut out, &mut objects, &with_ns(admin, namespace));
@@ -361,6 +363,7 @@ fn empty_binding(tenant: &str) -> ServiceBindingSpec {
         cloudlink_gateway: None,
         deletion_policy: None,
         management_policy: None,
+        allow_replace: None,
     }
 }
 

@@ -231,6 +231,7 @@ impl<'a> Builder<'a> {
             portal_connection_ref: None,
             deletion_policy: DeletionPolicy::Orphan,
             management_policy: self.options.management_policy,
+            allow_replace: false,
         };
         let mut tenant = Doc::new(Tenant {
             metadata: meta(namespace, &name),
@@ -366,6 +367,7 @@ fn empty_binding(tenant: &str) -> ServiceBindingSpec {
         cloudlink_gateway: None,
         deletion_policy: None,
         management_policy: None,
+        allow_replace: None,
     }
 }
 

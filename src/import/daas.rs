@@ -55,6 +55,7 @@ pub(super) fn admin(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Skipped
             generate_password: false,
             deletion_policy: b.inherited(&key, o.deletion_policy),
             management_policy: None,
+            allow_replace: None,
         },
         status: None,
     });

@@ -32,6 +32,7 @@ pub(super) fn daas_customer(b: &mut Builder<'_>, o: &PortalObject) -> Result<(),
         portal_connection_ref: None,
         deletion_policy: o.deletion_policy,
         management_policy: b.options.management_policy,
+        allow_replace: false,
     };
     b.root(Kind::DaasCustomer, o, spec);
     Ok(())
@@ -78,6 +79,7 @@ pub(super) fn cloudlink_account(b: &mut Builder<'_>, o: &PortalObject) -> Result
         portal_connection_ref: None,
         deletion_policy: o.deletion_policy,
         management_policy: b.options.management_policy,
+        allow_replace: false,
     };
     let key = b.root(Kind::CloudLinkAccount, o, spec);
     if let Some(c) = b.customers.get_mut(&key)

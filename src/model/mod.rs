@@ -24,7 +24,7 @@ pub use error::ModelError;
 pub use expand::expand;
 pub use fingerprint::{fingerprint, fingerprint_field};
 pub use kind::Kind;
-pub use observed::{Observed, PortalObject};
+pub use observed::{Observed, OperationFailure, PortalObject};
 pub use resource::{ParentLink, Resource, SecretField, SecretSource, WireError, WireSpec};
 pub use semantics::Semantics;
 

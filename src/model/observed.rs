@@ -36,6 +36,45 @@ impl PortalObject {
     pub fn phase(&self) -> Option<&str> {
         self.status.get("phase").and_then(Value::as_str)
     }
+
+    /// `status.failure`: why the object's last operation failed, while its phase is `Failed`.
+    pub fn failure(&self) -> Option<OperationFailure> {
+        if self.phase() != Some("Failed") {
+            return None;
+        }
+        let failure = self.status.get("failure")?;
+        let text = |key: &str| {
+            failure
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(OperationFailure {
+            action: text("action"),
+            reason: text("reason"),
+            message: text("message"),
+        })
+    }
+}
+
+/// Why an object's last portal operation failed (`status.failure`); the portal does not
+/// retry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationFailure {
+    /// The operation's action: `create`, `update` or `delete`.
+    pub action: String,
+    /// Stable CamelCase reason, e.g. `DomainUnavailable`.
+    pub reason: String,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+impl OperationFailure {
+    /// True when the object was never provisioned: a replacement of it loses nothing.
+    pub fn creation_failed(&self) -> bool {
+        self.action == "create"
+    }
 }
 
 /// Every observed portal object, per kind, indexed by `externalRef`.

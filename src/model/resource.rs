@@ -24,6 +24,9 @@ pub struct Resource {
     pub deletion_policy: DeletionPolicy,
     /// Apply, Plan or Observe (inherited from the Tenant when the object sets none).
     pub management_policy: ManagementPolicy,
+    /// The declaring object (or its Tenant) allows replacements that destroy data
+    /// (`spec.allowReplace`).
+    pub allow_replace: bool,
     /// The desired wire spec: declared fields with defaults filled in, `{field}Fingerprint`
     /// for secrets whose value is known, and neither the parent id nor any secret value.
     pub spec: Map<String, Value>,

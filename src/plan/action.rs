@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::outputs::Output;
 use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy};
-use crate::model::{Address, Model, namespace_of};
+use crate::model::{Address, Model, OperationFailure, namespace_of};
 
 /// A computed plan: what to write to the portals, in order, and what to report.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,14 @@ impl Plan {
         !self.actions.is_empty()
     }
 
+    /// Objects whose last portal operation failed and that the plan does not change: the
+    /// portal will not retry them, so they stay failed until their declaration changes.
+    pub fn failed_unchanged(&self) -> impl Iterator<Item = &Pending> {
+        self.pending
+            .iter()
+            .filter(|p| p.phase == Phase::Failed && self.action(&p.address).is_none())
+    }
+
     /// The action for `address`, if it is not unchanged.
     pub fn action(&self, address: &Address) -> Option<&Action> {
         self.actions.iter().find(|a| &a.address == address)
@@ -60,6 +68,8 @@ pub struct Summary {
     pub destroy: usize,
     /// Replacements (delete, then create).
     pub replace: usize,
+    /// Replacements that destroy data (counted in `replace` as well).
+    pub destructive: usize,
 }
 
 impl Summary {
@@ -73,6 +83,7 @@ impl Summary {
                 ActionKind::Delete => s.destroy += 1,
                 ActionKind::Replace => s.replace += 1,
             }
+            s.destructive += usize::from(a.destroys.is_some());
         }
         s
     }
@@ -82,9 +93,13 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Plan: {} to add, {} to change, {} to destroy, {} to replace.",
+            "Plan: {} to add, {} to change, {} to destroy, {} to replace",
             self.add, self.change, self.destroy, self.replace
-        )
+        )?;
+        if self.destructive > 0 {
+            write!(f, ", {} destroying data", self.destructive)?;
+        }
+        f.write_str(".")
     }
 }
 
@@ -144,6 +159,12 @@ pub struct Action {
     pub changes: Vec<FieldChange>,
     /// The object's async phase, when one is under way or failed.
     pub phase: Option<Phase>,
+    /// What the replacement destroys (the contract's `x-destroys-data`); none for other
+    /// actions, kinds that lose nothing, and objects whose creation failed (nothing to lose).
+    pub destroys: Option<String>,
+    /// The declaring object (or its Tenant) allows a destructive replacement
+    /// (`spec.allowReplace`).
+    pub allow_replace: bool,
 }
 
 impl Action {
@@ -161,6 +182,17 @@ impl Action {
             line.push_str(&fields.join(", "));
         }
         line
+    }
+
+    /// `replacing daas/customers customers/kenton destroys <what>` for a destructive
+    /// replacement; none otherwise.
+    pub fn destruction(&self) -> Option<String> {
+        self.destroys.as_ref().map(|what| {
+            format!(
+                "replacing {} {} destroys {what}",
+                self.address.kind, self.address.external_ref
+            )
+        })
     }
 
     /// The group a report lists the action under: its Tenant, or the namespace of a delete.
@@ -268,6 +300,30 @@ pub struct Pending {
     pub tenant: String,
     /// Its phase.
     pub phase: Phase,
+    /// Why the last operation failed (`status.failure`), when it did.
+    pub failure: Option<OperationFailure>,
+}
+
+impl Pending {
+    /// `daas/azure-ad customers/kenton-aad (azure-ad_3): DomainUnavailable: why`.
+    pub fn failure_line(&self) -> String {
+        let why = match &self.failure {
+            Some(f) => format!("{}: {}", f.reason, f.message),
+            None => "the portal's last operation failed".to_owned(),
+        };
+        format!(
+            "{} {} ({}): {why}",
+            self.address.kind, self.address.external_ref, self.id
+        )
+    }
+
+    /// `Failed (DomainUnavailable: why)`, or the phase alone.
+    pub fn describe(&self) -> String {
+        match &self.failure {
+            Some(f) => format!("{} ({}: {})", self.phase.as_str(), f.reason, f.message),
+            None => self.phase.as_str().to_owned(),
+        }
+    }
 }
 
 /// The phase of an object with async work (from `status.phase`).

@@ -81,6 +81,7 @@ pub fn plan_with(
                 id: object.id.clone(),
                 tenant: r.tenant.clone(),
                 phase,
+                failure: object.failure(),
             });
         }
         if let Some(c) = parent_change(r, object, parent_id) {
@@ -100,7 +101,9 @@ pub fn plan_with(
             ActionKind::Update
         };
         if in_scope {
-            actions.push(action(kind, r, Some(&object.id), changes, phase));
+            let mut a = action(kind, r, Some(&object.id), changes, phase);
+            a.destroys = destroys(table, &a, object);
+            actions.push(a);
         }
     }
     let (deletes, orphans) = undeclared(model, observed, options, &matched);
@@ -144,7 +147,17 @@ fn action(
         management_policy: Some(r.management_policy),
         changes,
         phase,
+        destroys: None,
+        allow_replace: r.allow_replace,
     }
+}
+
+/// What replacing `object` destroys, per the contract; nothing when its creation failed.
+fn destroys(table: &Semantics, a: &Action, object: &PortalObject) -> Option<String> {
+    if a.kind != ActionKind::Replace || object.failure().is_some_and(|f| f.creation_failed()) {
+        return None;
+    }
+    table.destroys_data(a.address.kind).map(str::to_owned)
 }
 
 /// A create: every declared field, the parent id and every secret.
@@ -350,6 +363,8 @@ pub(super) fn deletes_in_order(mut objects: Vec<(Kind, &PortalObject)>) -> Vec<A
             management_policy: None,
             changes: Vec::new(),
             phase: o.phase().and_then(Phase::parse),
+            destroys: None,
+            allow_replace: false,
         })
         .collect()
 }

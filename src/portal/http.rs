@@ -316,6 +316,19 @@ impl HttpPortal {
 
     /// Replaces every secret of the request, every secret this connection sent before, and
     /// the token with `(sensitive)`.
+    /// The object with the message of its `status.failure` scrubbed: a portal may repeat
+    /// there what it said in the failed operation.
+    fn scrub_failure(&self, mut object: PortalObject) -> PortalObject {
+        let message = object
+            .status
+            .get_mut("failure")
+            .and_then(|f| f.get_mut("message"));
+        if let Some(serde_json::Value::String(text)) = message {
+            *text = self.scrub(text, &[]);
+        }
+        object
+    }
+
     fn scrub(&self, text: &str, secrets: &[&Sensitive]) -> String {
         self.scrubber.scrub(text, secrets)
     }
@@ -407,7 +420,7 @@ impl PortalApi for HttpPortal {
                 });
             }
             let page: ListPage = Self::decode(portal.id(), status, &bytes)?;
-            items.extend(page.items);
+            items.extend(page.items.into_iter().map(|o| self.scrub_failure(o)));
             match page.next_cursor {
                 Some(next) if !next.is_empty() => cursor = Some(next),
                 _ => return Ok(items),

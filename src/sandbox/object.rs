@@ -96,6 +96,12 @@ impl Object {
             map.insert(field.to_owned(), value.into());
         }
     }
+
+    pub fn remove_status(&mut self, field: &str) {
+        if let Value::Object(map) = &mut self.status {
+            map.remove(field);
+        }
+    }
 }
 
 const COLUMNS: &str = "id, portal, kind, external_ref, deletion_policy, version, created_at, \

@@ -325,6 +325,8 @@ pub(crate) fn create(
     }
     obj.set_status("phase", phase_of(op.action, op.state));
     obj.set_status("operationId", op.id.clone());
+    // New work on the object: the last failure no longer describes it.
+    obj.remove_status("failure");
     cx.shared.wake.notify_one();
     Ok(op)
 }
@@ -469,6 +471,20 @@ fn fail(
 ) -> Result<(), ApiError> {
     op.state = OpState::Failed;
     op.reason = failure.reason.to_owned();
+    // The object keeps why (a portal shows it on the object, not only on the operation), so
+    // every later read says it until new work starts. Request secrets are never stored with
+    // the object, echo fault or not.
+    // A failed delete leaves the object Ready, as it was: nothing failed about the object.
+    if op.action != Action::Delete {
+        obj.set_status(
+            "failure",
+            serde_json::json!({
+                "action": op.action.as_str(),
+                "reason": failure.reason,
+                "message": failure.message,
+            }),
+        );
+    }
     op.message = failure.message;
     if let Some(secrets) = cx.shared.faults.take_echo(&op.id) {
         op.message = format!("{} (request secrets: {})", op.message, secrets.join(", "));

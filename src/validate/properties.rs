@@ -219,6 +219,7 @@ fn generated(bindings: &[GenBinding]) -> Declared {
             cloudlink_gateway: None,
             deletion_policy: None,
             management_policy: None,
+            allow_replace: None,
         };
         match service {
             0 => {

@@ -196,7 +196,7 @@ async fn a_second_provider_serves_the_cli_path_and_the_controller() {
         .await
         .expect("observe");
     assert_eq!(plan.summary().add, 1, "{:?}", plan.actions);
-    let decision = engine::decide(&plan, &Approval::Confirmed);
+    let decision = engine::decide(&plan, &Approval::Confirmed, engine::ReplaceAllowance::All);
     let report = engine::run(
         &client,
         &decision,

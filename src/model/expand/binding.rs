@@ -46,7 +46,8 @@ pub(super) fn expand_binding(
         &tenant.object,
         s.deletion_policy,
         s.management_policy,
-    );
+    )
+    .allowing_replace(s.allow_replace);
     let b = Binding {
         own_ref: origin.external_ref(),
         origin,

@@ -60,7 +60,8 @@ pub(super) fn admin(
         &tenant.object,
         s.deletion_policy,
         s.management_policy,
-    );
+    )
+    .allowing_replace(s.allow_replace);
     let customer = tenant_object(
         &tenant.object,
         Portal::Daas,

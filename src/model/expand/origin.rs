@@ -32,6 +32,7 @@ pub(super) struct Origin {
     location: Location,
     tenant: String,
     policies: Policies,
+    allow_replace: bool,
 }
 
 impl Origin {
@@ -50,7 +51,16 @@ impl Origin {
             location: location.clone(),
             tenant: format!("{}/{}", namespace(tenant), tenant.name_any()),
             policies: Policies::inherit(deletion_policy, management_policy, Some(&tenant.spec)),
+            allow_replace: tenant.spec.allow_replace,
         }
+    }
+
+    /// The object's own `spec.allowReplace`, when it sets one, over its Tenant's.
+    pub(super) fn allowing_replace(mut self, own: Option<bool>) -> Self {
+        if let Some(allow) = own {
+            self.allow_replace = allow;
+        }
+        self
     }
 
     /// `namespace/name` of the declaring object: the `externalRef` of its main resource.
@@ -72,6 +82,7 @@ impl Origin {
             tenant: self.tenant.clone(),
             deletion_policy: self.policies.deletion,
             management_policy: self.policies.management,
+            allow_replace: self.allow_replace,
             spec,
             parent: None,
             secrets: Vec::new(),

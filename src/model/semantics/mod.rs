@@ -1,11 +1,12 @@
 //! The portal contract's field semantics: one table, per portal kind, of which spec fields
-//! compare ignoring case, which lists are sets, which fields are immutable or generated, and
-//! the portal's defaults.
+//! compare ignoring case, which lists are sets, which fields are immutable or generated, the
+//! portal's defaults, and which kinds lose data when replaced.
 //!
 //! The table is read from `openapi/portal.yaml` (vendor extensions `x-case-insensitive`,
 //! `x-set`, `x-immutable`, `x-generated` and the standard `default` on the spec schemas'
-//! properties), so the contract document is the one source of truth: the plan's normalisation,
-//! the sandbox's rules and its equivalent-data fault all read this table and nothing else lists
+//! properties; `x-destroys-data` on a spec schema itself), so the contract document is the one
+//! source of truth: the plan's normalisation and destruction warnings, the sandbox's rules and
+//! its equivalent-data fault all read this table and nothing else lists
 //! those fields. The document is compiled in (`include_str!`) and parsed once, on first use
 //! (about 90 ms in a debug build, once per process); a build script would do the same work on
 //! every build of every builder for no gain in safety, since `the_contract_document_parses`
@@ -104,6 +105,8 @@ pub enum Mark {
 pub struct Semantics {
     /// Indexed by the kind's position in [`Kind::ALL`].
     specs: Vec<FieldSemantics>,
+    /// What a replacement of an object of the kind loses (`x-destroys-data`), by the same index.
+    destroys: Vec<Option<String>>,
 }
 
 impl Semantics {
@@ -145,6 +148,19 @@ impl Semantics {
             .members
             .iter()
             .filter_map(|(name, f)| f.immutable.as_deref().map(|why| (name.as_str(), why)))
+    }
+
+    /// What a replacement (delete, then create) of an object of `kind` loses, when it loses
+    /// data the declarations cannot bring back (`x-destroys-data`).
+    pub fn destroys_data(&self, kind: Kind) -> Option<&str> {
+        self.destroys[kind as usize].as_deref()
+    }
+
+    /// A copy of the table in which replacing `kind` loses nothing. For tests.
+    pub fn without_destroys_data(&self, kind: Kind) -> Semantics {
+        let mut copy = self.clone();
+        copy.destroys[kind as usize] = None;
+        copy
     }
 
     /// True when the portal generates `field` of `kind` when absent (reported in `status`).

@@ -43,14 +43,27 @@ const MAX_DEPTH: usize = 32;
 pub(super) fn read(text: &str) -> Result<Semantics, SemanticsError> {
     let doc: Value =
         serde_yaml::from_str(text).map_err(|e| SemanticsError::Syntax(e.to_string()))?;
-    let specs = Kind::ALL
-        .into_iter()
-        .map(|kind| {
-            let schema = spec_schema(&doc, kind).ok_or(SemanticsError::NoSpec { kind })?;
-            walk(&doc, schema, kind.path(), 0)
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Semantics { specs })
+    let mut specs = Vec::with_capacity(Kind::ALL.len());
+    let mut destroys = Vec::with_capacity(Kind::ALL.len());
+    for kind in Kind::ALL {
+        let schema = spec_schema(&doc, kind).ok_or(SemanticsError::NoSpec { kind })?;
+        specs.push(walk(&doc, schema, kind.path(), 0)?);
+        destroys.push(destroys_data(schema, kind)?);
+    }
+    Ok(Semantics { specs, destroys })
+}
+
+/// `x-destroys-data` of a kind's spec schema: what a replacement of the object loses.
+fn destroys_data(schema: &Value, kind: Kind) -> Result<Option<String>, SemanticsError> {
+    match schema.get("x-destroys-data") {
+        None => Ok(None),
+        Some(Value::String(what)) if !what.trim().is_empty() => Ok(Some(what.clone())),
+        Some(_) => Err(SemanticsError::BadExtension {
+            at: kind.path().to_owned(),
+            name: "x-destroys-data",
+            expected: "what a replacement loses, as text",
+        }),
+    }
 }
 
 /// The spec schema of `kind`, through its create operation's request body.

@@ -39,6 +39,35 @@ fn the_table_as_read_from_the_contract() {
     insta::assert_snapshot!(lines.join("\n"));
 }
 
+/// The kinds whose replacement loses data, as the contract declares them (`x-destroys-data`).
+#[test]
+fn replacing_these_kinds_destroys_data() {
+    let table = Semantics::contract();
+    let kinds: Vec<String> = Kind::ALL
+        .into_iter()
+        .filter(|k| table.destroys_data(*k).is_some())
+        .map(|k| k.to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "daas/customers",
+            "daas/admins",
+            "daas/azure-ad",
+            "daas/file-sharing",
+            "contactcenter/tenants",
+            "cloudlink/accounts"
+        ]
+    );
+    assert_eq!(
+        table.destroys_data(Kind::FileSharing),
+        Some("the CorpShare (X:) drive and the Users folder, with every file in them")
+    );
+    let reduced = table.without_destroys_data(Kind::AzureAd);
+    assert_eq!(reduced.destroys_data(Kind::AzureAd), None);
+    assert!(reduced.destroys_data(Kind::DaasCustomer).is_some());
+}
+
 fn contract_field(kind: Kind, path: &str) -> super::FieldSemantics {
     let mut copy = contract();
     super::node_mut(&mut copy.specs[kind as usize], path)
@@ -128,6 +157,10 @@ fn a_document_without_the_table_is_refused() {
         (
             document(json!({"properties": {"a": {"$ref": "#/components/schemas/Gone"}}})),
             "Gone",
+        ),
+        (
+            document(json!({"x-destroys-data": true, "properties": {"a": {}}})),
+            "x-destroys-data",
         ),
         ("{\"paths\": {}}".to_owned(), "POST /v1/daas/customers"),
         ("[unclosed".to_owned(), "not YAML"),

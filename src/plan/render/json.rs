@@ -54,6 +54,7 @@ struct Summary {
     destroy: usize,
     replace: usize,
     unchanged: usize,
+    destroys_data: usize,
 }
 
 #[derive(Serialize)]
@@ -89,6 +90,8 @@ struct ActionOut<'a> {
     management_policy: Option<crate::api::ManagementPolicy>,
     phase: Option<&'static str>,
     changes: Vec<ChangeOut<'a>>,
+    destroys_data: Option<&'a str>,
+    allow_replace: bool,
 }
 
 #[derive(Serialize)]
@@ -122,6 +125,8 @@ struct PendingOut<'a> {
     id: &'a str,
     tenant: &'a str,
     phase: &'static str,
+    reason: Option<&'a str>,
+    message: Option<&'a str>,
 }
 
 fn known(v: &FieldValue) -> Option<&Value> {
@@ -154,6 +159,8 @@ fn action(a: &Action) -> ActionOut<'_> {
         management_policy: a.management_policy,
         phase: a.phase.map(|p| p.as_str()),
         changes: a.changes.iter().map(change).collect(),
+        destroys_data: a.destroys.as_deref(),
+        allow_replace: a.allow_replace,
     }
 }
 
@@ -203,6 +210,8 @@ fn pending(p: &Pending) -> PendingOut<'_> {
         id: &p.id,
         tenant: &p.tenant,
         phase: p.phase.as_str(),
+        reason: p.failure.as_ref().map(|f| f.reason.as_str()),
+        message: p.failure.as_ref().map(|f| f.message.as_str()),
     }
 }
 
@@ -219,6 +228,7 @@ pub fn render(plan: &Plan) -> String {
             destroy: s.destroy,
             replace: s.replace,
             unchanged: plan.unchanged,
+            destroys_data: s.destructive,
         },
         scope: scope(plan),
         actions: plan.actions.iter().map(action).collect(),

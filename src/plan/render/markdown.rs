@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::style::Painter;
-use super::text::{Layout, action_lines};
-use crate::plan::{Action, Plan, Summary};
+use super::text::{FAILED_HINT, Layout, action_lines, destruction_warnings};
+use crate::plan::{Action, Phase, Plan, Summary};
 
 /// Renders `plan` as GitHub-flavoured Markdown.
 pub fn render(plan: &Plan) -> String {
@@ -55,6 +55,13 @@ pub fn render(plan: &Plan) -> String {
             out.push_str("```\n\n</details>\n");
         }
     }
+    let warnings = destruction_warnings(plan);
+    if !warnings.is_empty() {
+        out.push_str("\n> [!WARNING]\n> Replacements that destroy data:\n");
+        for line in warnings {
+            let _ = writeln!(out, "> - {}", line.replace('\n', " "));
+        }
+    }
     if !plan.orphans.is_empty() {
         out.push_str("\n<details><summary>Left in the portals (no longer declared): ");
         let _ = writeln!(out, "{}</summary>\n", plan.orphans.len());
@@ -94,8 +101,11 @@ pub fn render(plan: &Plan) -> String {
                 p.address.kind,
                 p.address.external_ref,
                 p.id,
-                p.phase.as_str()
+                p.describe()
             );
+        }
+        if plan.pending.iter().any(|p| p.phase == Phase::Failed) {
+            let _ = writeln!(out, "\n{}", FAILED_HINT.trim());
         }
     }
     let _ = writeln!(

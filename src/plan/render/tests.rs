@@ -131,6 +131,8 @@ fn multi_line_values_render_as_unified_diffs() {
             management_policy: None,
             changes: vec![change],
             phase: None,
+            destroys: None,
+            allow_replace: false,
         }],
         orphans: Vec::new(),
         pending: Vec::new(),
@@ -141,4 +143,48 @@ fn multi_line_values_render_as_unified_diffs() {
         observed: 1,
     };
     insta::assert_snapshot!("multi_line_text", text(&p, false));
+}
+
+/// Kenton converged, with its Azure AD whose creation failed permanently.
+fn failed_azure_ad() -> Plan {
+    let declared = fixtures::kenton();
+    let model = model_of(&declared);
+    let mut observed = converge(&model);
+    edit_observed(
+        &mut observed,
+        Kind::AzureAd,
+        "customers/kenton-azure-ad",
+        |o| {
+            o.status.insert("phase".into(), json!("Failed"));
+            o.status.insert(
+                "failure".into(),
+                json!({"action": "create", "reason": "DomainUnavailable",
+                       "message": "both domains are taken; consult the TTU team"}),
+            );
+        },
+    );
+    plan(&model, &observed, &PlanOptions::default())
+}
+
+#[test]
+fn a_failed_operation_shows_its_reason_and_how_to_retry() {
+    let p = failed_azure_ad();
+    let line = "daas/azure-ad customers/kenton-azure-ad (azure-ad_8): Failed (DomainUnavailable: \
+                both domains are taken; consult the TTU team)";
+    let out = text(&p, false);
+    assert!(out.contains(line), "{out}");
+    assert!(out.contains("change the declaration"), "{out}");
+    let md = markdown(&p);
+    assert!(
+        md.contains("(azure-ad_8): Failed (DomainUnavailable: both domains are taken"),
+        "{md}"
+    );
+    assert!(md.contains("change the declaration"), "{md}");
+    let doc: serde_json::Value = serde_json::from_str(&json(&p)).unwrap_or_default();
+    assert_eq!(doc["pending"][0]["phase"], "Failed");
+    assert_eq!(doc["pending"][0]["reason"], "DomainUnavailable");
+    assert_eq!(
+        doc["pending"][0]["message"],
+        "both domains are taken; consult the TTU team"
+    );
 }

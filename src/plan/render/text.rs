@@ -3,7 +3,11 @@
 use super::style::Painter;
 use super::value::{inline, multi_line, unified};
 use crate::api::ManagementPolicy;
-use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Output, Plan};
+use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Output, Phase, Plan};
+
+/// What to do about a failed operation, under the list of async operations.
+pub(super) const FAILED_HINT: &str = "  A failed operation is not retried: change the declaration \
+     (e.g. another name or mode) and apply again; see README, \"Permanent failures\".";
 
 /// Where the change symbols go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,14 @@ pub fn render(plan: &Plan, color: bool) -> String {
             }
         }
     }
+    let warnings = destruction_warnings(plan);
+    if !warnings.is_empty() {
+        out.push('\n');
+        for line in warnings {
+            out.push_str(&p.action(ActionKind::Delete, &format!("Warning: {line}")));
+            out.push('\n');
+        }
+    }
     if !plan.orphans.is_empty() {
         out.push_str("\nLeft in the portals (no longer declared):\n");
         for o in &plan.orphans {
@@ -52,8 +64,12 @@ pub fn render(plan: &Plan, color: bool) -> String {
                 pending.address.kind,
                 pending.address.external_ref,
                 pending.id,
-                pending.phase.as_str()
+                pending.describe()
             ));
+        }
+        if plan.pending.iter().any(|p| p.phase == Phase::Failed) {
+            out.push_str(FAILED_HINT);
+            out.push('\n');
         }
     }
     if !plan.outputs.is_empty() {
@@ -90,6 +106,29 @@ pub fn outputs(outputs: &[Output], title: &str) -> String {
     out
 }
 
+/// One line per destructive replacement: what it destroys, and whether apply may run it.
+pub(super) fn destruction_warnings(plan: &Plan) -> Vec<String> {
+    plan.actions
+        .iter()
+        .filter_map(|a| {
+            let line = a.destruction()?;
+            let who = a
+                .declared_by
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "its declaring object".to_owned());
+            Some(if a.allow_replace {
+                format!("{line}; allowed by spec.allowReplace of {who}")
+            } else {
+                format!(
+                    "{line}; apply refuses it unless allowed: --allow-replace, or \
+                     spec.allowReplace: true on {who}"
+                )
+            })
+        })
+        .collect()
+}
+
 /// The lines of one action: a comment, the object line, then one line per field change.
 pub(super) fn action_lines(action: &Action, p: &Painter, layout: Layout) -> Vec<String> {
     let verb = match action.kind {
@@ -110,6 +149,9 @@ pub(super) fn action_lines(action: &Action, p: &Painter, layout: Layout) -> Vec<
     }
     if let Some(phase) = action.phase {
         notes.push(phase.as_str());
+    }
+    if action.destroys.is_some() {
+        notes.push("destroys data");
     }
     let notes = if notes.is_empty() {
         String::new()

@@ -406,3 +406,80 @@ fn plans_are_deterministic_and_hashes_track_every_change() {
     hashes.insert(plan_of(&Declared::default(), &Observed::new()).hash);
     assert_eq!(hashes.len(), 5, "every plan has its own hash");
 }
+
+/// A display-name change replaces the customer and everything under it; the contract says
+/// which of those replacements destroy data (issue 14, item 3).
+#[test]
+fn a_rename_calls_out_the_replacements_that_destroy_data() {
+    let (mut declared, mut observed) = kenton_converged();
+    declared.tenants[0].object.spec.display_name = "Kenton Renamed".into();
+    let p = plan_of(&declared, &observed);
+    let destroys = |kind: Kind, name: &str| {
+        p.action(&Address::new(kind, format!("customers/{name}")))
+            .map(|a| (a.kind, a.destroys.is_some()))
+    };
+    let replaced_with_loss = Some((ActionKind::Replace, true));
+    assert_eq!(
+        destroys(Kind::DaasCustomer, "kenton-electronics"),
+        replaced_with_loss
+    );
+    assert_eq!(destroys(Kind::DaasAdmin, "kenton-jroe"), replaced_with_loss);
+    assert_eq!(
+        destroys(Kind::AzureAd, "kenton-azure-ad"),
+        replaced_with_loss
+    );
+    // Forced by the parent's replacement, and nothing of it is lost.
+    assert_eq!(
+        destroys(Kind::MicrosoftOnline, "kenton-m365"),
+        Some((ActionKind::Replace, false))
+    );
+    assert_eq!(
+        p.summary().destructive,
+        p.actions.iter().filter(|a| a.destroys.is_some()).count()
+    );
+    assert!(
+        p.summary().to_string().ends_with(" destroying data."),
+        "{}",
+        p.summary()
+    );
+    assert!(p.actions.iter().all(|a| !a.allow_replace));
+
+    // A Microsoft tenant whose creation failed holds nothing to lose.
+    edit_observed(
+        &mut observed,
+        Kind::AzureAd,
+        "customers/kenton-azure-ad",
+        |o| {
+            o.status.insert("phase".into(), json!("Failed"));
+            o.status.insert(
+                "failure".into(),
+                json!({"action": "create", "reason": "DomainUnavailable", "message": "taken"}),
+            );
+        },
+    );
+    let p = plan_of(&declared, &observed);
+    let aad = p.action(&Address::new(Kind::AzureAd, "customers/kenton-azure-ad"));
+    assert_eq!(
+        aad.map(|a| (a.kind, a.destroys.is_some())),
+        Some((ActionKind::Replace, false))
+    );
+
+    // The Tenant's allowReplace covers its admins and bindings; one of them may opt out.
+    declared.tenants[0].object.spec.allow_replace = true;
+    for b in &mut declared.bindings {
+        if b.object.spec.azure_ad.is_some() {
+            b.object.spec.allow_replace = Some(false);
+        }
+    }
+    let p = plan_of(&declared, &observed);
+    let allowed = |kind: Kind, name: &str| {
+        p.action(&Address::new(kind, format!("customers/{name}")))
+            .map(|a| a.allow_replace)
+    };
+    assert_eq!(
+        allowed(Kind::DaasCustomer, "kenton-electronics"),
+        Some(true)
+    );
+    assert_eq!(allowed(Kind::DaasAdmin, "kenton-jroe"), Some(true));
+    assert_eq!(allowed(Kind::AzureAd, "kenton-azure-ad"), Some(false));
+}

@@ -2,6 +2,7 @@
 //! one scenario per expected sequence of API calls and portal writes.
 
 mod connections;
+mod destroy;
 mod examples;
 pub(crate) mod fixtures;
 mod scenarios;

@@ -5,7 +5,9 @@
 //! the portal echoes never reach any output.
 
 mod busy_parent;
+mod destroy;
 mod echo;
+mod failed;
 mod permanent;
 mod replacement;
 mod restart;

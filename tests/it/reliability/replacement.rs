@@ -58,10 +58,17 @@ async fn renaming_a_cloudlink_account_replaces_its_gateway_in_dependency_order()
         "the account and its gateway are replaced: {}",
         plan.stdout
     );
+    // Replacing the account loses what Mitel holds for it: allowed explicitly (item 3).
     let replaced = tenantry(
         dir.path(),
         &url,
-        &["apply", "-f", "chain.yaml", "--auto-approve"],
+        &[
+            "apply",
+            "-f",
+            "chain.yaml",
+            "--auto-approve",
+            "--allow-replace",
+        ],
     )
     .await;
     assert_eq!(replaced.code, 0, "{}", replaced.all());

@@ -415,6 +415,10 @@ async fn azure_ad_fails_when_both_domains_are_taken() {
         .await
         .body;
     assert_eq!(obj["status"]["phase"], "Failed");
+    // The object itself says why, as the operation does (issue 14, item 4).
+    assert_eq!(obj["status"]["failure"]["action"], "create");
+    assert_eq!(obj["status"]["failure"]["reason"], "DomainUnavailable");
+    assert_eq!(obj["status"]["failure"]["message"], op["message"]);
 }
 
 #[tokio::test]
