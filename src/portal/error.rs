@@ -39,6 +39,35 @@ pub enum PortalError {
         /// What was wrong.
         detail: String,
     },
+    /// The identity endpoint refused the connection's credentials (bad client secret,
+    /// revoked refresh token, wrong password); retrying with the same ones cannot help.
+    #[error(
+        "connection {connection}: the token endpoint {endpoint} refused the credentials ({status} {error}: {description}); check {check}"
+    )]
+    Unauthenticated {
+        /// The PortalConnection's name.
+        connection: String,
+        /// The token endpoint.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// OAuth2 error code (`invalid_client`, `invalid_grant`, ...).
+        error: String,
+        /// The endpoint's description (scrubbed, first line).
+        description: String,
+        /// Which Secrets hold the credentials to check.
+        check: String,
+    },
+    /// The connection names an API that this version cannot speak yet.
+    #[error(
+        "api {api} has no adapter yet in this version (PortalConnection {connection}); use api contract, or wait for the {api} provider"
+    )]
+    NoAdapter {
+        /// The PortalConnection's name.
+        connection: String,
+        /// The API it names.
+        api: String,
+    },
     /// The client could not be built (bad URL, TLS setup).
     #[error("cannot set up the portal client: {0}")]
     Setup(String),
@@ -51,6 +80,8 @@ impl PortalError {
             Self::Rejected { code, .. } => code,
             Self::Unavailable { .. } => "PortalUnavailable",
             Self::Protocol { .. } => "PortalProtocolError",
+            Self::Unauthenticated { .. } => "AuthenticationFailed",
+            Self::NoAdapter { .. } => "NoAdapter",
             Self::Setup(_) => "PortalSetupError",
         }
     }

@@ -22,6 +22,7 @@ mod error;
 mod faults;
 mod fixtures;
 mod idempotency;
+mod identity;
 mod ids;
 mod object;
 mod operations;
@@ -39,6 +40,7 @@ mod write;
 
 pub use config::SandboxConfig;
 pub use faults::{FaultConfig, FaultRule};
+pub use identity::IdentityConfig;
 pub use fixtures::{
     AccountRole, Campaign, DEMO_CAMPAIGN, DEMO_DID_PREFIX, DEMO_GENERATED_DIDS, Did, Fixtures,
     OffPeak, ResellerAccount,

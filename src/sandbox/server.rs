@@ -101,6 +101,8 @@ impl Sandbox {
             seed: config.seed,
             time_scale: TimeScale(config.time_scale),
             tokens: config.tokens,
+            identity: config.identity,
+            issued: Default::default(),
             body_limit: config.body_limit,
             idempotency_ttl_ms: i64::try_from(config.idempotency_ttl.as_millis())
                 .unwrap_or(i64::MAX),
