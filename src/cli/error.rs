@@ -62,6 +62,24 @@ pub enum CliError {
         /// The environment variable that can supply the value instead.
         env_var: String,
     },
+    /// A PortalConnection's credential Secret (spec.auth) is not in the input.
+    #[error(
+        "PortalConnection {connection}: {field} names Secret {namespace}/{name} key {key}, which is not in the input"
+    )]
+    MissingConnectionSecret {
+        /// The connection.
+        connection: String,
+        /// The field naming the Secret.
+        field: String,
+        /// Namespace of the Secret.
+        namespace: String,
+        /// Name of the Secret.
+        name: String,
+        /// Key in the Secret.
+        key: String,
+        /// The environment variable that can supply the value instead.
+        env_var: String,
+    },
     /// The portal client cannot be built for a target (a malformed URL, TLS set-up).
     #[error("cannot set up the portal client for {target}")]
     PortalClient {
@@ -221,8 +239,23 @@ impl CliError {
             Self::MissingConnectionToken { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }
+            Self::MissingConnectionSecret { env_var, .. } => {
+                format!("add the Secret manifest or set {env_var}")
+            }
+            Self::PortalClient { source, .. } if matches!(**source, PortalError::NoAdapter { .. }) => {
+                "set the PortalConnection's spec.api to contract (a portal speaking tenantry's \
+                 contract), or use a tenantry version with that provider; nothing was written"
+                    .to_owned()
+            }
             Self::PortalClient { .. } => {
                 "check the URL (--portal, TENANTRY_PORTAL or the PortalConnection)".to_owned()
+            }
+            Self::PortalUnreachable { source, .. }
+                if matches!(**source, PortalError::Unauthenticated { .. }) =>
+            {
+                "put the right credentials in the Secret the message names and run again; \
+                 nothing was written"
+                    .to_owned()
             }
             Self::PortalUnreachable { .. } => "check that the portal is running and reachable \
                 at that address and accepts the token, then run again; nothing was written"

@@ -68,6 +68,16 @@ pub enum PortalError {
         /// The API it names.
         api: String,
     },
+    /// No connection of the route table serves the portal.
+    #[error(
+        "no PortalConnection serves portal {portal} (tried {tried}); add it to the spec.portals of one, or add a connection that serves it to spec.delegates"
+    )]
+    NotRouted {
+        /// Portal id.
+        portal: String,
+        /// The connections tried, in order.
+        tried: String,
+    },
     /// The client could not be built (bad URL, TLS setup).
     #[error("cannot set up the portal client: {0}")]
     Setup(String),
@@ -82,6 +92,7 @@ impl PortalError {
             Self::Protocol { .. } => "PortalProtocolError",
             Self::Unauthenticated { .. } => "AuthenticationFailed",
             Self::NoAdapter { .. } => "NoAdapter",
+            Self::NotRouted { .. } => "PortalNotServed",
             Self::Setup(_) => "PortalSetupError",
         }
     }

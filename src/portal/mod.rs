@@ -9,6 +9,7 @@ mod idempotency;
 mod pool;
 mod provider;
 mod retry;
+mod routing;
 mod scrub;
 mod wire;
 
@@ -25,6 +26,7 @@ pub use provider::{
     secret_key,
 };
 pub use retry::RetryPolicy;
+pub use routing::{Route, Routes};
 pub use wire::{
     Accepted, DeleteOutcome, ErrorBody, Operation, OperationState, PortalObject, WriteOutcome,
 };
