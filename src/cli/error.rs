@@ -62,6 +62,14 @@ pub enum CliError {
         /// The environment variable that can supply the value instead.
         env_var: String,
     },
+    /// A Tenant lists a portal that neither its PortalConnection nor its delegates serve.
+    #[error("no PortalConnection of this run serves {} (tried {})", .portals.join(", "), .tried.join(", "))]
+    PortalNotServed {
+        /// The portals nobody serves.
+        portals: Vec<String>,
+        /// The connections tried.
+        tried: Vec<String>,
+    },
     /// A PortalConnection's credential Secret (spec.auth) is not in the input.
     #[error(
         "PortalConnection {connection}: {field} names Secret {namespace}/{name} key {key}, which is not in the input"
@@ -239,6 +247,10 @@ impl CliError {
             Self::MissingConnectionToken { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }
+            Self::PortalNotServed { .. } => "add the portal to a connection's spec.portals, or \
+                add a PortalConnection serving it to the spec.delegates of the Tenants' \
+                connection; nothing was sent"
+                .to_owned(),
             Self::MissingConnectionSecret { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }

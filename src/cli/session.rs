@@ -214,6 +214,28 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
         shown.push(describe(resource));
         routes.push(Route::new(&connection, client));
     }
+    let served: Vec<tenantry::api::Portal> = chain
+        .iter()
+        .flat_map(|c| c.spec.served_portals())
+        .collect();
+    let mut unserved: Vec<&str> = declared
+        .tenants
+        .iter()
+        .flat_map(|t| &t.object.spec.portals)
+        .filter(|p| !served.contains(p))
+        .map(|p| p.id())
+        .collect();
+    unserved.sort_unstable();
+    unserved.dedup();
+    if !unserved.is_empty() {
+        return Err(CliError::PortalNotServed {
+            portals: unserved.into_iter().map(str::to_owned).collect(),
+            tried: chain
+                .iter()
+                .map(|c| c.metadata.name.clone().unwrap_or_default())
+                .collect(),
+        });
+    }
     Ok(Target {
         portal: Routes::client(routes),
         description: shown.join(", "),

@@ -195,6 +195,9 @@ struct Inner {
     retry: RetryPolicy,
     scrubber: Scrubber,
     cached: tokio::sync::Mutex<Option<Cached>>,
+    /// The endpoint refused these credentials: asking again cannot help (the client is
+    /// rebuilt when the Secret changes), so every caller gets the same error at once.
+    refused: std::sync::Mutex<Option<Refusal>>,
     /// The current refresh token (rotated by refresh_token answers).
     refresh: std::sync::Mutex<Option<Sensitive>>,
     requests: AtomicU64,
@@ -224,6 +227,7 @@ impl TokenSource {
             retry,
             scrubber,
             cached: tokio::sync::Mutex::new(None),
+            refused: std::sync::Mutex::new(None),
             refresh: std::sync::Mutex::new(refresh),
             requests: AtomicU64::new(0),
         }))
@@ -243,10 +247,40 @@ impl TokenSource {
         {
             return Ok(c.token.clone());
         }
-        let fresh = self.fetch().await?;
+        if let Some(refusal) = self.refusal() {
+            return Err(refusal.error(&self.0));
+        }
+        let fresh = match self.fetch().await {
+            Ok(fresh) => fresh,
+            Err(PortalError::Unauthenticated {
+                status,
+                error,
+                description,
+                ..
+            }) => {
+                let refusal = Refusal {
+                    status,
+                    error,
+                    description,
+                };
+                let err = refusal.error(&self.0);
+                *self.0.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(refusal);
+                return Err(err);
+            }
+            Err(other) => return Err(other),
+        };
         let token = fresh.token.clone();
         *cached = Some(fresh);
         Ok(token)
+    }
+
+    fn refusal(&self) -> Option<Refusal> {
+        self.0
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Forgets `rejected` (the portal answered 401 to it), so the next call gets a new one;
@@ -419,6 +453,27 @@ impl TokenSource {
 /// minute, so a call never leaves with a token that expires on the way.
 pub(crate) fn refresh_margin(lifetime: Duration) -> Duration {
     (lifetime / 4).min(Duration::from_secs(60))
+}
+
+/// What the token endpoint said when it refused the credentials.
+#[derive(Clone)]
+struct Refusal {
+    status: u16,
+    error: String,
+    description: String,
+}
+
+impl Refusal {
+    fn error(&self, inner: &Inner) -> PortalError {
+        PortalError::Unauthenticated {
+            connection: inner.connection.clone(),
+            endpoint: inner.grant.token_url.clone(),
+            status: self.status,
+            error: self.error.clone(),
+            description: self.description.clone(),
+            check: inner.grant.what_to_check(),
+        }
+    }
 }
 
 enum Attempt {
