@@ -205,7 +205,7 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
     }
     let mut routes = Vec::new();
     let mut shown = Vec::new();
-    for resource in chain {
+    for resource in chain.iter().copied() {
         let connection = resolve(resource, declared)?;
         let client = from_connection(&connection).map_err(|source| CliError::PortalClient {
             target: describe(resource),
