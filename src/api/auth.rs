@@ -152,7 +152,10 @@ impl ConnectionAuth {
             if let Some(s) = &r.client_secret_ref {
                 out.push(("spec.auth.refreshToken.clientSecretRef", s));
             }
-            out.push(("spec.auth.refreshToken.refreshTokenRef", &r.refresh_token_ref));
+            out.push((
+                "spec.auth.refreshToken.refreshTokenRef",
+                &r.refresh_token_ref,
+            ));
         }
         if let Some(p) = &self.password {
             if let Some(s) = &p.client_secret_ref {

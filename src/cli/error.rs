@@ -254,7 +254,9 @@ impl CliError {
             Self::MissingConnectionSecret { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }
-            Self::PortalClient { source, .. } if matches!(**source, PortalError::NoAdapter { .. }) => {
+            Self::PortalClient { source, .. }
+                if matches!(**source, PortalError::NoAdapter { .. }) =>
+            {
                 "set the PortalConnection's spec.api to contract (a portal speaking tenantry's \
                  contract), or use a tenantry version with that provider; nothing was written"
                     .to_owned()

@@ -214,10 +214,8 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
         shown.push(describe(resource));
         routes.push(Route::new(&connection, client));
     }
-    let served: Vec<tenantry::api::Portal> = chain
-        .iter()
-        .flat_map(|c| c.spec.served_portals())
-        .collect();
+    let served: Vec<tenantry::api::Portal> =
+        chain.iter().flat_map(|c| c.spec.served_portals()).collect();
     let mut unserved: Vec<&str> = declared
         .tenants
         .iter()
@@ -249,7 +247,10 @@ fn describe(conn: &PortalConnection) -> String {
     if conn.spec.api.is_default() {
         format!("PortalConnection {name} ({})", conn.spec.url)
     } else {
-        format!("PortalConnection {name} (api {}, {})", conn.spec.api, conn.spec.url)
+        format!(
+            "PortalConnection {name} (api {}, {})",
+            conn.spec.api, conn.spec.url
+        )
     }
 }
 

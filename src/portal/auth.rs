@@ -264,8 +264,11 @@ impl TokenSource {
                     description,
                 };
                 let err = refusal.error(&self.0);
-                *self.0.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    Some(refusal);
+                *self
+                    .0
+                    .refused
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(refusal);
                 return Err(err);
             }
             Err(other) => return Err(other),
@@ -391,8 +394,8 @@ impl TokenSource {
             detail: inner.scrubber.scrub(&transport(&e), &[]),
         })?;
         if status.is_success() {
-            let answer: TokenAnswer =
-                serde_json::from_slice(&bytes).map_err(|e| Attempt::Fatal(self.protocol(status, &e.to_string())))?;
+            let answer: TokenAnswer = serde_json::from_slice(&bytes)
+                .map_err(|e| Attempt::Fatal(self.protocol(status, &e.to_string())))?;
             return Ok(self.accept(answer));
         }
         if is_retryable_status(status.as_u16()) {
@@ -537,8 +540,14 @@ mod tests {
 
     #[test]
     fn tokens_are_replaced_before_they_expire() {
-        assert_eq!(refresh_margin(Duration::from_secs(3599)), Duration::from_secs(60));
-        assert_eq!(refresh_margin(Duration::from_secs(40)), Duration::from_secs(10));
+        assert_eq!(
+            refresh_margin(Duration::from_secs(3599)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(40)),
+            Duration::from_secs(10)
+        );
         assert_eq!(refresh_margin(Duration::ZERO), Duration::ZERO);
     }
 

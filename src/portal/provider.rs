@@ -304,7 +304,10 @@ impl Connection {
             )?
         } else if let Some(r) = &auth.refresh_token {
             let flow = Flow::RefreshToken {
-                token: get("spec.auth.refreshToken.refreshTokenRef", &r.refresh_token_ref)?,
+                token: get(
+                    "spec.auth.refreshToken.refreshTokenRef",
+                    &r.refresh_token_ref,
+                )?,
                 source: describe(&r.refresh_token_ref),
             };
             grant(

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::faults::FaultConfig;
-use super::identity::IdentityConfig;
 use super::fixtures::Fixtures;
+use super::identity::IdentityConfig;
 use crate::api::Sensitive;
 
 /// The configuration of one sandbox. `SandboxConfig::default()` suits tests: loopback on a

@@ -167,7 +167,10 @@ fn refuse(status: StatusCode, error: &str, code: u32, description: &str) -> Resp
 
 fn with_no_store(mut response: Response) -> Response {
     let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store, no-cache"));
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store, no-cache"),
+    );
     h.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
     response
 }
@@ -181,7 +184,13 @@ fn missing(name: &str) -> Response {
     )
 }
 
-fn token(shared: &Shared, version: Version, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+fn token(
+    shared: &Shared,
+    version: Version,
+    tenant: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let form: HashMap<String, String> = match parse_form(headers, body) {
         Some(form) => form,
         None => {
@@ -194,7 +203,12 @@ fn token(shared: &Shared, version: Version, tenant: &str, headers: &HeaderMap, b
         }
     };
     if tenant.is_empty() {
-        return refuse(StatusCode::BAD_REQUEST, "invalid_request", 90002, "Tenant not found.");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            "Tenant not found.",
+        );
     }
     let field = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
     let Some(grant) = field("grant_type") else {
@@ -224,7 +238,9 @@ fn token(shared: &Shared, version: Version, tenant: &str, headers: &HeaderMap, b
                 StatusCode::BAD_REQUEST,
                 "unauthorized_client",
                 700016,
-                &format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'."),
+                &format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+                ),
             );
         };
         match client_secret {
@@ -241,7 +257,9 @@ fn token(shared: &Shared, version: Version, tenant: &str, headers: &HeaderMap, b
                     StatusCode::UNAUTHORIZED,
                     "invalid_client",
                     7000215,
-                    &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+                    &format!(
+                        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                    ),
                 );
             }
             _ => {}
@@ -303,10 +321,16 @@ fn token(shared: &Shared, version: Version, tenant: &str, headers: &HeaderMap, b
         }
         "password" => {
             let (Some(user), Some(password)) = (field("username"), field("password")) else {
-                return missing(if field("username").is_none() { "username" } else { "password" });
+                return missing(if field("username").is_none() {
+                    "username"
+                } else {
+                    "password"
+                });
             };
             let valid = match &config.users {
-                Some(users) => users.iter().any(|(u, p)| u == user && p.expose() == password),
+                Some(users) => users
+                    .iter()
+                    .any(|(u, p)| u == user && p.expose() == password),
                 None => true,
             };
             if !valid {
@@ -448,7 +472,10 @@ mod tests {
     #[test]
     fn decodes_forms_and_basic_credentials() {
         assert_eq!(percent_decode("a%2Fb+c").as_deref(), Some("a/b c"));
-        assert_eq!(base64_decode("aWQ6c2VjcmV0").as_deref(), Some(&b"id:secret"[..]));
+        assert_eq!(
+            base64_decode("aWQ6c2VjcmV0").as_deref(),
+            Some(&b"id:secret"[..])
+        );
         assert_eq!(base64_decode("YQ==").as_deref(), Some(&b"a"[..]));
         assert!(percent_decode("%zz").is_none());
     }

@@ -40,11 +40,11 @@ mod write;
 
 pub use config::SandboxConfig;
 pub use faults::{FaultConfig, FaultRule};
-pub use identity::IdentityConfig;
 pub use fixtures::{
     AccountRole, Campaign, DEMO_CAMPAIGN, DEMO_DID_PREFIX, DEMO_GENERATED_DIDS, Did, Fixtures,
     OffPeak, ResellerAccount,
 };
+pub use identity::IdentityConfig;
 pub use object::DeletionPolicy;
 pub use outbox::Email;
 pub use private::{PrivateStateError, STATE_FILE, state_dir};

@@ -14,8 +14,8 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use super::controls;
 use super::edge;
-use super::identity;
 use super::error::ApiError;
+use super::identity;
 use super::path::PathParams;
 use super::portals::KINDS;
 use super::read;

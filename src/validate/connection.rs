@@ -4,8 +4,8 @@ use super::rule;
 use super::subject::{Subject, shown};
 use super::syntax;
 use super::values;
-use crate::api::{ConnectionApi, PortalConnectionSpec};
 use crate::api::Problem;
+use crate::api::{ConnectionApi, PortalConnectionSpec};
 
 /// Checks one PortalConnection's spec.
 pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
@@ -148,9 +148,15 @@ fn auth(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
         );
     }
     let urls = [
-        a.client_credentials.as_ref().map(|g| ("spec.auth.clientCredentials.tokenUrl", &g.token_url)),
-        a.refresh_token.as_ref().map(|g| ("spec.auth.refreshToken.tokenUrl", &g.token_url)),
-        a.password.as_ref().map(|g| ("spec.auth.password.tokenUrl", &g.token_url)),
+        a.client_credentials
+            .as_ref()
+            .map(|g| ("spec.auth.clientCredentials.tokenUrl", &g.token_url)),
+        a.refresh_token
+            .as_ref()
+            .map(|g| ("spec.auth.refreshToken.tokenUrl", &g.token_url)),
+        a.password
+            .as_ref()
+            .map(|g| ("spec.auth.password.tokenUrl", &g.token_url)),
     ];
     for (field, url) in urls.into_iter().flatten() {
         if !syntax::is_http_url(url) {
@@ -164,12 +170,25 @@ fn auth(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
         }
     }
     let audiences = [
-        a.client_credentials.as_ref().map(|g| ("spec.auth.clientCredentials", g.scope.is_some() && g.resource.is_some())),
-        a.refresh_token.as_ref().map(|g| ("spec.auth.refreshToken", g.scope.is_some() && g.resource.is_some())),
+        a.client_credentials.as_ref().map(|g| {
+            (
+                "spec.auth.clientCredentials",
+                g.scope.is_some() && g.resource.is_some(),
+            )
+        }),
+        a.refresh_token.as_ref().map(|g| {
+            (
+                "spec.auth.refreshToken",
+                g.scope.is_some() && g.resource.is_some(),
+            )
+        }),
     ];
     for (field, both) in audiences.into_iter().flatten() {
         if both {
-            problem(field, "set scope (v2.0 endpoint) or resource (v1 endpoint), not both");
+            problem(
+                field,
+                "set scope (v2.0 endpoint) or resource (v1 endpoint), not both",
+            );
         }
     }
     if let Some(p) = &a.password

@@ -446,7 +446,11 @@ fn cases() -> Vec<Case> {
             }),
             &[],
         ),
-        create("an OAuth2 contract connection", connection(json!({"auth": {"clientCredentials": cc()}})), &[]),
+        create(
+            "an OAuth2 contract connection",
+            connection(json!({"auth": {"clientCredentials": cc()}})),
+            &[],
+        ),
         create(
             "a Graph connection with client credentials",
             connection(json!({"api": "graph", "auth": {"clientCredentials": cc()}})),
@@ -454,7 +458,9 @@ fn cases() -> Vec<Case> {
         ),
         create(
             "a bearer token and an auth block",
-            connection(json!({"auth": {"clientCredentials": cc()}, "credentialsSecretRef": secret()})),
+            connection(
+                json!({"auth": {"clientCredentials": cc()}, "credentialsSecretRef": secret()}),
+            ),
             &["spec.credentialsSecretRef (a bearer token) or spec.auth, not both"],
         ),
         create(
@@ -477,7 +483,9 @@ fn cases() -> Vec<Case> {
         ),
         create(
             "CloudLink with its account id",
-            connection(json!({"api": "cloudLink", "auth": {"password": password(json!({"accountId": "acc-1"}))}})),
+            connection(
+                json!({"api": "cloudLink", "auth": {"password": password(json!({"accountId": "acc-1"}))}}),
+            ),
             &[],
         ),
         create(
@@ -487,7 +495,9 @@ fn cases() -> Vec<Case> {
         ),
         create(
             "TCR with an API key",
-            connection(json!({"api": "campaignRegistry", "auth": {"apiKey": {"keyRef": secret(), "secretRef": secret()}}})),
+            connection(
+                json!({"api": "campaignRegistry", "auth": {"apiKey": {"keyRef": secret(), "secretRef": secret()}}}),
+            ),
             &[],
         ),
         create(
@@ -502,12 +512,16 @@ fn cases() -> Vec<Case> {
         ),
         create(
             "two flows at once",
-            connection(json!({"auth": {"clientCredentials": cc(), "password": password(json!({}))}})),
+            connection(
+                json!({"auth": {"clientCredentials": cc(), "password": password(json!({}))}}),
+            ),
             &["set exactly one of auth.clientCredentials"],
         ),
         create(
             "scope and resource",
-            connection(json!({"auth": {"clientCredentials": merge(cc(), json!({"resource": "https://api.partnercenter.microsoft.com"}))}})),
+            connection(
+                json!({"auth": {"clientCredentials": merge(cc(), json!({"resource": "https://api.partnercenter.microsoft.com"}))}}),
+            ),
             &["set scope (v2.0 endpoint) or resource (v1 endpoint), not both"],
         ),
         create(
@@ -528,7 +542,9 @@ fn cases() -> Vec<Case> {
         ),
         create(
             "a client secret without a client id",
-            connection(json!({"api": "connectToTeams", "auth": {"password": password(json!({"clientId": null}))}})),
+            connection(
+                json!({"api": "connectToTeams", "auth": {"password": password(json!({"clientId": null}))}}),
+            ),
             &["password.clientSecretRef needs password.clientId"],
         ),
     ]

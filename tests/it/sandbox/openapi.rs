@@ -62,7 +62,11 @@ async fn every_documented_operation_answers() {
         if path.contains("/oauth2/") {
             // The identity endpoint answers in AAD's shape, not the contract's.
             assert_eq!(answer.status.as_u16(), 400, "{method} {path}");
-            assert!(answer.body["error"].is_string(), "{method} {path}: {:#}", answer.body);
+            assert!(
+                answer.body["error"].is_string(),
+                "{method} {path}: {:#}",
+                answer.body
+            );
         } else if !answer.status.is_success() && !answer.bytes.is_empty() {
             assert!(
                 answer.body["error"]["code"].is_string(),

@@ -28,6 +28,11 @@ pub fn oauth_connection(name: &str, url: &str, extra: &str, client_secret: &str)
          spec:\n  url: {url}\n{extra}  auth:\n    clientCredentials:\n      tokenUrl: {url}/contoso.onmicrosoft.com/oauth2/v2.0/token\n\
          \x20     clientId: tenantry-app\n      clientSecretRef: {{namespace: tenantry-system, name: {name}-app, key: clientSecret}}\n\
          \x20     scope: api://tenantry/.default\n---\n{}",
-        secret_manifest("tenantry-system", &format!("{name}-app"), "clientSecret", client_secret)
+        secret_manifest(
+            "tenantry-system",
+            &format!("{name}-app"),
+            "clientSecret",
+            client_secret
+        )
     )
 }

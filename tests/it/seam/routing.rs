@@ -44,16 +44,34 @@ async fn two_connections_serve_different_portals_of_one_run() {
         portals.dedup();
         portals
     };
-    assert_eq!(routes(mitel.requests()), ["cloudlink"], "CloudLink went to mitel");
+    assert_eq!(
+        routes(mitel.requests()),
+        ["cloudlink"],
+        "CloudLink went to mitel"
+    );
     assert_eq!(
         routes(main.requests()),
         ["apps", "contactcenter", "daas", "teammate"],
         "the rest went to default"
     );
-    assert!(mitel.count_objects("cloudlink", "accounts", "customers/kenton-electronics").await >= 1);
-    assert_eq!(main.count_objects("cloudlink", "accounts", "customers/kenton-electronics").await, 0);
+    assert!(
+        mitel
+            .count_objects("cloudlink", "accounts", "customers/kenton-electronics")
+            .await
+            >= 1
+    );
+    assert_eq!(
+        main.count_objects("cloudlink", "accounts", "customers/kenton-electronics")
+            .await,
+        0
+    );
     let again = tenantry_in(tmp.path(), &["plan", "-f", "examples/"]).await;
-    assert_eq!(again.code, 0, "converged across both connections: {}", again.all());
+    assert_eq!(
+        again.code,
+        0,
+        "converged across both connections: {}",
+        again.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,7 +86,12 @@ async fn a_portal_no_connection_serves_is_named_before_anything_is_sent() {
     write(&dir.join("connection.yaml"), &connection);
     let plan = tenantry_in(tmp.path(), &["plan", "-f", "examples/"]).await;
     assert_eq!(plan.code, 1, "{}", plan.all());
-    assert!(plan.stderr.contains("no PortalConnection of this run serves cloudlink (tried default)"), "{}", plan.stderr);
+    assert!(
+        plan.stderr
+            .contains("no PortalConnection of this run serves cloudlink (tried default)"),
+        "{}",
+        plan.stderr
+    );
     assert!(plan.stderr.contains("spec.delegates"), "{}", plan.stderr);
     assert!(main.requests().is_empty());
 }
