@@ -66,7 +66,8 @@ pub struct PortalConnectionSpec {
     pub credentials_secret_ref: Option<NamespacedSecretRef>,
     /// How to get a token (OAuth2) or sign requests (API key); credentials in Secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<ConnectionAuth>,
+    // Boxed: most connections have none, and every Declared holds its connections inline.
+    pub auth: Option<Box<ConnectionAuth>>,
     /// Other PortalConnections serving what this one does not, tried in order: a Tenant naming this connection reaches them too (one level).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(

@@ -72,19 +72,15 @@ pub enum CliError {
     },
     /// A PortalConnection's credential Secret (spec.auth) is not in the input.
     #[error(
-        "PortalConnection {connection}: {field} names Secret {namespace}/{name} key {key}, which is not in the input"
+        "PortalConnection {connection}: {field} names Secret {secret}, which is not in the input"
     )]
     MissingConnectionSecret {
         /// The connection.
         connection: String,
         /// The field naming the Secret.
         field: String,
-        /// Namespace of the Secret.
-        namespace: String,
-        /// Name of the Secret.
-        name: String,
-        /// Key in the Secret.
-        key: String,
+        /// The Secret key, as `namespace/name key k`.
+        secret: String,
         /// The environment variable that can supply the value instead.
         env_var: String,
     },
@@ -265,7 +261,7 @@ impl CliError {
                 "check the URL (--portal, TENANTRY_PORTAL or the PortalConnection)".to_owned()
             }
             Self::PortalUnreachable { source, .. }
-                if matches!(**source, PortalError::Unauthenticated { .. }) =>
+                if matches!(**source, PortalError::Unauthenticated(_)) =>
             {
                 "put the right credentials in the Secret the message names and run again; \
                  nothing was written"

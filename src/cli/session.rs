@@ -281,9 +281,7 @@ fn resolve(conn: &PortalConnection, declared: &Declared) -> Result<Connection, C
                     connection: conn.metadata.name.clone().unwrap_or_default(),
                     field: field.to_owned(),
                     env_var: validate::secret_env_var(&key),
-                    namespace: key.namespace,
-                    name: key.name,
-                    key: key.key,
+                    secret: format!("{}/{} key {}", key.namespace, key.name, key.key),
                 });
             }
         }
@@ -293,9 +291,10 @@ fn resolve(conn: &PortalConnection, declared: &Declared) -> Result<Connection, C
         connection: conn.metadata.name.clone().unwrap_or_default(),
         field: missing.field.to_owned(),
         env_var: validate::secret_env_var(&missing.key),
-        namespace: missing.key.namespace,
-        name: missing.key.name,
-        key: missing.key.key,
+        secret: format!(
+            "{}/{} key {}",
+            missing.key.namespace, missing.key.name, missing.key.key
+        ),
     })
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use super::error::PortalError;
+use super::error::{AuthRefused, PortalError};
 use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use super::scrub::Scrubber;
 use crate::api::Sensitive;
@@ -252,18 +252,13 @@ impl TokenSource {
         }
         let fresh = match self.fetch().await {
             Ok(fresh) => fresh,
-            Err(PortalError::Unauthenticated {
-                status,
-                error,
-                description,
-                ..
-            }) => {
+            Err(PortalError::Unauthenticated(refused)) => {
                 let refusal = Refusal {
-                    status,
-                    error,
-                    description,
+                    status: refused.status,
+                    error: refused.error.clone(),
+                    description: refused.description.clone(),
                 };
-                let err = refusal.error(&self.0);
+                let err = PortalError::Unauthenticated(refused);
                 *self
                     .0
                     .refused
@@ -411,14 +406,16 @@ impl TokenSource {
                 String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             ),
         };
-        Err(Attempt::Fatal(PortalError::Unauthenticated {
-            connection: inner.connection.clone(),
-            endpoint: g.token_url.clone(),
-            status: status.as_u16(),
-            error,
-            description: inner.scrubber.scrub(first_line(&description), &[]),
-            check: g.what_to_check(),
-        }))
+        Err(Attempt::Fatal(PortalError::Unauthenticated(Box::new(
+            AuthRefused {
+                connection: inner.connection.clone(),
+                endpoint: g.token_url.clone(),
+                status: status.as_u16(),
+                error,
+                description: inner.scrubber.scrub(first_line(&description), &[]),
+                check: g.what_to_check(),
+            },
+        ))))
     }
 
     fn accept(&self, answer: TokenAnswer) -> Cached {
@@ -468,14 +465,14 @@ struct Refusal {
 
 impl Refusal {
     fn error(&self, inner: &Inner) -> PortalError {
-        PortalError::Unauthenticated {
+        PortalError::Unauthenticated(Box::new(AuthRefused {
             connection: inner.connection.clone(),
             endpoint: inner.grant.token_url.clone(),
             status: self.status,
             error: self.error.clone(),
             description: self.description.clone(),
             check: inner.grant.what_to_check(),
-        }
+        }))
     }
 }
 

@@ -17,7 +17,7 @@ use std::future::Future;
 
 pub use auth::{Credential, Flow, Grant};
 pub use budget::{Budget, BudgetStats};
-pub use error::PortalError;
+pub use error::{AuthRefused, PortalError};
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
 pub use pool::Pool;
