@@ -1,9 +1,10 @@
 //! `PortalConnection`: where a portal is and how to authenticate (cluster-scoped).
 
-use kube::CustomResource;
+use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::auth::ConnectionAuth;
 use super::common::{NamespacedSecretRef, Portal};
 
 /// Endpoint and credentials of a portal API, like Crossplane's ProviderConfig.
@@ -11,7 +12,7 @@ use super::common::{NamespacedSecretRef, Portal};
     clippy::duplicated_attributes,
     reason = "kube's printcolumn(...) entries repeat `type_ = \"string\"` by design"
 )]
-#[derive(CustomResource, JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(CustomResource, KubeSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "tenantry.dev",
     version = "v1alpha1",
@@ -40,20 +41,40 @@ use super::common::{NamespacedSecretRef, Portal};
     derive = "PartialEq"
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[x_kube(
+    validation = Rule::new("!(has(self.auth) && has(self.credentialsSecretRef))").message("set spec.credentialsSecretRef (a bearer token) or spec.auth, not both"),
+    validation = Rule::new("!has(self.credentialsSecretRef) || !has(self.api) || self.api == 'contract'").message("spec.credentialsSecretRef (a static bearer token) is for api contract only; vendor APIs authenticate with spec.auth"),
+    validation = Rule::new("!has(self.api) || !(self.api in ['partnerCenter', 'graph']) || (has(self.auth) && (has(self.auth.clientCredentials) || has(self.auth.refreshToken)))").message("api partnerCenter and graph authenticate with OAuth2: set spec.auth.clientCredentials or spec.auth.refreshToken").field_path(".auth"),
+    validation = Rule::new("!has(self.api) || !(self.api in ['connectToTeams', 'cloudLink']) || (has(self.auth) && has(self.auth.password))").message("api connectToTeams and cloudLink authenticate with a password grant: set spec.auth.password").field_path(".auth"),
+    validation = Rule::new("!has(self.api) || self.api != 'cloudLink' || !has(self.auth) || !has(self.auth.password) || has(self.auth.password.accountId)").message("api cloudLink needs spec.auth.password.accountId (its token request carries account_id)").field_path(".auth"),
+    validation = Rule::new("!has(self.api) || self.api != 'campaignRegistry' || (has(self.auth) && has(self.auth.apiKey))").message("api campaignRegistry authenticates with an API key and secret: set spec.auth.apiKey").field_path(".auth"),
+    validation = Rule::new("!has(self.auth) || !has(self.auth.apiKey) || (has(self.api) && self.api == 'campaignRegistry')").message("spec.auth.apiKey (HTTP Basic) is for api campaignRegistry only").field_path(".auth"),
+)]
 pub struct PortalConnectionSpec {
-    /// The API spoken at `url`: `contract` (tenantry's portal contract, the default).
+    /// The API spoken at `url`: `contract` (tenantry's portal contract, the default), `partnerCenter`, `graph`, `connectToTeams`, `cloudLink` or `campaignRegistry`.
     #[serde(default, skip_serializing_if = "ConnectionApi::is_default")]
     pub api: ConnectionApi,
-    /// Base URL of the portal contract, e.g. https://portal.example.net.
+    /// Base URL of the API, e.g. https://portal.example.net.
     #[schemars(regex(pattern = "^https?://[^\\s]+$"), length(max = 2048))]
     pub url: String,
     /// Portals served at this URL; all five when absent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 5), extend("x-kubernetes-list-type" = "set"))]
     pub portals: Vec<Portal>,
-    /// Secret holding the API token.
+    /// Secret holding a static bearer token (api contract).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials_secret_ref: Option<NamespacedSecretRef>,
+    /// How to get a token (OAuth2) or sign requests (API key); credentials in Secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Boxed: most connections have none, and every Declared holds its connections inline.
+    pub auth: Option<Box<ConnectionAuth>>,
+    /// Other PortalConnections serving what this one does not, tried in order: a Tenant naming this connection reaches them too (one level).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(
+        length(max = 8),
+        extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"])
+    )]
+    pub delegates: Vec<ConnectionRef>,
     /// Request budget shared by every reconciler and the CLI.
     #[serde(default)]
     pub rate_limit: RateLimit,
@@ -63,6 +84,15 @@ pub struct PortalConnectionSpec {
     pub timeout_seconds: u32,
 }
 
+/// A PortalConnection by name (they are cluster-scoped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionRef {
+    /// Name of the PortalConnection.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+}
+
 /// The wire API a PortalConnection speaks; it picks the provider that serves the connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -70,12 +100,84 @@ pub enum ConnectionApi {
     /// tenantry's portal contract (openapi/portal.yaml), spoken by the sandbox.
     #[default]
     Contract,
+    /// Microsoft Partner Center REST API (customers, domains, orders, GDAP).
+    PartnerCenter,
+    /// Microsoft Graph inside a customer tenant (users, licences, domains).
+    Graph,
+    /// ConnectToTeams / TeamMate reseller API.
+    ConnectToTeams,
+    /// Mitel CloudLink admin API.
+    CloudLink,
+    /// The Campaign Registry CSP API (10DLC).
+    CampaignRegistry,
 }
 
 impl ConnectionApi {
+    /// Every API, in a fixed order.
+    pub const ALL: [ConnectionApi; 6] = [
+        Self::Contract,
+        Self::PartnerCenter,
+        Self::Graph,
+        Self::ConnectToTeams,
+        Self::CloudLink,
+        Self::CampaignRegistry,
+    ];
+
     /// True for the default, which manifests may leave out.
     pub fn is_default(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The name used in manifests (`contract`, `partnerCenter`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Contract => "contract",
+            Self::PartnerCenter => "partnerCenter",
+            Self::Graph => "graph",
+            Self::ConnectToTeams => "connectToTeams",
+            Self::CloudLink => "cloudLink",
+            Self::CampaignRegistry => "campaignRegistry",
+        }
+    }
+
+    /// The portals whose objects this API can serve when `spec.portals` is empty.
+    pub fn default_portals(self) -> &'static [Portal] {
+        match self {
+            Self::Contract => &Portal::ALL,
+            Self::PartnerCenter | Self::Graph => &[Portal::Daas],
+            Self::ConnectToTeams => &[Portal::TeamMate],
+            Self::CloudLink => &[Portal::CloudLink],
+            Self::CampaignRegistry => &[Portal::Apps],
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectionApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PortalConnectionSpec {
+    /// The portals this connection serves: `spec.portals`, else its API's default portals.
+    pub fn served_portals(&self) -> Vec<Portal> {
+        if self.portals.is_empty() {
+            self.api.default_portals().to_vec()
+        } else {
+            self.portals.clone()
+        }
+    }
+
+    /// Every Secret key the connection reads (bearer token or `spec.auth`), with its field.
+    pub fn secret_refs(&self) -> Vec<(&'static str, &NamespacedSecretRef)> {
+        let mut out = Vec::new();
+        if let Some(r) = &self.credentials_secret_ref {
+            out.push(("spec.credentialsSecretRef", r));
+        }
+        if let Some(auth) = &self.auth {
+            out.extend(auth.secret_refs());
+        }
+        out
     }
 }
 

@@ -1,6 +1,7 @@
 //! Resource types of group `tenantry.dev`, version `v1alpha1`, and their CRDs.
 
 mod admin;
+mod auth;
 mod binding;
 mod common;
 mod connection;
@@ -13,6 +14,7 @@ mod status;
 mod tenant;
 
 pub use admin::{AdminRole, TenantAdmin, TenantAdminSpec, derive_username};
+pub use auth::{ApiKey, ClientCredentials, ConnectionAuth, PasswordGrant, RefreshTokenGrant};
 pub use binding::{
     AzureAd, AzureAdMode, Citrix, CloudlinkGateway, CloudlinkPlatform, ContactCenter, FileSharing,
     LicenseAssignment, LicenseType, LicensedApp, Licenses, MicrosoftOnline, SbcRegion,
@@ -23,7 +25,8 @@ pub use common::{
     NamespacedSecretRef, Portal, SecretKeyRef, VERSION,
 };
 pub use connection::{
-    ConnectionApi, ConnectionStatus, PortalConnection, PortalConnectionSpec, RateLimit,
+    ConnectionApi, ConnectionRef, ConnectionStatus, PortalConnection, PortalConnectionSpec,
+    RateLimit,
 };
 pub use declared::{Declared, Located, Location, SecretKey};
 pub use problem::{ObjectId, Problem, Severity};

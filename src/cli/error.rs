@@ -59,6 +59,28 @@ pub enum CliError {
         /// The environment variable that can supply the value instead.
         env_var: String,
     },
+    /// A Tenant lists a portal that neither its PortalConnection nor its delegates serve.
+    #[error("no PortalConnection of this run serves {} (tried {})", .portals.join(", "), .tried.join(", "))]
+    PortalNotServed {
+        /// The portals nobody serves.
+        portals: Vec<String>,
+        /// The connections tried.
+        tried: Vec<String>,
+    },
+    /// A PortalConnection's credential Secret (spec.auth) is not in the input.
+    #[error(
+        "PortalConnection {connection}: {field} names Secret {secret}, which is not in the input"
+    )]
+    MissingConnectionSecret {
+        /// The connection.
+        connection: String,
+        /// The field naming the Secret.
+        field: String,
+        /// The Secret key, as `namespace/name key k`.
+        secret: String,
+        /// The environment variable that can supply the value instead.
+        env_var: String,
+    },
     /// The portal client cannot be built for a target (a malformed URL, TLS set-up).
     #[error("cannot set up the portal client for {target}")]
     PortalClient {
@@ -228,8 +250,29 @@ impl CliError {
             Self::MissingConnectionToken { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }
+            Self::PortalNotServed { .. } => "add the portal to a connection's spec.portals, or \
+                add a PortalConnection serving it to the spec.delegates of the Tenants' \
+                connection; nothing was sent"
+                .to_owned(),
+            Self::MissingConnectionSecret { env_var, .. } => {
+                format!("add the Secret manifest or set {env_var}")
+            }
+            Self::PortalClient { source, .. }
+                if matches!(**source, PortalError::NoAdapter { .. }) =>
+            {
+                "set the PortalConnection's spec.api to contract (a portal speaking tenantry's \
+                 contract), or use a tenantry version with that provider; nothing was written"
+                    .to_owned()
+            }
             Self::PortalClient { .. } => {
                 "check the URL (--portal, TENANTRY_PORTAL or the PortalConnection)".to_owned()
+            }
+            Self::PortalUnreachable { source, .. }
+                if matches!(**source, PortalError::Unauthenticated(_)) =>
+            {
+                "put the right credentials in the Secret the message names and run again; \
+                 nothing was written"
+                    .to_owned()
             }
             Self::PortalUnreachable { .. } => "check that the portal is running and reachable \
                 at that address and accepts the token, then run again; nothing was written"

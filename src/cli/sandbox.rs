@@ -40,6 +40,20 @@ pub struct Args {
         hide_env_values = true
     )]
     tokens: Vec<Sensitive>,
+    /// OAuth2 client the identity endpoint (/{tenant}/oauth2/v2.0/token) accepts, as
+    /// ID:SECRET (repeatable, or comma-separated in the variable); any client id with a
+    /// non-empty secret when absent.
+    #[arg(
+        long = "oauth-client",
+        value_parser = parse_client,
+        env = "TENANTRY_SANDBOX_OAUTH_CLIENT",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    oauth_clients: Vec<(String, Sensitive)>,
+    /// Nominal lifetime of issued access tokens in seconds (scaled by --time-scale).
+    #[arg(long, default_value_t = 3600)]
+    token_lifetime_secs: u64,
     /// YAML or JSON file of fixtures: resellerAccounts, reservedDomains, dids, campaigns, offPeak
     /// (the demo inventory when absent: see docs/portal-contract.md).
     #[arg(long)]
@@ -76,6 +90,16 @@ fn parse_token(value: &str) -> Result<Sensitive, String> {
         return Err("a token cannot be empty".to_owned());
     }
     Ok(Sensitive::new(value))
+}
+
+/// An `--oauth-client ID:SECRET` value, the secret held as `Sensitive`.
+fn parse_client(value: &str) -> Result<(String, Sensitive), String> {
+    match value.split_once(':') {
+        Some((id, secret)) if !id.trim().is_empty() && !secret.is_empty() => {
+            Ok((id.trim().to_owned(), Sensitive::new(secret)))
+        }
+        _ => Err("expected CLIENT_ID:CLIENT_SECRET".to_owned()),
+    }
 }
 
 /// Reads the YAML or JSON file given with `flag`.
@@ -165,6 +189,10 @@ impl Args {
         if !self.tokens.is_empty() {
             config.tokens = Some(self.tokens);
         }
+        if !self.oauth_clients.is_empty() {
+            config.identity.clients = Some(self.oauth_clients);
+        }
+        config.identity.token_lifetime = Duration::from_secs(self.token_lifetime_secs);
         Ok(config)
     }
 }

@@ -10,7 +10,7 @@ use tenantry::engine;
 use tenantry::manifest::{self, Input, LoadOptions};
 use tenantry::model::{self, Model, Observed};
 use tenantry::plan::{Plan, PlanOptions, Scope};
-use tenantry::portal::{Connection, PortalClient, from_connection};
+use tenantry::portal::{Connection, PortalClient, Route, Routes, from_connection, secret_key};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use tenantry::validate::{self, Options};
 
@@ -208,40 +208,113 @@ pub async fn select_target(
 /// Time scale of the embedded sandbox: Azure AD's 2–3 minutes take about 2 seconds.
 const EMBEDDED_TIME_SCALE: f64 = 0.01;
 
+/// The Tenants' PortalConnection and its `spec.delegates`, each with its credentials from
+/// the input (Secret manifests or TENANTRY_SECRET_* variables), behind one routing client.
 fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Target, CliError> {
-    let token = match &conn.spec.credentials_secret_ref {
-        None => None,
-        Some(r) => {
-            let key = tenantry::api::SecretKey {
-                namespace: r.namespace.clone(),
-                name: r.name.clone(),
-                key: r.key.clone(),
-            };
-            let token = declared.secrets.get(&key).cloned().or_else(|| {
-                std::env::var(validate::secret_env_var(&key))
-                    .ok()
-                    .map(Sensitive::new)
-            });
-            match token {
-                Some(t) => Some(t),
-                None => {
-                    return Err(CliError::MissingConnectionToken {
-                        env_var: validate::secret_env_var(&key),
-                        namespace: key.namespace,
-                        name: key.name,
-                        key: key.key,
-                    });
-                }
+    let mut chain = vec![conn];
+    for delegate in &conn.spec.delegates {
+        let found = declared
+            .connections
+            .iter()
+            .find(|c| c.object.metadata.name.as_deref() == Some(delegate.name.as_str()))
+            .ok_or_else(|| CliError::ConnectionNotFound {
+                name: delegate.name.clone(),
+            })?;
+        chain.push(&found.object);
+    }
+    let mut routes = Vec::new();
+    let mut shown = Vec::new();
+    for resource in chain.iter().copied() {
+        let connection = resolve(resource, declared)?;
+        let client = from_connection(&connection).map_err(|source| CliError::PortalClient {
+            target: describe(resource),
+            source: Box::new(source),
+        })?;
+        shown.push(describe(resource));
+        routes.push(Route::new(&connection, client));
+    }
+    let served: Vec<tenantry::api::Portal> =
+        chain.iter().flat_map(|c| c.spec.served_portals()).collect();
+    let mut unserved: Vec<&str> = declared
+        .tenants
+        .iter()
+        .flat_map(|t| &t.object.spec.portals)
+        .filter(|p| !served.contains(p))
+        .map(|p| p.id())
+        .collect();
+    unserved.sort_unstable();
+    unserved.dedup();
+    if !unserved.is_empty() {
+        return Err(CliError::PortalNotServed {
+            portals: unserved.into_iter().map(str::to_owned).collect(),
+            tried: chain
+                .iter()
+                .map(|c| c.metadata.name.clone().unwrap_or_default())
+                .collect(),
+        });
+    }
+    Ok(Target {
+        portal: Routes::client(routes),
+        description: shown.join(", "),
+        _sandbox: None,
+    })
+}
+
+/// "PortalConnection NAME (URL)", and its API when it is not the contract.
+fn describe(conn: &PortalConnection) -> String {
+    let name = conn.metadata.name.as_deref().unwrap_or_default();
+    if conn.spec.api.is_default() {
+        format!("PortalConnection {name} ({})", conn.spec.url)
+    } else {
+        format!(
+            "PortalConnection {name} (api {}, {})",
+            conn.spec.api, conn.spec.url
+        )
+    }
+}
+
+/// A connection with every credential it names, or the error naming the missing one.
+fn resolve(conn: &PortalConnection, declared: &Declared) -> Result<Connection, CliError> {
+    let mut secrets = std::collections::BTreeMap::new();
+    for (field, r) in conn.spec.secret_refs() {
+        let key = secret_key(r);
+        let value = declared.secrets.get(&key).cloned().or_else(|| {
+            std::env::var(validate::secret_env_var(&key))
+                .ok()
+                .map(Sensitive::new)
+        });
+        match value {
+            Some(v) => {
+                secrets.insert(key, v);
+            }
+            None if field == "spec.credentialsSecretRef" => {
+                return Err(CliError::MissingConnectionToken {
+                    env_var: validate::secret_env_var(&key),
+                    namespace: key.namespace,
+                    name: key.name,
+                    key: key.key,
+                });
+            }
+            None => {
+                return Err(CliError::MissingConnectionSecret {
+                    connection: conn.metadata.name.clone().unwrap_or_default(),
+                    field: field.to_owned(),
+                    env_var: validate::secret_env_var(&key),
+                    secret: format!("{}/{} key {}", key.namespace, key.name, key.key),
+                });
             }
         }
-    };
-    let mut target = connect(&Connection::from_resource(conn, token))?;
-    target.description = format!(
-        "PortalConnection {} ({})",
-        conn.metadata.name.as_deref().unwrap_or_default(),
-        conn.spec.url
-    );
-    Ok(target)
+    }
+    // Every key was just resolved, so this cannot miss one.
+    Connection::resolve(conn, &secrets).map_err(|missing| CliError::MissingConnectionSecret {
+        connection: conn.metadata.name.clone().unwrap_or_default(),
+        field: missing.field.to_owned(),
+        env_var: validate::secret_env_var(&missing.key),
+        secret: format!(
+            "{}/{} key {}",
+            missing.key.namespace, missing.key.name, missing.key.key
+        ),
+    })
 }
 
 fn connect(connection: &Connection) -> Result<Target, CliError> {

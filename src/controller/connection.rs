@@ -14,12 +14,11 @@ use kube::{Api, ResourceExt};
 use serde_json::json;
 
 use super::context::Context;
-use super::dereference::connection_token;
+use super::dereference::resolve_connection;
 use super::error::Error;
 use super::messages;
 use super::status::now;
 use crate::api::{ConnectionStatus, Portal, PortalConnection, condition, set_condition};
-use crate::portal::Connection;
 
 /// What the probe found: `Ready` with a reason and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,22 +56,15 @@ pub fn connection_error_policy(
 
 /// One authenticated read per portal the connection serves.
 pub(crate) async fn probe(ctx: &Context, connection: &PortalConnection) -> Health {
-    let token = match connection_token(ctx, connection).await {
-        Ok(token) => token,
+    let resolved = match resolve_connection(ctx, connection).await {
+        Ok(resolved) => resolved,
         Err(error) => return unhealthy(error.code(), &error.to_string()),
     };
-    let client = match ctx
-        .portals
-        .client(&Connection::from_resource(connection, token))
-    {
+    let client = match ctx.portals.client(&resolved) {
         Ok(client) => client,
         Err(error) => return unhealthy(error.code(), &error.to_string()),
     };
-    let served: Vec<Portal> = if connection.spec.portals.is_empty() {
-        Portal::ALL.to_vec()
-    } else {
-        connection.spec.portals.clone()
-    };
+    let served: Vec<Portal> = connection.spec.served_portals();
     if let Err(error) = crate::engine::check(&client, &served).await {
         return unhealthy(error.code(), &error.to_string());
     }

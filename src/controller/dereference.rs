@@ -1,6 +1,7 @@
 //! Step 1 of the pipeline: fetch what an object points to (its Tenant, the PortalConnection
 //! and its credentials Secret, password Secrets) and build a one-object `Declared`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Secret;
@@ -11,10 +12,8 @@ use super::Declaring;
 use super::context::Context;
 use super::error::Error;
 use super::passwords;
-use crate::api::{
-    Declared, PortalConnection, SecretKey, Sensitive, ServiceBinding, Tenant, TenantAdmin,
-};
-use crate::portal::{Connection, PortalClient};
+use crate::api::{Declared, PortalConnection, SecretKey, ServiceBinding, Tenant, TenantAdmin};
+use crate::portal::{Connection, PortalClient, Route, Routes, secret_key};
 
 /// An object with everything it points to.
 pub(crate) struct Dereferenced {
@@ -99,34 +98,52 @@ pub(crate) async fn dereference<K: Declaring>(
 }
 
 /// The portal client for a Tenant's objects: its `portalConnectionRef`, else the connection
-/// named `default`, else the `--portal` URL.
+/// named `default`, else the `--portal` URL; with the connection's `spec.delegates`, each
+/// portal goes to the first connection serving it (the same rule as the CLI's).
 pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalClient, Error> {
     let named = tenant.spec.portal_connection_ref.as_ref().map(|r| &r.name);
     let name = named.map_or("default", String::as_str);
     let connection = ctx.stores.connections.get(&ObjectRef::new(name));
     match (connection, named) {
         (Some(connection), _) => {
-            let served = &connection.spec.portals;
+            let mut chain = vec![Arc::clone(&connection)];
+            for delegate in &connection.spec.delegates {
+                let found = ctx
+                    .stores
+                    .connections
+                    .get(&ObjectRef::new(&delegate.name))
+                    .ok_or_else(|| Error::Invalid {
+                        reason: "ConnectionNotFound",
+                        message: format!(
+                            "PortalConnection {} (a delegate of {name}) does not exist; create it or fix the spec.delegates of {name}",
+                            delegate.name
+                        ),
+                    })?;
+                chain.push(found);
+            }
             let missing: Vec<&str> = tenant
                 .spec
                 .portals
                 .iter()
-                .filter(|p| !served.is_empty() && !served.contains(p))
+                .filter(|p| !chain.iter().any(|c| c.spec.served_portals().contains(p)))
                 .map(|p| p.id())
                 .collect();
             if !missing.is_empty() {
                 return Err(Error::Invalid {
                     reason: "PortalNotServed",
                     message: format!(
-                        "PortalConnection {name} does not serve {}; add it to the connection's spec.portals or set spec.portalConnectionRef to one that does",
+                        "PortalConnection {name} does not serve {}; add it to the connection's spec.portals, add a connection serving it to its spec.delegates, or set spec.portalConnectionRef to one that does",
                         missing.join(", ")
                     ),
                 });
             }
-            let token = connection_token(ctx, &connection).await?;
-            Ok(ctx
-                .portals
-                .client(&Connection::from_resource(&connection, token))?)
+            let mut routes = Vec::new();
+            for resource in chain {
+                let resolved = resolve_connection(ctx, &resource).await?;
+                let client = ctx.portals.client(&resolved)?;
+                routes.push(Route::new(&resolved, client));
+            }
+            Ok(Routes::client(routes))
         }
         (None, Some(_)) => Err(Error::Invalid {
             reason: "ConnectionNotFound",
@@ -146,35 +163,39 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalC
     }
 }
 
-/// The API token of a connection, from its credentials Secret.
-pub(crate) async fn connection_token(
+/// A PortalConnection with every credential it names, read from its Secrets.
+pub(crate) async fn resolve_connection(
     ctx: &Context,
     connection: &PortalConnection,
-) -> Result<Option<Sensitive>, Error> {
-    let Some(secret_ref) = &connection.spec.credentials_secret_ref else {
-        return Ok(None);
-    };
-    let secret = read_secret(ctx, &secret_ref.namespace, &secret_ref.name).await?;
-    let mut values = Declared::default();
-    values.add_secret(&secret, &secret_ref.namespace);
-    let key = SecretKey {
-        namespace: secret_ref.namespace.clone(),
-        name: secret_ref.name.clone(),
-        key: secret_ref.key.clone(),
-    };
-    match values.secrets.remove(&key) {
-        Some(token) => Ok(Some(token)),
-        None => Err(Error::Invalid {
-            reason: "SecretNotFound",
-            message: format!(
-                "Secret {}/{} of PortalConnection {} has no key {}; add the portal token there",
-                secret_ref.namespace,
-                secret_ref.name,
-                connection.name_any(),
-                secret_ref.key
-            ),
-        }),
+) -> Result<Connection, Error> {
+    let mut secrets = BTreeMap::new();
+    for (field, secret_ref) in connection.spec.secret_refs() {
+        let secret = read_secret(ctx, &secret_ref.namespace, &secret_ref.name).await?;
+        let mut values = Declared::default();
+        values.add_secret(&secret, &secret_ref.namespace);
+        let key = secret_key(secret_ref);
+        match values.secrets.remove(&key) {
+            Some(value) => {
+                secrets.insert(key, value);
+            }
+            None => {
+                return Err(Error::Invalid {
+                    reason: "SecretNotFound",
+                    message: format!(
+                        "Secret {}/{} of PortalConnection {} has no key {} ({field}); add the credential there",
+                        secret_ref.namespace,
+                        secret_ref.name,
+                        connection.name_any(),
+                        secret_ref.key
+                    ),
+                });
+            }
+        }
     }
+    Connection::resolve(connection, &secrets).map_err(|missing| Error::Invalid {
+        reason: "SecretNotFound",
+        message: format!("PortalConnection {}: {missing}", connection.name_any()),
+    })
 }
 
 /// Reads a Secret; a missing one is an `Invalid` error that says which.

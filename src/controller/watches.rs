@@ -114,9 +114,9 @@ fn connections_with_secret(
         .into_iter()
         .filter(|c| {
             c.spec
-                .credentials_secret_ref
-                .as_ref()
-                .is_some_and(|r| r.namespace == namespace && r.name == name)
+                .secret_refs()
+                .iter()
+                .any(|(_, r)| r.namespace == namespace && r.name == name)
         })
         .collect()
 }

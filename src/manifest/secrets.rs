@@ -32,7 +32,7 @@ pub fn secret_refs(declared: &Declared) -> BTreeSet<SecretKey> {
         }
     }
     for connection in &declared.connections {
-        if let Some(r) = &connection.object.spec.credentials_secret_ref {
+        for (_, r) in connection.object.spec.secret_refs() {
             refs.insert(SecretKey {
                 namespace: r.namespace.clone(),
                 name: r.name.clone(),

@@ -39,6 +39,30 @@ pub enum PortalError {
         /// What was wrong.
         detail: String,
     },
+    /// The identity endpoint refused the connection's credentials (bad client secret,
+    /// revoked refresh token, wrong password); retrying with the same ones cannot help.
+    #[error("{0}")]
+    Unauthenticated(Box<AuthRefused>),
+    /// The connection names an API that this version cannot speak yet.
+    #[error(
+        "api {api} has no adapter yet in this version (PortalConnection {connection}); use api contract, or wait for the {api} provider"
+    )]
+    NoAdapter {
+        /// The PortalConnection's name.
+        connection: String,
+        /// The API it names.
+        api: String,
+    },
+    /// No connection of the route table serves the portal.
+    #[error(
+        "no PortalConnection serves portal {portal} (tried {tried}); add it to the spec.portals of one, or add a connection that serves it to spec.delegates"
+    )]
+    NotRouted {
+        /// Portal id.
+        portal: String,
+        /// The connections tried, in order.
+        tried: String,
+    },
     /// The client could not be built (bad URL, TLS setup).
     #[error("cannot set up the portal client: {0}")]
     Setup(String),
@@ -51,6 +75,9 @@ impl PortalError {
             Self::Rejected { code, .. } => code,
             Self::Unavailable { .. } => "PortalUnavailable",
             Self::Protocol { .. } => "PortalProtocolError",
+            Self::Unauthenticated(_) => "AuthenticationFailed",
+            Self::NoAdapter { .. } => "NoAdapter",
+            Self::NotRouted { .. } => "PortalNotServed",
             Self::Setup(_) => "PortalSetupError",
         }
     }
@@ -73,4 +100,24 @@ pub(crate) enum AttemptError {
     },
     /// Give up with this error.
     Fatal(PortalError),
+}
+
+/// What a token endpoint said when it refused a connection's credentials.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "connection {connection}: the token endpoint {endpoint} refused the credentials ({status} {error}: {description}); check {check}"
+)]
+pub struct AuthRefused {
+    /// The PortalConnection's name.
+    pub connection: String,
+    /// The token endpoint.
+    pub endpoint: String,
+    /// HTTP status.
+    pub status: u16,
+    /// OAuth2 error code (`invalid_client`, `invalid_grant`, ...).
+    pub error: String,
+    /// The endpoint's description (scrubbed, first line).
+    pub description: String,
+    /// Which Secrets hold the credentials to check.
+    pub check: String,
 }

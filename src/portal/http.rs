@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 
+use super::auth::{Credential, TokenSource};
 use super::budget::Budget;
 use super::error::{AttemptError, PortalError};
 use super::idempotency::idempotency_key;
@@ -25,8 +26,10 @@ pub struct ClientConfig {
     pub name: String,
     /// Base URL of the contract.
     pub url: String,
-    /// Bearer token.
+    /// Static bearer token.
     pub token: Option<Sensitive>,
+    /// OAuth2 grant or API key, when the connection uses one instead of a static token.
+    pub auth: Option<Credential>,
     /// Request budget.
     pub rate_limit: RateLimit,
     /// Per-request timeout.
@@ -44,6 +47,7 @@ impl ClientConfig {
             name: name.into(),
             url: url.into(),
             token: None,
+            auth: None,
             rate_limit: RateLimit::default(),
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -79,6 +83,8 @@ pub struct HttpPortal {
     stats: Arc<CallStats>,
     observer: Option<Arc<dyn CallObserver>>,
     scrubber: Scrubber,
+    /// The connection's OAuth2 tokens, shared by every clone.
+    tokens: Option<TokenSource>,
 }
 
 impl std::fmt::Debug for HttpPortal {
@@ -111,6 +117,22 @@ impl HttpPortal {
                 token.expose().chars().count()
             )));
         }
+        let credentials: Vec<Sensitive> = config
+            .token
+            .iter()
+            .cloned()
+            .chain(config.auth.iter().flat_map(Credential::secrets))
+            .collect();
+        if let Some(short) = credentials
+            .iter()
+            .find(|s| s.expose().chars().count() < MIN_SECRET_LEN)
+        {
+            return Err(PortalError::Setup(format!(
+                "a credential of connection {} (spec.auth) is {} characters; a real credential has at least {MIN_SECRET_LEN}",
+                config.name,
+                short.expose().chars().count()
+            )));
+        }
         let mut base = Url::parse(&config.url)
             .map_err(|e| PortalError::Setup(format!("portal URL {:?}: {e}", config.url)))?;
         if !base.path().ends_with('/') {
@@ -123,7 +145,17 @@ impl HttpPortal {
             .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PortalError::Setup(e.to_string()))?;
-        let scrubber = Scrubber::new(config.token.clone());
+        let scrubber = Scrubber::with_credentials(credentials);
+        let tokens = match &config.auth {
+            Some(Credential::OAuth2(grant)) => Some(TokenSource::new(
+                &config.name,
+                grant.clone(),
+                http.clone(),
+                config.retry.clone(),
+                scrubber.clone(),
+            )),
+            _ => None,
+        };
         Ok(Self {
             http,
             base,
@@ -132,6 +164,7 @@ impl HttpPortal {
             stats: Arc::new(CallStats::default()),
             observer: None,
             scrubber,
+            tokens,
         })
     }
 
@@ -162,6 +195,11 @@ impl HttpPortal {
         &self.config.name
     }
 
+    /// Token requests this client and its clones sent (0 without an OAuth2 grant).
+    pub fn token_requests(&self) -> u64 {
+        self.tokens.as_ref().map_or(0, TokenSource::requests)
+    }
+
     fn url(&self, path: &str) -> Result<Url, PortalError> {
         self.base
             .join(path.trim_start_matches('/'))
@@ -181,7 +219,13 @@ impl HttpPortal {
         let is_write = method != Method::GET;
         let mut last = String::new();
         let policy = &self.config.retry;
-        for attempt in 0..policy.max_attempts {
+        let mut reauthenticated = false;
+        let mut attempt = 0;
+        while attempt < policy.max_attempts {
+            let bearer = match &self.tokens {
+                Some(tokens) => Some(tokens.token().await?),
+                None => self.config.token.clone(),
+            };
             if attempt > 0 {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
             }
@@ -200,7 +244,7 @@ impl HttpPortal {
                         url.clone(),
                         body,
                         idempotency,
-                        secrets,
+                        (bearer.as_ref(), secrets),
                     )
                     .await;
                 if let Err(AttemptError::Retry {
@@ -214,12 +258,24 @@ impl HttpPortal {
                 result
             };
             self.record(portal, is_write, outcome_of(&result));
+            attempt += 1;
             match result {
                 Ok(done) => return Ok(done),
+                // The token expired or was revoked early: get a new one and send again, once.
+                Err(AttemptError::Fatal(PortalError::Rejected { status: 401, .. }))
+                    if !reauthenticated && self.tokens.is_some() =>
+                {
+                    reauthenticated = true;
+                    attempt -= 1;
+                    if let (Some(tokens), Some(rejected)) = (&self.tokens, &bearer) {
+                        tracing::debug!(connection = %self.config.name, "the portal refused the token (401); getting a new one");
+                        tokens.reject(rejected).await;
+                    }
+                }
                 Err(AttemptError::Fatal(err)) => return Err(err),
                 Err(AttemptError::Retry { after, detail, .. }) => {
                     last = detail;
-                    let wait = after.unwrap_or_else(|| policy.backoff(attempt));
+                    let wait = after.unwrap_or_else(|| policy.backoff(attempt - 1));
                     tracing::debug!(portal, attempt, ?wait, reason = %last, "retrying portal call");
                     tokio::time::sleep(wait).await;
                 }
@@ -239,10 +295,12 @@ impl HttpPortal {
         url: Url,
         body: Option<&[u8]>,
         idempotency: Option<&str>,
-        secrets: &[&Sensitive],
+        (bearer, secrets): (Option<&Sensitive>, &[&Sensitive]),
     ) -> Result<(StatusCode, bytes::Bytes), AttemptError> {
         let mut req = self.http.request(method, url);
-        if let Some(token) = &self.config.token {
+        if let Some(Credential::Basic { user, password, .. }) = &self.config.auth {
+            req = req.basic_auth(user.expose(), Some(password.expose()));
+        } else if let Some(token) = bearer {
             req = req.bearer_auth(token.expose());
         }
         if let Some(key) = idempotency {

@@ -1,6 +1,7 @@
 //! Portal access: the `PortalApi` seam (observe, create, update, delete, poll) and its HTTP
 //! client for the contract, with retries, a shared request budget and idempotency keys.
 
+mod auth;
 mod budget;
 mod error;
 mod http;
@@ -8,18 +9,24 @@ mod idempotency;
 mod pool;
 mod provider;
 mod retry;
+mod routing;
 mod scrub;
 mod wire;
 
 use std::future::Future;
 
+pub use auth::{Credential, Flow, Grant};
 pub use budget::{Budget, BudgetStats};
-pub use error::PortalError;
+pub use error::{AuthRefused, PortalError};
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
 pub use pool::Pool;
-pub use provider::{Connection, Connector, DynPortal, PortalClient, Providers, from_connection};
+pub use provider::{
+    Connection, Connector, DynPortal, MissingSecret, PortalClient, Providers, from_connection,
+    secret_key,
+};
 pub use retry::RetryPolicy;
+pub use routing::{Route, Routes};
 pub use wire::{
     Accepted, DeleteOutcome, ErrorBody, Operation, OperationState, PortalObject, WriteOutcome,
 };

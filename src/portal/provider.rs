@@ -12,10 +12,13 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
 
+use super::auth::{Credential, Flow, Grant};
 use super::http::{CallObserver, ClientConfig, HttpPortal};
 use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
-use crate::api::{ConnectionApi, Portal, PortalConnection, RateLimit, Sensitive};
+use crate::api::{
+    ConnectionApi, NamespacedSecretRef, Portal, PortalConnection, RateLimit, SecretKey, Sensitive,
+};
 
 /// A portal client of any provider; cheap to clone, clones share budget and counters.
 #[derive(Clone)]
@@ -190,8 +193,12 @@ pub struct Connection {
     pub api: ConnectionApi,
     /// Base URL.
     pub url: String,
-    /// Bearer token, when the API takes one.
+    /// Static bearer token (`spec.credentialsSecretRef`).
     pub token: Option<Sensitive>,
+    /// OAuth2 grant or API key (`spec.auth`).
+    pub auth: Option<Credential>,
+    /// Portals this connection serves (`spec.portals`, else its API's).
+    pub portals: Vec<Portal>,
     /// Request budget.
     pub rate_limit: RateLimit,
     /// Per-request timeout.
@@ -216,6 +223,8 @@ impl Connection {
             api: ConnectionApi::Contract,
             url: url.to_owned(),
             token,
+            auth: None,
+            portals: Portal::ALL.to_vec(),
             rate_limit: RateLimit::default(),
             timeout: Duration::from_secs(30),
         }
@@ -229,9 +238,120 @@ impl Connection {
             api: spec.api,
             url: spec.url.clone(),
             token,
+            auth: None,
+            portals: spec.served_portals(),
             rate_limit: spec.rate_limit.clone(),
             timeout: Duration::from_secs(u64::from(spec.timeout_seconds.max(1))),
         }
+    }
+
+    /// The connection a PortalConnection describes, its credentials taken from `secrets`
+    /// (every key of `spec.secret_refs()`); a missing one is named with its field.
+    pub fn resolve(
+        resource: &PortalConnection,
+        secrets: &std::collections::BTreeMap<SecretKey, Sensitive>,
+    ) -> Result<Self, MissingSecret> {
+        let spec = &resource.spec;
+        let get = |field: &'static str, r: &NamespacedSecretRef| {
+            secrets
+                .get(&secret_key(r))
+                .cloned()
+                .ok_or_else(|| MissingSecret {
+                    field,
+                    key: secret_key(r),
+                })
+        };
+        let token = match &spec.credentials_secret_ref {
+            Some(r) => Some(get("spec.credentialsSecretRef", r)?),
+            None => None,
+        };
+        let mut connection = Self::from_resource(resource, token);
+        let Some(auth) = &spec.auth else {
+            return Ok(connection);
+        };
+        let grant = |token_url: &str,
+                     flow: Flow,
+                     client_id: Option<&String>,
+                     client_secret: Option<(&'static str, &NamespacedSecretRef)>,
+                     scope: Option<&String>,
+                     resource: Option<&String>|
+         -> Result<Credential, MissingSecret> {
+            let (client_secret, client_secret_source) = match client_secret {
+                Some((field, r)) => (Some(get(field, r)?), Some(describe(r))),
+                None => (None, None),
+            };
+            Ok(Credential::OAuth2(Grant {
+                token_url: token_url.to_owned(),
+                flow,
+                client_id: client_id.cloned(),
+                client_secret,
+                client_secret_source,
+                scope: scope.cloned(),
+                resource: resource.cloned(),
+            }))
+        };
+        connection.auth = Some(if let Some(c) = &auth.client_credentials {
+            grant(
+                &c.token_url,
+                Flow::ClientCredentials,
+                Some(&c.client_id),
+                Some((
+                    "spec.auth.clientCredentials.clientSecretRef",
+                    &c.client_secret_ref,
+                )),
+                c.scope.as_ref(),
+                c.resource.as_ref(),
+            )?
+        } else if let Some(r) = &auth.refresh_token {
+            let flow = Flow::RefreshToken {
+                token: get(
+                    "spec.auth.refreshToken.refreshTokenRef",
+                    &r.refresh_token_ref,
+                )?,
+                source: describe(&r.refresh_token_ref),
+            };
+            grant(
+                &r.token_url,
+                flow,
+                Some(&r.client_id),
+                r.client_secret_ref
+                    .as_ref()
+                    .map(|s| ("spec.auth.refreshToken.clientSecretRef", s)),
+                r.scope.as_ref(),
+                r.resource.as_ref(),
+            )?
+        } else if let Some(p) = &auth.password {
+            let flow = Flow::Password {
+                username: p.username.clone(),
+                password: get("spec.auth.password.passwordRef", &p.password_ref)?,
+                source: describe(&p.password_ref),
+                account_id: p.account_id.clone(),
+            };
+            grant(
+                &p.token_url,
+                flow,
+                p.client_id.as_ref(),
+                p.client_secret_ref
+                    .as_ref()
+                    .map(|s| ("spec.auth.password.clientSecretRef", s)),
+                p.scope.as_ref(),
+                None,
+            )?
+        } else if let Some(k) = &auth.api_key {
+            Credential::Basic {
+                user: get("spec.auth.apiKey.keyRef", &k.key_ref)?,
+                password: get("spec.auth.apiKey.secretRef", &k.secret_ref)?,
+                source: format!("{} and {}", describe(&k.key_ref), describe(&k.secret_ref)),
+            }
+        } else {
+            return Ok(connection);
+        });
+        Ok(connection)
+    }
+
+    /// True when this connection serves objects of `portal`.
+    pub fn serves(&self, portal: Portal) -> bool {
+        self.portals.contains(&portal)
     }
 
     /// A digest of every setting a client is built from; the token only enters hashed.
@@ -254,6 +374,14 @@ impl Connection {
             h.update([1]);
             h.update(token.expose().as_bytes());
         }
+        for part in self.auth.iter().flat_map(Credential::fingerprint_parts) {
+            h.update([2]);
+            h.update(part.as_bytes());
+        }
+        for portal in &self.portals {
+            h.update([3]);
+            h.update(portal.id().as_bytes());
+        }
         format!("{:x}", h.finalize())
     }
 
@@ -261,6 +389,7 @@ impl Connection {
     pub fn client_config(&self) -> ClientConfig {
         let mut config = ClientConfig::new(self.name.clone(), self.url.clone());
         config.token = self.token.clone();
+        config.auth = self.auth.clone();
         config.rate_limit = self.rate_limit.clone();
         config.timeout = self.timeout;
         config
@@ -298,8 +427,36 @@ impl Connector for Providers {
                 }
                 Ok(PortalClient::new(client))
             }
+            // The vendor adapters are later steps of issue 15: say so rather than fall back.
+            api => Err(PortalError::NoAdapter {
+                connection: connection.name.clone(),
+                api: api.name().to_owned(),
+            }),
         }
     }
+}
+
+/// A Secret key a PortalConnection names that is not available.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} names Secret {}/{} key {}, which is not available", .key.namespace, .key.name, .key.key)]
+pub struct MissingSecret {
+    /// The field naming it, e.g. `spec.auth.clientCredentials.clientSecretRef`.
+    pub field: &'static str,
+    /// The Secret key.
+    pub key: SecretKey,
+}
+
+/// The Secret key a reference names.
+pub fn secret_key(r: &NamespacedSecretRef) -> SecretKey {
+    SecretKey {
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+        key: r.key.clone(),
+    }
+}
+
+fn describe(r: &NamespacedSecretRef) -> String {
+    format!("Secret {}/{} key {}", r.namespace, r.name, r.key)
 }
 
 /// Connects `connection` with the built-in providers: the one `from_connection` of the CLI

@@ -24,15 +24,22 @@ const CAPACITY: usize = 100_000;
 /// The secrets of one connection. Cheap to clone; clones share the set.
 #[derive(Clone, Default)]
 pub(crate) struct Scrubber {
-    token: Option<Sensitive>,
+    /// The connection's own credentials (token, client secret, ...): always hidden.
+    fixed: Vec<Sensitive>,
     known: Arc<RwLock<HashSet<Sensitive>>>,
 }
 
 impl Scrubber {
     /// A scrubber that always hides `token`.
+    #[cfg(test)]
     pub fn new(token: Option<Sensitive>) -> Self {
+        Self::with_credentials(token.into_iter().collect())
+    }
+
+    /// A scrubber that always hides every one of `credentials`.
+    pub fn with_credentials(credentials: Vec<Sensitive>) -> Self {
         Self {
-            token: token.filter(is_secret),
+            fixed: credentials.into_iter().filter(is_secret).collect(),
             known: Arc::default(),
         }
     }
@@ -55,7 +62,7 @@ impl Scrubber {
         let mut secrets: Vec<&Sensitive> = extra
             .iter()
             .copied()
-            .chain(self.token.iter())
+            .chain(self.fixed.iter())
             .chain(known.iter())
             .filter(|s| is_secret(s))
             .collect();

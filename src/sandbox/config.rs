@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::faults::FaultConfig;
 use super::fixtures::Fixtures;
+use super::identity::IdentityConfig;
 use crate::api::Sensitive;
 
 /// The configuration of one sandbox. `SandboxConfig::default()` suits tests: loopback on a
@@ -37,6 +38,8 @@ pub struct SandboxConfig {
     pub faults: FaultConfig,
     /// Inventory and accounts that exist before the first request.
     pub fixtures: Fixtures,
+    /// The identity endpoint's clients, users and token lifetime.
+    pub identity: IdentityConfig,
 }
 
 impl Default for SandboxConfig {
@@ -53,6 +56,7 @@ impl Default for SandboxConfig {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             faults: FaultConfig::default(),
             fixtures: Fixtures::default(),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -102,6 +106,22 @@ impl SandboxConfig {
         self
     }
 
+    /// Registers an OAuth2 client at the identity endpoint (then only registered ones get tokens).
+    pub fn with_oauth_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.identity
+            .clients
+            .get_or_insert_with(Vec::new)
+            .push((id.into(), Sensitive::new(secret.into())));
+        self
+    }
+
+    /// The nominal lifetime of issued access tokens (scaled by the time scale).
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.identity.token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets the largest accepted request body, in bytes.
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self

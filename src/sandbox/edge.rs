@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::ApiError;
 use super::faults::Immediate;
 use super::idempotency::Credential;
+use super::identity::Verdict;
 use super::request_log::LoggedRequest;
 use super::state::Shared;
 
@@ -231,6 +232,28 @@ pub(crate) async fn authenticate(
         )
         .into_response();
     };
+    match shared.issued.verdict(&token) {
+        Verdict::Valid => {
+            req.extensions_mut().insert(Credential::from_token(&token));
+            return next.run(req).await;
+        }
+        Verdict::Expired => {
+            let mut response = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "TokenExpired",
+                "the access token has expired; get a new one from the token endpoint",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static(
+                    "Bearer error=\"invalid_token\", error_description=\"The access token expired\"",
+                ),
+            );
+            return response;
+        }
+        Verdict::Foreign => {}
+    }
     if let Some(tokens) = &shared.tokens
         && !tokens.iter().any(|t| t.expose() == token)
     {

@@ -22,6 +22,7 @@ mod error;
 mod faults;
 mod fixtures;
 mod idempotency;
+mod identity;
 mod ids;
 mod lock;
 mod object;
@@ -44,6 +45,7 @@ pub use fixtures::{
     AccountRole, Campaign, DEMO_CAMPAIGN, DEMO_DID_PREFIX, DEMO_GENERATED_DIDS, Did, Fixtures,
     OffPeak, ResellerAccount,
 };
+pub use identity::IdentityConfig;
 pub use object::DeletionPolicy;
 pub use outbox::Email;
 pub use private::{PrivateStateError, STATE_FILE, state_dir};

@@ -16,6 +16,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use super::controls;
 use super::edge;
 use super::error::ApiError;
+use super::identity;
 use super::path::PathParams;
 use super::portals::KINDS;
 use super::read;
@@ -30,6 +31,9 @@ pub(crate) enum Area {
     /// Sandbox-only control endpoints (`/sandbox/...`): authenticated like the contract,
     /// since they show e-mailed passwords and change the portals' state.
     Sandbox,
+    /// The identity endpoint (`/{tenant}/oauth2/...`): logged and subject to faults, but
+    /// open, since it is where a credential is exchanged for a token.
+    Identity,
     /// The OpenAPI document and the health probe: open.
     Open,
 }
@@ -154,6 +158,19 @@ pub(crate) fn routes() -> Vec<Route> {
         on(MethodFilter::GET, read::operation),
     );
 
+    out.push(route(
+        Method::POST,
+        "/{tenant}/oauth2/token",
+        Area::Identity,
+        on(MethodFilter::POST, identity::token_v1),
+    ));
+    out.push(route(
+        Method::POST,
+        "/{tenant}/oauth2/v2.0/token",
+        Area::Identity,
+        on(MethodFilter::POST, identity::token_v2),
+    ));
+
     let sandbox: Vec<(Method, &str, MethodRouter<Arc<Shared>>)> = vec![
         (
             Method::GET,
@@ -194,6 +211,11 @@ pub(crate) fn routes() -> Vec<Route> {
             Method::DELETE,
             "/sandbox/faults",
             on(MethodFilter::DELETE, controls::clear_faults),
+        ),
+        (
+            Method::POST,
+            "/sandbox/identity/expire",
+            on(MethodFilter::POST, identity::expire),
         ),
         (
             Method::POST,
@@ -280,9 +302,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let mut contract = Router::new();
     let mut sandbox = Router::new();
     let mut open = Router::new();
+    let mut identity = Router::new();
     for r in routes() {
         match r.area {
             Area::Contract => contract = contract.route(&r.path, r.handler),
+            Area::Identity => identity = identity.route(&r.path, r.handler),
             Area::Sandbox => sandbox = sandbox.route(&r.path, r.handler),
             Area::Open => open = open.route(&r.path, r.handler),
         }
@@ -294,9 +318,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             edge::faults_and_log,
         ));
+    let identity = identity.layer(from_fn_with_state(
+        Arc::clone(&shared),
+        edge::faults_and_log,
+    ));
     let limit = shared.body_limit;
     let body_timeout = shared.body_read_timeout;
     contract
+        .merge(identity)
         .merge(sandbox)
         .merge(open)
         .fallback(no_route)

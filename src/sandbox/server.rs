@@ -130,6 +130,8 @@ impl Sandbox {
             seed: config.seed,
             time_scale: TimeScale(config.time_scale),
             tokens: config.tokens,
+            identity: config.identity,
+            issued: Default::default(),
             body_limit: config.body_limit,
             body_read_timeout: config.body_read_timeout,
             idempotency_ttl_ms: i64::try_from(config.idempotency_ttl.as_millis())

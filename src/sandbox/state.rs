@@ -15,6 +15,10 @@ pub(crate) struct Shared {
     pub time_scale: TimeScale,
     /// Accepted bearer tokens; any non-empty token when `None`.
     pub tokens: Option<Vec<crate::api::Sensitive>>,
+    /// Who may get tokens at the identity endpoint, and their lifetime.
+    pub identity: super::identity::IdentityConfig,
+    /// Tokens the identity endpoint issued.
+    pub issued: super::identity::Issued,
     pub body_limit: usize,
     /// Longest silence inside a request body.
     pub body_read_timeout: std::time::Duration,

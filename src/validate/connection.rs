@@ -4,8 +4,8 @@ use super::rule;
 use super::subject::{Subject, shown};
 use super::syntax;
 use super::values;
-use crate::api::PortalConnectionSpec;
 use crate::api::Problem;
+use crate::api::{ConnectionApi, PortalConnectionSpec};
 
 /// Checks one PortalConnection's spec.
 pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
@@ -20,11 +20,21 @@ pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
         ));
     }
     values::length(s, "spec.url", &c.url, 2048, "the URL", out);
+    auth(s, c, out);
+    for (i, d) in c.delegates.iter().enumerate() {
+        if d.name == s.name {
+            out.push(s.error(
+                format!("spec.delegates[{i}].name"),
+                rule::CONNECTION_AUTH,
+                "a PortalConnection cannot delegate to itself: remove its own name from spec.delegates",
+            ));
+        }
+    }
     values::distinct_small(s, "spec.portals", &c.portals, out);
-    if let Some(r) = &c.credentials_secret_ref {
+    for (field, r) in c.secret_refs() {
         values::text(
             s,
-            "spec.credentialsSecretRef.namespace",
+            super::subject::Field::from(field).member("namespace"),
             &r.namespace,
             63,
             "the Secret's namespace",
@@ -32,7 +42,7 @@ pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
         );
         values::text(
             s,
-            "spec.credentialsSecretRef.name",
+            super::subject::Field::from(field).member("name"),
             &r.name,
             253,
             "the Secret's name",
@@ -40,7 +50,7 @@ pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
         );
         values::text(
             s,
-            "spec.credentialsSecretRef.key",
+            super::subject::Field::from(field).member("key"),
             &r.key,
             253,
             "the Secret's key",
@@ -69,5 +79,125 @@ pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
                 format!("{value} is outside 1..{max}: set a value in that range"),
             ));
         }
+    }
+}
+
+/// The auth each API takes (the CRD's CEL rules, for input that never meets an API server).
+fn auth(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
+    let mut problem = |field: &str, message: &str| {
+        out.push(s.error(field, rule::CONNECTION_AUTH, message.to_owned()));
+    };
+    let api = c.api;
+    let flows = c.auth.as_ref().map(|a| {
+        [
+            a.client_credentials.is_some(),
+            a.refresh_token.is_some(),
+            a.password.is_some(),
+            a.api_key.is_some(),
+        ]
+    });
+    if let Some(flows) = flows
+        && flows.iter().filter(|f| **f).count() != 1
+    {
+        problem(
+            "spec.auth",
+            "set exactly one of auth.clientCredentials, auth.refreshToken, auth.password and auth.apiKey",
+        );
+    }
+    let [oauth_cc, oauth_rt, password, api_key] = flows.unwrap_or_default();
+    if c.auth.is_some() && c.credentials_secret_ref.is_some() {
+        problem(
+            "spec.auth",
+            "set spec.credentialsSecretRef (a bearer token) or spec.auth, not both",
+        );
+    }
+    if c.credentials_secret_ref.is_some() && api != ConnectionApi::Contract {
+        problem(
+            "spec.credentialsSecretRef",
+            "spec.credentialsSecretRef (a static bearer token) is for api contract only; vendor APIs authenticate with spec.auth",
+        );
+    }
+    match api {
+        ConnectionApi::PartnerCenter | ConnectionApi::Graph if !(oauth_cc || oauth_rt) => problem(
+            "spec.auth",
+            "api partnerCenter and graph authenticate with OAuth2: set spec.auth.clientCredentials or spec.auth.refreshToken",
+        ),
+        ConnectionApi::ConnectToTeams | ConnectionApi::CloudLink if !password => problem(
+            "spec.auth",
+            "api connectToTeams and cloudLink authenticate with a password grant: set spec.auth.password",
+        ),
+        ConnectionApi::CampaignRegistry if !api_key => problem(
+            "spec.auth",
+            "api campaignRegistry authenticates with an API key and secret: set spec.auth.apiKey",
+        ),
+        _ => {}
+    }
+    if api_key && api != ConnectionApi::CampaignRegistry {
+        problem(
+            "spec.auth.apiKey",
+            "spec.auth.apiKey (HTTP Basic) is for api campaignRegistry only",
+        );
+    }
+    let Some(a) = &c.auth else { return };
+    if api == ConnectionApi::CloudLink
+        && a.password.as_ref().is_some_and(|p| p.account_id.is_none())
+    {
+        problem(
+            "spec.auth.password.accountId",
+            "api cloudLink needs spec.auth.password.accountId (its token request carries account_id)",
+        );
+    }
+    let urls = [
+        a.client_credentials
+            .as_ref()
+            .map(|g| ("spec.auth.clientCredentials.tokenUrl", &g.token_url)),
+        a.refresh_token
+            .as_ref()
+            .map(|g| ("spec.auth.refreshToken.tokenUrl", &g.token_url)),
+        a.password
+            .as_ref()
+            .map(|g| ("spec.auth.password.tokenUrl", &g.token_url)),
+    ];
+    for (field, url) in urls.into_iter().flatten() {
+        if !syntax::is_http_url(url) {
+            problem(
+                field,
+                &format!(
+                    "token URL {} is not an http:// or https:// URL with a host: write the identity endpoint, e.g. https://login.microsoftonline.com/TENANT/oauth2/v2.0/token",
+                    shown(url)
+                ),
+            );
+        }
+    }
+    let audiences = [
+        a.client_credentials.as_ref().map(|g| {
+            (
+                "spec.auth.clientCredentials",
+                g.scope.is_some() && g.resource.is_some(),
+            )
+        }),
+        a.refresh_token.as_ref().map(|g| {
+            (
+                "spec.auth.refreshToken",
+                g.scope.is_some() && g.resource.is_some(),
+            )
+        }),
+    ];
+    for (field, both) in audiences.into_iter().flatten() {
+        if both {
+            problem(
+                field,
+                "set scope (v2.0 endpoint) or resource (v1 endpoint), not both",
+            );
+        }
+    }
+    if let Some(p) = &a.password
+        && p.client_secret_ref.is_some()
+        && p.client_id.is_none()
+    {
+        problem(
+            "spec.auth.password.clientId",
+            "password.clientSecretRef needs password.clientId",
+        );
     }
 }

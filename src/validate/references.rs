@@ -132,9 +132,14 @@ pub fn portal_connection(s: &Subject, t: &TenantSpec, index: &Index, out: &mut V
         );
         return;
     };
-    let served = &connection.object.spec.portals;
-    if served.is_empty() {
-        return;
+    // The connection and its delegates (those in the input; others may be in the cluster).
+    let spec = &connection.object.spec;
+    let mut served = spec.served_portals();
+    for delegate in &spec.delegates {
+        match index.connections.get(delegate.name.as_str()) {
+            Some(d) => served.extend(d.object.spec.served_portals()),
+            None => return,
+        }
     }
     let missing: Vec<&str> = t
         .portals
@@ -147,7 +152,7 @@ pub fn portal_connection(s: &Subject, t: &TenantSpec, index: &Index, out: &mut V
             "spec.portalConnectionRef.name",
             rule::CONNECTION_REF,
             format!(
-                "PortalConnection {} does not serve {} listed in spec.portals: add them to the connection's spec.portals, or use another connection",
+                "PortalConnection {} does not serve {} listed in spec.portals: add them to the connection's spec.portals, add a connection serving them to its spec.delegates, or use another connection",
                 shown(&r.name),
                 missing.join(", ")
             ),

@@ -94,3 +94,5 @@ pub const CLOUDLINK_SUPPORT_CONTACTS: &str = "cloudlink-support-contacts";
 pub const CONNECTION_URL: &str = "connection-url";
 /// `spec.portalConnectionRef` names no declared PortalConnection, or one that lacks a portal.
 pub const CONNECTION_REF: &str = "connection-ref";
+/// A PortalConnection's auth does not fit its API, or names a flow badly.
+pub const CONNECTION_AUTH: &str = "connection-auth";

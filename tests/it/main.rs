@@ -20,4 +20,5 @@ mod manifest;
 mod provider;
 mod reliability;
 mod sandbox;
+mod seam;
 mod support;

@@ -452,7 +452,133 @@ fn cases() -> Vec<Case> {
             }),
             &[],
         ),
+        create(
+            "an OAuth2 contract connection",
+            connection(json!({"auth": {"clientCredentials": cc()}})),
+            &[],
+        ),
+        create(
+            "a Graph connection with client credentials",
+            connection(json!({"api": "graph", "auth": {"clientCredentials": cc()}})),
+            &[],
+        ),
+        create(
+            "a bearer token and an auth block",
+            connection(
+                json!({"auth": {"clientCredentials": cc()}, "credentialsSecretRef": secret()}),
+            ),
+            &["spec.credentialsSecretRef (a bearer token) or spec.auth, not both"],
+        ),
+        create(
+            "a static token for a vendor API",
+            connection(json!({"api": "partnerCenter", "credentialsSecretRef": secret()})),
+            &[
+                "is for api contract only",
+                "api partnerCenter and graph authenticate with OAuth2",
+            ],
+        ),
+        create(
+            "a password grant for ConnectToTeams",
+            connection(json!({"api": "connectToTeams", "auth": {"password": password(json!({}))}})),
+            &[],
+        ),
+        create(
+            "ConnectToTeams without a password grant",
+            connection(json!({"api": "connectToTeams", "auth": {"clientCredentials": cc()}})),
+            &["api connectToTeams and cloudLink authenticate with a password grant"],
+        ),
+        create(
+            "CloudLink with its account id",
+            connection(
+                json!({"api": "cloudLink", "auth": {"password": password(json!({"accountId": "acc-1"}))}}),
+            ),
+            &[],
+        ),
+        create(
+            "CloudLink without an account id",
+            connection(json!({"api": "cloudLink", "auth": {"password": password(json!({}))}})),
+            &["api cloudLink needs spec.auth.password.accountId"],
+        ),
+        create(
+            "TCR with an API key",
+            connection(
+                json!({"api": "campaignRegistry", "auth": {"apiKey": {"keyRef": secret(), "secretRef": secret()}}}),
+            ),
+            &[],
+        ),
+        create(
+            "TCR without an API key",
+            connection(json!({"api": "campaignRegistry", "auth": {"clientCredentials": cc()}})),
+            &["api campaignRegistry authenticates with an API key"],
+        ),
+        create(
+            "an API key for the contract",
+            connection(json!({"auth": {"apiKey": {"keyRef": secret(), "secretRef": secret()}}})),
+            &["spec.auth.apiKey (HTTP Basic) is for api campaignRegistry only"],
+        ),
+        create(
+            "two flows at once",
+            connection(
+                json!({"auth": {"clientCredentials": cc(), "password": password(json!({}))}}),
+            ),
+            &["set exactly one of auth.clientCredentials"],
+        ),
+        create(
+            "scope and resource",
+            connection(
+                json!({"auth": {"clientCredentials": merge(cc(), json!({"resource": "https://api.partnercenter.microsoft.com"}))}}),
+            ),
+            &["set scope (v2.0 endpoint) or resource (v1 endpoint), not both"],
+        ),
+        create(
+            "a Partner Center refresh token",
+            connection(json!({"api": "partnerCenter", "auth": {"refreshToken": {
+                "tokenUrl": "https://login.microsoftonline.com/partner/oauth2/token",
+                "clientId": "app", "refreshTokenRef": secret(),
+                "resource": "https://api.partnercenter.microsoft.com"}}})),
+            &[],
+        ),
+        create(
+            "a refresh token with scope and resource",
+            connection(json!({"api": "partnerCenter", "auth": {"refreshToken": {
+                "tokenUrl": "https://login.microsoftonline.com/partner/oauth2/token",
+                "clientId": "app", "refreshTokenRef": secret(), "scope": "s",
+                "resource": "https://api.partnercenter.microsoft.com"}}})),
+            &["set scope (v2.0 endpoint) or resource (v1 endpoint), not both"],
+        ),
+        create(
+            "a client secret without a client id",
+            connection(
+                json!({"api": "connectToTeams", "auth": {"password": password(json!({"clientId": null}))}}),
+            ),
+            &["password.clientSecretRef needs password.clientId"],
+        ),
     ]
+}
+
+fn secret() -> Json {
+    json!({"namespace": "tenantry-system", "name": "vendor", "key": "value"})
+}
+
+fn cc() -> Json {
+    json!({"tokenUrl": "https://login.microsoftonline.com/t/oauth2/v2.0/token", "clientId": "app",
+           "clientSecretRef": secret(), "scope": "https://graph.microsoft.com/.default"})
+}
+
+fn password(extra: Json) -> Json {
+    merge(
+        json!({"tokenUrl": "https://api.connecttoteams.com/oauth/token", "clientId": "c2t",
+               "clientSecretRef": secret(), "username": "api-user", "passwordRef": secret()}),
+        extra,
+    )
+}
+
+fn connection(spec: Json) -> Json {
+    merge(
+        json!({"apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+               "metadata": {"name": "vendor"}, "spec": {"url": "https://api.example.net"}}),
+        json!({"spec": spec}),
+    )
 }
 
 fn crd_of(kind: &str) -> CustomResourceDefinition {

@@ -29,6 +29,8 @@ fn connection(url: String, limit: RateLimit) -> PortalConnection {
                 name: "portal-token".to_owned(),
                 key: "token".to_owned(),
             }),
+            auth: None,
+            delegates: Vec::new(),
             rate_limit: limit,
             timeout_seconds: 10,
         },
