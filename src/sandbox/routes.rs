@@ -311,9 +311,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             Area::Open => open = open.route(&r.path, r.handler),
         }
     }
-    let sandbox = sandbox.layer(from_fn_with_state(Arc::clone(&shared), edge::authenticate));
+    // JSON bodies everywhere but the identity endpoint, which takes OAuth2's form encoding
+    // (its handlers refuse anything else, as login.microsoftonline.com does).
+    let sandbox = sandbox
+        .layer(from_fn_with_state(Arc::clone(&shared), edge::authenticate))
+        .layer(from_fn(edge::json_bodies));
     let contract = contract
         .layer(from_fn_with_state(Arc::clone(&shared), edge::authenticate))
+        .layer(from_fn(edge::json_bodies))
         .layer(from_fn_with_state(
             Arc::clone(&shared),
             edge::faults_and_log,
@@ -331,7 +336,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(from_fn(edge::json_bodies))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .with_state(shared)
 }

@@ -99,14 +99,22 @@ async fn bodies_that_are_not_json_are_refused_with_415() {
         &json!({"externalRef": "customers/plain", "spec": customer_spec("Plain", "plain.example")}),
     )
     .unwrap();
-    for (path, content_type) in [
-        ("/v1/daas/customers", Some("text/plain")),
-        ("/v1/daas/customers", None),
-        ("/sandbox/faults", Some("application/x-www-form-urlencoded")),
+    for (method, path, content_type) in [
+        (
+            reqwest::Method::POST,
+            "/v1/daas/customers",
+            Some("text/plain"),
+        ),
+        (reqwest::Method::POST, "/v1/daas/customers", None),
+        (
+            reqwest::Method::PUT,
+            "/sandbox/faults",
+            Some("application/x-www-form-urlencoded"),
+        ),
     ] {
         let mut req = client
             .http
-            .post(format!("{}{path}", client.base))
+            .request(method, format!("{}{path}", client.base))
             .bearer_auth(&client.token)
             .body(body.clone());
         if let Some(t) = content_type {
