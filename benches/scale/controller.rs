@@ -227,7 +227,11 @@ fn cluster_objects(
     }
     secrets.insert(
         (SYSTEM.to_owned(), "portal-token".to_owned()),
-        BTreeMap::from([("token".to_owned(), ByteString(b"bench".to_vec()))]),
+        // At least 8 characters: the client refuses shorter tokens (portal::scrub).
+        BTreeMap::from([(
+            "token".to_owned(),
+            ByteString(b"bench-portal-token".to_vec()),
+        )]),
     );
     for ((namespace, name), data) in secrets {
         push(

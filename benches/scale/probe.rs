@@ -419,6 +419,14 @@ async fn run(api: &str, reconciles: Arc<Reconciles>) -> anyhow::Result<()> {
         ],
         &[&first_pass, &resync],
     );
+    // A reconcile error means the probe measured failing reconciles, not the controller.
+    anyhow::ensure!(
+        first_pass.metrics.errors == 0 && resync.metrics.errors == 0,
+        "reconciles failed ({} in the first pass, {} in the resync): the probe's cluster or \
+         portal is misconfigured",
+        first_pass.metrics.errors,
+        resync.metrics.errors
+    );
     anyhow::ensure!(
         resync.metrics.portal_writes == 0
             && resync.portal.writes == 0
