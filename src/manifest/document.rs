@@ -11,7 +11,7 @@ use std::fmt;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::keys::KeyCheck;
 use super::rules;
@@ -286,6 +286,20 @@ const OBJECT_META_FIELDS: &[&str] = &[
     "selfLink",
 ];
 
+/// The top-level fields of a tenantry object.
+const OBJECT_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec", "status"];
+
+/// The top-level fields of a v1 Secret.
+const SECRET_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "data",
+    "stringData",
+    "type",
+    "immutable",
+];
+
 /// The typed spec of a tenantry kind.
 #[derive(Debug)]
 enum Spec {
@@ -441,12 +455,95 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                     body.skipped = true;
                     map.next_value::<IgnoredAny>()?;
                 }
-                // status is the controller's; anything else is not tenantry's to check.
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                // status is the controller's; a skipped kind's fields are not tenantry's to
+                // check. Any other top-level key of a tenantry kind or a Secret is a typo
+                // (`stauts:`, `sepc:`) that `kubectl apply` refuses too: refuse it here.
+                other => match target {
+                    Some(Kind::Secret) if !SECRET_FIELDS.contains(&other) => {
+                        map.next_value_seed(Refuse(other, SECRET_FIELDS))?;
+                    }
+                    Some(
+                        Kind::Tenant
+                        | Kind::TenantAdmin
+                        | Kind::ServiceBinding
+                        | Kind::PortalConnection,
+                    ) if other != "status" => {
+                        map.next_value_seed(Refuse(other, OBJECT_FIELDS))?;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
         }
         Ok(body)
+    }
+}
+
+/// Refuses the value of an unknown top-level key. The error is raised while the YAML crate
+/// reads that value, so it carries the value's line, not the document's first.
+struct Refuse<'k>(&'k str, &'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for Refuse<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl Refuse<'_> {
+    fn refuse<E: de::Error>(self) -> Result<(), E> {
+        let hint = super::keys::closest(self.0, self.1)
+            .map(|k| format!(" (did you mean `{k}`?)"))
+            .unwrap_or_default();
+        Err(E::custom(format!(
+            "not a top-level field{hint}; the top level holds only {}",
+            self.1.join(", ")
+        )))
+    }
+}
+
+impl<'de> Visitor<'de> for Refuse<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no value: the key is unknown")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.refuse()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        self.refuse()
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        self.refuse()
     }
 }

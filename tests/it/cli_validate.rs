@@ -358,3 +358,35 @@ fn warnings_alone_exit_0() {
         "{stdout}"
     );
 }
+
+/// A typo in a top-level key (`stauts:`, `sepc:`, a Secret's `stringdata:`) is refused on its
+/// line with the key it meant, as `kubectl apply` refuses it, instead of being ignored.
+#[test]
+fn an_unknown_top_level_key_is_refused_on_its_line() {
+    let text = "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {name: a, namespace: t}\n\
+                stauts: {}\nspec:\n  displayName: A\n---\napiVersion: v1\nkind: Secret\n\
+                metadata: {name: s, namespace: t}\nstringdata: {password: x}\n---\n\
+                apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\n\
+                metadata: {name: b, namespace: t}\nstatus: {}\nspec:\n  displayName: B\n";
+    let output = tenantry()
+        .args(["validate", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "<stdin>:4: Tenant t/a: stauts: not a top-level field (did you mean `status`?)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "<stdin>:11: Secret t/s: stringdata: not a top-level field (did you mean `stringData`?)"
+        ),
+        "{stdout}"
+    );
+    // `status` (the controller's, in `kubectl get -o yaml` output) stays allowed.
+    assert!(!stdout.contains("Tenant t/b: status"), "{stdout}");
+}
