@@ -131,7 +131,9 @@ impl fmt::Display for Fault {
         let path = &self.path;
         match &self.kind {
             FaultKind::WrongType { want, .. } => write!(f, "{path}: must be of type {want}"),
-            FaultKind::Unsupported { value, .. } => write!(f, "{path}: Unsupported value {value:?}"),
+            FaultKind::Unsupported { value, .. } => {
+                write!(f, "{path}: Unsupported value {value:?}")
+            }
             FaultKind::Required => write!(f, "{path}: Required value"),
             FaultKind::UnknownField { .. } => {
                 write!(f, "{path}: unknown field (the API server would drop it)")
@@ -140,7 +142,10 @@ impl fmt::Display for Fault {
                 write!(f, "{path}: unknown fields (the API server would drop them)")
             }
             FaultKind::TooManyProperties { count, max } => {
-                write!(f, "{path}: Too many: {count}: must have at most {max} items")
+                write!(
+                    f,
+                    "{path}: Too many: {count}: must have at most {max} items"
+                )
             }
             FaultKind::TooFew { min, unit } => write!(f, "{path}: fewer than {min} {unit}"),
             FaultKind::TooMany { max, unit } => write!(f, "{path}: more than {max} {unit}"),
@@ -290,8 +295,8 @@ impl Walker<'_> {
             let unknown: Vec<String> = map
                 .keys()
                 .filter(|key| {
-                    !properties.contains_key(*key)
-                        && !(at_root && ROOT_FIELDS.contains(&key.as_str()))
+                    let handled_by_server = at_root && ROOT_FIELDS.contains(&key.as_str());
+                    !(properties.contains_key(*key) || handled_by_server)
                 })
                 .cloned()
                 .collect();

@@ -185,7 +185,9 @@ fn parse_bytes(name: &str, bytes: &[u8], options: &LoadOptions) -> SourceOutcome
                             file: name.to_owned(),
                             line: chunk.start_line,
                         };
-                        outcome.patched.push((object, location, problem.object, fields));
+                        outcome
+                            .patched
+                            .push((object, location, problem.object, fields));
                     }
                 }
                 None => outcome.problems.push(*problem),

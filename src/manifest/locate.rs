@@ -43,8 +43,8 @@ impl<'de> DeserializeSeed<'de> for Find<'_> {
 }
 
 impl Find<'_> {
-    /// Fails at the value sought; a scalar on the way means the path is not there.
-    fn scalar<E: de::Error>(&self) -> Result<(), E> {
+    /// Fails at the value sought; any other value on the way means the path is not there.
+    fn end<E: de::Error>(&self) -> Result<(), E> {
         if self.steps.is_empty() {
             Err(E::custom(HERE))
         } else {
@@ -61,31 +61,31 @@ impl<'de> Visitor<'de> for Find<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.scalar()
+        self.end()
     }
 
     fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -94,10 +94,7 @@ impl<'de> Visitor<'de> for Find<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let Some((Step::Key(want), rest)) = self.steps.split_first() else {
-            return match self.steps.is_empty() {
-                true => Err(de::Error::custom(HERE)),
-                false => Ok(()),
-            };
+            return self.end();
         };
         // Keys that are not text (`1:`) cannot be on a path of a spec; read them as anything.
         while let Some(key) = map.next_key::<KeyText>()? {
@@ -111,10 +108,7 @@ impl<'de> Visitor<'de> for Find<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Some((Step::Index(want), rest)) = self.steps.split_first() else {
-            return match self.steps.is_empty() {
-                true => Err(de::Error::custom(HERE)),
-                false => Ok(()),
-            };
+            return self.end();
         };
         let mut i = 0;
         loop {

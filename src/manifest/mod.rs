@@ -18,8 +18,8 @@ mod walk;
 mod yaml_error;
 
 pub use error::LoadError;
-pub use patched::{Patched, problems};
 pub use load::{LoadOptions, Loaded, MAX_INPUT_BYTES, STDIN_NAME, load, load_reader};
+pub use patched::{Patched, problems};
 pub use secrets::{fill_secrets_from_env, secret_refs};
 pub use walk::{IGNORE_FILE, Input};
 

@@ -78,7 +78,9 @@ fn problems(chunk: &Chunk<'_>, refused: &Problem, faults: &[Fault]) -> Vec<Probl
         .message
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split_once('`'))
-        && faults.iter().any(|f| f.path == format!("{}.{key}", refused.field))
+        && faults
+            .iter()
+            .any(|f| f.path == format!("{}.{key}", refused.field))
     {
         refused.field = format!("{}.{key}", refused.field);
     }
@@ -134,7 +136,10 @@ fn message(fault: &Fault) -> String {
             choices.join(", ")
         ),
         FaultKind::UnknownField { known } => {
-            format!("unknown field `{key}`; expected one of: {}", known.join(", "))
+            format!(
+                "unknown field `{key}`; expected one of: {}",
+                known.join(", ")
+            )
         }
         FaultKind::UnknownFields => "holds fields where nothing is allowed; remove them".to_owned(),
         // Value checks are the validation rules' (filtered out before).
@@ -227,8 +232,14 @@ fn placeholder(schema: &JSONSchemaProps) -> Json {
 }
 
 /// The object of `kind` with the patched spec; `None` if it still cannot be read.
-fn read_patched(kind: &str, document: &Json, spec: Json, default_namespace: &str) -> Option<Object> {
-    let mut metadata: ObjectMeta = serde_json::from_value(document.get("metadata")?.clone()).ok()?;
+fn read_patched(
+    kind: &str,
+    document: &Json,
+    spec: Json,
+    default_namespace: &str,
+) -> Option<Object> {
+    let mut metadata: ObjectMeta =
+        serde_json::from_value(document.get("metadata")?.clone()).ok()?;
     if metadata.name.as_deref().unwrap_or_default().is_empty() {
         return None;
     }

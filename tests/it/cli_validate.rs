@@ -418,7 +418,12 @@ spec:
     assert_eq!(code, 1, "{problems:?}");
     let want = [
         (10, "acme-teams", "spec.teamsConnector.pbxTypes", "pbx-type"),
-        (16, "acme-teams", "spec.teamsConnector.sbcRegions", "type-error"),
+        (
+            16,
+            "acme-teams",
+            "spec.teamsConnector.sbcRegions",
+            "type-error",
+        ),
     ];
     let got: Vec<(u64, &str, &str, &str)> = problems
         .iter()
@@ -444,7 +449,10 @@ spec:
             && text.contains("[pbx-type]"),
         "{text}"
     );
-    assert!(text.ends_with("2 errors, 0 warnings in 1 object (1 file)\n"), "{text}");
+    assert!(
+        text.ends_with("2 errors, 0 warnings in 1 object (1 file)\n"),
+        "{text}"
+    );
 }
 
 /// A wrong enum value, a wrong type and an unknown field in one spec: three problems, each
