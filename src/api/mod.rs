@@ -8,6 +8,7 @@ mod connection;
 mod declared;
 mod problem;
 mod reference;
+pub mod schema;
 mod sensitive;
 mod shown;
 mod status;

@@ -94,14 +94,12 @@ pub fn load(args: &InputArgs) -> Result<Declared, CliError> {
     };
     let mut loaded = manifest::load(&inputs, &options)?;
     manifest::fill_secrets_from_env(&mut loaded.declared, |name| std::env::var(name).ok());
-    let mut problems = loaded.problems;
-    problems.extend(validate::validate_with(
-        &loaded.declared,
+    let problems = manifest::problems(
+        &loaded,
         &Options {
             require_secrets: true,
         },
-    ));
-    problems.sort();
+    );
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)

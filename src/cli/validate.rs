@@ -52,9 +52,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     };
     let mut loaded = manifest::load(&inputs, &options)?;
     manifest::fill_secrets_from_env(&mut loaded.declared, |name| std::env::var(name).ok());
-    let mut problems = loaded.problems;
-    problems.extend(tenantry::validate::validate(&loaded.declared));
-    problems.sort();
+    let problems = manifest::problems(&loaded, &tenantry::validate::Options::default());
     let report = Report::new(problems, loaded.declared.len(), loaded.files);
     match print(&report, args.output) {
         // `tenantry validate ... | head` closes the pipe early; that is not an error.

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::document::{Object, parse_document};
 use super::error::LoadError;
+use super::patched::Patched;
 use super::rules;
 use super::split::split_documents;
 use super::walk::{Input, Source, resolve};
@@ -43,6 +44,8 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
     /// Number of files (and streams) read.
     pub files: usize,
+    /// Objects with type errors, read with placeholders so the rules can check the rest.
+    pub patched: Patched,
 }
 
 /// What one source yields, in document order.
@@ -50,6 +53,8 @@ pub struct Loaded {
 struct SourceOutcome {
     objects: Vec<(Object, Location)>,
     problems: Vec<Problem>,
+    /// Objects read with placeholders: the object, where, its id and its patched fields.
+    patched: Vec<(Object, Location, ObjectId, Vec<String>)>,
 }
 
 /// Loads every input: files, directories (recursively) and `-` for standard input.
@@ -172,7 +177,21 @@ fn parse_bytes(name: &str, bytes: &[u8], options: &LoadOptions) -> SourceOutcome
                 outcome.objects.push((object, location));
             }
             Ok(None) => {}
-            Err(problem) => outcome.problems.push(*problem),
+            Err(problem) => match super::recover::recover(&chunk, &options.namespace, &problem) {
+                Some(recovered) => {
+                    outcome.problems.extend(recovered.problems);
+                    if let Some((object, fields)) = recovered.patched {
+                        let location = Location {
+                            file: name.to_owned(),
+                            line: chunk.start_line,
+                        };
+                        outcome
+                            .patched
+                            .push((object, location, problem.object, fields));
+                    }
+                }
+                None => outcome.problems.push(*problem),
+            },
         }
     }
     outcome
@@ -227,15 +246,11 @@ fn assemble(outcomes: Vec<SourceOutcome>, options: &LoadOptions) -> Loaded {
     let declared = &mut loaded.declared;
     for outcome in outcomes {
         for (object, location) in outcome.objects {
-            match object {
-                Object::Tenant(object) => declared.tenants.push(Located { object, location }),
-                Object::Admin(object) => declared.admins.push(Located { object, location }),
-                Object::Binding(object) => declared.bindings.push(Located { object, location }),
-                Object::Connection(object) => {
-                    declared.connections.push(Located { object, location });
-                }
-                Object::Secret(secret) => declared.add_secret(&secret, &options.namespace),
-            }
+            add(declared, object, location, options);
+        }
+        for (object, location, id, fields) in outcome.patched {
+            add(&mut loaded.patched.declared, object, location, options);
+            loaded.patched.fields.insert(id, fields);
         }
         for p in &outcome.problems {
             // Named tenantry objects only: a reference can name nothing else.
@@ -250,4 +265,16 @@ fn assemble(outcomes: Vec<SourceOutcome>, options: &LoadOptions) -> Loaded {
         loaded.problems.extend(outcome.problems);
     }
     loaded
+}
+
+fn add(declared: &mut Declared, object: Object, location: Location, options: &LoadOptions) {
+    match object {
+        Object::Tenant(object) => declared.tenants.push(Located { object, location }),
+        Object::Admin(object) => declared.admins.push(Located { object, location }),
+        Object::Binding(object) => declared.bindings.push(Located { object, location }),
+        Object::Connection(object) => {
+            declared.connections.push(Located { object, location });
+        }
+        Object::Secret(secret) => declared.add_secret(&secret, &options.namespace),
+    }
 }

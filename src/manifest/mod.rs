@@ -9,6 +9,9 @@ mod document;
 mod error;
 mod keys;
 mod load;
+mod locate;
+mod patched;
+mod recover;
 mod secrets;
 mod split;
 mod walk;
@@ -16,6 +19,7 @@ mod yaml_error;
 
 pub use error::LoadError;
 pub use load::{LoadOptions, Loaded, MAX_INPUT_BYTES, STDIN_NAME, load, load_reader};
+pub use patched::{Patched, problems};
 pub use secrets::{fill_secrets_from_env, secret_refs};
 pub use walk::{IGNORE_FILE, Input};
 

@@ -150,7 +150,12 @@ fn load_problems_name_line_rule_field_and_object() {
         ),
         (
             "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {namespace: c}\nspec: {}\n",
-            &[(4, rules::TYPE_ERROR, "spec.displayName", "Tenant c/")],
+            &[
+                (4, rules::TYPE_ERROR, "spec.contact", "Tenant c/"),
+                (4, rules::TYPE_ERROR, "spec.displayName", "Tenant c/"),
+                (4, rules::TYPE_ERROR, "spec.domains", "Tenant c/"),
+                (4, rules::TYPE_ERROR, "spec.portals", "Tenant c/"),
+            ],
         ),
         (
             "apiVersion: tenantry.dev/v1alpha1\nkind: Tenant\nmetadata: {}\n",
@@ -182,9 +187,13 @@ fn type_errors_point_at_the_offending_line_with_the_field_path() {
     let text = format!("# first\n{TENANT}---\n{text}");
     let loaded = load_str(&text);
     let problem = &loaded.problems[0];
-    assert_eq!(loaded.problems.len(), 1);
-    // serde stops at the first error of a document: `type` comes before `portals`.
-    assert_eq!(problem.location.line, 18);
+    // serde stops at the first error of a document; the schema check finds the second.
+    let lines: Vec<(usize, &str)> = loaded
+        .problems
+        .iter()
+        .map(|p| (p.location.line, p.field.as_str()))
+        .collect();
+    assert_eq!(lines, [(18, "spec.type"), (23, "spec.portals[1]")]);
     assert_eq!(problem.field, "spec.type");
     assert!(problem.message.contains("`Premium`"), "{}", problem.message);
     assert!(problem.message.contains("one of: Standard, Test, Demo"));
@@ -571,4 +580,64 @@ fn every_object_meta_field_is_allowed() {
         "metadata:\n  name: kenton\n  labels: {namspace: x}\n",
     ));
     assert_eq!(problems(&loaded), vec![]);
+}
+
+/// A connection with type errors is reported in full, read with placeholders for the rules,
+/// and kept out of `declared`: `tenantry import` ignores load problems and must never use it.
+#[test]
+fn patched_objects_stay_out_of_the_declared_set() {
+    let text = "apiVersion: tenantry.dev/v1alpha1
+kind: PortalConnection
+metadata: {name: default}
+spec:
+  url: [1]
+  rateLimit: abc
+  bogus: 1
+";
+    let loaded = load_str(text);
+    let fields: Vec<String> = problems(&loaded).into_iter().map(|p| p.2).collect();
+    assert_eq!(fields.len(), 3, "{fields:?}");
+    for field in ["spec.url", "spec.rateLimit", "spec.bogus"] {
+        assert!(fields.contains(&field.to_owned()), "{field}: {fields:?}");
+    }
+    assert!(loaded.declared.connections.is_empty());
+    assert!(
+        loaded
+            .declared
+            .rejected
+            .keys()
+            .any(|id| id.kind == "PortalConnection" && id.name == "default")
+    );
+    assert!(!loaded.patched.is_empty());
+}
+
+/// The file line of a field: the value's line, a block mapping's first key, a list item.
+#[test]
+fn fields_are_found_at_their_lines() {
+    use crate::api::schema::Step;
+    let text = "# a comment
+kind: Tenant
+spec:
+  contact:
+    name: Ada
+  domains:
+    - a.example
+    - [b]
+  type: {x: 1}
+";
+    let chunk = split::split_documents(text)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("one document"));
+    let key = |k: &str| Step::Key(k.to_owned());
+    for (steps, want) in [
+        (vec![key("spec"), key("contact")], Some(5)),
+        (vec![key("spec"), key("contact"), key("name")], Some(5)),
+        (vec![key("spec"), key("domains"), Step::Index(1)], Some(8)),
+        (vec![key("spec"), key("type")], Some(9)),
+        (vec![key("spec"), key("nothing")], None),
+        (vec![key("spec"), key("domains"), Step::Index(5)], None),
+    ] {
+        assert_eq!(locate::line_of(&chunk, &steps), want, "{steps:?}");
+    }
 }

@@ -390,3 +390,164 @@ fn an_unknown_top_level_key_is_refused_on_its_line() {
     // `status` (the controller's, in `kubectl get -o yaml` output) stays allowed.
     assert!(!stdout.contains("Tenant t/b: status"), "{stdout}");
 }
+
+/// Runs `tenantry validate -f - --output json` on `input`; returns the exit code and the
+/// problems as (line, object name, field, rule), in report order.
+fn validate_json(input: &str) -> (i32, Vec<(u64, String, String, String)>) {
+    let output = tenantry()
+        .args(["validate", "-f", "-", "--output", "json"])
+        .write_stdin(input.to_owned())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tenantry: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let problems = report["problems"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+            (
+                p["line"].as_u64().unwrap_or_default(),
+                text("name"),
+                text("field"),
+                text("rule"),
+            )
+        })
+        .collect();
+    (output.status.code().unwrap_or(-1), problems)
+}
+
+const TEAMS_TENANT: &str = "apiVersion: tenantry.dev/v1alpha1
+kind: Tenant
+metadata: {name: acme, namespace: every}
+spec:
+  displayName: Acme Widgets
+  contact: {name: Ada Lovelace, email: ada@acme-widgets.example}
+  domains: [acme-widgets.example]
+  portals: [teammate]
+";
+
+/// serde stops at a spec's first error; validate reports the missing field and then the
+/// portal rules of the rest of the object (issue 14 item 5).
+#[test]
+fn a_binding_missing_sbc_regions_and_pbx_types_reports_both() {
+    let input = format!(
+        "{TEAMS_TENANT}---
+apiVersion: tenantry.dev/v1alpha1
+kind: ServiceBinding
+metadata: {{name: acme-teams, namespace: every}}
+spec:
+  tenantRef: {{name: acme}}
+  teamsConnector:
+    adminEmail: m365-admin@acme-widgets.example
+    services: [PBX, Trunk]
+"
+    );
+    let (code, problems) = validate_json(&input);
+    assert_eq!(code, 1, "{problems:?}");
+    let want = [
+        (10, "acme-teams", "spec.teamsConnector.pbxTypes", "pbx-type"),
+        (
+            16,
+            "acme-teams",
+            "spec.teamsConnector.sbcRegions",
+            "type-error",
+        ),
+    ];
+    let got: Vec<(u64, &str, &str, &str)> = problems
+        .iter()
+        .map(|(l, n, f, r)| (*l, n.as_str(), f.as_str(), r.as_str()))
+        .collect();
+    // sbcRegions once: the rule sbc-region does not repeat the missing field.
+    assert_eq!(got, want);
+    let output = tenantry()
+        .args(["validate", "-f", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(
+            "<stdin>:16: ServiceBinding every/acme-teams: spec.teamsConnector.sbcRegions: \
+             required field is missing [type-error]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("ServiceBinding every/acme-teams: spec.teamsConnector.pbxTypes: ")
+            && text.contains("[pbx-type]"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("2 errors, 0 warnings in 1 object (1 file)\n"),
+        "{text}"
+    );
+}
+
+/// A wrong enum value, a wrong type and an unknown field in one spec: three problems, each
+/// on its own line, none twice; the admin of the broken tenant is not judged by placeholders.
+#[test]
+fn three_schema_errors_in_one_spec_are_three_problems() {
+    let input = "apiVersion: tenantry.dev/v1alpha1
+kind: Tenant
+metadata: {name: acme, namespace: every}
+spec:
+  displayName: Acme Widgets
+  type: Premium
+  contact:
+    name: Ada Lovelace
+    email: ada@acme-widgets.example
+    fax: \"+15555550100\"
+  domains: acme-widgets.example
+  portals: [daas]
+---
+apiVersion: tenantry.dev/v1alpha1
+kind: TenantAdmin
+metadata: {name: alovelace, namespace: every}
+spec:
+  tenantRef: {name: acme}
+  firstName: Ada
+  lastName: Lovelace
+  upnDomain: acme-widgets.example
+  externalEmail: ada.lovelace@example.net
+  generatePassword: true
+";
+    let (code, problems) = validate_json(input);
+    assert_eq!(code, 1, "{problems:?}");
+    let errors: Vec<(u64, &str, &str)> = problems
+        .iter()
+        .filter(|(_, name, _, _)| name == "acme")
+        .map(|(l, _, f, r)| (*l, f.as_str(), r.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (6, "spec.type", "type-error"),
+            (10, "spec.contact.fax", "type-error"),
+            (11, "spec.domains", "type-error"),
+        ]
+    );
+    // The admin only hears that its tenant is declared but invalid (a warning).
+    let admin: Vec<&str> = problems
+        .iter()
+        .filter(|(_, name, _, _)| name == "alovelace")
+        .map(|(_, _, _, rule)| rule.as_str())
+        .collect();
+    assert_eq!(admin, ["tenant-invalid"], "{problems:?}");
+}
+
+/// Where serde and the schema find the same fault, it is reported once, as before.
+#[test]
+fn a_single_type_error_is_reported_once() {
+    for name in ["customer-type", "type-error"] {
+        let path = format!("examples/invalid/{name}.yaml");
+        let (code, stdout, _) = validate(&["-f", &path]);
+        assert_eq!(code, 1);
+        let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with(&path)).collect();
+        assert_eq!(lines.len(), 1, "{stdout}");
+        assert!(stdout.contains("\n1 error, 0 warnings in "), "{stdout}");
+    }
+}
