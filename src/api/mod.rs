@@ -33,7 +33,7 @@ pub use declared::{Declared, Located, Location, SecretKey};
 pub use problem::{ObjectId, Problem, Severity};
 pub use reference::{REFERENCE_COMMAND, reference_markdown};
 pub use sensitive::Sensitive;
-pub use shown::{SHOWN_CHARS, clip, clip_quoted, shown};
+pub use shown::{HIDDEN_VALUE, SHOWN_CHARS, about_secret, clip, clip_quoted, shown};
 pub use status::{
     ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
 };

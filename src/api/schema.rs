@@ -239,9 +239,17 @@ impl Walker<'_> {
     }
 
     fn wrong_type(&mut self, want: &str, value: &Json) {
+        let secret = self.steps.iter().any(|s| match s {
+            Step::Key(key) => super::about_secret(key),
+            Step::Index(_) => false,
+        });
+        let found = match value {
+            Json::String(_) if secret => super::HIDDEN_VALUE.to_owned(),
+            _ => describe(value),
+        };
         self.fault(FaultKind::WrongType {
             want: want.to_owned(),
-            found: describe(value),
+            found,
         });
     }
 

@@ -17,6 +17,19 @@ pub fn clip(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// What a message says instead of a value found in a field about a secret.
+pub const HIDDEN_VALUE: &str =
+    "text (not shown: the field is about a secret; reference a Secret instead of a value)";
+
+/// True when the field at `path` (e.g. `spec.passwordSecretRef`) holds or names a secret, so
+/// a value found there is never quoted: a password pasted where a reference belongs.
+pub fn about_secret(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    ["password", "secret", "token", "credential", "invitation"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
 /// `value` quoted (as Rust's `{:?}`, so control characters show as escapes), cut like [`clip`].
 pub fn shown(value: &str) -> String {
     match value.char_indices().nth(SHOWN_CHARS) {
@@ -116,5 +129,25 @@ mod tests {
         );
         let words = "word ".repeat(10_000);
         assert!(clip_quoted(&words).ends_with("… (message cut)"));
+    }
+}
+
+#[cfg(test)]
+mod secret_paths {
+    use super::about_secret;
+
+    #[test]
+    fn fields_about_secrets_are_recognised() {
+        for path in [
+            "spec.passwordSecretRef",
+            "spec.auth.clientCredentials.clientSecretRef",
+            "data.token",
+            "spec.credentialsSecretRef",
+        ] {
+            assert!(about_secret(path), "{path}");
+        }
+        for path in ["spec.displayName", "spec.contact.email", "metadata.name"] {
+            assert!(!about_secret(path), "{path}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use regex::Regex;
 use super::keys::{Rejected, SENTINEL};
 use super::rules;
 use super::split::Chunk;
-use crate::api::{clip as cut, clip_quoted};
+use crate::api::{HIDDEN_VALUE, about_secret, clip as cut, clip_quoted};
 
 /// Describes a YAML error of `rule` as (file line, field path, message); `kind` is the
 /// document's kind when it was read before the error.
@@ -47,12 +47,15 @@ pub(super) fn describe(
         "the document nests deeper than 128 levels here; a manifest needs a handful: \
          flatten it"
             .to_owned()
+    } else if message.starts_with("repetition limit exceeded") {
+        // An alias bomb: a few `*name` references that expand to millions of values.
+        "aliases (`*name`) here expand to too many values; write the values out instead".to_owned()
     } else if rule == rules::YAML_SYNTAX {
         format!("YAML syntax error: {}", plain_syntax(&message))
     } else if kind == Some("Secret") {
-        secret_message(&field).unwrap_or_else(|| plain(&message))
+        secret_message(&field).unwrap_or_else(|| plain(&message, false))
     } else {
-        plain(&message)
+        plain(&message, about_secret(&field))
     };
     (line, field, message)
 }
@@ -68,9 +71,14 @@ static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A serde message in the user's words: what the field expects and what it found, without
 /// Rust type names (`u32`, `struct TenantSpec`, `a sequence`).
-fn plain(message: &str) -> String {
+/// With `hide`, a text value found is not quoted: the field is about a secret.
+fn plain(message: &str, hide: bool) -> String {
     if let Some(caps) = INVALID.captures(message) {
-        return format!("expected {}, found {}", expected(&caps[2]), found(&caps[1]));
+        let found = match &caps[1] {
+            text if hide && text.starts_with("string ") => HIDDEN_VALUE.to_owned(),
+            other => found(other),
+        };
+        return format!("expected {}, found {found}", expected(&caps[2]));
     }
     if let Some(caps) = UNKNOWN.captures(message) {
         let what = if &caps[1] == "variant" {
@@ -374,7 +382,7 @@ mod tests {
                 "unknown field `x`; nothing is allowed here",
             ),
         ] {
-            assert_eq!(plain(serde), want, "{serde}");
+            assert_eq!(plain(serde, false), want, "{serde}");
         }
     }
 

@@ -551,3 +551,34 @@ fn a_single_type_error_is_reported_once() {
         assert!(stdout.contains("\n1 error, 0 warnings in "), "{stdout}");
     }
 }
+
+/// A password pasted where a Secret reference belongs is never echoed: the type error says
+/// what was expected and that the value is not shown, in text and JSON.
+#[test]
+fn a_value_in_a_field_about_a_secret_is_never_quoted() {
+    let canary = "Canary-Pasted-Password-4711";
+    let text = format!(
+        "apiVersion: tenantry.dev/v1alpha1\nkind: TenantAdmin\nmetadata: {{name: a, namespace: t}}\n\
+         spec:\n  tenantRef: {{name: x}}\n  firstName: A\n  lastName: B\n  upnDomain: x.com\n  \
+         externalEmail: a@b.com\n  passwordSecretRef: \"{canary}\"\n"
+    );
+    for format in ["text", "json"] {
+        let output = tenantry()
+            .args(["validate", "-f", "-", "--output", format])
+            .write_stdin(text.clone())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(output.status.code(), Some(1), "{all}");
+        assert!(all.contains("spec.passwordSecretRef"), "{all}");
+        assert!(all.contains("not shown"), "{all}");
+        assert!(
+            !all.contains(canary),
+            "the pasted password was echoed: {all}"
+        );
+    }
+}
