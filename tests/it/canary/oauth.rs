@@ -297,7 +297,15 @@ async fn controller_scenario(sandbox: Sandbox, wire: &Wire, c: &Credentials) -> 
         .await
         .unwrap_or_else(|e| panic!("{}", describe(&e)));
     let status = h.api.last_status().expect("mitel's status");
-    assert_eq!(status["conditions"][0]["status"], "False", "{status}");
+    let ready = &status["conditions"][0];
+    assert_eq!(ready["status"], "False", "{status}");
+    assert_eq!(ready["reason"], "AuthenticationFailed", "{status}");
+    assert!(
+        ready["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("mitel-consent")),
+        "names the Secret to renew: {status}"
+    );
     let failed = reconcile_once(&h, &stored)
         .await
         .expect_err("the refresh token is refused");

@@ -167,4 +167,25 @@ async fn a_tenant_routed_to_two_oauth_connections_converges_with_one_token_each(
     for log in [h.sandbox.requests(), mitel.requests()] {
         assert!(log.iter().all(|r| r.status != Some(401)), "no call refused");
     }
+
+    // Mitel's token expires early (a revocation, a clock jump): the next reconcile is refused
+    // once, refreshes with the rotated refresh token and goes on.
+    crate::sandbox::Client::new(&mitel)
+        .post("/sandbox/identity/expire", &json!({}))
+        .await;
+    let current: Tenant = h.api.get(NS, "kenton").expect("the tenant is stored");
+    reconcile(Arc::new(current), Arc::clone(&h.ctx))
+        .await
+        .expect("resync after expiry");
+    assert_eq!(token_requests(&mitel.requests()), 2, "one new token");
+    assert_eq!(
+        mitel
+            .requests()
+            .iter()
+            .filter(|r| r.status == Some(401))
+            .count(),
+        1,
+        "refused once"
+    );
+    assert_eq!(writes(&mitel.requests()), mitel_writes, "still converged");
 }
