@@ -1076,6 +1076,341 @@ fn connection_rules() {
     ]);
 }
 
+/// Sets the first connection's `spec.api` and `spec.auth` (from the manifest's JSON), with no
+/// bearer token unless `keep_token`.
+fn vendor(d: &mut Declared, api: &str, auth: serde_json::Value, keep_token: bool) {
+    let c = connection(d);
+    c.spec.api = serde_json::from_value(serde_json::json!(api)).expect("an api");
+    c.spec.auth =
+        (!auth.is_null()).then(|| Box::new(serde_json::from_value(auth).expect("an auth block")));
+    if !keep_token {
+        c.spec.credentials_secret_ref = None;
+    }
+}
+
+fn secret_ref() -> serde_json::Value {
+    serde_json::json!({"namespace": "tenantry-system", "name": "vendor", "key": "value"})
+}
+
+fn client_credentials() -> serde_json::Value {
+    serde_json::json!({"clientCredentials": {
+        "tokenUrl": "https://login.microsoftonline.com/t/oauth2/v2.0/token", "clientId": "app",
+        "clientSecretRef": secret_ref(), "scope": "https://graph.microsoft.com/.default"}})
+}
+
+fn refresh_token() -> serde_json::Value {
+    serde_json::json!({"refreshToken": {
+        "tokenUrl": "https://login.microsoftonline.com/partner/oauth2/token", "clientId": "app",
+        "clientSecretRef": secret_ref(), "refreshTokenRef": secret_ref(),
+        "resource": "https://api.partnercenter.microsoft.com"}})
+}
+
+fn password_grant(account: bool) -> serde_json::Value {
+    let mut grant = serde_json::json!({
+        "tokenUrl": "https://api.connecttoteams.com/oauth/token", "clientId": "c2t",
+        "clientSecretRef": secret_ref(), "username": "api-user", "passwordRef": secret_ref()});
+    if account {
+        grant["accountId"] = serde_json::json!("acc-1");
+    }
+    serde_json::json!({ "password": grant })
+}
+
+fn api_key() -> serde_json::Value {
+    serde_json::json!({"apiKey": {"keyRef": secret_ref(), "secretRef": secret_ref()}})
+}
+
+/// One flow's block with `field` replaced by `value` (`null` removes it).
+fn with(
+    mut auth: serde_json::Value,
+    flow: &str,
+    field: &str,
+    value: serde_json::Value,
+) -> serde_json::Value {
+    match value {
+        serde_json::Value::Null => {
+            auth[flow].as_object_mut().expect("a flow").remove(field);
+        }
+        value => auth[flow][field] = value,
+    }
+    auth
+}
+
+#[test]
+fn each_api_takes_its_own_auth() {
+    run(&[
+        ("contract, bearer token (the fixture)", |_| {}, &[]),
+        (
+            "contract, client credentials",
+            |d| vendor(d, "contract", client_credentials(), false),
+            &[],
+        ),
+        (
+            "contract, refresh token",
+            |d| vendor(d, "contract", refresh_token(), false),
+            &[],
+        ),
+        (
+            "contract, password",
+            |d| vendor(d, "contract", password_grant(false), false),
+            &[],
+        ),
+        (
+            "contract, no credentials at all",
+            |d| vendor(d, "contract", serde_json::Value::Null, false),
+            &[],
+        ),
+        (
+            "partnerCenter, client credentials",
+            |d| vendor(d, "partnerCenter", client_credentials(), false),
+            &[],
+        ),
+        (
+            "partnerCenter, refresh token",
+            |d| vendor(d, "partnerCenter", refresh_token(), false),
+            &[],
+        ),
+        (
+            "graph, client credentials",
+            |d| vendor(d, "graph", client_credentials(), false),
+            &[],
+        ),
+        (
+            "connectToTeams, password",
+            |d| vendor(d, "connectToTeams", password_grant(false), false),
+            &[],
+        ),
+        (
+            "cloudLink, password with accountId",
+            |d| vendor(d, "cloudLink", password_grant(true), false),
+            &[],
+        ),
+        (
+            "campaignRegistry, API key",
+            |d| vendor(d, "campaignRegistry", api_key(), false),
+            &[],
+        ),
+    ]);
+}
+
+#[test]
+fn connection_auth_rules() {
+    const AUTH: &str = "default spec.auth connection-auth";
+    run(&[
+        // Each vendor API with a flow it does not take.
+        (
+            "partnerCenter, password",
+            |d| vendor(d, "partnerCenter", password_grant(false), false),
+            &[AUTH],
+        ),
+        (
+            "partnerCenter, API key",
+            |d| vendor(d, "partnerCenter", api_key(), false),
+            &[AUTH, "default spec.auth.apiKey connection-auth"],
+        ),
+        (
+            "graph, password",
+            |d| vendor(d, "graph", password_grant(false), false),
+            &[AUTH],
+        ),
+        (
+            "connectToTeams, client credentials",
+            |d| vendor(d, "connectToTeams", client_credentials(), false),
+            &[AUTH],
+        ),
+        (
+            "connectToTeams, refresh token",
+            |d| vendor(d, "connectToTeams", refresh_token(), false),
+            &[AUTH],
+        ),
+        (
+            "cloudLink, client credentials",
+            |d| vendor(d, "cloudLink", client_credentials(), false),
+            &[AUTH],
+        ),
+        (
+            "cloudLink, password without accountId",
+            |d| vendor(d, "cloudLink", password_grant(false), false),
+            &["default spec.auth.password.accountId connection-auth"],
+        ),
+        (
+            "campaignRegistry, client credentials",
+            |d| vendor(d, "campaignRegistry", client_credentials(), false),
+            &[AUTH],
+        ),
+        (
+            "campaignRegistry, password",
+            |d| vendor(d, "campaignRegistry", password_grant(false), false),
+            &[AUTH],
+        ),
+        (
+            "contract, API key",
+            |d| vendor(d, "contract", api_key(), false),
+            &["default spec.auth.apiKey connection-auth"],
+        ),
+        // A bearer token where it does not belong, or no credentials for a vendor API.
+        (
+            "partnerCenter, bearer token",
+            |d| vendor(d, "partnerCenter", serde_json::Value::Null, true),
+            &[AUTH, "default spec.credentialsSecretRef connection-auth"],
+        ),
+        (
+            "graph, no credentials",
+            |d| vendor(d, "graph", serde_json::Value::Null, false),
+            &[AUTH],
+        ),
+        (
+            "cloudLink, no credentials",
+            |d| vendor(d, "cloudLink", serde_json::Value::Null, false),
+            &[AUTH],
+        ),
+        (
+            "campaignRegistry, no credentials",
+            |d| vendor(d, "campaignRegistry", serde_json::Value::Null, false),
+            &[AUTH],
+        ),
+        (
+            "bearer token and an auth block",
+            |d| vendor(d, "contract", client_credentials(), true),
+            &[AUTH],
+        ),
+        // The shape of the block.
+        (
+            "no flow",
+            |d| vendor(d, "contract", serde_json::json!({}), false),
+            &[AUTH],
+        ),
+        (
+            "two flows",
+            |d| {
+                let mut both = client_credentials();
+                both["password"] = password_grant(false)["password"].clone();
+                vendor(d, "contract", both, false)
+            },
+            &[AUTH],
+        ),
+        (
+            "client credentials with scope and resource",
+            |d| {
+                let auth = with(
+                    client_credentials(),
+                    "clientCredentials",
+                    "resource",
+                    serde_json::json!("https://api.partnercenter.microsoft.com"),
+                );
+                vendor(d, "graph", auth, false)
+            },
+            &["default spec.auth.clientCredentials connection-auth"],
+        ),
+        (
+            "refresh token with scope and resource",
+            |d| {
+                let auth = with(
+                    refresh_token(),
+                    "refreshToken",
+                    "scope",
+                    serde_json::json!("s"),
+                );
+                vendor(d, "partnerCenter", auth, false)
+            },
+            &["default spec.auth.refreshToken connection-auth"],
+        ),
+        (
+            "password client secret without client id",
+            |d| {
+                let auth = with(
+                    password_grant(false),
+                    "password",
+                    "clientId",
+                    serde_json::Value::Null,
+                );
+                vendor(d, "connectToTeams", auth, false)
+            },
+            &["default spec.auth.password.clientId connection-auth"],
+        ),
+        (
+            "token URL not http",
+            |d| {
+                let auth = with(
+                    client_credentials(),
+                    "clientCredentials",
+                    "tokenUrl",
+                    serde_json::json!("ftp://login.example"),
+                );
+                vendor(d, "graph", auth, false)
+            },
+            &["default spec.auth.clientCredentials.tokenUrl connection-auth"],
+        ),
+        (
+            "a connection delegating to itself",
+            |d| {
+                connection(d).spec.delegates.push(
+                    serde_json::from_value(serde_json::json!({"name": "default"})).expect("a ref"),
+                );
+            },
+            &["default spec.delegates[0].name connection-auth"],
+        ),
+        // Secret references that name nothing.
+        (
+            "client secret name empty",
+            |d| {
+                let auth = with(
+                    client_credentials(),
+                    "clientCredentials",
+                    "clientSecretRef",
+                    serde_json::json!({"namespace": "tenantry-system", "name": "", "key": "k"}),
+                );
+                vendor(d, "graph", auth, false)
+            },
+            &["default spec.auth.clientCredentials.clientSecretRef.name required"],
+        ),
+        (
+            "refresh token key empty",
+            |d| {
+                let auth = with(
+                    refresh_token(),
+                    "refreshToken",
+                    "refreshTokenRef",
+                    serde_json::json!({"namespace": "tenantry-system", "name": "pc", "key": ""}),
+                );
+                vendor(d, "partnerCenter", auth, false)
+            },
+            &["default spec.auth.refreshToken.refreshTokenRef.key required"],
+        ),
+        (
+            "password namespace empty",
+            |d| {
+                let auth = with(
+                    password_grant(true),
+                    "password",
+                    "passwordRef",
+                    serde_json::json!({"namespace": "", "name": "mitel", "key": "k"}),
+                );
+                vendor(d, "cloudLink", auth, false)
+            },
+            &["default spec.auth.password.passwordRef.namespace required"],
+        ),
+        (
+            "API secret name empty",
+            |d| {
+                let mut auth = api_key();
+                auth["apiKey"]["secretRef"]["name"] = serde_json::json!("");
+                vendor(d, "campaignRegistry", auth, false)
+            },
+            &["default spec.auth.apiKey.secretRef.name required"],
+        ),
+    ]);
+}
+
+#[test]
+fn connection_auth_messages_say_what_to_set() {
+    let mut d = kenton();
+    vendor(&mut d, "cloudLink", client_credentials(), false);
+    let problems = validate(&d);
+    assert_eq!(problems.len(), 1, "{}", render(&problems));
+    let m = &problems[0].message;
+    assert!(m.contains("set spec.auth.password"), "{m}");
+}
+
 fn depend(d: &mut Declared, from: &str, to: &str) {
     binding(d, from).depends_on.push(LocalRef {
         name: format!("kenton-{to}"),

@@ -15,7 +15,7 @@ use crate::controller::fixtures::*;
 
 /// The controller's log lines, captured as a collector would read them.
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Logs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -40,14 +40,14 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 }
 
 impl Logs {
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
     }
 }
 
 /// Reconciles `object` as the controller does: an error goes through `error_policy` (which
 /// logs it); its text and `Debug` are returned for the search.
-async fn reconcile_once<K: Declaring>(h: &Harness, object: &K) -> Result<(), String> {
+pub(super) async fn reconcile_once<K: Declaring>(h: &Harness, object: &K) -> Result<(), String> {
     let object = Arc::new(object.clone());
     match reconcile(Arc::clone(&object), Arc::clone(&h.ctx)).await {
         Ok(_) => Ok(()),
@@ -58,11 +58,11 @@ async fn reconcile_once<K: Declaring>(h: &Harness, object: &K) -> Result<(), Str
     }
 }
 
-fn describe(e: &Error) -> String {
+pub(super) fn describe(e: &Error) -> String {
     format!("{} | {e} | {e:?}", e.code())
 }
 
-fn admin_with_secret() -> TenantAdmin {
+pub(super) fn admin_with_secret() -> TenantAdmin {
     from_json(json!({
         "apiVersion": "tenantry.dev/v1alpha1", "kind": "TenantAdmin",
         "metadata": {"name": "jroe", "namespace": NS, "uid": "uid-jroe", "generation": 1,
@@ -99,7 +99,12 @@ fn contact_center() -> ServiceBinding {
     }))
 }
 
-fn secret(namespace: &str, name: &str, key: &str, value: &str) -> (SecretKey, Sensitive) {
+pub(super) fn secret(
+    namespace: &str,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> (SecretKey, Sensitive) {
     let key = SecretKey {
         namespace: namespace.to_owned(),
         name: name.to_owned(),

@@ -2,7 +2,7 @@
 //! the sandbox echoes request secrets back into its errors, and plan, apply, a failing apply,
 //! an update, a delete and a prune run at trace level, through the binary and through the
 //! controller. Every channel a person or a collector can read is searched for every canary
-//! (as is, base64-encoded, and as a list of bytes): there must be no hit. The sandbox outbox (the "e-mails") is the
+//! (as is, base64-encoded, form-encoded and as a list of bytes): there must be no hit. The sandbox outbox (the "e-mails") is the
 //! only place a temporary password may appear, and the test checks that it does appear there,
 //! so a search that could never find anything cannot pass.
 
@@ -10,6 +10,7 @@
 mod at_rest;
 mod cli;
 mod controller;
+mod oauth;
 mod types;
 mod wire;
 
@@ -56,10 +57,13 @@ fn forms(value: &str) -> Vec<String> {
     };
     // The derived `Debug` of a Kubernetes `ByteString` (a Secret's data) lists the bytes.
     let bytes = format!("{:?}", value.as_bytes());
+    // Form-encoded, as a token request carries a client secret or a refresh token.
+    let form = value.replace('!', "%21");
     vec![
         value.to_owned(),
         whole.to_owned(),
         bytes.trim_matches(['[', ']']).to_owned(),
+        form,
     ]
 }
 

@@ -13,10 +13,14 @@ use serde_json::Value;
 /// One request and its answer, as they crossed the proxy.
 #[derive(Clone)]
 pub struct Exchange {
+    /// The request's path.
+    pub path: String,
     /// The request's `Authorization` header.
     pub authorization: String,
     /// The request's JSON body (`null` when none).
     pub request: Value,
+    /// The request's form-encoded body (a token request), raw.
+    pub form: String,
     /// The answer's body, as text.
     pub response: String,
 }
@@ -89,6 +93,26 @@ impl Wire {
         out.dedup();
         out
     }
+
+    /// Every token an identity endpoint issued through the proxy (`access_token`,
+    /// `refresh_token` of its answers).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .exchanges()
+            .iter()
+            .filter(|e| e.path.contains("/oauth2/"))
+            .filter_map(|e| serde_json::from_str::<Value>(&e.response).ok())
+            .flat_map(|answer| {
+                ["access_token", "refresh_token"]
+                    .into_iter()
+                    .filter_map(|f| answer[f].as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 async fn forward(
@@ -106,6 +130,11 @@ async fn forward(
         }
     }
     let request = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let form = if request.is_null() {
+        String::from_utf8_lossy(&body).into_owned()
+    } else {
+        String::new()
+    };
     let authorization = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -132,7 +161,9 @@ async fn forward(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(Exchange {
+            path: uri.path().to_owned(),
             authorization,
+            form,
             request,
             response: String::from_utf8_lossy(&bytes).into_owned(),
         });

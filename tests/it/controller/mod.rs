@@ -5,6 +5,7 @@ mod connections;
 mod destroy;
 mod examples;
 pub(crate) mod fixtures;
+mod oauth;
 mod scenarios;
 mod uninstall;
 mod wiring;

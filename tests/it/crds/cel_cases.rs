@@ -813,3 +813,67 @@ fn the_harness_refuses_the_binding_the_api_server_refused_in_issue_13() {
         "{err}"
     );
 }
+
+/// `tenantry validate` (rule `connection-auth` and the rest) and the CRD agree on every
+/// PortalConnection case: what the API server stores, validate accepts; each CEL message the
+/// API server answers, validate reports too (same words), so input that never meets an API
+/// server (the CLI) is held to the same rules. Schema errors (`should match`, `Required
+/// value`) are left to the loader and the types.
+#[test]
+fn validate_agrees_with_the_cel_rules_on_portal_connections() {
+    let cel: Vec<String> = crds()
+        .iter()
+        .flat_map(|crd| rule_sites(crd).into_iter().map(|(site, _)| site.message))
+        .collect();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in cases()
+        .iter()
+        .filter(|c| c.new["kind"] == "PortalConnection" && c.old.is_none())
+    {
+        let wanted: Vec<&str> = case
+            .rejects
+            .iter()
+            .copied()
+            .filter(|want| cel.iter().any(|m| m.contains(want)))
+            .collect();
+        if wanted.len() != case.rejects.len() {
+            continue; // a schema error: not validate's to word
+        }
+        let text = case.new.to_string();
+        let loaded = tenantry::manifest::load_reader(
+            "case.yaml",
+            text.as_bytes(),
+            &tenantry::manifest::LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        assert!(
+            loaded.problems.is_empty(),
+            "{}: {:?}",
+            case.name,
+            loaded.problems
+        );
+        let errors: Vec<String> = tenantry::validate::validate(&loaded.declared)
+            .into_iter()
+            .filter(|p| p.severity == tenantry::api::Severity::Error)
+            .map(|p| p.message)
+            .collect();
+        compared += 1;
+        if wanted.is_empty() && !errors.is_empty() {
+            failures.push(format!(
+                "{}: stored by the API server, validate refuses: {errors:?}",
+                case.name
+            ));
+        }
+        for want in &wanted {
+            if !errors.iter().any(|e| e.contains(want)) {
+                failures.push(format!(
+                    "{}: the API server says {want:?}, validate: {errors:?}",
+                    case.name
+                ));
+            }
+        }
+    }
+    assert!(compared >= 15, "{compared} cases compared");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
