@@ -312,23 +312,16 @@ fn json_body(path: &str, headers: &HeaderMap, body: &[u8]) -> Result<Value, Resp
 /// `POST /oauth/token`: password grant, client id and secret as HTTP Basic.
 async fn token(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     let form = parse_form(&headers, &body);
-    let names = form
-        .as_ref()
-        .map(|f| {
-            let mut keys: Vec<&String> = f.keys().collect();
-            keys.sort();
-            json!(
-                keys.iter()
-                    .map(|k| json!({k.as_str(): ""}))
-                    .fold(Map::new(), |mut m, v| {
-                        if let Value::Object(o) = v {
-                            m.extend(o);
-                        }
-                        m
-                    })
-            )
-        })
-        .unwrap_or(Value::Null);
+    // Field names only, but for the grant type: the form carries the password.
+    let names: Value = form.as_ref().map_or(Value::Null, |f| {
+        f.iter()
+            .map(|(k, v)| {
+                let shown = if k == "grant_type" { v.as_str() } else { "" };
+                (k.clone(), Value::from(shown))
+            })
+            .collect::<Map<String, Value>>()
+            .into()
+    });
     record(&shared, "POST", "/oauth/token", vec![], &headers, names);
     let config = &shared.c2t.config;
     let client_ok = match basic_credentials(&headers) {
