@@ -411,3 +411,124 @@ async fn every_request_the_adapter_sent_agrees_with_the_vendor_description() {
         assert!(seen.contains(op), "{op} not exercised: {seen:?}");
     }
 }
+
+/// The controller's pipeline: a Teams-connector binding reconciled through the built-in
+/// providers, its enterprise on the emulator, waiting for consent, then Ready, then quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_waits_for_consent_then_is_ready_and_converged() {
+    use std::sync::Arc;
+    use tenantry::api::{Declared, PortalConnection, SecretKey, Sensitive, ServiceBinding, Tenant};
+    use tenantry::controller::reconcile;
+
+    use crate::controller::fixtures::{Harness, NS, from_json, ready, tenant};
+
+    let v = vendor(SandboxConfig::default()).await;
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals.push(tenantry::api::Portal::TeamMate);
+    let t: Tenant = ready(&t);
+    let b: ServiceBinding = from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+        "metadata": {"name": "kenton-teams", "namespace": NS, "uid": "uid-kenton-teams",
+                     "generation": 1, "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {"tenantRef": {"name": "kenton"},
+                 "teamsConnector": {"enterpriseName": "Kenton Teams",
+                                    "adminEmail": "globaladmin@kenton-electronics.com",
+                                    "sbcRegions": ["UsEast"], "services": ["Trunk"]}}
+    }));
+    let url = v.sb.url();
+    let connections: Vec<PortalConnection> = vec![
+        from_json(json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+            "metadata": {"name": "default", "generation": 1},
+            "spec": {"url": url, "portals": ["daas", "contactcenter", "apps", "cloudlink"],
+                     "delegates": [{"name": "connecttoteams"}],
+                     "credentialsSecretRef": {"namespace": "tenantry-system", "name": "portal", "key": "token"}}
+        })),
+        from_json(json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+            "metadata": {"name": "connecttoteams", "generation": 1},
+            "spec": {"api": "connectToTeams", "url": format!("{url}/c2t"), "portals": ["teammate"],
+                     "auth": {"password": {
+                        "tokenUrl": format!("{url}/c2t/oauth/token"),
+                        "clientId": "tenantry-reseller",
+                        "clientSecretRef": {"namespace": "tenantry-system", "name": "c2t", "key": "clientSecret"},
+                        "username": "tenantry-api",
+                        "passwordRef": {"namespace": "tenantry-system", "name": "c2t", "key": "password"}}}}
+        })),
+    ];
+    let (client_secret, password) = (v.client_secret.clone(), v.password.clone());
+    let h = Harness::with_providers(v.sb, vec![t], vec![b.clone()], connections);
+    let mut declared = Declared::default();
+    let key = |name: &str, key: &str| SecretKey {
+        namespace: "tenantry-system".to_owned(),
+        name: name.to_owned(),
+        key: key.to_owned(),
+    };
+    declared
+        .secrets
+        .insert(key("portal", "token"), Sensitive::new(canary("Token")));
+    declared.secrets.insert(
+        key("c2t", "clientSecret"),
+        Sensitive::new(client_secret.clone()),
+    );
+    declared
+        .secrets
+        .insert(key("c2t", "password"), Sensitive::new(password.clone()));
+    h.api.add_secrets(&declared);
+    let condition = |status: &Value, type_: &str| -> Value {
+        status["conditions"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["type"] == type_))
+            .cloned()
+            .unwrap_or_default()
+    };
+
+    reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = h.api.last_status().unwrap_or_else(|| panic!("a status"));
+    let progressing = condition(&status, "Progressing");
+    assert_eq!(progressing["reason"], "AwaitingConsent", "{status:#}");
+    assert!(
+        status["observed"]["consentUrl"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/c2t/action/registration/"),
+        "the Global Admin's URL is in the status: {status:#}"
+    );
+    let text = status.to_string();
+    assert!(!text.contains(&client_secret) && !text.contains(&password));
+
+    // The Global Admin completes both steps; the next reconcile polls and finds it Ready.
+    for _ in 0..2 {
+        let answer = crate::sandbox::Client::new(&h.sandbox)
+            .post(
+                "/sandbox/c2t/actions",
+                &json!({"enterpriseName": "Kenton Teams"}),
+            )
+            .await;
+        assert!(answer.status.is_success(), "{:#}", answer.body);
+    }
+    reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = h.api.last_status().unwrap_or_else(|| panic!("a status"));
+    assert_eq!(condition(&status, "Ready")["status"], "True", "{status:#}");
+    let writes = |h: &Harness| {
+        h.sandbox
+            .c2t_requests()
+            .iter()
+            .filter(|r| r.path.contains("Enterprise") && r.method != "GET")
+            .count()
+    };
+    let before = writes(&h);
+    assert_eq!(before, 1, "one newEnterprise");
+    reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        writes(&h),
+        before,
+        "converged: no write on the next reconcile"
+    );
+}
