@@ -532,3 +532,66 @@ async fn the_controller_waits_for_consent_then_is_ready_and_converged() {
         "converged: no write on the next reconcile"
     );
 }
+
+/// A token the emulator expired mid-run is answered 401, replaced once, and the call goes
+/// through: the adapter reuses the contract client's token source and retry loop.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_token_is_replaced_once_within_a_run() {
+    use tenantry::api::{ConnectionApi, Portal, RateLimit, Sensitive};
+    use tenantry::portal::{Connection, Connector, Credential, Flow, Grant, PortalApi, Providers};
+
+    let v = vendor(SandboxConfig::default()).await;
+    let connection = Connection {
+        name: "connecttoteams".to_owned(),
+        api: ConnectionApi::ConnectToTeams,
+        url: format!("{}/c2t", v.sb.url()),
+        token: None,
+        auth: Some(Credential::OAuth2(Grant {
+            token_url: format!("{}/c2t/oauth/token", v.sb.url()),
+            flow: Flow::Password {
+                username: "tenantry-api".to_owned(),
+                password: Sensitive::new(v.password.clone()),
+                source: "Secret tenantry-system/c2t key password".to_owned(),
+                account_id: None,
+            },
+            client_id: Some("tenantry-reseller".to_owned()),
+            client_secret: Some(Sensitive::new(v.client_secret.clone())),
+            client_secret_source: Some("Secret tenantry-system/c2t key clientSecret".to_owned()),
+            scope: None,
+            resource: None,
+        })),
+        portals: vec![Portal::TeamMate],
+        rate_limit: RateLimit::default(),
+        timeout: Duration::from_secs(30),
+    };
+    let client = Providers::default()
+        .connect(&connection)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let filter = Default::default();
+    client
+        .list(Portal::TeamMate, "enterprises", &filter)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    control(&v, "/sandbox/identity/expire", &json!({})).await;
+    client
+        .list(Portal::TeamMate, "enterprises", &filter)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(calls(&v, "POST", "/oauth/token").len(), 2, "one new token");
+    let refused: Vec<_> =
+        v.sb.requests()
+            .into_iter()
+            .filter(|r| r.route.starts_with("/c2t/") && r.status == Some(401))
+            .collect();
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    // Other kinds are not this adapter's.
+    let err = client
+        .list(Portal::Daas, "customers", &filter)
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("daas/customers served by connectToTeams"));
+    assert!(
+        err.to_string().contains("teammate/enterprises only"),
+        "{err}"
+    );
+}
