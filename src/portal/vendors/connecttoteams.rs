@@ -346,11 +346,9 @@ impl PortalApi for ConnectToTeams {
     async fn operation(&self, portal: Portal, id: &str) -> Result<Operation, PortalError> {
         served(portal, KIND)?;
         let enterprise = id.strip_prefix(OP_PREFIX).unwrap_or(id);
-        let found = self
-            .enterprises()
-            .await?
-            .into_iter()
-            .find(|e| e["enterpriseId"].to_string() == enterprise);
+        let found = self.enterprises().await?.into_iter().find(|e| {
+            e["enterpriseId"].as_i64().map(|n| n.to_string()).as_deref() == Some(enterprise)
+        });
         let Some(e) = found else {
             return Err(PortalError::Rejected {
                 portal: Self::portal().to_owned(),
