@@ -295,6 +295,11 @@ impl PortalApi for ConnectToTeams {
             .send_json(Method::POST, "reseller/newEnterprise", &body)
             .await
         {
+            Ok((StatusCode::NOT_FOUND, _)) => Err(PortalError::Protocol {
+                portal: Self::portal().to_owned(),
+                status: 404,
+                detail: "reseller/newEnterprise does not exist at this URL; check the PortalConnection's spec.url".to_owned(),
+            }),
             Ok((_, created)) => self.outcome(&created).await,
             // Created by a try whose answer was lost, or by someone else meanwhile: adopt.
             Err(PortalError::Rejected { status: 409, .. }) => match self.adoptable(req).await? {
