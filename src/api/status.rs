@@ -64,6 +64,9 @@ pub struct ObservedValues {
     /// TeamMate invitation state (Sent, ConsentPartial, Accepted, Disabled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation_state: Option<String>,
+    /// The URL the customer's Global Admin opens for the pending consent step (ConnectToTeams).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_url: Option<String>,
     /// The admin's user principal name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,

@@ -131,6 +131,7 @@ impl StatusBuilder {
                     OutputName::PersonnelId => &mut values.personnel_id,
                     OutputName::InvitationState => &mut values.invitation_state,
                     OutputName::NextStep => &mut values.next_step,
+                    OutputName::ConsentUrl => &mut values.consent_url,
                 };
                 *slot = Some(value);
             }

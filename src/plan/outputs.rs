@@ -25,6 +25,9 @@ pub enum OutputName {
     InvitationState,
     /// The CloudLink onboarding step that comes next (Gateway or Sync).
     NextStep,
+    /// The URL the customer's Global Admin opens for the pending consent step (ConnectToTeams);
+    /// not a secret: they sign in there with their own account.
+    ConsentUrl,
 }
 
 impl OutputName {
@@ -37,6 +40,7 @@ impl OutputName {
             OutputName::PersonnelId => "personnelId",
             OutputName::InvitationState => "invitationState",
             OutputName::NextStep => "nextStep",
+            OutputName::ConsentUrl => "consentUrl",
         }
     }
 }
@@ -93,7 +97,13 @@ pub fn values_of(kind: Kind, object: &PortalObject) -> Vec<(OutputName, String)>
         | Kind::License
         | Kind::SmsNumber => None,
     };
-    value.into_iter().collect()
+    let mut out: Vec<(OutputName, String)> = value.into_iter().collect();
+    if kind == Kind::Enterprise
+        && let Some(url) = status("actionUrl")
+    {
+        out.push((OutputName::ConsentUrl, url.to_owned()));
+    }
+    out
 }
 
 /// The outputs of the resources of `model` that `include` selects and `observed` holds,

@@ -206,6 +206,20 @@ impl HttpPortal {
             .map_err(|e| PortalError::Setup(format!("bad request path {path:?}: {e}")))
     }
 
+    /// Sends one request of a vendor API (`path` relative to the connection's URL, query
+    /// included) with the connection's token, retries, budget and scrubbing; returns the
+    /// final status (2xx or 404) and body. For the vendor adapters (`portal::vendors`).
+    pub(crate) async fn call(
+        &self,
+        portal: &str,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
+        let url = self.url(path)?;
+        self.send(portal, method, url, body, None, &[]).await
+    }
+
     /// Sends a request with retries; returns the final status and body.
     async fn send(
         &self,
@@ -345,8 +359,20 @@ impl HttpPortal {
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
             return Ok((status, bytes));
         }
+        let vendor = || serde_json::from_slice::<VendorError>(&bytes).ok();
         let (code, message, field) = match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
             Ok(env) => (env.error.code, env.error.message, env.error.field),
+            // A vendor's own error shape (Spring's `message`, OAuth2's `error_description`).
+            Err(_) if vendor().is_some_and(|v| v.text().is_some()) => (
+                format!("Http{}", status.as_u16()),
+                vendor()
+                    .and_then(|v| v.text())
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect(),
+                None,
+            ),
             Err(_) => (
                 format!("Http{}", status.as_u16()),
                 String::from_utf8_lossy(&bytes).chars().take(200).collect(),
@@ -570,6 +596,25 @@ impl PortalApi for HttpPortal {
             });
         }
         Self::decode(portal.id(), status, &bytes).map(|op| self.scrubber.operation(op))
+    }
+}
+
+/// The error bodies of the vendor APIs that are not the contract's envelope.
+#[derive(serde::Deserialize)]
+struct VendorError {
+    /// Spring Boot's message.
+    #[serde(default)]
+    message: Option<String>,
+    /// OAuth2's description.
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl VendorError {
+    fn text(self) -> Option<String> {
+        self.message
+            .or(self.error_description)
+            .filter(|m| !m.is_empty())
     }
 }
 

@@ -11,6 +11,7 @@ mod provider;
 mod retry;
 mod routing;
 mod scrub;
+mod vendors;
 mod wire;
 
 use std::future::Future;
@@ -27,6 +28,7 @@ pub use provider::{
 };
 pub use retry::RetryPolicy;
 pub use routing::{Route, Routes};
+pub use vendors::ConnectToTeams;
 pub use wire::{
     Accepted, DeleteOutcome, ErrorBody, Operation, OperationState, PortalObject, WriteOutcome,
 };

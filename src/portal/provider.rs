@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{Credential, Flow, Grant};
 use super::http::{CallObserver, ClientConfig, HttpPortal};
+use super::vendors::ConnectToTeams;
 use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
 use crate::api::{
@@ -427,7 +428,26 @@ impl Connector for Providers {
                 }
                 Ok(PortalClient::new(client))
             }
-            // The vendor adapters are later steps of issue 15: say so rather than fall back.
+            ConnectionApi::ConnectToTeams => {
+                let username = match &connection.auth {
+                    Some(Credential::OAuth2(Grant {
+                        flow: Flow::Password { username, .. },
+                        ..
+                    })) => username.clone(),
+                    _ => {
+                        return Err(PortalError::Setup(format!(
+                            "PortalConnection {}: api connectToTeams authenticates with spec.auth.password (the API user, its password and the client id/secret)",
+                            connection.name
+                        )));
+                    }
+                };
+                let mut http = HttpPortal::new(connection.client_config())?;
+                if let Some(observer) = &self.observer {
+                    http = http.with_observer(Arc::clone(observer));
+                }
+                Ok(PortalClient::new(ConnectToTeams::new(http, username)))
+            }
+            // The other vendor adapters are later steps of issue 15: say so rather than fall back.
             api => Err(PortalError::NoAdapter {
                 connection: connection.name.clone(),
                 api: api.name().to_owned(),

@@ -40,6 +40,8 @@ pub struct SandboxConfig {
     pub fixtures: Fixtures,
     /// The identity endpoint's clients, users and token lifetime.
     pub identity: IdentityConfig,
+    /// The ConnectToTeams emulator's API clients and users.
+    pub c2t: super::vendors::connecttoteams::C2tConfig,
 }
 
 impl Default for SandboxConfig {
@@ -57,6 +59,7 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             fixtures: Fixtures::default(),
             identity: IdentityConfig::default(),
+            c2t: Default::default(),
         }
     }
 }
@@ -124,6 +127,30 @@ impl SandboxConfig {
     /// Sets the largest accepted request body, in bytes.
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Registers a ConnectToTeams API client and user (then only registered ones get tokens).
+    pub fn with_c2t_api_user(
+        mut self,
+        client: (&str, &str),
+        user: &str,
+        password: impl Into<String>,
+    ) -> Self {
+        self.c2t
+            .clients
+            .get_or_insert_with(Vec::new)
+            .push((client.0.to_owned(), Sensitive::new(client.1)));
+        self.c2t
+            .users
+            .get_or_insert_with(Vec::new)
+            .push((user.to_owned(), Sensitive::new(password.into())));
+        self
+    }
+
+    /// A ConnectToTeams API user that has not changed its first password in the portal.
+    pub fn with_c2t_first_password_pending(mut self, user: &str) -> Self {
+        self.c2t.first_password_pending.push(user.to_owned());
         self
     }
 }

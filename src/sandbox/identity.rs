@@ -83,6 +83,15 @@ impl Issued {
         }
     }
 
+    /// Records an access token issued elsewhere (a vendor emulator's token endpoint), valid
+    /// until `expiry_ms`, so that `/sandbox/identity/expire` expires it too.
+    pub fn remember_access(&self, token: &str, expiry_ms: i64) {
+        self.access
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(digest(token), expiry_ms);
+    }
+
     /// Expires every issued access token now; returns how many were valid.
     pub fn expire_all(&self) -> usize {
         let now = now_ms();
@@ -98,11 +107,11 @@ impl Issued {
     }
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
-fn random_token(prefix: &str) -> String {
+pub(crate) fn random_token(prefix: &str) -> String {
     let mut rng = rand::rng();
     let body: String = (0..40)
         .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
@@ -390,7 +399,7 @@ fn token(
 }
 
 /// The form fields, or `None` when the body is not `application/x-www-form-urlencoded`.
-fn parse_form(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, String>> {
+pub(crate) fn parse_form(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, String>> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -430,7 +439,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 /// `Authorization: Basic base64(id:secret)`, decoded.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

@@ -37,6 +37,7 @@ mod routes;
 mod server;
 mod state;
 mod store;
+mod vendors;
 mod write;
 
 pub use config::SandboxConfig;
@@ -52,6 +53,7 @@ pub use private::{PrivateStateError, STATE_FILE, state_dir};
 pub use request_log::LoggedRequest;
 pub use routes::route_table;
 pub use server::{Sandbox, SandboxError};
+pub use vendors::connecttoteams::{C2tConfig, WireRequest as C2tRequest};
 
 /// The OpenAPI document of the contract, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = crate::model::semantics::OPENAPI;

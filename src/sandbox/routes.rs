@@ -329,8 +329,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     ));
     let limit = shared.body_limit;
     let body_timeout = shared.body_read_timeout;
+    let vendors = super::vendors::connecttoteams::router(&shared);
     contract
         .merge(identity)
+        .merge(vendors)
         .merge(sandbox)
         .merge(open)
         .fallback(no_route)

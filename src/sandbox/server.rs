@@ -131,6 +131,7 @@ impl Sandbox {
             time_scale: TimeScale(config.time_scale),
             tokens: config.tokens,
             identity: config.identity,
+            c2t: super::vendors::connecttoteams::Emulator::new(config.c2t),
             issued: Default::default(),
             body_limit: config.body_limit,
             body_read_timeout: config.body_read_timeout,
@@ -207,6 +208,11 @@ impl Sandbox {
     pub async fn object_count(&self) -> usize {
         let n = self.shared.store.read(object::count_all).await.unwrap_or(0);
         usize::try_from(n).unwrap_or(0)
+    }
+
+    /// The requests the ConnectToTeams emulator received so far (bodies included, passwords not).
+    pub fn c2t_requests(&self) -> Vec<super::vendors::connecttoteams::WireRequest> {
+        self.shared.c2t.requests()
     }
 
     /// The contract requests received so far.

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub claims: Claims,
     pub log: RequestLog,
+    /// The ConnectToTeams emulator.
+    pub c2t: super::vendors::connecttoteams::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
 }

@@ -22,3 +22,4 @@ mod reliability;
 mod sandbox;
 mod seam;
 mod support;
+mod vendors;

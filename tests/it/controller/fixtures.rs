@@ -518,6 +518,39 @@ impl Harness {
         h
     }
 
+    /// A harness whose portal clients the built-in providers make (the vendor adapters
+    /// included), with `connections` in its stores and its API server.
+    pub fn with_providers(
+        sandbox: Sandbox,
+        tenants: Vec<Tenant>,
+        bindings: Vec<ServiceBinding>,
+        connections: Vec<PortalConnection>,
+    ) -> Self {
+        let mut h = Self::with_sandbox(
+            sandbox,
+            tenants.clone(),
+            Vec::new(),
+            bindings.clone(),
+            connections.clone(),
+        );
+        for c in &connections {
+            h.api.add_object(c);
+        }
+        let fallback = Connection::contract("default", &h.sandbox.url(), None);
+        h.ctx = Arc::new(Context::new(
+            client_of(&h.api),
+            Pool::new(
+                Arc::new(tenantry::portal::Providers::default()),
+                Some(fallback),
+            ),
+            Stores::from_objects(tenants, Vec::new(), bindings, connections),
+            Arc::new(Metrics::new()),
+            Settings::default(),
+            Some("test".to_owned()),
+        ));
+        h
+    }
+
     /// A restart: a fresh `Context` (no in-memory state survives) on the same API server state
     /// and the same sandbox; its stores hold the objects as they are now.
     #[cfg_attr(

@@ -1,0 +1,9 @@
+//! Adapters of the vendors' own APIs (issue 15), one module per vendor, each a [`PortalApi`]
+//! built on the contract client's transport (`HttpPortal::call`: token, retries, budget,
+//! scrubbing).
+//!
+//! [`PortalApi`]: super::PortalApi
+
+pub mod connecttoteams;
+
+pub use connecttoteams::ConnectToTeams;
