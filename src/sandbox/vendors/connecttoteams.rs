@@ -292,6 +292,29 @@ fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
+/// A JSON request as the vendor takes it: recorded (whatever it holds), then authorized, then
+/// parsed; `Err` is the vendor's answer.
+fn accept(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Response> {
+    let parsed = json_body(path, headers, body);
+    record(
+        shared,
+        method,
+        path,
+        vec![],
+        headers,
+        parsed.as_ref().map_or(Value::Null, Clone::clone),
+    );
+    authorize(shared, headers)?;
+    parsed
+}
+
+/// The body as JSON, or the vendor's refusal (415 without a JSON type, 400 when unreadable).
 fn json_body(path: &str, headers: &HeaderMap, body: &[u8]) -> Result<Value, Response> {
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -566,19 +589,9 @@ fn insert(inner: &mut Inner, fields: Map<String, Value>, done: usize) -> Value {
 /// `POST /reseller/newEnterprise`: created at once, registration pending.
 async fn new_enterprise(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     let path = "/reseller/newEnterprise";
-    let parsed = json_body(path, &headers, &body);
-    record(
-        &shared,
-        "POST",
-        path,
-        vec![],
-        &headers,
-        parsed.as_ref().map_or(Value::Null, Clone::clone),
-    );
-    if let Err(r) = authorize(&shared, &headers) {
-        return r;
-    }
-    let fields = match parsed.and_then(|b| check_enterprise(path, &b)) {
+    let fields = match accept(&shared, "POST", path, &headers, &body)
+        .and_then(|b| check_enterprise(path, &b))
+    {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -600,19 +613,7 @@ async fn new_enterprise(State(shared): St, headers: HeaderMap, body: Bytes) -> R
 /// `PUT /reseller/updateEnterprise` (⚠ assumed): the `NewEnterprise` body with `enterpriseId`.
 async fn update_enterprise(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     let path = "/reseller/updateEnterprise";
-    let parsed = json_body(path, &headers, &body);
-    record(
-        &shared,
-        "PUT",
-        path,
-        vec![],
-        &headers,
-        parsed.as_ref().map_or(Value::Null, Clone::clone),
-    );
-    if let Err(r) = authorize(&shared, &headers) {
-        return r;
-    }
-    let parsed = match parsed {
+    let parsed = match accept(&shared, "PUT", path, &headers, &body) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -696,19 +697,7 @@ async fn delete_enterprise(
 /// `POST /enterprise/getActionItemUrl`: a URL for the Global Admin, distinct per actionType.
 async fn action_item_url(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     let path = "/enterprise/getActionItemUrl";
-    let parsed = json_body(path, &headers, &body);
-    record(
-        &shared,
-        "POST",
-        path,
-        vec![],
-        &headers,
-        parsed.as_ref().map_or(Value::Null, Clone::clone),
-    );
-    if let Err(r) = authorize(&shared, &headers) {
-        return r;
-    }
-    let parsed = match parsed {
+    let parsed = match accept(&shared, "POST", path, &headers, &body) {
         Ok(b) => b,
         Err(r) => return r,
     };
