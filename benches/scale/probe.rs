@@ -419,13 +419,16 @@ async fn run(api: &str, reconciles: Arc<Reconciles>) -> anyhow::Result<()> {
         ],
         &[&first_pass, &resync],
     );
-    // A reconcile error means the probe measured failing reconciles, not the controller.
+    // The converged resync must be clean, and the first pass must have reached the portal: a
+    // probe whose reconciles all fail (a misconfigured cluster or portal) measures nothing.
+    // A few first-pass errors are normal on a loaded machine (a dependant reconciled before its
+    // parent is Ready is retried), so they are reported, not refused.
     anyhow::ensure!(
-        first_pass.metrics.errors == 0 && resync.metrics.errors == 0,
-        "reconciles failed ({} in the first pass, {} in the resync): the probe's cluster or \
-         portal is misconfigured",
-        first_pass.metrics.errors,
-        resync.metrics.errors
+        resync.metrics.errors == 0 && first_pass.metrics.portal_reads > 0,
+        "reconciles failed ({} errors in the resync; {} portal reads in the first pass): the \
+         probe's cluster or portal is misconfigured",
+        resync.metrics.errors,
+        first_pass.metrics.portal_reads
     );
     anyhow::ensure!(
         resync.metrics.portal_writes == 0
