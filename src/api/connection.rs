@@ -152,6 +152,31 @@ impl ConnectionApi {
     }
 }
 
+impl ConnectionApi {
+    /// The kinds (`portal/kind`) a vendor API implements; `None` for a generic API (the
+    /// contract) that implements every kind of the portals it serves.
+    pub fn kinds(self) -> Option<&'static [&'static str]> {
+        match self {
+            Self::Contract => None,
+            Self::PartnerCenter => Some(&["daas/azure-ad", "daas/microsoft-online"]),
+            Self::Graph => Some(&["daas/admins"]),
+            Self::ConnectToTeams => Some(&["teammate/enterprises"]),
+            Self::CloudLink => Some(&["cloudlink/accounts", "cloudlink/gateways"]),
+            Self::CampaignRegistry => Some(&["apps/campaigns"]),
+        }
+    }
+
+    /// True when this API implements objects of `portal`'s `kind` (generic APIs: all).
+    pub fn implements(self, portal: Portal, kind: &str) -> bool {
+        self.kinds().is_none_or(|kinds| {
+            kinds.iter().any(|k| {
+                k.split_once('/')
+                    .is_some_and(|(p, n)| p == portal.id() && n == kind)
+            })
+        })
+    }
+}
+
 impl std::fmt::Display for ConnectionApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

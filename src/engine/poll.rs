@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::step::Outcome;
-use crate::api::Portal;
+use crate::model::Kind;
 use crate::portal::{Operation, OperationState, PortalApi};
 
 /// How long and how often to poll.
@@ -33,7 +33,7 @@ impl Default for PollPolicy {
 /// or `policy.timeout` passes (still running: `Waiting` with reason `Provisioning`).
 pub async fn follow<P: PortalApi>(
     portal: &P,
-    which: Portal,
+    kind: Kind,
     object_id: &str,
     mut op: Operation,
     policy: PollPolicy,
@@ -69,7 +69,7 @@ pub async fn follow<P: PortalApi>(
         }
         tokio::time::sleep(interval).await;
         interval = (interval * 2).min(policy.max_interval);
-        op = match portal.operation(which, &op.id).await {
+        op = match portal.operation(kind.portal(), kind.name(), &op.id).await {
             Ok(next) => next,
             // A poll that fails after retries leaves the object waiting, not failed: the
             // operation may still succeed, and the next plan or reconcile looks again.

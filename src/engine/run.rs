@@ -486,14 +486,7 @@ async fn written<P: PortalApi>(
         Ok(WriteOutcome::Accepted(accepted)) => {
             crate::crash::point("operation.accepted", &resource.address);
             let id = accepted.object.id.clone();
-            follow(
-                portal,
-                resource.address.kind.portal(),
-                &id,
-                accepted.operation,
-                poll,
-            )
-            .await
+            follow(portal, resource.address.kind, &id, accepted.operation, poll).await
         }
         // Not an error of the request: the portal is still busy with this object or its parent.
         Err(PortalError::Rejected { code, message, .. })
@@ -528,7 +521,7 @@ async fn delete<P: PortalApi>(
         Ok(DeleteOutcome::Deleted) => Outcome::Done { id: String::new() },
         Ok(DeleteOutcome::Accepted(op)) => {
             crate::crash::point("operation.accepted", address);
-            match follow(portal, kind.portal(), id, op, poll).await {
+            match follow(portal, kind, id, op, poll).await {
                 Outcome::Done { .. } => Outcome::Done { id: String::new() },
                 other => other,
             }

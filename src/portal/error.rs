@@ -53,13 +53,15 @@ pub enum PortalError {
         /// The API it names.
         api: String,
     },
-    /// No connection of the route table serves the portal.
+    /// No connection of the route table serves the kind.
     #[error(
-        "no PortalConnection serves portal {portal} (tried {tried}); add it to the spec.portals of one, or add a connection that serves it to spec.delegates"
+        "no PortalConnection serves {portal}/{kind} (tried {tried}); add the portal to the spec.portals of one whose api implements it, or add such a connection to spec.delegates"
     )]
     NotRouted {
         /// Portal id.
         portal: String,
+        /// Kind name.
+        kind: String,
         /// The connections tried, in order.
         tried: String,
     },

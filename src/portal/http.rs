@@ -581,7 +581,12 @@ impl PortalApi for HttpPortal {
         }
     }
 
-    async fn operation(&self, portal: Portal, id: &str) -> Result<Operation, PortalError> {
+    async fn operation(
+        &self,
+        portal: Portal,
+        _kind: &str,
+        id: &str,
+    ) -> Result<Operation, PortalError> {
         let url = self.url(&format!("v1/operations/{}", url_escape(id)))?;
         let (status, bytes) = self
             .send(portal.id(), Method::GET, url, None, None, &[])

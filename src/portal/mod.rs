@@ -111,10 +111,11 @@ pub trait PortalApi: Send + Sync {
         kind: &str,
         id: &str,
     ) -> impl Future<Output = Result<DeleteOutcome, PortalError>> + Send;
-    /// Reads a long-running operation.
+    /// Reads a long-running operation started on an object of `kind`.
     fn operation(
         &self,
         portal: Portal,
+        kind: &str,
         id: &str,
     ) -> impl Future<Output = Result<Operation, PortalError>> + Send;
     /// What this client (and its clones) sent so far; zero for providers that do not count.

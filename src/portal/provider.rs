@@ -78,6 +78,7 @@ pub trait DynPortal: Send + Sync {
     fn operation_boxed<'a>(
         &'a self,
         portal: Portal,
+        kind: &'a str,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Operation, PortalError>>;
     /// [`PortalApi::calls`].
@@ -125,9 +126,10 @@ impl<T: PortalApi> DynPortal for T {
     fn operation_boxed<'a>(
         &'a self,
         portal: Portal,
+        kind: &'a str,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Operation, PortalError>> {
-        Box::pin(self.operation(portal, id))
+        Box::pin(self.operation(portal, kind, id))
     }
 
     fn calls_dyn(&self) -> CallCounts {
@@ -173,8 +175,13 @@ impl PortalApi for PortalClient {
         self.0.delete_boxed(portal, kind, id).await
     }
 
-    async fn operation(&self, portal: Portal, id: &str) -> Result<Operation, PortalError> {
-        self.0.operation_boxed(portal, id).await
+    async fn operation(
+        &self,
+        portal: Portal,
+        kind: &str,
+        id: &str,
+    ) -> Result<Operation, PortalError> {
+        self.0.operation_boxed(portal, kind, id).await
     }
 
     fn calls(&self) -> CallCounts {

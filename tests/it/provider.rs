@@ -150,7 +150,12 @@ impl PortalApi for Memory {
         Ok(DeleteOutcome::Deleted)
     }
 
-    async fn operation(&self, _portal: Portal, id: &str) -> Result<Operation, PortalError> {
+    async fn operation(
+        &self,
+        _portal: Portal,
+        _kind: &str,
+        id: &str,
+    ) -> Result<Operation, PortalError> {
         Err(PortalError::Setup(format!(
             "no operation {id}: every write is synchronous"
         )))

@@ -348,7 +348,12 @@ impl PortalApi for ConnectToTeams {
         Ok(DeleteOutcome::Deleted)
     }
 
-    async fn operation(&self, portal: Portal, id: &str) -> Result<Operation, PortalError> {
+    async fn operation(
+        &self,
+        portal: Portal,
+        _kind: &str,
+        id: &str,
+    ) -> Result<Operation, PortalError> {
         served(portal, KIND)?;
         let enterprise = id.strip_prefix(OP_PREFIX).unwrap_or(id);
         let found = self.enterprises().await?.into_iter().find(|e| {
