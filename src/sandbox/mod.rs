@@ -53,7 +53,8 @@ pub use private::{PrivateStateError, STATE_FILE, state_dir};
 pub use request_log::LoggedRequest;
 pub use routes::route_table;
 pub use server::{Sandbox, SandboxError};
-pub use vendors::connecttoteams::{C2tConfig, WireRequest as C2tRequest};
+pub use vendors::WireRequest;
+pub use vendors::connecttoteams::C2tConfig;
 
 /// The OpenAPI document of the contract, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = crate::model::semantics::OPENAPI;

@@ -131,6 +131,7 @@ impl Sandbox {
             time_scale: TimeScale(config.time_scale),
             tokens: config.tokens,
             identity: config.identity,
+            wire: Default::default(),
             c2t: super::vendors::connecttoteams::Emulator::new(config.c2t),
             issued: Default::default(),
             body_limit: config.body_limit,
@@ -210,9 +211,10 @@ impl Sandbox {
         usize::try_from(n).unwrap_or(0)
     }
 
-    /// The requests the ConnectToTeams emulator received so far (bodies included, passwords not).
-    pub fn c2t_requests(&self) -> Vec<super::vendors::connecttoteams::WireRequest> {
-        self.shared.c2t.requests()
+    /// The requests `vendor`'s emulator (`c2t`, ...) received so far (bodies included,
+    /// secrets not).
+    pub fn wire_requests(&self, vendor: &str) -> Vec<super::vendors::WireRequest> {
+        self.shared.wire.of(vendor)
     }
 
     /// The contract requests received so far.

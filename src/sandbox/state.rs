@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub claims: Claims,
     pub log: RequestLog,
+    /// What the vendor emulators received.
+    pub wire: super::vendors::WireLog,
     /// The ConnectToTeams emulator.
     pub c2t: super::vendors::connecttoteams::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.

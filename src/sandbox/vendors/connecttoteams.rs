@@ -30,7 +30,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::api::Sensitive;
@@ -40,6 +40,10 @@ use crate::sandbox::identity::{
     ACCESS_PREFIX, Verdict, basic_credentials, parse_form, random_token,
 };
 use crate::sandbox::state::Shared;
+use crate::sandbox::vendors::record;
+
+/// The emulator's name in the wire log (`Sandbox::wire_requests`).
+pub const VENDOR: &str = "c2t";
 
 /// Where the emulator is served on the sandbox's port.
 pub const PREFIX: &str = "/c2t";
@@ -85,23 +89,6 @@ pub struct C2tConfig {
     pub users: Option<Vec<(String, Sensitive)>>,
     /// API users that have not logged in to the portal to change their first password.
     pub first_password_pending: Vec<String>,
-}
-
-/// One request the emulator received, for the spec check of the tests: its method, route,
-/// content type, auth scheme and body (JSON bodies as sent; form bodies as field names only,
-/// since they carry the password).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WireRequest {
-    pub method: String,
-    /// The vendor path without the `/c2t` prefix, e.g. `/reseller/newEnterprise`.
-    pub path: String,
-    /// Query parameter names.
-    pub query: Vec<String>,
-    pub content_type: Option<String>,
-    /// `Basic`, `Bearer` or `None`.
-    pub auth_scheme: Option<String>,
-    pub body: Value,
 }
 
 struct Enterprise {
@@ -150,7 +137,6 @@ struct Inner {
     enterprises: Vec<Enterprise>,
     /// Action URL token → (enterprise id, actionType).
     actions: BTreeMap<String, (i64, String)>,
-    log: Vec<WireRequest>,
 }
 
 /// The emulator's state, part of the sandbox's shared state.
@@ -170,11 +156,6 @@ impl Emulator {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<WireRequest> {
-        self.lock().log.clone()
     }
 }
 
@@ -235,33 +216,6 @@ fn oauth(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-fn record(
-    shared: &Shared,
-    method: &str,
-    path: &str,
-    query: Vec<String>,
-    headers: &HeaderMap,
-    body: Value,
-) {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let auth_scheme = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_whitespace().next())
-        .map(str::to_owned);
-    shared.c2t.lock().log.push(WireRequest {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        query,
-        content_type,
-        auth_scheme,
-        body,
-    });
-}
-
 /// The bearer token must be one the token endpoint issued and still valid.
 fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let token = headers
@@ -303,7 +257,8 @@ fn accept(
 ) -> Result<Value, Response> {
     let parsed = json_body(path, headers, body);
     record(
-        shared,
+        &shared,
+        VENDOR,
         method,
         path,
         vec![],
@@ -349,7 +304,15 @@ async fn token(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
             .collect::<Map<String, Value>>()
             .into()
     });
-    record(&shared, "POST", "/oauth/token", vec![], &headers, names);
+    record(
+        &shared,
+        VENDOR,
+        "POST",
+        "/oauth/token",
+        vec![],
+        &headers,
+        names,
+    );
     let config = &shared.c2t.config;
     let client_ok = match basic_credentials(&headers) {
         Some((id, secret)) => match &config.clients {
@@ -424,6 +387,7 @@ async fn authenticated_user(State(shared): St, headers: HeaderMap, body: Bytes) 
         .to_owned();
     record(
         &shared,
+        VENDOR,
         "PUT",
         path,
         vec![],
@@ -449,7 +413,7 @@ fn reseller_mismatch(path: &str, id: i64) -> Option<Response> {
 /// `GET /reseller/getAvailableSBCGatewayRegionsByResellerId/{resellerId}`.
 async fn sbc_regions(State(shared): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let path = "/reseller/getAvailableSBCGatewayRegionsByResellerId/{resellerId}";
-    record(&shared, "GET", path, vec![], &headers, Value::Null);
+    record(&shared, VENDOR, "GET", path, vec![], &headers, Value::Null);
     if let Err(r) = authorize(&shared, &headers) {
         return r;
     }
@@ -475,6 +439,7 @@ async fn pbx_types(
     let path = "/pbx/getPBXTypesByResellerId";
     record(
         &shared,
+        VENDOR,
         "GET",
         path,
         q.keys().cloned().collect(),
@@ -654,7 +619,7 @@ async fn list_enterprises(
     headers: HeaderMap,
 ) -> Response {
     let path = "/reseller/getEnterprisesByResellerId/{resellerId}";
-    record(&shared, "GET", path, vec![], &headers, Value::Null);
+    record(&shared, VENDOR, "GET", path, vec![], &headers, Value::Null);
     if let Err(r) = authorize(&shared, &headers) {
         return r;
     }
@@ -677,7 +642,15 @@ async fn delete_enterprise(
     headers: HeaderMap,
 ) -> Response {
     let path = "/reseller/deleteEnterprise/{enterpriseId}";
-    record(&shared, "DELETE", path, vec![], &headers, Value::Null);
+    record(
+        &shared,
+        VENDOR,
+        "DELETE",
+        path,
+        vec![],
+        &headers,
+        Value::Null,
+    );
     if let Err(r) = authorize(&shared, &headers) {
         return r;
     }
@@ -843,5 +816,5 @@ async fn seed_enterprise(State(shared): St, Json(body): Json<Value>) -> Response
 
 /// `GET /sandbox/c2t/requests`: what the emulator received.
 async fn requests(State(shared): St) -> Response {
-    Json(shared.c2t.requests()).into_response()
+    Json(shared.wire.of(VENDOR)).into_response()
 }

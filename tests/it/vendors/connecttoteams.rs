@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tenantry::sandbox::{C2tRequest, Sandbox, SandboxConfig};
+use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
 
 use super::spec_check;
 use crate::canary::canary;
@@ -74,8 +74,8 @@ fn connect(dir: &Path, v: &Vendor) {
     write(&dir.join("connection.yaml"), &text);
 }
 
-fn calls(v: &Vendor, method: &str, path: &str) -> Vec<C2tRequest> {
-    v.sb.c2t_requests()
+fn calls(v: &Vendor, method: &str, path: &str) -> Vec<WireRequest> {
+    v.sb.wire_requests("c2t")
         .into_iter()
         .filter(|r| r.method == method && r.path == path)
         .collect()
@@ -385,7 +385,7 @@ async fn every_request_the_adapter_sent_agrees_with_the_vendor_description() {
     let doc: serde_yaml::Value =
         serde_yaml::from_str(include_str!("specs/connecttoteams.derived.openapi.yaml"))
             .unwrap_or_else(|e| panic!("{e}"));
-    let sent = v.sb.c2t_requests();
+    let sent = v.sb.wire_requests("c2t");
     let mut seen = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
     for req in &sent {
@@ -516,7 +516,7 @@ async fn the_controller_waits_for_consent_then_is_ready_and_converged() {
     assert_eq!(condition(&status, "Ready")["status"], "True", "{status:#}");
     let writes = |h: &Harness| {
         h.sandbox
-            .c2t_requests()
+            .wire_requests("c2t")
             .iter()
             .filter(|r| r.path.contains("Enterprise") && r.method != "GET")
             .count()

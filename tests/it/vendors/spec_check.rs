@@ -4,11 +4,11 @@
 //! parameters. Enough to catch an adapter drifting from the vendor's wire API.
 
 use serde_yaml::Value;
-use tenantry::sandbox::C2tRequest;
+use tenantry::sandbox::WireRequest;
 
 /// The problems of `req` against `doc`; empty when it conforms. `None` when the document has
 /// no such path (the caller decides whether that path is a known assumption).
-pub fn problems(doc: &Value, req: &C2tRequest) -> Option<Vec<String>> {
+pub fn problems(doc: &Value, req: &WireRequest) -> Option<Vec<String>> {
     let (template, item) = doc["paths"]
         .as_mapping()?
         .iter()
