@@ -257,7 +257,7 @@ fn accept(
 ) -> Result<Value, Response> {
     let parsed = json_body(path, headers, body);
     record(
-        &shared,
+        shared,
         VENDOR,
         method,
         path,
