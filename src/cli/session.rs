@@ -9,7 +9,7 @@ use tenantry::api::{Declared, PortalConnection, Sensitive};
 use tenantry::engine;
 use tenantry::manifest::{self, Input, LoadOptions};
 use tenantry::model::{self, Model, Observed};
-use tenantry::plan::{Plan, PlanOptions, Scope};
+use tenantry::plan::{Plan, PlanOptions, Routing, Scope, Via};
 use tenantry::portal::{Connection, PortalClient, Route, Routes, from_connection, secret_key};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use tenantry::validate::{self, Options};
@@ -59,10 +59,32 @@ pub struct Target {
     pub portal: PortalClient,
     /// What it is, for messages: a URL, or the embedded sandbox's state file.
     pub description: String,
+    /// The connections behind `portal`, in routing order (named for the plan).
+    routes: Vec<Route>,
     _sandbox: Option<Sandbox>,
 }
 
 impl Target {
+    /// The connection serving each kind of `plan` and `model`, for the plan to show.
+    pub fn routing(&self, model: &Model, plan: &Plan) -> Routing {
+        let kinds = model
+            .resources()
+            .iter()
+            .map(|r| r.address.kind)
+            .chain(plan.actions.iter().map(|a| a.address.kind))
+            .chain(plan.orphans.iter().map(|o| o.address.kind));
+        kinds
+            .filter_map(|kind| {
+                let route = Routes::serving(&self.routes, kind.portal(), kind.name())?;
+                let via = Via {
+                    connection: route.name.clone(),
+                    api: route.api.name().to_owned(),
+                };
+                Some((kind, via))
+            })
+            .collect()
+    }
+
     /// The line a run starts with when it talks to the embedded sandbox, not a real portal.
     pub fn embedded_notice(&self) -> Option<String> {
         self._sandbox.as_ref().map(|_| {
@@ -199,6 +221,9 @@ pub async fn select_target(
         Some(Sensitive::new(token)),
     ))?;
     target.description = format!("the embedded sandbox ({})", db.display());
+    for route in &mut target.routes {
+        "the embedded sandbox".clone_into(&mut route.name);
+    }
     target._sandbox = Some(sandbox);
     Ok(target)
 }
@@ -252,8 +277,9 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
         });
     }
     Ok(Target {
-        portal: Routes::client(routes),
+        portal: Routes::client(routes.clone()),
         description: shown.join(", "),
+        routes,
         _sandbox: None,
     })
 }
@@ -320,9 +346,17 @@ fn connect(connection: &Connection) -> Result<Target, CliError> {
         target: connection.url.clone(),
         source: Box::new(source),
     })?;
+    // Named by its URL: `--portal` and the embedded sandbox are not PortalConnections.
+    let route = Route {
+        name: connection.url.clone(),
+        api: connection.api,
+        portals: connection.portals.clone(),
+        client: portal.clone(),
+    };
     Ok(Target {
         portal,
         description: connection.url.clone(),
+        routes: vec![route],
         _sandbox: None,
     })
 }
@@ -346,10 +380,11 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
             target: target.description.clone(),
             source: Box::new(source),
         })?;
+    let routing = target.routing(&model, &plan);
     Ok(Session {
+        plan: plan.routed(routing),
         model,
         observed,
-        plan,
         target,
     })
 }

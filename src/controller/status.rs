@@ -282,6 +282,7 @@ mod tests {
             outputs: Vec::new(),
             scope: crate::plan::Scope::Everything,
             observed: 0,
+            routing: Default::default(),
         }
     }
 

@@ -62,6 +62,7 @@ mod tests {
 
     fn plan_with(kinds: &[ActionKind]) -> Plan {
         Plan {
+            routing: Default::default(),
             actions: kinds
                 .iter()
                 .enumerate()

@@ -1,6 +1,6 @@
 //! The plan's vocabulary: actions, field changes, orphan notes and async phases.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::Value;
@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::outputs::Output;
 use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy};
-use crate::model::{Address, Model, OperationFailure, namespace_of};
+use crate::model::{Address, Kind, Model, OperationFailure, namespace_of};
 
 /// A computed plan: what to write to the portals, in order, and what to report.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,9 +30,48 @@ pub struct Plan {
     pub scope: Scope,
     /// How many portal objects it observed (duplicates not counted).
     pub observed: usize,
+    /// The connection each kind's changes go to, when the caller routed the plan.
+    pub routing: Routing,
 }
 
+/// Where the changes of a kind are sent: a PortalConnection and the API it speaks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Via {
+    /// The PortalConnection's name.
+    pub connection: String,
+    /// Its `spec.api` (`contract`, `partnerCenter`, ...).
+    pub api: String,
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.connection, self.api)
+    }
+}
+
+/// The connection serving each kind of a run; empty when the plan was not routed.
+pub type Routing = BTreeMap<Kind, Via>;
+
 impl Plan {
+    /// The plan with the connection each kind goes to. A report, like the scope: the hash
+    /// still covers the actions only, so the CLI and the controller (which names its
+    /// connections its own way) hash the same change alike.
+    pub fn routed(mut self, routing: Routing) -> Self {
+        self.routing = routing;
+        self
+    }
+
+    /// The connection `action`'s change goes to, when the plan was routed.
+    pub fn via(&self, action: &Action) -> Option<&Via> {
+        self.routing.get(&action.address.kind)
+    }
+
+    /// True when the run's changes go to more than one connection.
+    pub fn several_connections(&self) -> bool {
+        let mut names = self.routing.values().map(|v| &v.connection);
+        names.next().is_some_and(|first| names.any(|n| n != first))
+    }
+
     /// Counts per action kind.
     pub fn summary(&self) -> Summary {
         Summary::count(&self.actions)

@@ -127,6 +127,7 @@ pub fn plan_with(
         outputs,
         scope: options.scope.clone(),
         observed: observed.len(),
+        routing: Default::default(),
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) mod tests;
 
 pub use action::{
     Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
-    PlanOptions, Scope, Summary,
+    PlanOptions, Routing, Scope, Summary, Via,
 };
 pub use diff::{DELETION_POLICY, plan, plan_with};
 pub use hash::plan_hash;

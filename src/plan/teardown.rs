@@ -31,6 +31,7 @@ pub fn teardown(observed: &Observed, addresses: &BTreeSet<Address>) -> Plan {
         // Only the addresses given: nothing undeclared is reported.
         scope: Scope::Objects(BTreeSet::new()),
         observed: observed.len(),
+        routing: Default::default(),
     }
 }
 

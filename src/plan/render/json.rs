@@ -92,6 +92,14 @@ struct ActionOut<'a> {
     changes: Vec<ChangeOut<'a>>,
     destroys_data: Option<&'a str>,
     allow_replace: bool,
+    connection: Option<ViaOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ViaOut<'a> {
+    name: &'a str,
+    api: &'a str,
 }
 
 #[derive(Serialize)]
@@ -148,8 +156,12 @@ fn change(c: &FieldChange) -> ChangeOut<'_> {
     }
 }
 
-fn action(a: &Action) -> ActionOut<'_> {
+fn action<'a>(plan: &'a Plan, a: &'a Action) -> ActionOut<'a> {
     ActionOut {
+        connection: plan.via(a).map(|v| ViaOut {
+            name: &v.connection,
+            api: &v.api,
+        }),
         action: a.kind.as_str(),
         target: Target::of(&a.address),
         id: a.id.as_deref(),
@@ -231,7 +243,7 @@ pub fn render(plan: &Plan) -> String {
             destroys_data: s.destructive,
         },
         scope: scope(plan),
-        actions: plan.actions.iter().map(action).collect(),
+        actions: plan.actions.iter().map(|a| action(plan, a)).collect(),
         orphans: plan.orphans.iter().map(orphan).collect(),
         pending: plan.pending.iter().map(pending).collect(),
         outputs: plan.outputs.iter().map(output).collect(),

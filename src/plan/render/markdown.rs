@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::style::Painter;
-use super::text::{FAILED_HINT, Layout, action_lines, destruction_warnings};
+use super::text::{
+    FAILED_HINT, Layout, action_lines, connections_line, destruction_warnings, shown_via,
+};
 use crate::plan::{Action, Phase, Plan, Summary};
 
 /// Renders `plan` as GitHub-flavoured Markdown.
@@ -47,7 +49,7 @@ pub fn render(plan: &Plan) -> String {
                 if i > 0 {
                     out.push('\n');
                 }
-                for line in action_lines(a, &plain, Layout::Diff) {
+                for line in action_lines(a, shown_via(plan, a), &plain, Layout::Diff) {
                     out.push_str(&line.replace("```", "'''"));
                     out.push('\n');
                 }
@@ -114,6 +116,9 @@ pub fn render(plan: &Plan) -> String {
         plan.scope.describe(),
         plan.observed
     );
+    if let Some(line) = connections_line(plan) {
+        let _ = writeln!(out, "\n_{line}_");
+    }
     out
 }
 

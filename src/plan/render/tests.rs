@@ -121,6 +121,7 @@ fn multi_line_values_render_as_unified_diffs() {
         digest: None,
     };
     let p = Plan {
+        routing: Default::default(),
         actions: vec![Action {
             kind: ActionKind::Update,
             address: Address::new(Kind::DaasCustomer, "customers/kenton-electronics"),
@@ -187,4 +188,87 @@ fn a_failed_operation_shows_its_reason_and_how_to_retry() {
         doc["pending"][0]["message"],
         "both domains are taken; consult the TTU team"
     );
+}
+
+/// The scenario routed as a run with a Graph delegate would be.
+fn routed(plan: Plan) -> Plan {
+    use crate::plan::{Routing, Via};
+    let via = |connection: &str, api: &str| Via {
+        connection: connection.into(),
+        api: api.into(),
+    };
+    let mut routing: Routing = Kind::ALL
+        .into_iter()
+        .map(|k| (k, via("default", "contract")))
+        .collect();
+    routing.insert(Kind::DaasAdmin, via("graph", "graph"));
+    plan.routed(routing)
+}
+
+#[test]
+fn a_routed_plan_names_the_connection_of_each_change() {
+    let unrouted = scenario();
+    let plan = routed(scenario());
+    assert_eq!(plan.hash, unrouted.hash, "a report, not part of the hash");
+    assert_eq!(plan.actions, unrouted.actions);
+    let out = text(&plan, false);
+    let admin = out
+        .lines()
+        .find(|l| l.contains("# daas/admins customers/acme-corp-jroe"))
+        .expect("acme's admin is created");
+    assert!(
+        admin.ends_with("will be created via graph (graph)"),
+        "{admin}"
+    );
+    let customer = out
+        .lines()
+        .find(|l| l.contains("# daas/customers customers/acme-corp"))
+        .expect("acme's customer is created");
+    assert!(customer.contains("via default (contract)"), "{customer}");
+    assert!(
+        out.contains("Connections: default (contract): daas/customers, "),
+        "{out}"
+    );
+    assert!(out.contains("; graph (graph): daas/admins."), "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&json(&plan)).expect("valid JSON");
+    let action = doc["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["kind"] == "admins")
+        .expect("an admins action");
+    assert_eq!(
+        action["connection"],
+        json!({"name": "graph", "api": "graph"})
+    );
+    let md = markdown(&plan);
+    assert!(md.contains("via graph (graph)"), "{md}");
+    assert!(md.contains("_Connections: default (contract)"), "{md}");
+}
+
+#[test]
+fn one_connection_is_named_once_under_the_scope() {
+    use crate::plan::{Routing, Via};
+    let routing: Routing = Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let via = Via {
+                connection: "default".into(),
+                api: "contract".into(),
+            };
+            (k, via)
+        })
+        .collect();
+    let plan = scenario().routed(routing);
+    let out = text(&plan, false);
+    assert!(!out.contains(" via "), "{out}");
+    assert!(out.contains("\nConnection: default (contract).\n"), "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&json(&plan)).expect("valid JSON");
+    assert_eq!(
+        doc["actions"][0]["connection"],
+        json!({"name": "default", "api": "contract"})
+    );
+    // Unrouted (library callers, the controller): nothing is claimed.
+    let plain = text(&scenario(), false);
+    assert!(!plain.contains("Connection"), "{plain}");
 }

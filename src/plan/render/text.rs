@@ -3,7 +3,7 @@
 use super::style::Painter;
 use super::value::{inline, multi_line, unified};
 use crate::api::ManagementPolicy;
-use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Output, Phase, Plan};
+use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Output, Phase, Plan, Via};
 
 /// What to do about a failed operation, under the list of async operations.
 pub(super) const FAILED_HINT: &str = "  A failed operation is not retried: change the declaration \
@@ -28,7 +28,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
         out.push_str("tenantry will perform the following actions:\n");
         for action in &plan.actions {
             out.push('\n');
-            for line in action_lines(action, &p, Layout::Text) {
+            for line in action_lines(action, shown_via(plan, action), &p, Layout::Text) {
                 out.push_str(&line);
                 out.push('\n');
             }
@@ -84,6 +84,10 @@ pub fn render(plan: &Plan, color: bool) -> String {
         plan.scope.describe(),
         plan.observed
     ));
+    if let Some(line) = connections_line(plan) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out.push_str(&p.bold(&plan.summary().to_string()));
     out.push('\n');
     if plan.has_changes() {
@@ -129,8 +133,41 @@ pub(super) fn destruction_warnings(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-/// The lines of one action: a comment, the object line, then one line per field change.
-pub(super) fn action_lines(action: &Action, p: &Painter, layout: Layout) -> Vec<String> {
+/// The connection to name on an action's line: only when the run has several, since one
+/// connection is named once under the scope.
+pub(super) fn shown_via<'a>(plan: &'a Plan, action: &Action) -> Option<&'a Via> {
+    plan.via(action).filter(|_| plan.several_connections())
+}
+
+/// `Connection: default (contract).`, or one `kind → connection (api)` entry per routed kind
+/// when the run has several; `None` for an unrouted plan.
+pub(super) fn connections_line(plan: &Plan) -> Option<String> {
+    let first = plan.routing.values().next()?;
+    if !plan.several_connections() {
+        return Some(format!("Connection: {first}."));
+    }
+    let mut by_connection: Vec<(&Via, Vec<&str>)> = Vec::new();
+    for (kind, via) in &plan.routing {
+        match by_connection.iter_mut().find(|(v, _)| *v == via) {
+            Some((_, kinds)) => kinds.push(kind.path()),
+            None => by_connection.push((via, vec![kind.path()])),
+        }
+    }
+    let parts: Vec<String> = by_connection
+        .iter()
+        .map(|(via, kinds)| format!("{via}: {}", kinds.join(", ")))
+        .collect();
+    Some(format!("Connections: {}.", parts.join("; ")))
+}
+
+/// The lines of one action: a comment (with the connection it goes to, when `via` is given),
+/// the object line, then one line per field change.
+pub(super) fn action_lines(
+    action: &Action,
+    via: Option<&Via>,
+    p: &Painter,
+    layout: Layout,
+) -> Vec<String> {
     let verb = match action.kind {
         ActionKind::Create => "will be created",
         ActionKind::Update => "will be updated in place",
@@ -170,7 +207,8 @@ pub(super) fn action_lines(action: &Action, p: &Painter, layout: Layout) -> Vec<
         Layout::Diff => ("", ""),
     };
     let name = format!("{} {}", action.address.kind, action.address.external_ref);
-    let mut lines = vec![p.dim(&format!("{comment_pad}# {name} {verb}{notes}"))];
+    let via = via.map(|v| format!(" via {v}")).unwrap_or_default();
+    let mut lines = vec![p.dim(&format!("{comment_pad}# {name} {verb}{via}{notes}"))];
     let id = action
         .id
         .as_ref()

@@ -32,6 +32,36 @@ async fn two_connections_serve_different_portals_of_one_run() {
         oauth_connection("mitel", &mitel.url(), "  portals: [cloudlink]\n", &secret),
     );
     write(&dir.join("connection.yaml"), &connections);
+    // The plan names where each change goes, in text and JSON.
+    let plan = tenantry_in(tmp.path(), &["plan", "-f", "examples/"]).await;
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    let account = plan
+        .stdout
+        .lines()
+        .find(|l| l.contains("# cloudlink/accounts "))
+        .unwrap_or_default();
+    assert!(
+        account.contains("will be created via mitel (contract)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("\nConnections: default (contract): daas/customers, "),
+        "{}",
+        plan.stdout
+    );
+    let json = tenantry_in(tmp.path(), &["plan", "-f", "examples/", "-o", "json"]).await;
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan JSON");
+    for action in doc["actions"].as_array().into_iter().flatten() {
+        let wanted = if action["portal"] == "cloudlink" {
+            "mitel"
+        } else {
+            "default"
+        };
+        assert_eq!(action["connection"]["name"], wanted, "{action}");
+        assert_eq!(action["connection"]["api"], "contract", "{action}");
+    }
     let apply = tenantry_in(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"]).await;
     assert_eq!(apply.code, 0, "{}", apply.all());
     let routes = |log: Vec<tenantry::sandbox::LoggedRequest>| -> Vec<String> {
