@@ -220,7 +220,22 @@ impl HttpPortal {
         self.send(portal, method, url, body, None, &[]).await
     }
 
-    /// Sends a request with retries; returns the final status and body.
+    /// [`Self::call`] for a request that reads whatever its method (a vendor's `PUT` or
+    /// `POST` query), counted as a read in the run's summary.
+    pub(crate) async fn call_read(
+        &self,
+        portal: &str,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
+        let url = self.url(path)?;
+        self.send_counted(portal, method, url, body, None, &[], false)
+            .await
+    }
+
+    /// Sends a request with retries; returns the final status and body. `GET` and `HEAD`
+    /// count as reads, every other method as a write.
     async fn send(
         &self,
         portal: &str,
@@ -230,7 +245,22 @@ impl HttpPortal {
         idempotency: Option<&str>,
         secrets: &[&Sensitive],
     ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
-        let is_write = method != Method::GET;
+        let is_write = !matches!(method, Method::GET | Method::HEAD);
+        self.send_counted(portal, method, url, body, idempotency, secrets, is_write)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_counted(
+        &self,
+        portal: &str,
+        method: Method,
+        url: Url,
+        body: Option<&[u8]>,
+        idempotency: Option<&str>,
+        secrets: &[&Sensitive],
+        is_write: bool,
+    ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
         let mut last = String::new();
         let policy = &self.config.retry;
         let mut reauthenticated = false;

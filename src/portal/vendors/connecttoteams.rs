@@ -132,7 +132,7 @@ impl ConnectToTeams {
             .get_or_try_init(|| async {
                 let (status, bytes) = self
                     .http
-                    .call(
+                    .call_read(
                         Self::portal(),
                         Method::PUT,
                         "reseller/getAuthenticatedUser",
@@ -178,12 +178,18 @@ impl ConnectToTeams {
             return Ok(None);
         };
         let body = json!({"actionType": step, "enterpriseId": enterprise["enterpriseId"]});
+        let bytes = serde_json::to_vec(&body).map_err(|e| PortalError::Setup(e.to_string()))?;
+        // A POST that only reads: counted as a read, so a converged run reports no writes.
+        let path = "enterprise/getActionItemUrl";
         let (status, answer) = self
-            .send_json(Method::POST, "enterprise/getActionItemUrl", &body)
-            .await?;
+            .http
+            .call_read(Self::portal(), Method::POST, path, Some(&bytes))
+            .await
+            .map_err(vendor_code)?;
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
+        let answer: Value = decode(status, &answer, path)?;
         let url: ActionUrl = serde_json::from_value(answer).map_err(|e| protocol(status, &e))?;
         Ok(Some(url.url))
     }
