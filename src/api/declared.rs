@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::Secret;
 
 use super::ObjectId;
 use super::sensitive::Sensitive;
-use super::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+use super::{NotificationSink, PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 
 /// Where an object was declared: a file (or `<stdin>`) and the 1-based line of its document.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -59,6 +59,8 @@ pub struct Declared {
     pub bindings: Vec<Located<ServiceBinding>>,
     /// Portal connections (cluster-scoped).
     pub connections: Vec<Located<PortalConnection>>,
+    /// Notification sinks (cluster-scoped).
+    pub sinks: Vec<Located<NotificationSink>>,
     /// Secret values available to the input (from Secret manifests or the environment).
     pub secrets: BTreeMap<SecretKey, Sensitive>,
     /// Objects the input declares but that could not be read (their problems are reported
@@ -69,7 +71,11 @@ pub struct Declared {
 impl Declared {
     /// Number of tenantry objects (Secrets not counted).
     pub fn len(&self) -> usize {
-        self.tenants.len() + self.admins.len() + self.bindings.len() + self.connections.len()
+        self.tenants.len()
+            + self.admins.len()
+            + self.bindings.len()
+            + self.connections.len()
+            + self.sinks.len()
     }
 
     /// True when no tenantry object was declared.

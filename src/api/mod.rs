@@ -11,6 +11,7 @@ mod reference;
 pub mod schema;
 mod sensitive;
 mod shown;
+mod sink;
 mod status;
 mod tenant;
 
@@ -34,6 +35,7 @@ pub use problem::{ObjectId, Problem, Severity};
 pub use reference::{REFERENCE_COMMAND, reference_markdown};
 pub use sensitive::Sensitive;
 pub use shown::{HIDDEN_VALUE, SHOWN_CHARS, about_secret, clip, clip_quoted, shown};
+pub use sink::{EventType, NotificationSink, NotificationSinkSpec, SinkFormat, SinkStatus};
 pub use status::{
     ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
 };
@@ -54,6 +56,7 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
         TenantAdmin::crd(),
         ServiceBinding::crd(),
         PortalConnection::crd(),
+        NotificationSink::crd(),
     ]
 }
 

@@ -18,8 +18,9 @@ use super::rules;
 use super::split::Chunk;
 use super::yaml_error::{describe, describe_rejected};
 use crate::api::{
-    API_VERSION, Location, PortalConnection, PortalConnectionSpec, ServiceBinding,
-    ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec, TenantSpec,
+    API_VERSION, Location, NotificationSink, NotificationSinkSpec, PortalConnection,
+    PortalConnectionSpec, ServiceBinding, ServiceBindingSpec, Tenant, TenantAdmin, TenantAdminSpec,
+    TenantSpec,
 };
 use crate::api::{ObjectId, Problem, shown};
 
@@ -34,6 +35,8 @@ pub(crate) enum Object {
     Binding(ServiceBinding),
     /// A PortalConnection.
     Connection(PortalConnection),
+    /// A NotificationSink.
+    Sink(NotificationSink),
     /// A Kubernetes Secret whose values feed secret references.
     Secret(Secret),
 }
@@ -45,6 +48,7 @@ enum Kind {
     TenantAdmin,
     ServiceBinding,
     PortalConnection,
+    NotificationSink,
     Secret,
     /// Namespaces and kustomize files: part of a GitOps repository, nothing for tenantry.
     Ignored,
@@ -52,7 +56,7 @@ enum Kind {
 
 impl Kind {
     fn namespaced(self) -> bool {
-        self != Kind::PortalConnection
+        !matches!(self, Kind::PortalConnection | Kind::NotificationSink)
     }
 }
 
@@ -188,7 +192,9 @@ fn peek_name(chunk: &Chunk<'_>, header: &mut Header) {
 fn object_id(header: &Header, default_namespace: &str) -> ObjectId {
     let kind = header.kind.clone().unwrap_or_default();
     let namespace = match (&header.namespace, kind.as_str()) {
-        (_, "PortalConnection" | "Namespace" | "Kustomization") => String::new(),
+        (_, "PortalConnection" | "NotificationSink" | "Namespace" | "Kustomization") => {
+            String::new()
+        }
         (Some(ns), _) => ns.clone(),
         (None, _) => default_namespace.to_owned(),
     };
@@ -210,6 +216,7 @@ fn classify(header: &Header) -> Result<Kind, Rejection> {
         "TenantAdmin" => (API_VERSION, Kind::TenantAdmin),
         "ServiceBinding" => (API_VERSION, Kind::ServiceBinding),
         "PortalConnection" => (API_VERSION, Kind::PortalConnection),
+        "NotificationSink" => (API_VERSION, Kind::NotificationSink),
         "Secret" => ("v1", Kind::Secret),
         "Namespace" => ("v1", Kind::Ignored),
         // kustomize's and Flux's Kustomization alike: repository plumbing, not objects.
@@ -252,19 +259,20 @@ fn classify(header: &Header) -> Result<Kind, Rejection> {
     }
 }
 
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "Tenant",
     "TenantAdmin",
     "ServiceBinding",
     "PortalConnection",
+    "NotificationSink",
     "Secret",
     "Namespace",
     "Kustomization",
 ];
 
-const KNOWN_KINDS: &str = "tenantry reads Tenant, TenantAdmin, ServiceBinding and \
-    PortalConnection (apiVersion tenantry.dev/v1alpha1), v1 Secret, and skips v1 Namespace \
-    and Kustomization";
+const KNOWN_KINDS: &str = "tenantry reads Tenant, TenantAdmin, ServiceBinding, \
+    PortalConnection and NotificationSink (apiVersion tenantry.dev/v1alpha1), v1 Secret, and \
+    skips v1 Namespace and Kustomization";
 
 /// The fields of a Kubernetes ObjectMeta: what `metadata` may hold (read-only ones included,
 /// so that `kubectl get -o yaml` output loads).
@@ -307,6 +315,7 @@ enum Spec {
     Admin(Box<TenantAdminSpec>),
     Binding(Box<ServiceBindingSpec>),
     Connection(PortalConnectionSpec),
+    Sink(NotificationSinkSpec),
 }
 
 /// What the visitor read besides the header.
@@ -356,6 +365,11 @@ fn build(kind: Kind, body: Body, default_namespace: &str) -> Result<Option<Objec
             status: None,
         }),
         Some(Spec::Connection(spec)) => Object::Connection(PortalConnection {
+            metadata,
+            spec,
+            status: None,
+        }),
+        Some(Spec::Sink(spec)) => Object::Sink(NotificationSink {
             metadata,
             spec,
             status: None,
@@ -433,6 +447,7 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                         Some(Kind::TenantAdmin) => Some(Spec::Admin(map.next_value()?)),
                         Some(Kind::ServiceBinding) => Some(Spec::Binding(map.next_value()?)),
                         Some(Kind::PortalConnection) => Some(Spec::Connection(map.next_value()?)),
+                        Some(Kind::NotificationSink) => Some(Spec::Sink(map.next_value()?)),
                         Some(Kind::Secret | Kind::Ignored) => {
                             map.next_value::<IgnoredAny>()?;
                             None
@@ -466,7 +481,8 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                         Kind::Tenant
                         | Kind::TenantAdmin
                         | Kind::ServiceBinding
-                        | Kind::PortalConnection,
+                        | Kind::PortalConnection
+                        | Kind::NotificationSink,
                     ) if other != "status" => {
                         map.next_value_seed(Refuse(other, OBJECT_FIELDS))?;
                     }

@@ -275,6 +275,7 @@ fn add(declared: &mut Declared, object: Object, location: Location, options: &Lo
         Object::Connection(object) => {
             declared.connections.push(Located { object, location });
         }
+        Object::Sink(object) => declared.sinks.push(Located { object, location }),
         Object::Secret(secret) => declared.add_secret(&secret, &options.namespace),
     }
 }

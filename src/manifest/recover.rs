@@ -21,7 +21,10 @@ use super::locate::line_of;
 use super::rules;
 use super::split::Chunk;
 use crate::api::schema::{self, Fault, FaultKind, Step, items_of};
-use crate::api::{Location, PortalConnection, Problem, ServiceBinding, Tenant, TenantAdmin, clip};
+use crate::api::{
+    Location, NotificationSink, PortalConnection, Problem, ServiceBinding, Tenant, TenantAdmin,
+    clip,
+};
 
 /// The CRDs, built once: the loader needs them only for documents with type errors.
 static CRDS: LazyLock<Vec<CustomResourceDefinition>> = LazyLock::new(crate::api::crds);
@@ -243,7 +246,7 @@ fn read_patched(
     if metadata.name.as_deref().unwrap_or_default().is_empty() {
         return None;
     }
-    if kind != "PortalConnection" && metadata.namespace.is_none() {
+    if !matches!(kind, "PortalConnection" | "NotificationSink") && metadata.namespace.is_none() {
         metadata.namespace = Some(default_namespace.to_owned());
     }
     let object = match kind {
@@ -263,6 +266,11 @@ fn read_patched(
             status: None,
         }),
         "PortalConnection" => Object::Connection(PortalConnection {
+            metadata,
+            spec: serde_json::from_value(spec).ok()?,
+            status: None,
+        }),
+        "NotificationSink" => Object::Sink(NotificationSink {
             metadata,
             spec: serde_json::from_value(spec).ok()?,
             status: None,

@@ -11,7 +11,9 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps,
 };
 use serde_json::{Value as Json, json};
-use tenantry::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin, crds};
+use tenantry::api::{
+    NotificationSink, PortalConnection, ServiceBinding, Tenant, TenantAdmin, crds,
+};
 
 use super::admission::admit;
 use super::cel_rules::{
@@ -441,6 +443,32 @@ fn cases() -> Vec<Case> {
             ),
             &["spec.teamsConnector.sbcRegions: fewer than 1 items"],
         ),
+        // NotificationSink
+        create(
+            "a ticket sink with a signing key",
+            sink(
+                json!({"url": "https://psa.example.net/hooks/tenantry", "format": "ticket",
+                         "signingSecretRef": secret()}),
+            ),
+            &[],
+        ),
+        create(
+            "a chat sink whose URL is a Secret",
+            sink(
+                json!({"urlSecretRef": secret(), "format": "chat", "events": ["WorkOrder", "Failed"]}),
+            ),
+            &[],
+        ),
+        create(
+            "a sink with both a URL and a URL Secret",
+            sink(json!({"url": "https://psa.example.net/hooks", "urlSecretRef": secret()})),
+            &["set spec.url or spec.urlSecretRef"],
+        ),
+        create(
+            "a sink with no URL",
+            sink(json!({"format": "generic"})),
+            &["set spec.url or spec.urlSecretRef"],
+        ),
         // PortalConnection
         create(
             "a portal connection",
@@ -573,6 +601,11 @@ fn password(extra: Json) -> Json {
     )
 }
 
+fn sink(spec: Json) -> Json {
+    json!({"apiVersion": "tenantry.dev/v1alpha1", "kind": "NotificationSink",
+           "metadata": {"name": "psa"}, "spec": spec})
+}
+
 fn connection(spec: Json) -> Json {
     merge(
         json!({"apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
@@ -596,6 +629,7 @@ fn typed(kind: &str, object: &Json) -> Result<(), String> {
         "TenantAdmin" => serde_json::from_value::<TenantAdmin>(value).map(drop),
         "ServiceBinding" => serde_json::from_value::<ServiceBinding>(value).map(drop),
         "PortalConnection" => serde_json::from_value::<PortalConnection>(value).map(drop),
+        "NotificationSink" => serde_json::from_value::<NotificationSink>(value).map(drop),
         other => return Err(format!("unknown kind {other}")),
     };
     result.map_err(|e| e.to_string())

@@ -285,7 +285,7 @@ fn names_scope_and_versions_follow_the_design() {
             crd.metadata.name.as_deref(),
             Some(format!("{}.tenantry.dev", names.plural).as_str())
         );
-        let want_scope = if names.kind == "PortalConnection" {
+        let want_scope = if matches!(names.kind.as_str(), "PortalConnection" | "NotificationSink") {
             "Cluster"
         } else {
             "Namespaced"
@@ -330,7 +330,7 @@ fn printer_columns_show_state_and_resolve_in_the_schema() {
             .as_deref()
             .unwrap_or_default();
         let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-        let want: &[&str] = if kind == "PortalConnection" {
+        let want: &[&str] = if matches!(kind.as_str(), "PortalConnection" | "NotificationSink") {
             &["Ready", "Age"]
         } else {
             &["Ready", "Synced", "Plan", "Age"]
