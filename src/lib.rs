@@ -15,6 +15,7 @@ pub mod generate;
 pub mod import;
 pub mod manifest;
 pub mod model;
+pub mod notify;
 pub mod plan;
 pub mod portal;
 pub mod sandbox;

@@ -49,6 +49,8 @@ pub struct Args {
     /// No colours, even on a terminal.
     #[arg(long)]
     no_color: bool,
+    #[command(flatten)]
+    notify: super::notify::NotifyArgs,
 }
 
 /// Applies the plan; exit 0 when nothing failed (waiting operations included), 1 otherwise.
@@ -60,6 +62,11 @@ pub fn run(args: Args) -> Result<u8, CliError> {
 async fn apply(args: Args) -> Result<u8, CliError> {
     let session = session::open(&args.input).await?;
     let plan = &session.plan;
+    // Sinks are checked before anything is written: a missing Secret stops the run here.
+    let sinks = match args.notify.notify {
+        Some(_) => super::notify::sinks(&session.notify)?,
+        None => Vec::new(),
+    };
     let terminal = std::io::stdout().is_terminal();
     let color = terminal && !args.no_color;
     if let Some(notice) = session.target.embedded_notice() {
@@ -110,6 +117,8 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         }
     };
     if !plan.has_changes() {
+        let events = tenantry::notify::events_of_plan(plan);
+        super::notify::notify(args.notify.notify, &sinks, &args.input.state_dir, &events).await?;
         failed_unchanged()?;
         // The steady state, proven by its own counters: observing made no write.
         println!(
@@ -182,6 +191,16 @@ async fn apply(args: Args) -> Result<u8, CliError> {
              `tenantry plan` shows them"
         ),
     }
+    // What the plan saw waiting or failed and this apply did not touch, then what it did.
+    let mut events = tenantry::notify::events_of_plan(plan);
+    events.retain(|e| {
+        !report
+            .steps
+            .iter()
+            .any(|s| s.address.to_string() == e.address)
+    });
+    events.extend(tenantry::notify::events_of_report(&report, plan));
+    super::notify::notify(args.notify.notify, &sinks, &args.input.state_dir, &events).await?;
     failed_unchanged()?;
     Ok(if report.has_failures() {
         exit::ERROR

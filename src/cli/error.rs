@@ -59,6 +59,24 @@ pub enum CliError {
         /// The environment variable that can supply the value instead.
         env_var: String,
     },
+    /// A NotificationSink's Secret (URL or signing key) is not in the input.
+    #[error("NotificationSink {sink}: {field} names Secret {secret}, which is not in the input")]
+    MissingSinkSecret {
+        /// The sink.
+        sink: String,
+        /// The field naming the Secret.
+        field: String,
+        /// The Secret key, as `namespace/name key k`.
+        secret: String,
+        /// The environment variable that can supply the value instead.
+        env_var: String,
+    },
+    /// `--notify` without a NotificationSink in the input.
+    #[error("--notify sends to NotificationSinks, and the input declares none")]
+    NoSinks,
+    /// Notifications could not be prepared or recorded.
+    #[error("notifications: {0}")]
+    Notify(String),
     /// A Tenant lists a portal that neither its PortalConnection nor its delegates serve.
     #[error("no PortalConnection of this run serves {} (tried {})", .portals.join(", "), .tried.join(", "))]
     PortalNotServed {
@@ -254,9 +272,13 @@ impl CliError {
                 add a PortalConnection serving it to the spec.delegates of the Tenants' \
                 connection; nothing was sent"
                 .to_owned(),
-            Self::MissingConnectionSecret { env_var, .. } => {
+            Self::MissingConnectionSecret { env_var, .. }
+            | Self::MissingSinkSecret { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }
+            Self::NoSinks => "add a NotificationSink to the input (docs/notifications.md), or use                               --notify=print to write the events to standard error"
+                .to_owned(),
+            Self::Notify(_) => "check that the state directory (--state-dir) is writable".to_owned(),
             Self::PortalClient { source, .. }
                 if matches!(**source, PortalError::NoAdapter { .. }) =>
             {

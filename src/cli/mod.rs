@@ -7,6 +7,7 @@ mod error;
 mod generate;
 mod import;
 mod logging;
+mod notify;
 mod plan;
 mod sandbox;
 mod session;

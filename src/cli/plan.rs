@@ -18,6 +18,8 @@ pub struct Args {
     /// No colours, even on a terminal.
     #[arg(long)]
     no_color: bool,
+    #[command(flatten)]
+    notify: super::notify::NotifyArgs,
 }
 
 /// Output formats of `plan`.
@@ -57,6 +59,16 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     out.write_all(render(&session.plan, args.output.into(), color).as_bytes())
         .and_then(|()| out.flush())
         .map_err(CliError::Stdout)?;
+    if args.notify.notify.is_some() {
+        let sinks = super::notify::sinks(&session.notify)?;
+        let events = tenantry::notify::events_of_plan(&session.plan);
+        runtime.block_on(super::notify::notify(
+            args.notify.notify,
+            &sinks,
+            &args.input.state_dir,
+            &events,
+        ))?;
+    }
     Ok(if session.plan.has_changes() {
         exit::CHANGES
     } else {

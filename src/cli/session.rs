@@ -106,6 +106,8 @@ pub struct Session {
     pub plan: Plan,
     /// The portal.
     pub target: Target,
+    /// The input's NotificationSinks and the Secrets they name (for `--notify`).
+    pub notify: Declared,
 }
 
 /// Reads the input and stops with every problem when it is invalid (warnings are printed).
@@ -386,5 +388,26 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
         model,
         observed,
         target,
+        notify: sinks_of(&declared),
     })
+}
+
+/// The sinks of `declared` and only the Secrets they name.
+fn sinks_of(declared: &Declared) -> Declared {
+    let keys: Vec<_> = declared
+        .sinks
+        .iter()
+        .flat_map(|s| s.object.spec.secret_refs())
+        .map(|(_, r)| secret_key(r))
+        .collect();
+    Declared {
+        sinks: declared.sinks.clone(),
+        secrets: declared
+            .secrets
+            .iter()
+            .filter(|(k, _)| keys.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        ..Declared::default()
+    }
 }

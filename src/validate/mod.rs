@@ -18,6 +18,7 @@ pub mod password;
 mod references;
 pub mod rule;
 mod secrets;
+mod sink;
 mod subject;
 pub mod syntax;
 mod tenant;
@@ -83,6 +84,10 @@ pub fn validate_with(declared: &Declared, options: &Options) -> Vec<Problem> {
     for c in &declared.connections {
         let s = Subject::cluster("PortalConnection", &c.object.metadata, &c.location);
         connection::check(&s, &c.object.spec, &mut out);
+    }
+    for k in &declared.sinks {
+        let s = Subject::cluster("NotificationSink", &k.object.metadata, &k.location);
+        sink::check(&s, &k.object.spec, &mut out);
     }
     uniqueness::check(declared, &index, &mut out);
     graph::cycles(declared, &index, &mut out);
