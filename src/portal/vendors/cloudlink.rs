@@ -240,12 +240,8 @@ impl CloudLink {
                 let (first, last) = split_name(name);
                 let body = json!({"email": email, "firstName": first, "lastName": last,
                                   "role": ADMIN_ROLE});
-                self.send(
-                    Method::POST,
-                    &format!("accounts/{id}/users"),
-                    Some(&body),
-                )
-                .await?;
+                self.send(Method::POST, &format!("accounts/{id}/users"), Some(&body))
+                    .await?;
             }
         }
         Ok(())
@@ -300,10 +296,7 @@ impl CloudLink {
         let tags = vec![
             format!("{GATEWAY_TAG}{}", req.external_ref),
             format!("{PLATFORM_TAG}{platform}"),
-            format!(
-                "{GATEWAY_POLICY_TAG}{}",
-                policy_name(req.deletion_policy)
-            ),
+            format!("{GATEWAY_POLICY_TAG}{}", policy_name(req.deletion_policy)),
         ];
         let updated = self
             .put(
@@ -714,7 +707,10 @@ mod tests {
             ("Dr. Alicia".to_owned(), "Moreno".to_owned())
         );
         assert_eq!(split_name("Cher"), ("Cher".to_owned(), String::new()));
-        assert_eq!(user_name(&json!({"firstName": "Cher", "lastName": ""})), "Cher");
+        assert_eq!(
+            user_name(&json!({"firstName": "Cher", "lastName": ""})),
+            "Cher"
+        );
     }
 
     #[test]

@@ -283,7 +283,10 @@ async fn token(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     match field("grant_type") {
         Some("password") => {
             let (Some(user), Some(password)) = (field("username"), field("password")) else {
-                return error(StatusCode::BAD_REQUEST, "username and password are required");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "username and password are required",
+                );
             };
             let Some(account) = field("account_id") else {
                 return error(
@@ -386,12 +389,8 @@ struct SupportContact {
 
 /// Seed 004: at least one Maintainer and one Onsite Admin support contact.
 fn check_support(contacts: &Value) -> Result<(), Response> {
-    let contacts: Vec<SupportContact> = serde_json::from_value(contacts.clone()).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("supportContacts: {e}"),
-        )
-    })?;
+    let contacts: Vec<SupportContact> = serde_json::from_value(contacts.clone())
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("supportContacts: {e}")))?;
     for (i, c) in contacts.iter().enumerate() {
         if !["Maintainer", "OnsiteAdmin", "Other"].contains(&c.role.as_str()) {
             return Err(error(

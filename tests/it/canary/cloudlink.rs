@@ -49,7 +49,10 @@ async fn no_cloudlink_password_or_issued_token_reaches_any_channel_of_the_cli() 
     let apply = ["apply", "-f", "examples/", "--auto-approve"];
     runs.push(("apply (waiting)", tenantry(tmp.path(), &apply).await));
     control
-        .post("/sandbox/mitel/accounts", &json!({"name": "Kenton Electronics"}))
+        .post(
+            "/sandbox/mitel/accounts",
+            &json!({"name": "Kenton Electronics"}),
+        )
         .await;
     runs.push(("apply (adopting)", tenantry(tmp.path(), &apply).await));
     for format in ["text", "json", "markdown"] {
@@ -57,7 +60,10 @@ async fn no_cloudlink_password_or_issued_token_reaches_any_channel_of_the_cli() 
         runs.push(("plan", plan));
     }
     control
-        .post("/sandbox/mitel/throttle", &json!({"requests": 50, "retryAfter": 0}))
+        .post(
+            "/sandbox/mitel/throttle",
+            &json!({"requests": 50, "retryAfter": 0}),
+        )
         .await;
     let throttled = tenantry(tmp.path(), &["plan", "-f", "examples/"]).await;
     assert_eq!(throttled.code, 1, "{}", throttled.all());
@@ -71,7 +77,9 @@ async fn no_cloudlink_password_or_issued_token_reaches_any_channel_of_the_cli() 
     let refused = tenantry(tmp.path(), &["plan", "-f", "examples/"]).await;
     assert_eq!(refused.code, 1, "{}", refused.all());
     assert!(
-        refused.stderr.contains("Secret tenantry-system/cloudlink-api key password"),
+        refused
+            .stderr
+            .contains("Secret tenantry-system/cloudlink-api key password"),
         "{}",
         refused.stderr
     );

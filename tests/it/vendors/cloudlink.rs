@@ -106,7 +106,11 @@ fn no_secret(v: &Vendor, runs: &[&Run]) {
                 run.all()
             );
         }
-        assert!(!run.all().contains("sbx-at-"), "a token leaked: {}", run.all());
+        assert!(
+            !run.all().contains("sbx-at-"),
+            "a token leaked: {}",
+            run.all()
+        );
         assert!(
             !run.all().contains("mitel-rt-"),
             "a refresh token leaked: {}",
@@ -154,7 +158,11 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
         "\"Kenton Electronics\"",
         "business type \"Manufacturing\"",
     ] {
-        assert!(waiting.all().contains(needle), "{needle:?}: {}", waiting.all());
+        assert!(
+            waiting.all().contains(needle),
+            "{needle:?}: {}",
+            waiting.all()
+        );
     }
     assert!(
         v.sb.wire_requests("mitel")
@@ -186,7 +194,11 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
         "{users:#?}"
     );
     // The gateways wait for their appliance; the admins for their e-mail, reported not failed.
-    assert!(adopt.all().contains("install the CloudLink Gateway"), "{}", adopt.all());
+    assert!(
+        adopt.all().contains("install the CloudLink Gateway"),
+        "{}",
+        adopt.all()
+    );
     let json = run(tmp.path(), &["plan", "-f", "examples/", "-o", "json"], 0).await;
     assert_eq!(
         pending_phase(&json.stdout, "kenton-electronics-cloudlink").as_deref(),
@@ -216,13 +228,18 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
     )
     .await;
     let json = run(tmp.path(), &["plan", "-f", "examples/", "-o", "json"], 0).await;
-    assert_eq!(pending_phase(&json.stdout, "kenton-electronics-cloudlink"), None);
+    assert_eq!(
+        pending_phase(&json.stdout, "kenton-electronics-cloudlink"),
+        None
+    );
     assert_eq!(
         pending_phase(&json.stdout, "meridian-dental-cloudlink").as_deref(),
         Some("AwaitingManualStep")
     );
     assert!(
-        !json.stdout.contains("jane.roe@kenton-electronics.example\""),
+        !json
+            .stdout
+            .contains("jane.roe@kenton-electronics.example\""),
         "verified: {}",
         json.stdout
     );
@@ -236,7 +253,10 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
     let plan = run(tmp.path(), &["plan", "-f", "examples/"], 2).await;
     let actions = action_lines(&plan.stdout);
     assert_eq!(actions.len(), 1, "{}", plan.stdout);
-    assert!(actions[0].starts_with("~ cloudlink/accounts"), "{actions:?}");
+    assert!(
+        actions[0].starts_with("~ cloudlink/accounts"),
+        "{actions:?}"
+    );
     let before = calls(&v, "PUT", "/accounts/{accountId}").len();
     let update = run(
         tmp.path(),
@@ -268,7 +288,11 @@ async fn an_account_another_object_adopted_is_not_taken_over() {
     .await;
     let apply = tenantry_in(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"]).await;
     assert_ne!(apply.code, 0, "{}", apply.all());
-    for needle in ["AccountNameTaken", "belongs to other/kenton", "spec.displayName"] {
+    for needle in [
+        "AccountNameTaken",
+        "belongs to other/kenton",
+        "spec.displayName",
+    ] {
         assert!(apply.all().contains(needle), "{needle:?}: {}", apply.all());
     }
     assert!(calls(&v, "PUT", "/accounts/{accountId}").is_empty());
@@ -288,12 +312,11 @@ async fn throttled_requests_are_retried_and_a_lasting_throttle_names_the_correla
     )
     .await;
     run(tmp.path(), &["plan", "-f", "examples/"], 2).await;
-    let throttled = v
-        .sb
-        .requests()
-        .into_iter()
-        .filter(|r| r.route.starts_with("/mitel/") && r.status == Some(429))
-        .count();
+    let throttled =
+        v.sb.requests()
+            .into_iter()
+            .filter(|r| r.route.starts_with("/mitel/") && r.status == Some(429))
+            .count();
     assert_eq!(throttled, 2, "both 429s were answered and retried");
 
     control(
@@ -406,7 +429,10 @@ async fn the_emulator_answers_like_mitel() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(answer.headers().contains_key("x-mitel-correlation-id"));
     let token: Value = answer.json().await.unwrap_or_else(|e| panic!("{e}"));
-    let bearer = token["access_token"].as_str().unwrap_or_default().to_owned();
+    let bearer = token["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(token["refresh_token"].is_string(), "{token:#}");
     let without_account = http
         .post(token_url(&v))
@@ -441,7 +467,10 @@ async fn the_emulator_answers_like_mitel() {
     let body: Value = one_role.json().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(body["name"], "BadRequest");
     assert!(
-        body["message"].as_str().unwrap_or("").contains("OnsiteAdmin"),
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("OnsiteAdmin"),
         "{body:#}"
     );
     let renamed = put(json!({"name": "Kenton Ltd"}))
@@ -511,19 +540,22 @@ async fn an_expired_token_is_renewed_with_the_refresh_token() {
         .map(|r| r.body["grant_type"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(grants, ["password", "refresh_token"]);
-    let refused = v
-        .sb
-        .requests()
-        .into_iter()
-        .filter(|r| r.route.starts_with("/mitel/") && r.status == Some(401))
-        .count();
+    let refused =
+        v.sb.requests()
+            .into_iter()
+            .filter(|r| r.route.starts_with("/mitel/") && r.status == Some(401))
+            .count();
     assert_eq!(refused, 1);
     let err = client
         .list(Portal::Daas, "customers", &filter)
         .await
         .err()
         .unwrap_or_else(|| panic!("daas/customers served by cloudLink"));
-    assert!(err.to_string().contains("cloudlink/accounts and cloudlink/gateways only"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cloudlink/accounts and cloudlink/gateways only"),
+        "{err}"
+    );
 }
 
 /// The controller's pipeline: the Tenant's account adopted from the Accounts portal, its
@@ -637,7 +669,10 @@ async fn the_controller_adopts_the_account_and_waits_for_the_gateway() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        (mitel(&h, "PUT"), calls_of(&h, "POST", "/accounts/{accountId}/users")),
+        (
+            mitel(&h, "PUT"),
+            calls_of(&h, "POST", "/accounts/{accountId}/users")
+        ),
         before,
         "converged: no write on the next reconciles"
     );
