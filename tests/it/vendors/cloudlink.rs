@@ -597,7 +597,6 @@ async fn the_controller_adopts_the_account_and_waits_for_the_gateway() {
         })),
     ];
     let password = v.password.clone();
-    let kenton = made_by_hand(&v, "Kenton Electronics").await;
     let h = Harness::with_providers(v.sb, vec![t.clone()], vec![b.clone()], connections);
     let mut declared = Declared::default();
     let key = |name: &str, key: &str| SecretKey {
@@ -627,6 +626,38 @@ async fn the_controller_adopts_the_account_and_waits_for_the_gateway() {
             .count()
     };
 
+    // No account yet: the Tenant waits for a person in the Accounts portal, sending nothing.
+    reconcile(Arc::new(t.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = h.api.last_status().unwrap_or_else(|| panic!("a status"));
+    assert_ne!(condition(&status, "Ready")["status"], "True", "{status:#}");
+    // The wait, with what to enter where, is the create's Event.
+    let event = h
+        .api
+        .calls()
+        .into_iter()
+        .filter(|c| c.path.ends_with("/events"))
+        .map(|c| c.body.to_string())
+        .find(|b| b.contains("AwaitingManualStep"))
+        .unwrap_or_else(|| panic!("no event names the wait"));
+    assert!(event.contains("https://accounts.mitel.io"), "{event}");
+    assert_eq!(
+        mitel(&h, "PUT") + mitel(&h, "POST") - calls_of(&h, "POST", "/token"),
+        0
+    );
+
+    let account = crate::sandbox::Client::new(&h.sandbox)
+        .post(
+            "/sandbox/mitel/accounts",
+            &json!({"name": "Kenton Electronics"}),
+        )
+        .await;
+    assert!(account.status.is_success(), "{:#}", account.body);
+    let kenton = account.body["accountId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     reconcile(Arc::new(t.clone()), Arc::clone(&h.ctx))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
