@@ -73,6 +73,9 @@ pub struct ObservedValues {
     /// The CloudLink onboarding step after the customer step (Gateway or Sync).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_step: Option<String>,
+    /// CloudLink admin contacts that have not completed Mitel's verification e-mail yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified_admins: Option<String>,
 }
 
 impl ObservedValues {

@@ -95,6 +95,9 @@ pub(crate) fn phase(phase: Phase) -> &'static str {
         Phase::AwaitingConsent => {
             "Waiting for the customer's Global Admin to accept the invitation (both consent steps); nothing to do here."
         }
+        Phase::AwaitingManualStep => {
+            "Waiting for a person to do a step in the vendor's own portal (see the plan's pending message); it is checked again periodically."
+        }
         Phase::Provisioning | Phase::Failed => {
             "The portal is provisioning; it is polled until done."
         }

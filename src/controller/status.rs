@@ -132,6 +132,7 @@ impl StatusBuilder {
                     OutputName::InvitationState => &mut values.invitation_state,
                     OutputName::NextStep => &mut values.next_step,
                     OutputName::ConsentUrl => &mut values.consent_url,
+                    OutputName::UnverifiedAdmins => &mut values.unverified_admins,
                 };
                 *slot = Some(value);
             }

@@ -374,6 +374,9 @@ pub enum Phase {
     Scheduled,
     /// Waiting for a person (e.g. the Global Admin's consent).
     AwaitingConsent,
+    /// Waiting for a step a person does in the vendor's own portal (e.g. creating a CloudLink
+    /// account, onboarding its gateway appliance).
+    AwaitingManualStep,
     /// The last operation failed.
     Failed,
 }
@@ -385,6 +388,7 @@ impl Phase {
             "Provisioning" => Some(Phase::Provisioning),
             "Scheduled" => Some(Phase::Scheduled),
             "AwaitingConsent" => Some(Phase::AwaitingConsent),
+            "AwaitingManualStep" => Some(Phase::AwaitingManualStep),
             "Failed" => Some(Phase::Failed),
             _ => None,
         }
@@ -396,6 +400,7 @@ impl Phase {
             Phase::Provisioning => "Provisioning",
             Phase::Scheduled => "Scheduled",
             Phase::AwaitingConsent => "AwaitingConsent",
+            Phase::AwaitingManualStep => "AwaitingManualStep",
             Phase::Failed => "Failed",
         }
     }

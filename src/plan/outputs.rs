@@ -28,6 +28,8 @@ pub enum OutputName {
     /// The URL the customer's Global Admin opens for the pending consent step (ConnectToTeams);
     /// not a secret: they sign in there with their own account.
     ConsentUrl,
+    /// CloudLink admin contacts that have not completed Mitel's verification e-mail yet.
+    UnverifiedAdmins,
 }
 
 impl OutputName {
@@ -41,6 +43,7 @@ impl OutputName {
             OutputName::InvitationState => "invitationState",
             OutputName::NextStep => "nextStep",
             OutputName::ConsentUrl => "consentUrl",
+            OutputName::UnverifiedAdmins => "unverifiedAdmins",
         }
     }
 }
@@ -102,6 +105,17 @@ pub fn values_of(kind: Kind, object: &PortalObject) -> Vec<(OutputName, String)>
         && let Some(url) = status("actionUrl")
     {
         out.push((OutputName::ConsentUrl, url.to_owned()));
+    }
+    let unverified: Vec<&str> = object
+        .status
+        .get("unverifiedAdmins")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if kind == Kind::CloudLinkAccount && !unverified.is_empty() {
+        out.push((OutputName::UnverifiedAdmins, unverified.join(", ")));
     }
     out
 }

@@ -297,6 +297,9 @@ impl TokenSource {
             inner.requests.fetch_add(1, Ordering::Relaxed);
             match self.attempt().await {
                 Ok(cached) => return Ok(cached),
+                // A refused refresh token of a password grant (expired, revoked, or the
+                // endpoint restarted): sign in with the password again at once.
+                Err(Attempt::Fatal(_)) if self.forget_password_refresh() => {}
                 Err(Attempt::Fatal(e)) => return Err(e),
                 Err(Attempt::Retry { after, detail }) => {
                     last = detail;
@@ -313,10 +316,38 @@ impl TokenSource {
         })
     }
 
+    /// Drops the refresh token a password grant got, when it has one; true if it had.
+    fn forget_password_refresh(&self) -> bool {
+        matches!(self.0.grant.flow, Flow::Password { .. })
+            && self
+                .0
+                .refresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+                .is_some()
+    }
+
     fn form(&self) -> Vec<(&'static str, String)> {
         let g = &self.0.grant;
         let mut form: Vec<(&'static str, String)> = Vec::new();
         let basic = matches!(g.flow, Flow::Password { .. });
+        // A password grant that got a refresh token renews with it (CloudLink), so the
+        // password is sent once per client rather than at every renewal.
+        let refresh = match &g.flow {
+            Flow::Password { .. } => self
+                .0
+                .refresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+            _ => None,
+        };
+        if let Some(token) = refresh {
+            form.push(("grant_type", "refresh_token".into()));
+            form.push(("refresh_token", token.expose().to_owned()));
+            return self.with_client(form, basic);
+        }
         match &g.flow {
             Flow::ClientCredentials => form.push(("grant_type", "client_credentials".into())),
             Flow::RefreshToken { token, .. } => {
@@ -344,6 +375,16 @@ impl TokenSource {
                 }
             }
         }
+        self.with_client(form, basic)
+    }
+
+    /// Adds the client id and secret (when not sent as HTTP Basic), scope and resource.
+    fn with_client(
+        &self,
+        mut form: Vec<(&'static str, String)>,
+        basic: bool,
+    ) -> Vec<(&'static str, String)> {
+        let g = &self.0.grant;
         if !basic || g.client_secret.is_none() {
             if let Some(id) = &g.client_id {
                 form.push(("client_id", id.clone()));
@@ -424,7 +465,10 @@ impl TokenSource {
         if let Some(rotated) = answer.refresh_token.filter(|r| !r.is_empty()) {
             let rotated = Sensitive::new(rotated);
             issued.push(rotated.clone());
-            if matches!(self.0.grant.flow, Flow::RefreshToken { .. }) {
+            if matches!(
+                self.0.grant.flow,
+                Flow::RefreshToken { .. } | Flow::Password { .. }
+            ) {
                 *self
                     .0
                     .refresh

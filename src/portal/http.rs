@@ -85,6 +85,18 @@ pub struct HttpPortal {
     scrubber: Scrubber,
     /// The connection's OAuth2 tokens, shared by every clone.
     tokens: Option<TokenSource>,
+    /// A vendor API's own headers and the response header that traces a request.
+    vendor: Option<Arc<VendorHeaders>>,
+}
+
+/// What a vendor API asks of every request beyond the token (`portal::vendors`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct VendorHeaders {
+    /// Sent on every request, e.g. Mitel's `x-mitel-app`.
+    pub sent: Vec<(&'static str, String)>,
+    /// A response header naming the request for the vendor's support (e.g.
+    /// `x-mitel-correlation-id`): logged at debug and quoted in errors.
+    pub trace: Option<&'static str>,
 }
 
 impl std::fmt::Debug for HttpPortal {
@@ -165,7 +177,14 @@ impl HttpPortal {
             observer: None,
             scrubber,
             tokens,
+            vendor: None,
         })
+    }
+
+    /// Sends `headers.sent` on every request and reports `headers.trace` of every answer.
+    pub(crate) fn with_vendor_headers(mut self, headers: VendorHeaders) -> Self {
+        self.vendor = Some(Arc::new(headers));
+        self
     }
 
     /// Reports every attempt to `observer` (metrics).
@@ -350,6 +369,9 @@ impl HttpPortal {
         if let Some(key) = idempotency {
             req = req.header("Idempotency-Key", key);
         }
+        for (name, value) in self.vendor.iter().flat_map(|v| v.sent.iter()) {
+            req = req.header(*name, value);
+        }
         if let Some(body) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -373,6 +395,18 @@ impl HttpPortal {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
+        // The vendor's name for this request, so support can find it in their logs.
+        let traced = self.vendor.as_ref().and_then(|v| v.trace).map(|name| {
+            let id = resp
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("(none)")
+                .to_owned();
+            tracing::debug!(portal, status = status.as_u16(), header = name, correlation = %id, "vendor response");
+            format!(" ({name}: {id})")
+        });
+        let traced = traced.unwrap_or_default();
         let bytes = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -409,7 +443,7 @@ impl HttpPortal {
                 None,
             ),
         };
-        let message = self.scrub(&message, secrets);
+        let message = format!("{}{traced}", self.scrub(&message, secrets));
         // The same key still in flight on the portal: wait and replay.
         let in_flight = status == StatusCode::CONFLICT && code == "IdempotencyKeyInUse";
         if is_retryable_status(status.as_u16()) || in_flight {

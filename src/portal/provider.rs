@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{Credential, Flow, Grant};
 use super::http::{CallObserver, ClientConfig, HttpPortal};
-use super::vendors::ConnectToTeams;
+use super::vendors::{CloudLink, ConnectToTeams};
 use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
 use crate::api::{
@@ -453,6 +453,37 @@ impl Connector for Providers {
                     http = http.with_observer(Arc::clone(observer));
                 }
                 Ok(PortalClient::new(ConnectToTeams::new(http, username)))
+            }
+            ConnectionApi::CloudLink => {
+                let with_account = matches!(
+                    &connection.auth,
+                    Some(Credential::OAuth2(Grant {
+                        flow: Flow::Password {
+                            account_id: Some(_),
+                            ..
+                        },
+                        ..
+                    }))
+                );
+                if !with_account {
+                    return Err(PortalError::Setup(format!(
+                        "PortalConnection {}: api cloudLink authenticates with spec.auth.password including accountId (the CloudLink account of the API user)",
+                        connection.name
+                    )));
+                }
+                let mut config = connection.client_config();
+                // Mitel's sample: 3 retries, exponential from 1 s up to 128 s, with jitter
+                // (a Retry-After the API sends comes first).
+                config.retry = super::RetryPolicy {
+                    max_attempts: 4,
+                    base: Duration::from_secs(1),
+                    cap: Duration::from_secs(128),
+                };
+                let mut http = HttpPortal::new(config)?;
+                if let Some(observer) = &self.observer {
+                    http = http.with_observer(Arc::clone(observer));
+                }
+                Ok(PortalClient::new(CloudLink::new(http, &connection.name)))
             }
             // The other vendor adapters are later steps of issue 15: say so rather than fall back.
             api => Err(PortalError::NoAdapter {

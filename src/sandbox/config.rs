@@ -42,6 +42,8 @@ pub struct SandboxConfig {
     pub identity: IdentityConfig,
     /// The ConnectToTeams emulator's API clients and users.
     pub c2t: super::vendors::connecttoteams::C2tConfig,
+    /// The Mitel CloudLink emulator's API users.
+    pub mitel: super::vendors::cloudlink::MitelConfig,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +62,7 @@ impl Default for SandboxConfig {
             fixtures: Fixtures::default(),
             identity: IdentityConfig::default(),
             c2t: Default::default(),
+            mitel: Default::default(),
         }
     }
 }
@@ -151,6 +154,21 @@ impl SandboxConfig {
     /// A ConnectToTeams API user that has not changed its first password in the portal.
     pub fn with_c2t_first_password_pending(mut self, user: &str) -> Self {
         self.c2t.first_password_pending.push(user.to_owned());
+        self
+    }
+
+    /// Registers a Mitel CloudLink API user of `account` (then only registered ones get tokens).
+    pub fn with_mitel_api_user(
+        mut self,
+        account: &str,
+        user: &str,
+        password: impl Into<String>,
+    ) -> Self {
+        self.mitel.users.get_or_insert_with(Vec::new).push((
+            account.to_owned(),
+            user.to_owned(),
+            Sensitive::new(password.into()),
+        ));
         self
     }
 }

@@ -4,6 +4,8 @@
 //!
 //! [`PortalApi`]: super::PortalApi
 
+pub mod cloudlink;
 pub mod connecttoteams;
 
+pub use cloudlink::CloudLink;
 pub use connecttoteams::ConnectToTeams;

@@ -9,6 +9,7 @@
 #[cfg(unix)]
 mod at_rest;
 mod cli;
+mod cloudlink;
 mod controller;
 mod oauth;
 mod types;

@@ -100,7 +100,7 @@ impl Wire {
         let mut out: Vec<String> = self
             .exchanges()
             .iter()
-            .filter(|e| e.path.contains("/oauth2/"))
+            .filter(|e| e.path.contains("/oauth2/") || e.path.starts_with("/mitel/authentication/"))
             .filter_map(|e| serde_json::from_str::<Value>(&e.response).ok())
             .flat_map(|answer| {
                 ["access_token", "refresh_token"]
@@ -124,7 +124,12 @@ async fn forward(
 ) -> Response {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut req = up.http.request(method, format!("{}{path}", up.base));
-    for name in ["authorization", "idempotency-key", "content-type"] {
+    for name in [
+        "authorization",
+        "idempotency-key",
+        "content-type",
+        "x-mitel-app",
+    ] {
         if let Some(value) = headers.get(name) {
             req = req.header(name, value);
         }
