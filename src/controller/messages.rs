@@ -95,6 +95,9 @@ pub(crate) fn phase(phase: Phase) -> &'static str {
         Phase::AwaitingConsent => {
             "Waiting for the customer's Global Admin to accept the invitation (both consent steps); nothing to do here."
         }
+        Phase::AwaitingCarrierApproval => {
+            "Waiting for the carriers to accept the 10DLC campaign shared in The Campaign Registry (this takes days); the SMS number is bound once it is accepted."
+        }
         Phase::Provisioning | Phase::Failed => {
             "The portal is provisioning; it is polled until done."
         }

@@ -286,7 +286,9 @@ fn conclude<K: Declaring>(
         Some(phase) => {
             let message = messages::phase(phase);
             let wait = match phase {
-                Phase::Scheduled | Phase::AwaitingConsent => Duration::from_secs(60),
+                Phase::Scheduled | Phase::AwaitingConsent | Phase::AwaitingCarrierApproval => {
+                    Duration::from_secs(60)
+                }
                 _ => ctx.settings.poll,
             };
             status.progressing(Some((phase.as_str(), message))).ready(

@@ -335,6 +335,8 @@ pub enum Phase {
     Scheduled,
     /// Waiting for a person (e.g. the Global Admin's consent).
     AwaitingConsent,
+    /// A 10DLC campaign waits for the carriers' review (days; suspended campaigns wait too).
+    AwaitingCarrierApproval,
     /// The last operation failed.
     Failed,
 }
@@ -346,6 +348,7 @@ impl Phase {
             "Provisioning" => Some(Phase::Provisioning),
             "Scheduled" => Some(Phase::Scheduled),
             "AwaitingConsent" => Some(Phase::AwaitingConsent),
+            "AwaitingCarrierApproval" => Some(Phase::AwaitingCarrierApproval),
             "Failed" => Some(Phase::Failed),
             _ => None,
         }
@@ -357,6 +360,7 @@ impl Phase {
             Phase::Provisioning => "Provisioning",
             Phase::Scheduled => "Scheduled",
             Phase::AwaitingConsent => "AwaitingConsent",
+            Phase::AwaitingCarrierApproval => "AwaitingCarrierApproval",
             Phase::Failed => "Failed",
         }
     }

@@ -148,12 +148,6 @@ pub(crate) fn routes() -> Vec<Route> {
     c(
         &mut out,
         Method::GET,
-        "/v1/apps/campaigns".into(),
-        on(MethodFilter::GET, read::campaigns),
-    );
-    c(
-        &mut out,
-        Method::GET,
         "/v1/operations/{id}".into(),
         on(MethodFilter::GET, read::operation),
     );
@@ -246,6 +240,11 @@ pub(crate) fn routes() -> Vec<Route> {
             Method::POST,
             "/sandbox/apps/dids",
             on(MethodFilter::POST, controls::put_did),
+        ),
+        (
+            Method::GET,
+            "/sandbox/apps/campaigns",
+            on(MethodFilter::GET, read::campaigns),
         ),
         (
             Method::POST,
