@@ -42,6 +42,8 @@ pub struct SandboxConfig {
     pub identity: IdentityConfig,
     /// The ConnectToTeams emulator's API clients and users.
     pub c2t: super::vendors::connecttoteams::C2tConfig,
+    /// The Campaign Registry emulator's API keys.
+    pub tcr: super::vendors::campaignregistry::TcrConfig,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +62,7 @@ impl Default for SandboxConfig {
             fixtures: Fixtures::default(),
             identity: IdentityConfig::default(),
             c2t: Default::default(),
+            tcr: Default::default(),
         }
     }
 }
@@ -145,6 +148,15 @@ impl SandboxConfig {
             .users
             .get_or_insert_with(Vec::new)
             .push((user.to_owned(), Sensitive::new(password.into())));
+        self
+    }
+
+    /// Registers a Campaign Registry API key and secret (then only registered ones are let in).
+    pub fn with_tcr_api_key(mut self, key: &str, secret: impl Into<String>) -> Self {
+        self.tcr
+            .keys
+            .get_or_insert_with(Vec::new)
+            .push((key.to_owned(), Sensitive::new(secret.into())));
         self
     }
 

@@ -328,7 +328,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     ));
     let limit = shared.body_limit;
     let body_timeout = shared.body_read_timeout;
-    let vendors = super::vendors::connecttoteams::router(&shared);
+    let vendors = super::vendors::connecttoteams::router(&shared)
+        .merge(super::vendors::campaignregistry::router(&shared));
     contract
         .merge(identity)
         .merge(vendors)

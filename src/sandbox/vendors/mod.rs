@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::state::Shared;
 
+pub mod campaignregistry;
 pub mod connecttoteams;
 
 /// One request a vendor emulator received, for the tests' check against the vendor's
