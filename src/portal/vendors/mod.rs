@@ -4,6 +4,8 @@
 //!
 //! [`PortalApi`]: super::PortalApi
 
+pub mod campaignregistry;
 pub mod connecttoteams;
 
+pub use campaignregistry::CampaignRegistry;
 pub use connecttoteams::ConnectToTeams;
