@@ -396,3 +396,109 @@ async fn every_request_the_adapter_sent_agrees_with_the_vendor_description() {
         assert!(seen.contains(op), "{op} not exercised: {seen:?}");
     }
 }
+
+/// The controller's pipeline: a US SMS binding reconciled through the built-in providers, its
+/// campaign read from the emulator: Progressing `AwaitingCarrierApproval` while the campaign is
+/// pending, then Ready once accepted, then quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_waits_for_carrier_approval_then_is_ready_and_converged() {
+    use std::sync::Arc;
+    use tenantry::api::{Declared, PortalConnection, SecretKey, Sensitive, ServiceBinding, Tenant};
+    use tenantry::controller::reconcile;
+
+    use crate::controller::fixtures::{Harness, NS, from_json, ready, tenant};
+
+    let v = vendor().await;
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals.push(tenantry::api::Portal::Apps);
+    let t: Tenant = ready(&t);
+    let b: ServiceBinding = from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+        "metadata": {"name": "kenton-sms", "namespace": NS, "uid": "uid-kenton-sms",
+                     "generation": 1, "finalizers": ["tenantry.dev/cleanup"]},
+        "spec": {"tenantRef": {"name": "kenton"},
+                 "sms": {"did": "+15555550101", "licenseType": "Standard", "campaignId": CAMPAIGN}}
+    }));
+    let url = v.sb.url();
+    let connections: Vec<PortalConnection> = vec![
+        from_json(json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+            "metadata": {"name": "default", "generation": 1},
+            "spec": {"url": url, "portals": ["daas", "contactcenter", "teammate", "apps", "cloudlink"],
+                     "delegates": [{"name": "campaignregistry"}],
+                     "credentialsSecretRef": {"namespace": "tenantry-system", "name": "portal", "key": "token"}}
+        })),
+        from_json(json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+            "metadata": {"name": "campaignregistry", "generation": 1},
+            "spec": {"api": "campaignRegistry", "url": format!("{url}/tcr/v2"), "portals": ["apps"],
+                     "auth": {"apiKey": {
+                        "keyRef": {"namespace": "tenantry-system", "name": "tcr", "key": "apiKey"},
+                        "secretRef": {"namespace": "tenantry-system", "name": "tcr", "key": "apiSecret"}}}}
+        })),
+    ];
+    let secret = v.secret.clone();
+    let Vendor { sb, .. } = v;
+    let h = Harness::with_providers(sb, vec![t], vec![b.clone()], connections);
+    let mut declared = Declared::default();
+    let key = |name: &str, key: &str| SecretKey {
+        namespace: "tenantry-system".to_owned(),
+        name: name.to_owned(),
+        key: key.to_owned(),
+    };
+    declared
+        .secrets
+        .insert(key("portal", "token"), Sensitive::new(canary("Token")));
+    declared
+        .secrets
+        .insert(key("tcr", "apiKey"), Sensitive::new(KEY.to_owned()));
+    declared
+        .secrets
+        .insert(key("tcr", "apiSecret"), Sensitive::new(secret.clone()));
+    h.api.add_secrets(&declared);
+    let condition = |status: &Value, type_: &str| -> Value {
+        status["conditions"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["type"] == type_))
+            .cloned()
+            .unwrap_or_default()
+    };
+    reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = h.api.last_status().unwrap_or_else(|| panic!("a status"));
+    let progressing = condition(&status, "Progressing");
+    assert_eq!(progressing["reason"], "AwaitingCarrierApproval", "{status:#}");
+    assert_eq!(condition(&status, "Ready")["status"], "False", "{status:#}");
+    assert!(!status.to_string().contains(&secret));
+
+    // The partner and the carriers accept; the next reconcile binds the number: Ready.
+    let answer = crate::sandbox::Client::new(&h.sandbox)
+        .post(
+            "/sandbox/tcr/sharing",
+            &json!({"campaignId": CAMPAIGN, "sharingStatus": "ACCEPTED"}),
+        )
+        .await;
+    assert!(answer.status.is_success(), "{:#}", answer.body);
+    reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = h.api.last_status().unwrap_or_else(|| panic!("a status"));
+    assert_eq!(condition(&status, "Ready")["status"], "True", "{status:#}");
+    let writes = |h: &Harness| {
+        h.sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .count()
+    };
+    let before = writes(&h);
+    reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(writes(&h), before, "converged: no write on the next reconcile");
+    assert!(
+        h.sandbox.wire_requests("tcr").iter().all(|r| r.method == "GET"),
+        "TCR is only read"
+    );
+}
