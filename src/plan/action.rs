@@ -397,6 +397,8 @@ impl Scope {
         let set = model
             .resources()
             .iter()
+            // An adopted campaign's `10dlc/` is no namespace of the input (see `engine::observe`).
+            .filter(|r| !r.address.kind.is_adopted_only())
             .map(|r| r.address.namespace().to_owned())
             .collect();
         Scope::Namespaces(set)

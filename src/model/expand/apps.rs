@@ -4,7 +4,7 @@ use serde_json::Map;
 
 use super::binding::Binding;
 use super::wire::enum_str;
-use crate::api::{Licenses, Sms};
+use crate::api::{DeletionPolicy, Licenses, Sms};
 use crate::model::kind::Kind;
 use crate::model::resource::Resource;
 
@@ -50,9 +50,11 @@ pub(super) fn sms(b: &Binding<'_>, sms: &Sms, out: &mut Vec<Resource>) {
         // portal id of the adopted object.
         let mut adopted = Map::new();
         adopted.insert("campaignId".into(), campaign.clone().into());
-        let adopted = b
+        let mut adopted = b
             .origin
             .resource(Kind::Campaign, campaign_ref(campaign), adopted);
+        // The registry's object, shared by bindings with different policies: never deleted.
+        adopted.deletion_policy = DeletionPolicy::Orphan;
         number.depends_on.push(adopted.address.clone());
         out.push(adopted);
     }
