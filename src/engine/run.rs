@@ -119,8 +119,8 @@ where
     while finished < n {
         while running.len() < parallelism {
             let Some(i) = ready.pop_first() else { break };
-            if let Some(skip) = blocked(&deps[i], &outcomes, &steps)
-                .or_else(|| held_by(&steps[i], &known_held))
+            if let Some(skip) =
+                blocked(&deps[i], &outcomes, &steps).or_else(|| held_by(&steps[i], &known_held))
             {
                 finish(i, skip, &steps, &mut outcomes, &mut ids, progress);
                 finished += 1;

@@ -58,11 +58,7 @@ pub fn steps(plan: &Plan, model: &Model, observed: &Observed) -> (Vec<Step>, Kno
                 Address::new(kind, object.external_ref.clone()),
                 object.id.clone(),
             );
-            if let Some(outcome) = kind
-                .is_adopted_only()
-                .then(|| hold(kind, object))
-                .flatten()
-            {
+            if let Some(outcome) = kind.is_adopted_only().then(|| hold(kind, object)).flatten() {
                 known
                     .held
                     .insert(Address::new(kind, object.external_ref.clone()), outcome);
@@ -80,9 +76,10 @@ fn hold(kind: Kind, object: &PortalObject) -> Option<Outcome> {
     Some(match phase {
         Phase::Failed => Outcome::Skipped {
             blocked_by: what,
-            reason: object
-                .failure()
-                .map_or_else(|| "failed".to_owned(), |f| format!("failed with {}", f.reason)),
+            reason: object.failure().map_or_else(
+                || "failed".to_owned(),
+                |f| format!("failed with {}", f.reason),
+            ),
         },
         waiting => Outcome::Waiting {
             id: String::new(),

@@ -108,7 +108,10 @@ impl CampaignRegistry {
     }
 
     /// `GET path`: `None` when TCR has no such record (it answers 400 or 404).
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>, PortalError> {
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, PortalError> {
         let result = self
             .http
             .call(Self::portal(), Method::GET, path, None)
@@ -117,24 +120,23 @@ impl CampaignRegistry {
             Ok((StatusCode::NOT_FOUND, _)) | Err(PortalError::Rejected { status: 400, .. }) => {
                 Ok(None)
             }
-            Ok((status, bytes)) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| PortalError::Protocol {
-                    portal: Self::portal().to_owned(),
-                    status: status.as_u16(),
-                    detail: format!("TCR {path}: {e}"),
-                }),
+            Ok((status, bytes)) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| PortalError::Protocol {
+                        portal: Self::portal().to_owned(),
+                        status: status.as_u16(),
+                        detail: format!("TCR {path}: {e}"),
+                    })
+            }
             Err(e) => Err(tcr_code(e)),
         }
     }
 
     async fn brand(&self, id: &str) -> Result<Brand, PortalError> {
-        Ok(self
-            .get(&format!("brand/{id}"))
-            .await?
-            .unwrap_or(Brand {
-                identity_status: None,
-            }))
+        Ok(self.get(&format!("brand/{id}")).await?.unwrap_or(Brand {
+            identity_status: None,
+        }))
     }
 
     /// The rest of a campaign's state, `brands` caching the brands read in one pass.
@@ -189,7 +191,9 @@ impl CampaignRegistry {
     }
 
     async fn campaign(&self, id: &str) -> Result<Option<Observation>, PortalError> {
-        let Some(campaign) = self.get::<Campaign>(&format!("campaign/{}", path_segment(id))).await?
+        let Some(campaign) = self
+            .get::<Campaign>(&format!("campaign/{}", path_segment(id)))
+            .await?
         else {
             return Ok(None);
         };
@@ -260,7 +264,12 @@ impl PortalApi for CampaignRegistry {
             else {
                 return Ok(Vec::new());
             };
-            return Ok(self.campaign(id).await?.map(|o| to_object(&o)).into_iter().collect());
+            return Ok(self
+                .campaign(id)
+                .await?
+                .map(|o| to_object(&o))
+                .into_iter()
+                .collect());
         }
         if let Some(prefix) = &filter.external_ref_prefix
             && !campaign_ref("").starts_with(prefix.as_str())
@@ -434,7 +443,10 @@ fn state(o: &Observation) -> (&'static str, Option<&'static str>, String) {
             ),
         );
     };
-    let cnp = sharing.upstream_cnp_id.as_deref().unwrap_or("the upstream CNP");
+    let cnp = sharing
+        .upstream_cnp_id
+        .as_deref()
+        .unwrap_or("the upstream CNP");
     match sharing.sharing_status.as_deref() {
         Some("ACCEPTED") if o.suspended_by.is_empty() => ("Ready", None, String::new()),
         Some("ACCEPTED") => (
@@ -482,7 +494,10 @@ fn to_object(o: &Observation) -> PortalObject {
     status.insert("brandId".into(), c.brand_id.clone().into());
     status.insert(
         "campaignStatus".into(),
-        c.status.clone().unwrap_or_else(|| "ACTIVE".to_owned()).into(),
+        c.status
+            .clone()
+            .unwrap_or_else(|| "ACTIVE".to_owned())
+            .into(),
     );
     if let Some(identity) = &o.brand.identity_status {
         status.insert("identityStatus".into(), identity.clone().into());
@@ -495,7 +510,10 @@ fn to_object(o: &Observation) -> PortalObject {
     }
     match reason {
         Some(reason) => {
-            status.insert("failure".into(), json!({"reason": reason, "message": message}));
+            status.insert(
+                "failure".into(),
+                json!({"reason": reason, "message": message}),
+            );
         }
         None if !message.is_empty() => {
             status.insert("message".into(), message.into());
@@ -565,24 +583,55 @@ mod tests {
                 shared_date: None,
                 explanation: Some("sample messages lack opt-out".into()),
             }),
-            suspended_by: if suspended { vec!["10017".into()] } else { vec![] },
+            suspended_by: if suspended {
+                vec!["10017".into()]
+            } else {
+                vec![]
+            },
         }
     }
 
     #[test]
     fn the_registry_states_map_to_phases() {
         let cases = [
-            (observation(Some("VERIFIED"), Some("ACCEPTED"), false), "Ready"),
-            (observation(Some("VERIFIED"), Some("PENDING"), false), "AwaitingCarrierApproval"),
-            (observation(Some("VERIFIED"), Some("ACCEPTED"), true), "AwaitingCarrierApproval"),
-            (observation(None, Some("ACCEPTED"), false), "AwaitingCarrierApproval"),
-            (observation(Some("VERIFIED"), Some("DECLINED"), false), "Failed"),
-            (observation(Some("UNVERIFIED"), Some("ACCEPTED"), false), "Failed"),
+            (
+                observation(Some("VERIFIED"), Some("ACCEPTED"), false),
+                "Ready",
+            ),
+            (
+                observation(Some("VERIFIED"), Some("PENDING"), false),
+                "AwaitingCarrierApproval",
+            ),
+            (
+                observation(Some("VERIFIED"), Some("ACCEPTED"), true),
+                "AwaitingCarrierApproval",
+            ),
+            (
+                observation(None, Some("ACCEPTED"), false),
+                "AwaitingCarrierApproval",
+            ),
+            (
+                observation(Some("VERIFIED"), Some("DECLINED"), false),
+                "Failed",
+            ),
+            (
+                observation(Some("UNVERIFIED"), Some("ACCEPTED"), false),
+                "Failed",
+            ),
         ];
         for (o, phase) in cases {
-            assert_eq!(state(&o).0, phase, "{:?}", o.sharing.as_ref().map(|s| &s.sharing_status));
+            assert_eq!(
+                state(&o).0,
+                phase,
+                "{:?}",
+                o.sharing.as_ref().map(|s| &s.sharing_status)
+            );
         }
         let declined = state(&observation(Some("VERIFIED"), Some("DECLINED"), false));
-        assert!(declined.2.contains("sample messages lack opt-out"), "{}", declined.2);
+        assert!(
+            declined.2.contains("sample messages lack opt-out"),
+            "{}",
+            declined.2
+        );
     }
 }

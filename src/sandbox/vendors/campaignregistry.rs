@@ -127,7 +127,10 @@ type St = State<Arc<Shared>>;
 pub(crate) fn router(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     let api = Router::new()
         .route(&format!("{PREFIX}/campaign"), get(list_campaigns))
-        .route(&format!("{PREFIX}/campaign/{{campaignId}}"), get(get_campaign))
+        .route(
+            &format!("{PREFIX}/campaign/{{campaignId}}"),
+            get(get_campaign),
+        )
         .route(
             &format!("{PREFIX}/campaign/{{campaignId}}/sharing"),
             get(get_sharing),
@@ -159,7 +162,12 @@ fn tcr_error(status: StatusCode, code: u32, field: Option<&str>, description: &s
 }
 
 /// Records the request, then checks HTTP Basic with a known API key and secret.
-fn accept(shared: &Shared, path: &str, query: Vec<String>, headers: &HeaderMap) -> Result<(), Response> {
+fn accept(
+    shared: &Shared,
+    path: &str,
+    query: Vec<String>,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
     record(shared, VENDOR, "GET", path, query, headers, Value::Null);
     let ok = match basic_credentials(headers) {
         Some((key, secret)) => match &shared.tcr.config.keys {
@@ -214,7 +222,8 @@ async fn list_campaigns(
         return r;
     }
     let number = |name: &str, default: usize| {
-        q.get(name).map_or(Some(default), |v| v.parse::<usize>().ok())
+        q.get(name)
+            .map_or(Some(default), |v| v.parse::<usize>().ok())
     };
     let (Some(page), Some(per_page)) = (number("page", 1), number("recordsPerPage", 10)) else {
         return tcr_error(
@@ -303,8 +312,10 @@ async fn operation_status(
         (Some("DECLINED"), false) => "REJECTED",
         _ => "REVIEW",
     };
-    let map: serde_json::Map<String, Value> =
-        MNOS.iter().map(|m| ((*m).to_owned(), status.into())).collect();
+    let map: serde_json::Map<String, Value> = MNOS
+        .iter()
+        .map(|m| ((*m).to_owned(), status.into()))
+        .collect();
     Json(Value::Object(map)).into_response()
 }
 
@@ -364,7 +375,9 @@ async fn put_brand(State(shared): St, Json(seed): Json<BrandSeed>) -> Response {
     let brand = Brand {
         id: id.clone(),
         display_name: seed.display_name,
-        entity_type: seed.entity_type.unwrap_or_else(|| "PRIVATE_PROFIT".to_owned()),
+        entity_type: seed
+            .entity_type
+            .unwrap_or_else(|| "PRIVATE_PROFIT".to_owned()),
         identity_status: seed.identity_status,
     };
     inner.brands.insert(id.clone(), brand);

@@ -61,7 +61,11 @@ async fn no_tcr_api_secret_reaches_any_channel_of_the_cli() {
         runs.push((format!("plan -o {format}"), plan));
     }
     let waiting = tenantry(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"]).await;
-    assert!(waiting.stdout.contains("AwaitingCarrierApproval"), "{}", waiting.all());
+    assert!(
+        waiting.stdout.contains("AwaitingCarrierApproval"),
+        "{}",
+        waiting.all()
+    );
     runs.push(("apply while the campaign waits".to_owned(), waiting));
     let accepted = client
         .post(
@@ -79,7 +83,11 @@ async fn no_tcr_api_secret_reaches_any_channel_of_the_cli() {
     write(manifests(&sb.url(), &token, &wrong));
     let refused = tenantry(tmp.path(), &["plan", "-f", "examples/"]).await;
     assert_eq!(refused.code, 1, "{}", refused.all());
-    assert!(refused.stderr.contains("spec.auth.apiKey"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("spec.auth.apiKey"),
+        "{}",
+        refused.stderr
+    );
     runs.push(("a refused secret".to_owned(), refused));
 
     assert!(

@@ -12,7 +12,9 @@ use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
 use super::spec_check;
 use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
-use crate::support::{Run, action_lines, edit, example_secrets, examples_copy, sandbox, tenantry_in};
+use crate::support::{
+    Run, action_lines, edit, example_secrets, examples_copy, sandbox, tenantry_in,
+};
 
 /// The campaign both US SMS bindings of the examples name.
 const CAMPAIGN: &str = "CA1B2C3";
@@ -174,7 +176,9 @@ async fn a_us_sms_number_waits_for_carrier_approval_then_is_bound_and_converges(
     assert!(apply.stdout.contains("days"), "{}", apply.stdout);
     let bound = sms_numbers(&v).await;
     assert!(
-        !bound.iter().any(|r| r.contains("kenton") || r.contains("meridian")),
+        !bound
+            .iter()
+            .any(|r| r.contains("kenton") || r.contains("meridian")),
         "no US number is bound while its campaign waits: {bound:?}"
     );
     // Still waiting: the two US numbers are still to create, nothing else.
@@ -233,7 +237,10 @@ async fn a_us_sms_number_waits_for_carrier_approval_then_is_bound_and_converges(
         .filter(|r| r.method != "GET")
         .collect();
     assert!(writes.is_empty(), "{writes:#?}");
-    no_secret(&v, &[&plan, &apply, &waiting, &bind, &converged, &edited, &last]);
+    no_secret(
+        &v,
+        &[&plan, &apply, &waiting, &bind, &converged, &edited, &last],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -244,7 +251,12 @@ async fn declined_expired_suspended_and_unverified_campaigns_say_what_to_do() {
     let plan_json = || run(tmp.path(), &["plan", "-f", "examples/", "-o", "json"], 2);
 
     // The partner declines, with feedback: a failure carrying it, and no number is bound.
-    review(&v, "DECLINED", Some("sample messages lack opt-out language")).await;
+    review(
+        &v,
+        "DECLINED",
+        Some("sample messages lack opt-out language"),
+    )
+    .await;
     let declined = plan_json().await;
     let entry = pending(&declined.stdout, "10dlc/CA1B2C3").unwrap_or_default();
     assert_eq!(entry["phase"], "Failed", "{}", declined.stdout);
@@ -312,7 +324,17 @@ async fn declined_expired_suspended_and_unverified_campaigns_say_what_to_do() {
         "{}",
         scoring.stdout
     );
-    no_secret(&v, &[&declined, &apply, &suspended, &expired, &unverified, &scoring]);
+    no_secret(
+        &v,
+        &[
+            &declined,
+            &apply,
+            &suspended,
+            &expired,
+            &unverified,
+            &scoring,
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -468,7 +490,10 @@ async fn the_controller_waits_for_carrier_approval_then_is_ready_and_converged()
         .unwrap_or_else(|e| panic!("{e}"));
     let status = h.api.last_status().unwrap_or_else(|| panic!("a status"));
     let progressing = condition(&status, "Progressing");
-    assert_eq!(progressing["reason"], "AwaitingCarrierApproval", "{status:#}");
+    assert_eq!(
+        progressing["reason"], "AwaitingCarrierApproval",
+        "{status:#}"
+    );
     assert_eq!(condition(&status, "Ready")["status"], "False", "{status:#}");
     assert!(!status.to_string().contains(&secret));
 
@@ -496,9 +521,16 @@ async fn the_controller_waits_for_carrier_approval_then_is_ready_and_converged()
     reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(writes(&h), before, "converged: no write on the next reconcile");
+    assert_eq!(
+        writes(&h),
+        before,
+        "converged: no write on the next reconcile"
+    );
     assert!(
-        h.sandbox.wire_requests("tcr").iter().all(|r| r.method == "GET"),
+        h.sandbox
+            .wire_requests("tcr")
+            .iter()
+            .all(|r| r.method == "GET"),
         "TCR is only read"
     );
 }
