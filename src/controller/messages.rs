@@ -98,6 +98,9 @@ pub(crate) fn phase(phase: Phase) -> &'static str {
         Phase::AwaitingManualStep => {
             "Waiting for a person to do a step in the vendor's own portal (see the plan's pending message); it is checked again periodically."
         }
+        Phase::AwaitingCarrierApproval => {
+            "Waiting for the carriers to accept the 10DLC campaign shared in The Campaign Registry (this takes days); the SMS number is bound once it is accepted."
+        }
         Phase::Provisioning | Phase::Failed => {
             "The portal is provisioning; it is polled until done."
         }

@@ -286,9 +286,10 @@ fn conclude<K: Declaring>(
         Some(phase) => {
             let message = messages::phase(phase);
             let wait = match phase {
-                Phase::Scheduled | Phase::AwaitingConsent | Phase::AwaitingManualStep => {
-                    Duration::from_secs(60)
-                }
+                Phase::Scheduled
+                | Phase::AwaitingConsent
+                | Phase::AwaitingManualStep
+                | Phase::AwaitingCarrierApproval => Duration::from_secs(60),
                 _ => ctx.settings.poll,
             };
             status.progressing(Some((phase.as_str(), message))).ready(

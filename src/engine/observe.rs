@@ -72,7 +72,14 @@ pub async fn observe<P: PortalApi>(
         Selection::Namespaces { kinds, namespaces } => kinds
             .iter()
             .flat_map(|&kind| {
-                namespaces.iter().map(move |ns| {
+                // Adopted campaigns live under their own first segment (`10dlc/<id>`), shared
+                // by every namespace: one list of that prefix.
+                let namespaces: Vec<String> = if kind.is_adopted_only() {
+                    vec![crate::model::CAMPAIGN_NAMESPACE.to_owned()]
+                } else {
+                    namespaces.clone()
+                };
+                namespaces.into_iter().map(move |ns| {
                     let filter = ListFilter {
                         external_ref: None,
                         external_ref_prefix: Some(format!("{ns}/")),

@@ -56,6 +56,10 @@ pub struct Known {
     pub ids: HashMap<Address, String>,
     /// Values of generated secrets, by address and field, created by the caller beforehand.
     pub generated: HashMap<Address, Vec<(&'static str, Sensitive)>>,
+    /// Observed adopted-only objects (10DLC campaigns) that are not ready, as the outcome a
+    /// write depending on them gets instead of running: no portal checks a dependency held
+    /// by another vendor, so the engine does.
+    pub held: HashMap<Address, Outcome>,
 }
 
 /// Runs what `decision` allows through `portal`: steps in dependency order, generated
@@ -104,6 +108,7 @@ where
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
     let mut ids = known.ids;
+    let known_held = known.held;
     let generated = Arc::new(known.generated);
     let steps: Vec<Arc<Step>> = steps.into_iter().map(Arc::new).collect();
     let mut running = JoinSet::new();
@@ -114,7 +119,9 @@ where
     while finished < n {
         while running.len() < parallelism {
             let Some(i) = ready.pop_first() else { break };
-            if let Some(skip) = blocked(&deps[i], &outcomes, &steps) {
+            if let Some(skip) =
+                blocked(&deps[i], &outcomes, &steps).or_else(|| held_by(&steps[i], &known_held))
+            {
                 finish(i, skip, &steps, &mut outcomes, &mut ids, progress);
                 finished += 1;
                 release(i, &dependants, &mut pending, &mut ready);
@@ -219,6 +226,16 @@ fn release(
             ready.insert(d);
         }
     }
+}
+
+/// The outcome of a write that depends on an observed object that is not ready.
+fn held_by(step: &Step, held: &HashMap<Address, Outcome>) -> Option<Outcome> {
+    let resource = step.resource()?;
+    resource
+        .depends_on
+        .iter()
+        .find_map(|d| held.get(d))
+        .cloned()
 }
 
 /// The first dependency that is not done, as a skip outcome.

@@ -1,11 +1,11 @@
 //! From a plan to the engine's steps: the desired resource of every write, the observed object
 //! of every delete, and the portal ids already known.
 
-use crate::model::{Address, Kind, Model, Observed};
-use crate::plan::{ActionKind, Plan};
+use crate::model::{Address, Kind, Model, Observed, PortalObject};
+use crate::plan::{ActionKind, Phase, Plan};
 
 use super::run::Known;
-use super::step::Step;
+use super::step::{Outcome, Step};
 
 /// The steps of `plan` (in plan order) and the ids of every observed object.
 ///
@@ -58,7 +58,37 @@ pub fn steps(plan: &Plan, model: &Model, observed: &Observed) -> (Vec<Step>, Kno
                 Address::new(kind, object.external_ref.clone()),
                 object.id.clone(),
             );
+            if let Some(outcome) = kind.is_adopted_only().then(|| hold(kind, object)).flatten() {
+                known
+                    .held
+                    .insert(Address::new(kind, object.external_ref.clone()), outcome);
+            }
         }
     }
     (steps, known)
+}
+
+/// What a write waiting on the adopted object gets while the object is not ready: it waits
+/// with the object's phase as reason, or is skipped when the object failed.
+fn hold(kind: Kind, object: &PortalObject) -> Option<Outcome> {
+    let phase = Phase::parse(object.phase()?)?;
+    let what = format!("{kind} {} ({})", object.external_ref, object.id);
+    Some(match phase {
+        Phase::Failed => Outcome::Skipped {
+            blocked_by: what,
+            reason: object.failure().map_or_else(
+                || "failed".to_owned(),
+                |f| format!("failed with {}", f.reason),
+            ),
+        },
+        waiting => Outcome::Waiting {
+            id: String::new(),
+            state: crate::portal::OperationState::AwaitingHuman,
+            reason: waiting.as_str().to_owned(),
+            message: match object.status.get("message").and_then(|m| m.as_str()) {
+                Some(m) => format!("waits for {what}: {m}"),
+                None => format!("waits for {what} ({})", waiting.as_str()),
+            },
+        },
+    })
 }

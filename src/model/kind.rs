@@ -30,6 +30,8 @@ pub enum Kind {
     Enterprise,
     /// `apps/licenses`
     License,
+    /// `apps/campaigns`: a 10DLC campaign, observed and adopted, never registered by tenantry.
+    Campaign,
     /// `apps/sms-numbers`
     SmsNumber,
     /// `cloudlink/accounts`
@@ -40,7 +42,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind a declaration can expand to, in a fixed order.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::DaasCustomer,
         Kind::DaasAdmin,
         Kind::AzureAd,
@@ -51,6 +53,7 @@ impl Kind {
         Kind::CallbackFolder,
         Kind::Enterprise,
         Kind::License,
+        Kind::Campaign,
         Kind::SmsNumber,
         Kind::CloudLinkAccount,
         Kind::CloudLinkGateway,
@@ -67,7 +70,7 @@ impl Kind {
             | Kind::FileSharing => Portal::Daas,
             Kind::ContactCenterTenant | Kind::CallbackFolder => Portal::ContactCenter,
             Kind::Enterprise => Portal::TeamMate,
-            Kind::License | Kind::SmsNumber => Portal::Apps,
+            Kind::License | Kind::Campaign | Kind::SmsNumber => Portal::Apps,
             Kind::CloudLinkAccount | Kind::CloudLinkGateway => Portal::CloudLink,
         }
     }
@@ -85,6 +88,7 @@ impl Kind {
             Kind::CallbackFolder => "callback-folders",
             Kind::Enterprise => "enterprises",
             Kind::License => "licenses",
+            Kind::Campaign => "campaigns",
             Kind::SmsNumber => "sms-numbers",
             Kind::CloudLinkAccount => "accounts",
             Kind::CloudLinkGateway => "gateways",
@@ -104,6 +108,7 @@ impl Kind {
             Kind::CallbackFolder => "contactcenter/callback-folders",
             Kind::Enterprise => "teammate/enterprises",
             Kind::License => "apps/licenses",
+            Kind::Campaign => "apps/campaigns",
             Kind::SmsNumber => "apps/sms-numbers",
             Kind::CloudLinkAccount => "cloudlink/accounts",
             Kind::CloudLinkGateway => "cloudlink/gateways",
@@ -145,6 +150,12 @@ impl Kind {
         }
     }
 
+    /// True for kinds tenantry only observes and adopts (10DLC campaigns: registering one is a
+    /// paid, human step in the vendor's portal): never deleted, never reported as orphans.
+    pub fn is_adopted_only(self) -> bool {
+        self == Kind::Campaign
+    }
+
     /// Depth in the parent chain: parents have a lower rank, so deletes run by descending rank.
     pub fn rank(self) -> u8 {
         match self {
@@ -152,6 +163,7 @@ impl Kind {
             | Kind::ContactCenterTenant
             | Kind::Enterprise
             | Kind::License
+            | Kind::Campaign
             | Kind::SmsNumber
             | Kind::CloudLinkAccount => 0,
             Kind::DaasAdmin

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 pub use address::{Address, namespace_of};
 pub use error::ModelError;
-pub use expand::expand;
+pub use expand::{CAMPAIGN_NAMESPACE, campaign_ref, expand};
 pub use fingerprint::{fingerprint, fingerprint_field};
 pub use kind::Kind;
 pub use observed::{Observed, OperationFailure, PortalObject};

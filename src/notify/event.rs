@@ -108,6 +108,12 @@ fn waiting_message(phase: Phase) -> &'static str {
             "waits for a person outside tenantry (e.g. the customer's Global Admin) to act; `tenantry plan` shows the link to send them"
         }
         Phase::Scheduled => "scheduled by the portal for later (e.g. an off-peak window)",
+        Phase::AwaitingManualStep => {
+            "waits for a person to do a step in the vendor's own portal; `tenantry plan` shows which"
+        }
+        Phase::AwaitingCarrierApproval => {
+            "the 10DLC campaign waits for the carriers' review in The Campaign Registry (days)"
+        }
         Phase::Provisioning | Phase::Failed => "still provisioning in the portal",
     }
 }

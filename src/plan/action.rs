@@ -377,6 +377,8 @@ pub enum Phase {
     /// Waiting for a step a person does in the vendor's own portal (e.g. creating a CloudLink
     /// account, onboarding its gateway appliance).
     AwaitingManualStep,
+    /// A 10DLC campaign waits for the carriers' review (days; suspended campaigns wait too).
+    AwaitingCarrierApproval,
     /// The last operation failed.
     Failed,
 }
@@ -389,6 +391,7 @@ impl Phase {
             "Scheduled" => Some(Phase::Scheduled),
             "AwaitingConsent" => Some(Phase::AwaitingConsent),
             "AwaitingManualStep" => Some(Phase::AwaitingManualStep),
+            "AwaitingCarrierApproval" => Some(Phase::AwaitingCarrierApproval),
             "Failed" => Some(Phase::Failed),
             _ => None,
         }
@@ -401,6 +404,7 @@ impl Phase {
             Phase::Scheduled => "Scheduled",
             Phase::AwaitingConsent => "AwaitingConsent",
             Phase::AwaitingManualStep => "AwaitingManualStep",
+            Phase::AwaitingCarrierApproval => "AwaitingCarrierApproval",
             Phase::Failed => "Failed",
         }
     }
@@ -437,6 +441,8 @@ impl Scope {
         let set = model
             .resources()
             .iter()
+            // An adopted campaign's `10dlc/` is no namespace of the input (see `engine::observe`).
+            .filter(|r| !r.address.kind.is_adopted_only())
             .map(|r| r.address.namespace().to_owned())
             .collect();
         Scope::Namespaces(set)

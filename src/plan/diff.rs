@@ -309,7 +309,8 @@ fn undeclared(
         .collect();
     let mut deletes: Vec<(Kind, &PortalObject)> = Vec::new();
     let mut declared: Option<HashSet<(Kind, &str)>> = None;
-    for kind in Kind::ALL {
+    // An adopted-only kind (10DLC campaigns) is the registry's: never deleted nor reported.
+    for kind in Kind::ALL.into_iter().filter(|k| !k.is_adopted_only()) {
         let total = observed.count(kind);
         if total == matched[kind as usize] {
             continue; // every observed object of the kind is declared: the converged fast path

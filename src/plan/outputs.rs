@@ -98,6 +98,7 @@ pub fn values_of(kind: Kind, object: &PortalObject) -> Vec<(OutputName, String)>
         | Kind::FileSharing
         | Kind::CallbackFolder
         | Kind::License
+        | Kind::Campaign
         | Kind::SmsNumber => None,
     };
     let mut out: Vec<(OutputName, String)> = value.into_iter().collect();

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{Credential, Flow, Grant};
 use super::http::{CallObserver, ClientConfig, HttpPortal};
-use super::vendors::{CloudLink, ConnectToTeams};
+use super::vendors::{CampaignRegistry, CloudLink, ConnectToTeams};
 use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
 use crate::api::{
@@ -484,6 +484,19 @@ impl Connector for Providers {
                     http = http.with_observer(Arc::clone(observer));
                 }
                 Ok(PortalClient::new(CloudLink::new(http, &connection.name)))
+            }
+            ConnectionApi::CampaignRegistry => {
+                if !matches!(connection.auth, Some(Credential::Basic { .. })) {
+                    return Err(PortalError::Setup(format!(
+                        "PortalConnection {}: api campaignRegistry authenticates with spec.auth.apiKey (the CSP's API key and secret)",
+                        connection.name
+                    )));
+                }
+                let mut http = HttpPortal::new(connection.client_config())?;
+                if let Some(observer) = &self.observer {
+                    http = http.with_observer(Arc::clone(observer));
+                }
+                Ok(PortalClient::new(CampaignRegistry::new(http)))
             }
             // The other vendor adapters are later steps of issue 15: say so rather than fall back.
             api => Err(PortalError::NoAdapter {

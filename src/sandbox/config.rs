@@ -44,6 +44,8 @@ pub struct SandboxConfig {
     pub c2t: super::vendors::connecttoteams::C2tConfig,
     /// The Mitel CloudLink emulator's API users.
     pub mitel: super::vendors::cloudlink::MitelConfig,
+    /// The Campaign Registry emulator's API keys.
+    pub tcr: super::vendors::campaignregistry::TcrConfig,
 }
 
 impl Default for SandboxConfig {
@@ -63,6 +65,7 @@ impl Default for SandboxConfig {
             identity: IdentityConfig::default(),
             c2t: Default::default(),
             mitel: Default::default(),
+            tcr: Default::default(),
         }
     }
 }
@@ -148,6 +151,15 @@ impl SandboxConfig {
             .users
             .get_or_insert_with(Vec::new)
             .push((user.to_owned(), Sensitive::new(password.into())));
+        self
+    }
+
+    /// Registers a Campaign Registry API key and secret (then only registered ones are let in).
+    pub fn with_tcr_api_key(mut self, key: &str, secret: impl Into<String>) -> Self {
+        self.tcr
+            .keys
+            .get_or_insert_with(Vec::new)
+            .push((key.to_owned(), Sensitive::new(secret.into())));
         self
     }
 

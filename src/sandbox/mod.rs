@@ -54,6 +54,7 @@ pub use request_log::LoggedRequest;
 pub use routes::route_table;
 pub use server::{Sandbox, SandboxError};
 pub use vendors::WireRequest;
+pub use vendors::campaignregistry::TcrConfig;
 pub use vendors::cloudlink::MitelConfig;
 pub use vendors::connecttoteams::C2tConfig;
 

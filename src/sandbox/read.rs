@@ -222,7 +222,8 @@ pub(crate) async fn dids(
     answer(inventory(shared, q, Inventory::Dids).await)
 }
 
-/// `GET /v1/apps/campaigns`: the registered 10DLC campaigns.
+/// `GET /sandbox/apps/campaigns`: the 10DLC campaigns of the registry (the fixtures an
+/// `apps/campaigns` object adopts; `/v1/apps/campaigns` lists the adopted objects).
 pub(crate) async fn campaigns(
     State(shared): State<Arc<Shared>>,
     q: Result<Query<ListQuery>, QueryRejection>,

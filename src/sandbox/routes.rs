@@ -148,12 +148,6 @@ pub(crate) fn routes() -> Vec<Route> {
     c(
         &mut out,
         Method::GET,
-        "/v1/apps/campaigns".into(),
-        on(MethodFilter::GET, read::campaigns),
-    );
-    c(
-        &mut out,
-        Method::GET,
         "/v1/operations/{id}".into(),
         on(MethodFilter::GET, read::operation),
     );
@@ -248,6 +242,11 @@ pub(crate) fn routes() -> Vec<Route> {
             on(MethodFilter::POST, controls::put_did),
         ),
         (
+            Method::GET,
+            "/sandbox/apps/campaigns",
+            on(MethodFilter::GET, read::campaigns),
+        ),
+        (
             Method::POST,
             "/sandbox/apps/campaigns",
             on(MethodFilter::POST, controls::put_campaign),
@@ -330,7 +329,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let limit = shared.body_limit;
     let body_timeout = shared.body_read_timeout;
     let vendors = super::vendors::connecttoteams::router(&shared)
-        .merge(super::vendors::cloudlink::router(&shared));
+        .merge(super::vendors::cloudlink::router(&shared))
+        .merge(super::vendors::campaignregistry::router(&shared));
     contract
         .merge(identity)
         .merge(vendors)

@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub c2t: super::vendors::connecttoteams::Emulator,
     /// The Mitel CloudLink emulator.
     pub mitel: super::vendors::cloudlink::Emulator,
+    /// The Campaign Registry emulator.
+    pub tcr: super::vendors::campaignregistry::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
 }

@@ -4,7 +4,7 @@ use serde_json::Map;
 
 use super::binding::Binding;
 use super::wire::enum_str;
-use crate::api::{Licenses, Sms};
+use crate::api::{DeletionPolicy, Licenses, Sms};
 use crate::model::kind::Kind;
 use crate::model::resource::Resource;
 
@@ -24,7 +24,16 @@ pub(super) fn licenses(b: &Binding<'_>, licenses: &Licenses, out: &mut Vec<Resou
     }
 }
 
-/// An SMS license bound to a DID.
+/// The `externalRef` of the adopted 10DLC campaign `id`: one object per campaign, whichever
+/// bindings name it (TCR keeps no reference of ours, so the adapter derives it from the id).
+pub fn campaign_ref(id: &str) -> String {
+    format!("{CAMPAIGN_NAMESPACE}/{id}")
+}
+
+/// The first segment of a campaign's `externalRef` (see [`campaign_ref`]).
+pub const CAMPAIGN_NAMESPACE: &str = "10dlc";
+
+/// An SMS license bound to a DID; with a campaign, the campaign it waits for.
 pub(super) fn sms(b: &Binding<'_>, sms: &Sms, out: &mut Vec<Resource>) {
     let mut spec = Map::new();
     spec.insert("did".into(), sms.did.clone().into());
@@ -32,8 +41,22 @@ pub(super) fn sms(b: &Binding<'_>, sms: &Sms, out: &mut Vec<Resource>) {
         spec.insert("user".into(), user.clone().into());
     }
     spec.insert("licenseType".into(), enum_str(&sms.license_type));
+    let mut number = b.origin.resource(Kind::SmsNumber, b.own_ref.clone(), spec);
     if let Some(campaign) = &sms.campaign_id {
-        spec.insert("campaignId".into(), campaign.clone().into());
+        number
+            .spec
+            .insert("campaignId".into(), campaign.clone().into());
+        // A dependency, not a parent: the number names the campaign by TCR's id, not by the
+        // portal id of the adopted object.
+        let mut adopted = Map::new();
+        adopted.insert("campaignId".into(), campaign.clone().into());
+        let mut adopted = b
+            .origin
+            .resource(Kind::Campaign, campaign_ref(campaign), adopted);
+        // The registry's object, shared by bindings with different policies: never deleted.
+        adopted.deletion_policy = DeletionPolicy::Orphan;
+        number.depends_on.push(adopted.address.clone());
+        out.push(adopted);
     }
-    out.push(b.origin.resource(Kind::SmsNumber, b.own_ref.clone(), spec));
+    out.push(number);
 }

@@ -76,6 +76,7 @@ pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
         resources.extend(part?);
     }
     add_binding_edges(declared, &mut resources)?;
+    one_per_adopted_address(&mut resources);
     check_unique(&resources)?;
     let resources = graph::order(resources)?;
     Ok(Model::from_ordered(resources))
@@ -160,4 +161,11 @@ fn check_unique(resources: &[Resource]) -> Result<(), ModelError> {
         }
     }
     Ok(())
+}
+
+/// Keeps the first resource of an adopted-only kind per address: bindings naming the same 10DLC
+/// campaign share one adopted object (declared by the first of them, in input order).
+fn one_per_adopted_address(resources: &mut Vec<Resource>) {
+    let mut seen = std::collections::HashSet::new();
+    resources.retain(|r| !r.address.kind.is_adopted_only() || seen.insert(r.address.clone()));
 }

@@ -16,4 +16,5 @@ mod teammate;
 mod tenant;
 mod wire;
 
+pub use apps::{CAMPAIGN_NAMESPACE, campaign_ref};
 pub use declared::expand;

@@ -4,8 +4,10 @@
 //!
 //! [`PortalApi`]: super::PortalApi
 
+pub mod campaignregistry;
 pub mod cloudlink;
 pub mod connecttoteams;
 
+pub use campaignregistry::CampaignRegistry;
 pub use cloudlink::CloudLink;
 pub use connecttoteams::ConnectToTeams;

@@ -49,6 +49,7 @@ pub(crate) static KINDS: &[Kind] = &[
     ),
     kind("teammate", "enterprises", "ent", &teammate::Enterprises),
     kind("apps", "licenses", "lic", &apps::Licenses),
+    kind("apps", "campaigns", "cmp", &apps::Campaigns),
     kind("apps", "sms-numbers", "sms", &apps::SmsNumbers),
     kind("cloudlink", "accounts", "cla", &cloudlink::Accounts),
     kind("cloudlink", "gateways", "gw", &cloudlink::Gateways),

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::state::Shared;
 
+pub mod campaignregistry;
 pub mod cloudlink;
 pub mod connecttoteams;
 

@@ -178,7 +178,7 @@ async fn sms_needs_a_purchased_registered_unassigned_did_in_a_campaign() {
         .clone();
     assert_eq!(one["assigned"], true);
     assert_eq!(one["campaignId"], "C1");
-    let campaigns = client.get("/v1/apps/campaigns").await.body;
+    let campaigns = client.get("/sandbox/apps/campaigns").await.body;
     assert_eq!(campaigns["items"].as_array().unwrap().len(), 2);
 
     // Unbinding frees the DID.

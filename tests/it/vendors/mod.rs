@@ -1,6 +1,7 @@
 //! Issue 15 step 2: the vendor adapters against their emulators, through the binary and the
 //! controller, and every request they sent checked against the vendor's description.
 
+mod campaignregistry;
 mod cloudlink;
 mod connecttoteams;
 mod emulators;
