@@ -329,7 +329,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     ));
     let limit = shared.body_limit;
     let body_timeout = shared.body_read_timeout;
-    let vendors = super::vendors::connecttoteams::router(&shared);
+    let vendors = super::vendors::connecttoteams::router(&shared)
+        .merge(super::vendors::partnercenter::router(&shared));
     contract
         .merge(identity)
         .merge(vendors)

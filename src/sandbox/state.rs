@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub wire: super::vendors::WireLog,
     /// The ConnectToTeams emulator.
     pub c2t: super::vendors::connecttoteams::Emulator,
+    /// The Partner Center emulator.
+    pub pc: super::vendors::partnercenter::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
 }

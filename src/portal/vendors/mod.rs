@@ -5,5 +5,7 @@
 //! [`PortalApi`]: super::PortalApi
 
 pub mod connecttoteams;
+pub mod partnercenter;
 
 pub use connecttoteams::ConnectToTeams;
+pub use partnercenter::PartnerCenter;

@@ -22,6 +22,16 @@ struct AzureAdSpec {
     existing_tenant_id: Option<String>,
     #[serde(default)]
     accepted_by: Option<Person>,
+    /// For vendor portals (Partner Center); this portal reads the customer itself.
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted for vendor portals, not used here")]
+    customer_name: Option<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted for vendor portals, not used here")]
+    customer_code: Option<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted for vendor portals, not used here")]
+    address: Option<Value>,
 }
 
 #[derive(Deserialize, PartialEq, Eq)]
