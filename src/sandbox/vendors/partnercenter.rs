@@ -111,6 +111,8 @@ struct Inner {
     taken: Vec<String>,
     /// List calls still to throttle.
     throttle: u32,
+    /// Admin passwords handed out (for the tests' leak checks).
+    passwords: Vec<String>,
     settings: Settings,
 }
 
@@ -168,6 +170,7 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     let controls = Router::new()
         .route("/sandbox/pc/customers", post(seed_customer))
         .route("/sandbox/pc/settings", post(settings))
+        .route("/sandbox/pc/state", get(state))
         .layer(from_fn_with_state(Arc::clone(shared), edge::authenticate))
         .layer(from_fn(edge::json_bodies));
     api.merge(controls)
@@ -397,8 +400,9 @@ async fn create_customer(State(shared): St, headers: HeaderMap, body: Bytes) -> 
     };
     let mut answer = customer.to_json();
     // Generated once: shown in this answer only.
-    answer["userCredentials"] =
-        json!({"userName": "admin", "password": format!("Pc!{}", &random_token("")[..14])});
+    let password = format!("Pc!{}", &random_token("")[..14]);
+    answer["userCredentials"] = json!({"userName": "admin", "password": password});
+    inner.passwords.push(password);
     inner.customers.push(customer);
     inner.created_by.insert(request_id, id);
     call.ok(StatusCode::CREATED, answer)
@@ -787,6 +791,9 @@ struct SettingsBody {
     /// onmicrosoft domains taken by tenants of other partners.
     #[serde(default)]
     taken_domains: Vec<String>,
+    /// Every customer becomes usable now.
+    #[serde(default)]
+    make_usable: bool,
 }
 
 /// `POST /sandbox/pc/settings`: timings, throttling and domains taken elsewhere.
@@ -804,5 +811,39 @@ async fn settings(State(shared): St, Json(s): Json<SettingsBody>) -> Response {
     inner
         .taken
         .extend(s.taken_domains.iter().map(|d| d.to_ascii_lowercase()));
+    if s.make_usable {
+        for c in &mut inner.customers {
+            c.usable_at = 0;
+        }
+    }
     Json(json!({"throttleLists": inner.throttle, "takenDomains": inner.taken})).into_response()
+}
+
+/// `GET /sandbox/pc/state`: customers (usable or not), the `MS-RequestId`s that created
+/// them, their agreements and orders, and the admin passwords handed out.
+async fn state(State(shared): St) -> Response {
+    let inner = shared.pc.lock();
+    let customers: Vec<Value> = inner
+        .customers
+        .iter()
+        .map(|c| {
+            let created_by: Vec<&String> = inner
+                .created_by
+                .iter()
+                .filter(|(_, id)| **id == c.id)
+                .map(|(r, _)| r)
+                .collect();
+            let mut v = c.to_json();
+            v["createdBy"] = json!(created_by);
+            v["agreements"] = json!(c.agreements);
+            v["orders"] = json!(
+                c.orders
+                    .iter()
+                    .map(|o| o.to_json(&c.id))
+                    .collect::<Vec<_>>()
+            );
+            v
+        })
+        .collect();
+    Json(json!({"customers": customers, "passwords": inner.passwords})).into_response()
 }
