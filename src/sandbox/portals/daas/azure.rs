@@ -90,7 +90,10 @@ impl Rules for AzureAd {
         let customer = customer_of(cx, spec)?;
         one_per_parent(cx, PORTAL, "azure-ad", &customer)?;
         Ok(Created {
-            status: json!({"termsAcceptedBy": s.accepted_by(&customer)}),
+            status: json!({
+                "termsAcceptedBy": s.accepted_by(&customer),
+                "customerCode": customer.status_str("code"),
+            }),
             parent: Some(customer.id),
             operation: Some(OpPlan {
                 action: Action::Create,
@@ -111,6 +114,7 @@ impl Rules for AzureAd {
         s.check()?;
         let customer = customer_of(cx, spec)?;
         obj.set_status("termsAcceptedBy", s.accepted_by(&customer));
+        obj.set_status("customerCode", customer.status_str("code"));
         Ok(None)
     }
 
