@@ -168,10 +168,11 @@ fn a_declared_code_matches_the_generated_one_in_status() {
     assert_eq!(p.actions.len(), 6, "{:#?}", p.actions);
     assert!(p.actions.iter().all(|a| a.kind == ActionKind::Replace));
     // (The azure-ad service also records the new code, for a vendor portal's domain rule.)
-    assert!(p.actions[1..].iter().all(|a| a
-        .changes
-        .iter()
-        .any(|c| c.field == "customerId" && c.after == FieldValue::KnownAfterApply)));
+    assert!(p.actions[1..].iter().all(|a| {
+        a.changes
+            .iter()
+            .any(|c| c.field == "customerId" && c.after == FieldValue::KnownAfterApply)
+    }));
 }
 
 #[test]

@@ -90,8 +90,15 @@ async fn control(v: &Vendor, path: &str, body: &Value) -> Value {
 }
 
 async fn state(v: &Vendor) -> Value {
-    let answer = crate::sandbox::Client::new(&v.sb).get("/sandbox/pc/state").await;
-    assert!(answer.status.is_success(), "{} {:#}", answer.status, answer.body);
+    let answer = crate::sandbox::Client::new(&v.sb)
+        .get("/sandbox/pc/state")
+        .await;
+    assert!(
+        answer.status.is_success(),
+        "{} {:#}",
+        answer.status,
+        answer.body
+    );
     answer.body
 }
 
@@ -389,7 +396,10 @@ async fn throttled_lists_are_retried_and_pages_are_followed() {
         .iter()
         .filter(|r| !r.headers.iter().any(|h| h == "ms-continuationtoken"))
         .count();
-    assert!(first_pages >= 2, "the throttled first page was asked again: {lists:#?}");
+    assert!(
+        first_pages >= 2,
+        "the throttled first page was asked again: {lists:#?}"
+    );
     assert!(!plan.all().contains("error:"), "{}", plan.all());
     let applied = run(tmp.path(), &APPLY, 0).await;
     assert!(!applied.all().contains("error:"), "{}", applied.all());
@@ -440,4 +450,136 @@ async fn every_request_the_adapter_sent_agrees_with_the_vendor_description() {
     ] {
         assert!(seen.contains(needed), "{needed} never sent: {seen:#?}");
     }
+}
+
+/// The controller's pipeline: the Tenant's customer on the contract, its azure-ad and
+/// microsoft-online bindings through the built-in providers on the Partner Center emulator,
+/// Ready, then quiet on the next reconciles.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_controller_creates_attests_orders_and_then_stays_quiet() {
+    use std::sync::Arc;
+    use tenantry::api::{Declared, Portal, PortalConnection, SecretKey, Sensitive, ServiceBinding};
+    use tenantry::controller::reconcile;
+
+    use crate::controller::fixtures::{Harness, NS, from_json, ready, tenant};
+
+    let v = vendor().await;
+    let mut t = tenant("kenton", "Apply", "Orphan");
+    t.spec.portals = vec![Portal::Daas];
+    let t = ready(&t);
+    let binding = |name: &str, service: Value| -> ServiceBinding {
+        let mut spec = json!({"tenantRef": {"name": "kenton"}});
+        if let (Some(m), Some(s)) = (spec.as_object_mut(), service.as_object()) {
+            m.extend(s.clone());
+        }
+        from_json(json!({
+            "apiVersion": "tenantry.dev/v1alpha1", "kind": "ServiceBinding",
+            "metadata": {"name": name, "namespace": NS, "uid": format!("uid-{name}"),
+                         "generation": 1, "finalizers": ["tenantry.dev/cleanup"]},
+            "spec": spec,
+        }))
+    };
+    let aad = binding("kenton-aad", json!({"azureAD": {"mode": "CreateNew"}}));
+    let m365 = binding("kenton-m365", json!({"microsoftOnline": {}}));
+    let url = v.sb.url();
+    let pc: PortalConnection = from_json(
+        serde_yaml::from_str::<Value>(
+            partner_connection(&v)
+                .split("---")
+                .next()
+                .unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let default: PortalConnection = from_json(json!({
+        "apiVersion": "tenantry.dev/v1alpha1", "kind": "PortalConnection",
+        "metadata": {"name": "default", "generation": 1},
+        "spec": {"url": url, "delegates": [{"name": "partnercenter"}],
+                 "credentialsSecretRef": {"namespace": "tenantry-system", "name": "portal", "key": "token"}}
+    }));
+    let (client_secret, refresh) = (v.client_secret.clone(), v.refresh_token.clone());
+    let h = Harness::with_providers(
+        v.sb,
+        vec![t.clone()],
+        // The store sees azure-ad Ready (a status the mock API server keeps to itself).
+        vec![ready(&aad), m365.clone()],
+        vec![default, pc],
+    );
+    let key = |name: &str, key: &str| SecretKey {
+        namespace: "tenantry-system".to_owned(),
+        name: name.to_owned(),
+        key: key.to_owned(),
+    };
+    let mut declared = Declared::default();
+    declared
+        .secrets
+        .insert(key("portal", "token"), Sensitive::new(canary("Token")));
+    declared.secrets.insert(
+        key("partnercenter-app", "clientSecret"),
+        Sensitive::new(client_secret.clone()),
+    );
+    declared.secrets.insert(
+        key("partnercenter-app", "refreshToken"),
+        Sensitive::new(refresh.clone()),
+    );
+    h.api.add_secrets(&declared);
+    reconcile(Arc::new(t.clone()), Arc::clone(&h.ctx))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = settle(&h, &aad).await;
+    assert_eq!(
+        status["observed"]["onmicrosoftDomain"], "kentonelectronics.onmicrosoft.com",
+        "{status:#}"
+    );
+    let status = settle(&h, &m365).await;
+    let text = status.to_string();
+    assert!(!text.contains(&client_secret) && !text.contains(&refresh));
+    let writes = |h: &Harness| {
+        h.sandbox
+            .wire_requests("pc")
+            .iter()
+            .filter(|r| r.method == "POST" || r.method == "PUT")
+            .count()
+    };
+    let before = writes(&h);
+    assert_eq!(before, 3, "a customer, an agreement, an order");
+    for b in [&aad, &m365] {
+        reconcile(Arc::new(b.clone()), Arc::clone(&h.ctx))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(
+        writes(&h),
+        before,
+        "converged: no write on the next reconciles"
+    );
+}
+
+fn condition(status: &Value, type_: &str) -> Value {
+    status["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == type_))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Reconciles `b` until it is Ready (its operation polled on each pass); its last status.
+async fn settle(
+    h: &crate::controller::fixtures::Harness,
+    b: &tenantry::api::ServiceBinding,
+) -> Value {
+    for _ in 0..20 {
+        tenantry::controller::reconcile(
+            std::sync::Arc::new(b.clone()),
+            std::sync::Arc::clone(&h.ctx),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let status = h.api.last_status().unwrap_or_default();
+        if condition(&status, "Ready")["status"] == "True" {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not Ready: {:#}", h.api.last_status().unwrap_or_default());
 }
