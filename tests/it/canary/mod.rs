@@ -11,6 +11,7 @@ mod at_rest;
 mod cli;
 mod controller;
 mod oauth;
+mod partnercenter;
 mod types;
 mod wire;
 

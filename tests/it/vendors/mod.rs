@@ -2,6 +2,6 @@
 //! controller, and every request they sent checked against the vendor's description.
 
 mod connecttoteams;
-mod partnercenter;
+pub(crate) mod partnercenter;
 mod partnercenter_emulator;
 mod spec_check;

@@ -43,6 +43,12 @@ pub(crate) async fn vendor() -> Vendor {
 /// The example Partner Center connection, its URLs and Secret values replaced with the
 /// sandbox's.
 pub(crate) fn partner_connection(v: &Vendor) -> String {
+    partner_connection_at(&v.sb.url(), &v.client_secret, &v.refresh_token)
+}
+
+/// The example Partner Center connection with both Microsoft hosts at `base` (a sandbox or a
+/// proxy in front of one) and the given Secret values.
+pub(crate) fn partner_connection_at(base: &str, client_secret: &str, refresh: &str) -> String {
     let example = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/connections/partnercenter.yaml"),
     )
@@ -50,11 +56,11 @@ pub(crate) fn partner_connection(v: &Vendor) -> String {
     example
         .replace(
             "url: https://api.partnercenter.microsoft.com",
-            &format!("url: {}/pc", v.sb.url()),
+            &format!("url: {base}/pc"),
         )
-        .replace("https://login.microsoftonline.com", &v.sb.url())
-        .replace("example-pc-client-secret-0000", &v.client_secret)
-        .replace("example-pc-refresh-token-0000", &v.refresh_token)
+        .replace("https://login.microsoftonline.com", base)
+        .replace("example-pc-client-secret-0000", client_secret)
+        .replace("example-pc-refresh-token-0000", refresh)
 }
 
 /// The examples with `default` (contract) delegating to the example Partner Center connection.

@@ -195,7 +195,11 @@ pub(super) fn vendor_error(err: PortalError) -> PortalError {
         portal,
         status,
         code: code.to_owned(),
-        message: format!("Partner Center {status} {vendor}: {message} ({hint})"),
+        message: if vendor.is_empty() || vendor == status.to_string() {
+            format!("Partner Center {status}: {message} ({hint})")
+        } else {
+            format!("Partner Center {status} {vendor}: {message} ({hint})")
+        },
         field,
     }
 }
