@@ -214,6 +214,12 @@ impl HttpPortal {
         &self.config.name
     }
 
+    /// Scrubs `secret` from every later error of this connection (a value a vendor generated
+    /// and returned, e.g. Partner Center's admin password).
+    pub(crate) fn remember_secret(&self, secret: Sensitive) {
+        self.scrubber.remember(&[secret]);
+    }
+
     /// Token requests this client and its clones sent (0 without an OAuth2 grant).
     pub fn token_requests(&self) -> u64 {
         self.tokens.as_ref().map_or(0, TokenSource::requests)
@@ -236,7 +242,21 @@ impl HttpPortal {
         body: Option<&[u8]>,
     ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
         let url = self.url(path)?;
-        self.send(portal, method, url, body, None, &[]).await
+        self.send(portal, method, url, body, &[], &[]).await
+    }
+
+    /// [`Self::call`] with request headers of the vendor's own (e.g. Partner Center's
+    /// `MS-RequestId`, the same on every retry of the call).
+    pub(crate) async fn call_with_headers(
+        &self,
+        portal: &str,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
+        let url = self.url(path)?;
+        self.send(portal, method, url, body, headers, &[]).await
     }
 
     /// [`Self::call`] for a request that reads whatever its method (a vendor's `PUT` or
@@ -249,7 +269,7 @@ impl HttpPortal {
         body: Option<&[u8]>,
     ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
         let url = self.url(path)?;
-        self.send_counted(portal, method, url, body, None, &[], false)
+        self.send_counted(portal, method, url, body, &[], &[], false)
             .await
     }
 
@@ -261,11 +281,11 @@ impl HttpPortal {
         method: Method,
         url: Url,
         body: Option<&[u8]>,
-        idempotency: Option<&str>,
+        headers: &[(&str, &str)],
         secrets: &[&Sensitive],
     ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
         let is_write = !matches!(method, Method::GET | Method::HEAD);
-        self.send_counted(portal, method, url, body, idempotency, secrets, is_write)
+        self.send_counted(portal, method, url, body, headers, secrets, is_write)
             .await
     }
 
@@ -276,7 +296,7 @@ impl HttpPortal {
         method: Method,
         url: Url,
         body: Option<&[u8]>,
-        idempotency: Option<&str>,
+        headers: &[(&str, &str)],
         secrets: &[&Sensitive],
         is_write: bool,
     ) -> Result<(StatusCode, bytes::Bytes), PortalError> {
@@ -306,7 +326,7 @@ impl HttpPortal {
                         method.clone(),
                         url.clone(),
                         body,
-                        idempotency,
+                        headers,
                         (bearer.as_ref(), secrets),
                     )
                     .await;
@@ -357,7 +377,7 @@ impl HttpPortal {
         method: Method,
         url: Url,
         body: Option<&[u8]>,
-        idempotency: Option<&str>,
+        headers: &[(&str, &str)],
         (bearer, secrets): (Option<&Sensitive>, &[&Sensitive]),
     ) -> Result<(StatusCode, bytes::Bytes), AttemptError> {
         let mut req = self.http.request(method, url);
@@ -366,8 +386,8 @@ impl HttpPortal {
         } else if let Some(token) = bearer {
             req = req.bearer_auth(token.expose());
         }
-        if let Some(key) = idempotency {
-            req = req.header("Idempotency-Key", key);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         for (name, value) in self.vendor.iter().flat_map(|v| v.sent.iter()) {
             req = req.header(*name, value);
@@ -428,7 +448,12 @@ impl HttpPortal {
             Ok(env) => (env.error.code, env.error.message, env.error.field),
             // A vendor's own error shape (Spring's `message`, OAuth2's `error_description`).
             Err(_) if vendor().is_some_and(|v| v.text().is_some()) => (
-                format!("Http{}", status.as_u16()),
+                // A vendor's own code rides after the status (`Http403/13605`), for its adapter.
+                match vendor().and_then(|v| v.code) {
+                    Some(Value::String(c)) => format!("Http{}/{c}", status.as_u16()),
+                    Some(Value::Number(c)) => format!("Http{}/{c}", status.as_u16()),
+                    _ => format!("Http{}", status.as_u16()),
+                },
                 vendor()
                     .and_then(|v| v.text())
                     .unwrap_or_default()
@@ -509,7 +534,14 @@ impl HttpPortal {
         let secrets: Vec<&Sensitive> = req.secrets.iter().collect();
         let url = self.url(&path)?;
         let (status, resp) = self
-            .send(portal.id(), method, url, Some(&bytes), Some(&key), &secrets)
+            .send(
+                portal.id(),
+                method,
+                url,
+                Some(&bytes),
+                &[("Idempotency-Key", &key)],
+                &secrets,
+            )
             .await?;
         match status {
             StatusCode::ACCEPTED => {
@@ -558,7 +590,7 @@ impl PortalApi for HttpPortal {
                 }
             }
             let (status, bytes) = self
-                .send(portal.id(), Method::GET, url, None, None, &[])
+                .send(portal.id(), Method::GET, url, None, &[], &[])
                 .await?;
             if status == StatusCode::NOT_FOUND {
                 return Err(PortalError::Protocol {
@@ -611,7 +643,7 @@ impl PortalApi for HttpPortal {
     ) -> Result<DeleteOutcome, PortalError> {
         let url = self.url(&format!("v1/{}/{kind}/{}", portal.id(), url_escape(id)))?;
         let (status, bytes) = self
-            .send(portal.id(), Method::DELETE, url, None, None, &[])
+            .send(portal.id(), Method::DELETE, url, None, &[], &[])
             .await?;
         match status {
             StatusCode::ACCEPTED => {
@@ -653,7 +685,7 @@ impl PortalApi for HttpPortal {
     ) -> Result<Operation, PortalError> {
         let url = self.url(&format!("v1/operations/{}", url_escape(id)))?;
         let (status, bytes) = self
-            .send(portal.id(), Method::GET, url, None, None, &[])
+            .send(portal.id(), Method::GET, url, None, &[], &[])
             .await?;
         if status == StatusCode::NOT_FOUND {
             return Err(PortalError::Rejected {
@@ -677,12 +709,19 @@ struct VendorError {
     /// OAuth2's description.
     #[serde(default)]
     error_description: Option<String>,
+    /// A vendor's error code (Partner Center's `code`).
+    #[serde(default)]
+    code: Option<Value>,
+    /// Partner Center's description (`{code, description, data, source}`).
+    #[serde(default)]
+    description: Option<String>,
 }
 
 impl VendorError {
     fn text(self) -> Option<String> {
         self.message
             .or(self.error_description)
+            .or(self.description)
             .filter(|m| !m.is_empty())
     }
 }

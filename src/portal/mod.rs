@@ -28,7 +28,7 @@ pub use provider::{
 };
 pub use retry::RetryPolicy;
 pub use routing::{Route, Routes};
-pub use vendors::{CloudLink, ConnectToTeams};
+pub use vendors::{CampaignRegistry, CloudLink, ConnectToTeams, PartnerCenter};
 pub use wire::{
     Accepted, DeleteOutcome, ErrorBody, Operation, OperationState, PortalObject, WriteOutcome,
 };

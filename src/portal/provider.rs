@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{Credential, Flow, Grant};
 use super::http::{CallObserver, ClientConfig, HttpPortal};
-use super::vendors::{CampaignRegistry, CloudLink, ConnectToTeams};
+use super::vendors::{CampaignRegistry, CloudLink, ConnectToTeams, PartnerCenter};
 use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
 use crate::api::{
@@ -497,6 +497,14 @@ impl Connector for Providers {
                     http = http.with_observer(Arc::clone(observer));
                 }
                 Ok(PortalClient::new(CampaignRegistry::new(http)))
+            }
+            // The OAuth2 grant (client credentials or refresh token) is checked by the CRD.
+            ConnectionApi::PartnerCenter => {
+                let mut http = HttpPortal::new(connection.client_config())?;
+                if let Some(observer) = &self.observer {
+                    http = http.with_observer(Arc::clone(observer));
+                }
+                Ok(PortalClient::new(PartnerCenter::new(http)))
             }
             // The other vendor adapters are later steps of issue 15: say so rather than fall back.
             api => Err(PortalError::NoAdapter {

@@ -330,7 +330,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let body_timeout = shared.body_read_timeout;
     let vendors = super::vendors::connecttoteams::router(&shared)
         .merge(super::vendors::cloudlink::router(&shared))
-        .merge(super::vendors::campaignregistry::router(&shared));
+        .merge(super::vendors::campaignregistry::router(&shared))
+        .merge(super::vendors::partnercenter::router(&shared));
     contract
         .merge(identity)
         .merge(vendors)

@@ -135,6 +135,7 @@ impl Sandbox {
             c2t: super::vendors::connecttoteams::Emulator::new(config.c2t),
             mitel: super::vendors::cloudlink::Emulator::new(config.mitel),
             tcr: super::vendors::campaignregistry::Emulator::new(config.tcr),
+            pc: Default::default(),
             issued: Default::default(),
             body_limit: config.body_limit,
             body_read_timeout: config.body_read_timeout,

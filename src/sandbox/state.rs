@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub mitel: super::vendors::cloudlink::Emulator,
     /// The Campaign Registry emulator.
     pub tcr: super::vendors::campaignregistry::Emulator,
+    /// The Partner Center emulator.
+    pub pc: super::vendors::partnercenter::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
 }

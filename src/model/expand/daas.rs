@@ -122,6 +122,16 @@ pub(super) fn azure_ad(
     }
     let accepted_by = azure.accepted_by.as_ref().unwrap_or(&b.tenant.spec.contact);
     spec.insert("acceptedBy".into(), contact_json(accepted_by));
+    // What a vendor portal needs to choose the onmicrosoft domain (name, then name + code)
+    // and bill the new tenant; the contract's portal reads them from the customer instead.
+    let tenant = &b.tenant.spec;
+    spec.insert("customerName".into(), tenant.display_name.clone().into());
+    if let Some(code) = &tenant.code {
+        spec.insert("customerCode".into(), code.clone().into());
+    }
+    if let Some(address) = &tenant.address {
+        spec.insert("address".into(), address_json(address));
+    }
     under_customer(b, Kind::AzureAd, spec, out)
 }
 

@@ -23,6 +23,7 @@ pub(crate) fn model_of(declared: &Declared) -> Model {
 pub(crate) fn converge(model: &Model) -> Observed {
     let mut observed = Observed::new();
     let mut ids: std::collections::HashMap<&Address, String> = Default::default();
+    let mut codes: std::collections::HashMap<&Address, String> = Default::default();
     for (i, r) in model.resources().iter().enumerate() {
         let id = format!("{}_{i}", r.address.kind.name());
         let mut spec = r.spec.clone();
@@ -41,6 +42,13 @@ pub(crate) fn converge(model: &Model) -> Observed {
         status.insert("phase".into(), "Ready".into());
         if r.address.kind == Kind::DaasCustomer {
             status.insert("code".into(), format!("C{i:05}").into());
+            codes.insert(&r.address, format!("C{i:05}"));
+        }
+        // The contract's azure-ad reports its customer's code (`x-generated`).
+        if r.address.kind == Kind::AzureAd
+            && let Some(code) = r.parent.as_ref().and_then(|l| codes.get(&l.address))
+        {
+            status.insert("customerCode".into(), code.clone().into());
         }
         observed.insert(
             r.address.kind,

@@ -7,7 +7,9 @@
 pub mod campaignregistry;
 pub mod cloudlink;
 pub mod connecttoteams;
+pub mod partnercenter;
 
 pub use campaignregistry::CampaignRegistry;
 pub use cloudlink::CloudLink;
 pub use connecttoteams::ConnectToTeams;
+pub use partnercenter::PartnerCenter;

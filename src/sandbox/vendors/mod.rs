@@ -12,6 +12,7 @@ use super::state::Shared;
 pub mod campaignregistry;
 pub mod cloudlink;
 pub mod connecttoteams;
+pub mod partnercenter;
 
 /// One request a vendor emulator received, for the tests' check against the vendor's
 /// published description: method, path, query names, content type, auth scheme and body

@@ -12,6 +12,7 @@ mod cli;
 mod cloudlink;
 mod controller;
 mod oauth;
+mod partnercenter;
 mod tcr;
 mod types;
 mod wire;

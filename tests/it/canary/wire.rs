@@ -129,6 +129,10 @@ async fn forward(
         "idempotency-key",
         "content-type",
         "x-mitel-app",
+        // Partner Center's request headers.
+        "ms-requestid",
+        "ms-correlationid",
+        "ms-continuationtoken",
     ] {
         if let Some(value) = headers.get(name) {
             req = req.header(name, value);

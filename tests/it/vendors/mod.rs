@@ -5,4 +5,6 @@ mod campaignregistry;
 mod cloudlink;
 mod connecttoteams;
 mod emulators;
+pub(crate) mod partnercenter;
+mod partnercenter_emulator;
 mod spec_check;

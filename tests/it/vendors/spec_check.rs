@@ -41,10 +41,18 @@ pub fn problems(doc: &Value, req: &WireRequest) -> Option<Vec<String>> {
         ));
     }
     for p in op["parameters"].as_sequence().into_iter().flatten() {
+        let p = resolve(doc, p);
         if p["in"] == "query" && p["required"] == true {
             let name = p["name"].as_str().unwrap_or("");
             if !req.query.iter().any(|q| q == name) {
                 out.push(format!("{} {template}: query {name} missing", req.method));
+            }
+        }
+        // Required headers (Partner Center's MS-RequestId, MS-CorrelationId).
+        if p["in"] == "header" && p["required"] == true {
+            let name = p["name"].as_str().unwrap_or("");
+            if !req.headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+                out.push(format!("{} {template}: header {name} missing", req.method));
             }
         }
     }
@@ -123,6 +131,12 @@ fn check_body(
                 for (name, prop) in props {
                     let name = name.as_str().unwrap_or("");
                     let prop = resolve(doc, prop);
+                    // Nested objects' required fields too (through `$ref`).
+                    if let Some(inner) = obj.get(name).filter(|v| v.is_object())
+                        && prop["type"] == "object"
+                    {
+                        check_body(doc, prop, inner, &format!("{what}: {name}"), out);
+                    }
                     let (Some(allowed), Some(value)) = (prop["enum"].as_sequence(), obj.get(name))
                     else {
                         continue;

@@ -22,6 +22,16 @@ struct AzureAdSpec {
     existing_tenant_id: Option<String>,
     #[serde(default)]
     accepted_by: Option<Person>,
+    /// For vendor portals (Partner Center); this portal reads the customer itself.
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted for vendor portals, not used here")]
+    customer_name: Option<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted for vendor portals, not used here")]
+    customer_code: Option<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted for vendor portals, not used here")]
+    address: Option<Value>,
 }
 
 #[derive(Deserialize, PartialEq, Eq)]
@@ -80,7 +90,10 @@ impl Rules for AzureAd {
         let customer = customer_of(cx, spec)?;
         one_per_parent(cx, PORTAL, "azure-ad", &customer)?;
         Ok(Created {
-            status: json!({"termsAcceptedBy": s.accepted_by(&customer)}),
+            status: json!({
+                "termsAcceptedBy": s.accepted_by(&customer),
+                "customerCode": customer.status_str("code"),
+            }),
             parent: Some(customer.id),
             operation: Some(OpPlan {
                 action: Action::Create,
@@ -101,6 +114,7 @@ impl Rules for AzureAd {
         s.check()?;
         let customer = customer_of(cx, spec)?;
         obj.set_status("termsAcceptedBy", s.accepted_by(&customer));
+        obj.set_status("customerCode", customer.status_str("code"));
         Ok(None)
     }
 
