@@ -87,6 +87,8 @@ pub struct WorkOrder {
     pub portal_id: String,
     /// The kind segment.
     pub kind: String,
+    /// What the object is called in the portal ("customer", "Azure AD service").
+    pub object: String,
     /// The `externalRef` of the object.
     pub external_ref: String,
     /// The declaring object (`Tenant/customers/kenton-electronics`).
@@ -162,11 +164,15 @@ impl WorkOrder {
         let (values, secrets, read_back) = if change.action == OrderAction::Delete {
             (Vec::new(), Vec::new(), Vec::new())
         } else {
+            // An update compares what the screen shows, label by label.
+            let old = change.before.map(|before| screens::entries(kind, before));
             let values = screens::entries(kind, change.content)
                 .into_iter()
                 .filter_map(|(field, label, value)| {
-                    let was = change.before.map(|before| {
-                        screens::at(before, &field).map_or_else(String::new, |v| screens::shown(&field, v))
+                    let was = old.as_ref().map(|old| {
+                        old.iter()
+                            .find(|(_, l, _)| *l == label)
+                            .map_or_else(String::new, |(_, _, v)| v.clone())
                     });
                     match was {
                         // An update lists only what changed.
@@ -219,7 +225,7 @@ impl WorkOrder {
         let finish = match change.action {
             OrderAction::Delete => format!(
                 "Delete this {} in the portal (recorded as {object_id}).",
-                kind.name().trim_end_matches('s')
+                screens::noun(kind)
             ),
             _ => s.finish.to_owned(),
         };
@@ -230,6 +236,7 @@ impl WorkOrder {
             address,
             portal_id: kind.portal().id().to_owned(),
             kind: kind.name().to_owned(),
+            object: screens::noun(kind).to_owned(),
             external_ref: change.external_ref.to_owned(),
             declared_by: change.uid.to_owned(),
             object_id,

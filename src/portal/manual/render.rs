@@ -19,7 +19,7 @@ pub fn markdown(order: &WorkOrder) -> String {
     let _ = writeln!(
         out,
         "### {} — {verb} {} `{}`\n",
-        order.id, order.kind, order.external_ref
+        order.id, order.object, order.external_ref
     );
     let _ = writeln!(out, "- Portal: {}", order.portal);
     let _ = writeln!(out, "- Screen: {}", order.screen);

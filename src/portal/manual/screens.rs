@@ -204,6 +204,25 @@ pub fn screen(kind: Kind) -> Screen {
     }
 }
 
+/// What an object of `kind` is called on the portal's screens.
+pub fn noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::DaasCustomer => "customer",
+        Kind::DaasAdmin => "customer administrator",
+        Kind::AzureAd => "Azure AD service",
+        Kind::MicrosoftOnline => "Microsoft Online service",
+        Kind::Citrix => "Citrix service",
+        Kind::FileSharing => "File Sharing service",
+        Kind::ContactCenterTenant => "tenant",
+        Kind::CallbackFolder => "callback folder e-mail",
+        Kind::License => "user license",
+        Kind::SmsNumber => "StarMessenger license",
+        Kind::Enterprise => "enterprise",
+        Kind::CloudLinkAccount => "CloudLink account",
+        Kind::CloudLinkGateway => "CloudLink onboarding step",
+    }
+}
+
 /// Every (label, value) of `spec` in the screen's order: the named fields first (dotted
 /// paths reach into objects), then any other field by its wire name. Fingerprints are left
 /// out: they identify a secret, and a person has no use for them.
@@ -218,6 +237,27 @@ pub fn entries(kind: Kind, spec: &Map<String, Value>) -> Vec<(String, String, St
             out.push(((*path).to_owned(), (*label).to_owned(), shown(path, value)));
         }
     }
+    if kind == Kind::DaasCustomer {
+        // Seed 000: leave the generated Code unless one is specified, and note it.
+        if at(spec, "code").is_none()
+            && let Some(i) = out.iter().position(|(p, _, _)| p == "name")
+        {
+            out.insert(
+                i + 1,
+                (
+                    "code".to_owned(),
+                    "Code".to_owned(),
+                    "leave the value the portal generated, and make a note of it".to_owned(),
+                ),
+            );
+        }
+        let demo = at(spec, "type").and_then(Value::as_str) == Some("Demo");
+        out.push((
+            "type".to_owned(),
+            "Demo Customer".to_owned(),
+            if demo { "Yes" } else { "No" }.to_owned(),
+        ));
+    }
     for (key, value) in spec {
         if used.contains(&key.as_str()) || key.ends_with("Fingerprint") {
             continue;
@@ -226,6 +266,9 @@ pub fn entries(kind: Kind, spec: &Map<String, Value>) -> Vec<(String, String, St
     }
     out
 }
+
+/// The parts of an address in the order a form asks for them.
+const ADDRESS: [&str; 6] = ["line1", "line2", "city", "region", "postalCode", "country"];
 
 /// The value at a dotted `path` of `spec`.
 pub fn at<'a>(spec: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
@@ -259,6 +302,11 @@ pub fn shown(path: &str, value: &Value) -> String {
         Value::Array(items) => items
             .iter()
             .map(|v| shown("", v))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(map) if path == "address" => ADDRESS
+            .iter()
+            .filter_map(|k| map.get(*k).map(|v| shown(k, v)))
             .collect::<Vec<_>>()
             .join(", "),
         Value::Object(map) => map
