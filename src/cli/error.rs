@@ -248,8 +248,7 @@ fn confirm_hint(err: &tenantry::portal::manual::ConfirmError) -> String {
             "nothing to do: run `tenantry plan` to see what is left".to_owned()
         }
         ConfirmError::MissingValue { .. } | ConfirmError::UnknownValue { .. } => {
-            "read the values in the portal and pass each one the order asks for, once"
-                .to_owned()
+            "read the values in the portal and pass each one the order asks for, once".to_owned()
         }
     }
 }

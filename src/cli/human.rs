@@ -70,11 +70,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
         let mut id = order.id.clone();
         match args.mistake {
-            Some(Mistake::MissingValue) => {
-                if values.pop_first().is_none() {
-                    continue; // nothing to leave out on this one
-                }
-            }
+            // Nothing to leave out on an order that reads nothing back: skip it.
+            Some(Mistake::MissingValue) if values.pop_first().is_none() => continue,
             Some(Mistake::UnknownId) => id = format!("WO-{}", "0".repeat(10)),
             _ => {}
         }

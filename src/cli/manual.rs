@@ -92,10 +92,9 @@ pub fn record(
 ) -> Result<StoredOrder, CliError> {
     let path = state_file(state_dir);
     let mut state = ManualState::load(&path)?;
-    let at = jiff::Timestamp::now().round(jiff::Unit::Second).map_or_else(
-        |_| String::new(),
-        |t| t.to_string(),
-    );
+    let at = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| String::new(), |t| t.to_string());
     let stored = state
         .confirm(id, values, by, &at, &path.display().to_string())
         .map_err(CliError::ConfirmRefused)?
@@ -107,8 +106,7 @@ pub fn record(
 fn parse_values(given: &[String]) -> Result<BTreeMap<String, String>, CliError> {
     let mut out = BTreeMap::new();
     for pair in given {
-        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty())
-        else {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
             return Err(CliError::ConfirmValue {
                 given: pair.clone(),
             });

@@ -4,14 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+use tenantry::api::ConnectionApi;
 use tenantry::api::Severity;
 use tenantry::api::{Declared, PortalConnection, Sensitive};
 use tenantry::engine;
 use tenantry::manifest::{self, Input, LoadOptions};
+use tenantry::model::Kind;
 use tenantry::model::{self, Model, Observed};
 use tenantry::plan::{Plan, PlanOptions, Scope};
-use tenantry::api::ConnectionApi;
-use tenantry::model::Kind;
 use tenantry::portal::manual::{self, ManualPortal};
 use tenantry::portal::{Connection, PortalClient, Route, Routes, from_connection, secret_key};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};

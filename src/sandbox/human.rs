@@ -43,7 +43,10 @@ pub fn read_back(
         }
         ("cloudlink/accounts", "accountId") => {
             let name = text(spec, "name")?;
-            Some(format!("CL-{}", customer_code(seed, &name, number(&name) + 1)))
+            Some(format!(
+                "CL-{}",
+                customer_code(seed, &name, number(&name) + 1)
+            ))
         }
         _ => None,
     }
@@ -68,13 +71,26 @@ mod tests {
         assert!(code.starts_with("KEN") && code.len() == 7, "{code}");
         let none = serde_json::Map::new();
         assert_eq!(
-            read_back("daas/azure-ad", "onmicrosoftDomain", &none, Some(customer), 0).as_deref(),
+            read_back(
+                "daas/azure-ad",
+                "onmicrosoftDomain",
+                &none,
+                Some(customer),
+                0
+            )
+            .as_deref(),
             Some("kentonelectronics.onmicrosoft.com")
         );
         let cc = json!({"adminUser": "keAdmin"});
         assert_eq!(
-            read_back("contactcenter/tenants", "personnelId", cc.as_object().expect("o"), None, 0)
-                .as_deref(),
+            read_back(
+                "contactcenter/tenants",
+                "personnelId",
+                cc.as_object().expect("o"),
+                None,
+                0
+            )
+            .as_deref(),
             Some("prpkeAdmin")
         );
     }

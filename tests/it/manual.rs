@@ -61,7 +61,11 @@ impl Setup {
         let mut secrets = example_secrets();
         secrets.push(self.token.clone());
         for s in &secrets {
-            assert!(!run.all().contains(s.as_str()), "a secret leaked: {}", run.all());
+            assert!(
+                !run.all().contains(s.as_str()),
+                "a secret leaked: {}",
+                run.all()
+            );
         }
     }
 
@@ -87,7 +91,11 @@ impl Setup {
             .flatten()
             .map(|o| {
                 let f = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-                (f(&o["order"]["id"]), f(&o["state"]), f(&o["order"]["address"]))
+                (
+                    f(&o["order"]["id"]),
+                    f(&o["state"]),
+                    f(&o["order"]["address"]),
+                )
             })
             .collect()
     }
@@ -162,7 +170,11 @@ async fn the_examples_converge_through_work_orders_the_sandbox_human_confirms() 
         s.orders()
     );
     let open = s.run(&["workorders", "-o", "json"], 0).await;
-    assert!(open.stdout.contains("\"workOrders\": []"), "{}", open.stdout);
+    assert!(
+        open.stdout.contains("\"workOrders\": []"),
+        "{}",
+        open.stdout
+    );
 
     // Observed from the record: the next plan is empty, with the values read back.
     let plan = s.run(&["plan", "-f", "examples/"], 0).await;
@@ -226,8 +238,14 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
         "{}",
         missing.stderr
     );
-    assert!(missing.stderr.contains("needs --set code=VALUE"), "{}", missing.stderr);
-    let unknown = s.run(&["sandbox", "human", "--mistake", "unknown-id"], 1).await;
+    assert!(
+        missing.stderr.contains("needs --set code=VALUE"),
+        "{}",
+        missing.stderr
+    );
+    let unknown = s
+        .run(&["sandbox", "human", "--mistake", "unknown-id"], 1)
+        .await;
     assert!(
         unknown.stderr.contains("no work order WO-0000000000"),
         "{}",
@@ -240,18 +258,35 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
         .map(|(id, _, _)| id)
         .unwrap_or_else(|| panic!("no customer order"));
     let extra = s
-        .run(&["confirm", &customer, "--set", "code=KE1234", "--set", "colour=blue"], 1)
+        .run(
+            &[
+                "confirm",
+                &customer,
+                "--set",
+                "code=KE1234",
+                "--set",
+                "colour=blue",
+            ],
+            1,
+        )
         .await;
     assert!(
-        extra.stderr.contains("reads back no `colour`; it reads back: code"),
+        extra
+            .stderr
+            .contains("reads back no `colour`; it reads back: code"),
         "{}",
         extra.stderr
     );
-    assert_eq!(s.state(), before, "a refused confirmation changed the record");
+    assert_eq!(
+        s.state(),
+        before,
+        "a refused confirmation changed the record"
+    );
 
     // The declaration changes: the next apply issues a new order, the old one is stale.
     edit(
-        &s.dir.join("examples/customers/kenton-electronics/tenant.yaml"),
+        &s.dir
+            .join("examples/customers/kenton-electronics/tenant.yaml"),
         "billingId: ",
         "billingId: X",
     );
@@ -264,7 +299,9 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
         .unwrap_or_else(|| panic!("no new order: {:?}", s.orders()));
     assert_ne!(current, customer);
     let before = s.state();
-    let stale = s.run(&["confirm", &customer, "--set", "code=KE1234"], 1).await;
+    let stale = s
+        .run(&["confirm", &customer, "--set", "code=KE1234"], 1)
+        .await;
     assert!(
         stale.stderr.contains(&format!(
             "work order {customer} is stale: the plan changed since it was issued, and work order {current} replaced it"
@@ -277,12 +314,25 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
     assert_eq!(s.state(), before, "a stale confirmation changed the record");
 
     let ok = s
-        .run(&["confirm", &current, "--set", "code=KE1234", "--by", "jane"], 0)
+        .run(
+            &["confirm", &current, "--set", "code=KE1234", "--by", "jane"],
+            0,
+        )
         .await;
-    assert!(ok.stdout.contains(&format!("Confirmed {current}")), "{}", ok.stdout);
+    assert!(
+        ok.stdout.contains(&format!("Confirmed {current}")),
+        "{}",
+        ok.stdout
+    );
     assert!(ok.stdout.contains("by jane: code=KE1234"), "{}", ok.stdout);
-    let again = s.run(&["confirm", &current, "--set", "code=KE1234"], 1).await;
-    assert!(again.stderr.contains("already confirmed by jane"), "{}", again.stderr);
+    let again = s
+        .run(&["confirm", &current, "--set", "code=KE1234"], 1)
+        .await;
+    assert!(
+        again.stderr.contains("already confirmed by jane"),
+        "{}",
+        again.stderr
+    );
 }
 
 /// `tenantry apply` in `dir` dying at `crash` (the crash-point feature).
@@ -348,6 +398,9 @@ async fn a_work_order_names_every_value_in_the_portal_s_words_and_no_secret() {
     let json = s.run(&["workorders", "-o", "json"], 0).await.stdout;
     let value: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["formatVersion"], 1);
-    assert!(json.contains("\"label\": \"Minimum Password Length\""), "{json}");
+    assert!(
+        json.contains("\"label\": \"Minimum Password Length\""),
+        "{json}"
+    );
     assert!(!json.contains("Fingerprint"), "{json}");
 }

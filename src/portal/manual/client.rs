@@ -58,7 +58,10 @@ impl ManualPortal {
 
     fn kind(portal: Portal, kind: &str) -> Result<Kind, PortalError> {
         Kind::from_parts(portal.id(), kind).ok_or_else(|| {
-            PortalError::Setup(format!("api manual has no screen for {}/{kind}", portal.id()))
+            PortalError::Setup(format!(
+                "api manual has no screen for {}/{kind}",
+                portal.id()
+            ))
         })
     }
 
@@ -153,7 +156,10 @@ impl PortalApi for ManualPortal {
             .into_iter()
             .map(|r| &r.object)
             .filter(|o| {
-                filter.external_ref.as_ref().is_none_or(|r| &o.external_ref == r)
+                filter
+                    .external_ref
+                    .as_ref()
+                    .is_none_or(|r| &o.external_ref == r)
                     && filter
                         .external_ref_prefix
                         .as_ref()

@@ -332,15 +332,35 @@ mod tests {
     fn the_id_depends_on_the_change_only() {
         let a = json!({"name": "Kenton", "minPasswordLength": 8});
         let b = json!({"name": "Kenton", "minPasswordLength": 9});
-        let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
+        let (a, b) = (
+            a.as_object().expect("object"),
+            b.as_object().expect("object"),
+        );
         let first = WorkOrder::build(&change(a, OrderAction::Create));
-        assert_eq!(first.id, WorkOrder::build(&change(a, OrderAction::Create)).id);
-        assert_ne!(first.id, WorkOrder::build(&change(b, OrderAction::Create)).id);
-        assert_ne!(first.id, WorkOrder::build(&change(a, OrderAction::Update)).id);
+        assert_eq!(
+            first.id,
+            WorkOrder::build(&change(a, OrderAction::Create)).id
+        );
+        assert_ne!(
+            first.id,
+            WorkOrder::build(&change(b, OrderAction::Create)).id
+        );
+        assert_ne!(
+            first.id,
+            WorkOrder::build(&change(a, OrderAction::Update)).id
+        );
         assert!(first.id.starts_with("WO-") && first.id.len() == 13);
         // The screen's words and order.
         let labels: Vec<&str> = first.values.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(labels, ["Full Name", "Minimum Password Length"]);
+        assert_eq!(
+            labels,
+            [
+                "Full Name",
+                "Code",
+                "Minimum Password Length",
+                "Demo Customer"
+            ]
+        );
         assert_eq!(first.read_back[0].key, "code");
     }
 }

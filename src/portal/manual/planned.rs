@@ -48,7 +48,14 @@ pub fn planned_orders(
                 if let Some(id) = &action.id {
                     out.push(delete(id));
                 }
-                out.push(write(&connection, r, observed, OrderAction::Create, None, None));
+                out.push(write(
+                    &connection,
+                    r,
+                    observed,
+                    OrderAction::Create,
+                    None,
+                    None,
+                ));
             }
             (ActionKind::Update, Some(r)) => out.push(write(
                 &connection,
@@ -59,7 +66,14 @@ pub fn planned_orders(
                 object.map(|o| &o.spec),
             )),
             (ActionKind::Create, Some(r)) => {
-                out.push(write(&connection, r, observed, OrderAction::Create, None, None));
+                out.push(write(
+                    &connection,
+                    r,
+                    observed,
+                    OrderAction::Create,
+                    None,
+                    None,
+                ));
             }
             _ => {}
         }

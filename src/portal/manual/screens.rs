@@ -48,7 +48,10 @@ pub fn screen(kind: Kind) -> Screen {
                 ("dnsZone", "DNS Zone"),
                 ("changePasswordAtNextLogon", "Change password at next logon"),
             ],
-            read_back: &[("code", "Code (the value the portal generated, or the one entered)")],
+            read_back: &[(
+                "code",
+                "Code (the value the portal generated, or the one entered)",
+            )],
             finish: "Click Provision.",
             fixed: &[],
         },
@@ -95,7 +98,10 @@ pub fn screen(kind: Kind) -> Screen {
             finish: "Check Accepted By Customer, click Provision, and wait until the service is provisioned (2-3 minutes).",
             fixed: &[
                 ("In Azure, Set Target Addresses", "unchecked"),
-                ("Microsoft domain", "click Verify Domain; if taken, append the Customer Code; if that is taken too, consult the TTU team"),
+                (
+                    "Microsoft domain",
+                    "click Verify Domain; if taken, append the Customer Code; if that is taken too, consult the TTU team",
+                ),
             ],
         },
         Kind::MicrosoftOnline => Screen {

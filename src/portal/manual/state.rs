@@ -123,7 +123,9 @@ pub enum ConfirmError {
         open: String,
     },
     /// The declaration changed since: a newer order replaced this one.
-    #[error("work order {id} is stale: the plan changed since it was issued, and work order {current} replaced it; perform and confirm {current} instead")]
+    #[error(
+        "work order {id} is stale: the plan changed since it was issued, and work order {current} replaced it; perform and confirm {current} instead"
+    )]
     Stale {
         /// The id given.
         id: String,
