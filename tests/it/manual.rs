@@ -404,3 +404,22 @@ async fn a_work_order_names_every_value_in_the_portal_s_words_and_no_secret() {
     );
     assert!(!json.contains("Fingerprint"), "{json}");
 }
+
+#[test]
+fn the_manual_steps_page_quotes_the_rendered_work_orders() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/manual-steps.md"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for snap in ["daas_customer", "contact_center_tenant"] {
+        let path = root.join(format!(
+            "tests/it/snapshots/it__manual__work_order_{snap}.snap"
+        ));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let body = text.splitn(3, "---\n").nth(2).unwrap_or_default().trim();
+        assert!(
+            page.contains(body),
+            "docs/manual-steps.md does not quote {}; copy it in",
+            path.display()
+        );
+    }
+}
