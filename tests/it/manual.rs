@@ -141,6 +141,14 @@ async fn the_examples_converge_through_work_orders_the_sandbox_human_confirms() 
     );
     let planned = s.planned().await;
     assert_eq!(planned.len(), 25, "{planned:?}");
+    let markdown = s
+        .run(&["plan", "-f", "examples/", "-o", "markdown"], 2)
+        .await;
+    assert!(
+        markdown.stdout.contains("## Work orders (25)"),
+        "{}",
+        markdown.stdout
+    );
 
     let apply = s.run(&APPLY, 0).await;
     assert!(
@@ -332,6 +340,57 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
         again.stderr.contains("already confirmed by jane"),
         "{}",
         again.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_changed_declaration_is_an_update_order_of_the_changed_fields_only() {
+    let s = setup().await;
+    s.converge().await;
+    let code = |plan: &str| {
+        plan.lines()
+            .find(|l| l.contains("customerCode = KEN"))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no customer code: {plan}"))
+    };
+    let before = code(&s.run(&["plan", "-f", "examples/"], 0).await.stdout);
+    edit(
+        &s.dir
+            .join("examples/customers/kenton-electronics/tenant.yaml"),
+        "billingId: ",
+        "billingId: X",
+    );
+    let plan = s.run(&["plan", "-f", "examples/", "-o", "json"], 2).await;
+    let value: Value = serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let orders = value["workOrders"].as_array().cloned().unwrap_or_default();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0]["action"], "update");
+    assert_eq!(
+        orders[0]["values"],
+        serde_json::json!([{"field": "billingId", "label": "Billing Identifier",
+                            "value": "XRQ-10042", "was": "RQ-10042"}])
+    );
+    let apply = s.run(&APPLY, 0).await;
+    assert!(
+        apply
+            .stdout
+            .contains("update daas/customers/customers/kenton-electronics: AwaitingManualStep"),
+        "{}",
+        apply.stdout
+    );
+    let text = s.run(&["workorders"], 0).await.stdout;
+    assert!(text.contains("Change (old → new):"), "{text}");
+    assert!(
+        text.contains("1. Billing Identifier: RQ-10042 → XRQ-10042\n\nThen:"),
+        "{text}"
+    );
+    s.converge().await;
+    let after = s.run(&["plan", "-f", "examples/"], 0).await.stdout;
+    assert!(after.contains("No changes."), "{after}");
+    assert_eq!(
+        code(&after),
+        before,
+        "the customer code read back at creation is kept"
     );
 }
 

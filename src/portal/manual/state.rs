@@ -223,20 +223,24 @@ impl ManualState {
         spec: Map<String, Value>,
         deletion_policy: DeletionPolicy,
     ) -> &StoredOrder {
-        if let Some(i) = self.orders.iter().position(|o| o.order.id == order.id) {
-            // The same change again after its object went away (deleted by a later order):
-            // the order is open again rather than answered from the old confirmation.
+        let existing = self.orders.iter().position(|o| o.order.id == order.id);
+        if let Some(i) = existing {
             let gone = !self.records.iter().any(|r| r.object.id == order.object_id);
-            if matches!(self.orders[i].state, OrderState::Confirmed { .. })
-                && gone
-                && order.action != OrderAction::Delete
-            {
-                self.orders[i].state = OrderState::Open;
+            let answered = match self.orders[i].state {
+                OrderState::Open => true,
+                // Done, unless its object went away since (deleted by a later order): then
+                // the same change is asked again rather than answered from the old record.
+                OrderState::Confirmed { .. } => !gone || order.action == OrderAction::Delete,
+                // The declaration came back to this change: the order is current again.
+                OrderState::Superseded { .. } => false,
+            };
+            if answered {
+                return &self.orders[i];
             }
-            return &self.orders[i];
         }
         for other in &mut self.orders {
             if other.state == OrderState::Open
+                && other.order.id != order.id
                 && other.order.connection == order.connection
                 && other.order.address == order.address
             {
@@ -245,13 +249,22 @@ impl ManualState {
                 };
             }
         }
-        self.orders.push(StoredOrder {
-            order,
-            spec,
-            deletion_policy,
-            state: OrderState::Open,
-        });
-        self.orders.last().expect("just pushed")
+        let i = match existing {
+            Some(i) => {
+                self.orders[i].state = OrderState::Open;
+                i
+            }
+            None => {
+                self.orders.push(StoredOrder {
+                    order,
+                    spec,
+                    deletion_policy,
+                    state: OrderState::Open,
+                });
+                self.orders.len() - 1
+            }
+        };
+        &self.orders[i]
     }
 
     /// The orders still waiting for a person.
@@ -303,12 +316,14 @@ impl ManualState {
         match &stored.state {
             OrderState::Open => {}
             OrderState::Superseded { by_order } => {
-                // Follow the chain to the order that is current now.
+                // Follow the chain to the order that is current now (bounded: a declaration
+                // that went back and forth may have left a loop of superseded orders).
                 let mut current = by_order.clone();
-                while let Some(OrderState::Superseded { by_order }) =
-                    self.order(&current).map(|o| &o.state)
-                {
-                    current = by_order.clone();
+                for _ in 0..self.orders.len() {
+                    match self.order(&current).map(|o| &o.state) {
+                        Some(OrderState::Superseded { by_order }) => current = by_order.clone(),
+                        _ => break,
+                    }
                 }
                 return Err(ConfirmError::Stale {
                     id: id.to_owned(),
@@ -380,5 +395,73 @@ impl ManualState {
             at: at.to_owned(),
         };
         Ok(&self.orders[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+    use crate::portal::manual::order::Change;
+
+    fn order(billing: &str) -> WorkOrder {
+        let content = serde_json::json!({"name": "Kenton", "billingId": billing});
+        WorkOrder::build(&Change {
+            connection: "manual",
+            uid: "Tenant/customers/kenton",
+            action: OrderAction::Create,
+            kind: Kind::DaasCustomer,
+            external_ref: "customers/kenton",
+            object_id: None,
+            content: content.as_object().expect("object"),
+            parent_id: None,
+            before: None,
+            secrets: &[],
+        })
+    }
+
+    fn states(state: &ManualState) -> Vec<(String, OrderState)> {
+        state
+            .orders
+            .iter()
+            .map(|o| (o.order.id.clone(), o.state.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn one_order_per_change_and_the_newest_change_is_current() {
+        let (a, b) = (order("RQ-1"), order("RQ-2"));
+        let mut state = ManualState::default();
+        let policy = DeletionPolicy::Orphan;
+        state.issue(a.clone(), Map::new(), policy);
+        state.issue(a.clone(), Map::new(), policy);
+        assert_eq!(states(&state), [(a.id.clone(), OrderState::Open)]);
+        state.issue(b.clone(), Map::new(), policy);
+        let superseded = OrderState::Superseded {
+            by_order: b.id.clone(),
+        };
+        assert_eq!(
+            states(&state),
+            [(a.id.clone(), superseded), (b.id.clone(), OrderState::Open)]
+        );
+        // Back to the first declaration: its order is current again, not a third one.
+        state.issue(a.clone(), Map::new(), policy);
+        let superseded = OrderState::Superseded {
+            by_order: a.id.clone(),
+        };
+        assert_eq!(
+            states(&state),
+            [(a.id.clone(), OrderState::Open), (b.id.clone(), superseded)]
+        );
+        let values = BTreeMap::from([("code".to_owned(), "KEN1".to_owned())]);
+        let stale = state.confirm(&b.id, &values, "jane", "now", "state");
+        assert!(matches!(stale, Err(ConfirmError::Stale { current, .. }) if current == a.id));
+        assert!(
+            state
+                .confirm(&a.id, &values, "jane", "now", "state")
+                .is_ok()
+        );
+        assert_eq!(state.records.len(), 1);
+        assert_eq!(state.records[0].object.status["code"], "KEN1");
     }
 }
