@@ -244,6 +244,9 @@ fn confirm_hint(err: &tenantry::portal::manual::ConfirmError) -> String {
             "print the current order with `tenantry workorders`, perform what it lists \
              and confirm {current}"
         ),
+        ConfirmError::NotInPlan { .. } => "run `tenantry apply` to issue the current order, \
+            then perform and confirm that one"
+            .to_owned(),
         ConfirmError::AlreadyConfirmed { .. } => {
             "nothing to do: run `tenantry plan` to see what is left".to_owned()
         }

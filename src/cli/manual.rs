@@ -41,6 +41,10 @@ pub struct ConfirmArgs {
     /// Directory of the state (the same as plan and apply's).
     #[arg(long, value_name = "DIR", default_value = ".tenantry")]
     state_dir: PathBuf,
+    /// The manifests: when given, the plan is computed now and a confirmation of an order
+    /// that plan would no longer issue is refused (the declaration changed since).
+    #[arg(short = 'f', long = "filename", value_name = "PATH", num_args = 1..)]
+    paths: Vec<String>,
 }
 
 /// The state file inside `dir`.
@@ -63,6 +67,9 @@ pub fn orders(args: OrdersArgs) -> Result<u8, CliError> {
 /// Records a confirmation, or refuses it and records nothing.
 pub fn confirm(args: ConfirmArgs) -> Result<u8, CliError> {
     let values = parse_values(&args.values)?;
+    if !args.paths.is_empty() {
+        still_planned(&args)?;
+    }
     let by = args.by.clone().unwrap_or_else(os_user);
     let stored = record(&args.state_dir, &args.id, &values, &by)?;
     let shown: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -81,6 +88,42 @@ pub fn confirm(args: ConfirmArgs) -> Result<u8, CliError> {
     );
     println!("Run `tenantry apply` again: what depends on it goes on from here.");
     Ok(super::exit::OK)
+}
+
+/// Refuses an open order the plan computed now would not issue.
+fn still_planned(args: &ConfirmArgs) -> Result<(), CliError> {
+    let state = ManualState::load(&state_file(&args.state_dir))?;
+    let Some(stored) = state
+        .order(&args.id)
+        .filter(|o| o.state == manual::OrderState::Open)
+    else {
+        return Ok(()); // unknown, stale or confirmed: the state's own refusal says which
+    };
+    let input = super::session::InputArgs {
+        paths: args.paths.clone(),
+        namespace: "default".to_owned(),
+        portal: None,
+        state_dir: args.state_dir.clone(),
+        prune: false,
+        scope: super::session::ScopeArg::Connection,
+    };
+    let runtime = super::runtime()?;
+    let session = runtime.block_on(super::session::open(&input))?;
+    let planned = session.work_orders();
+    if planned.iter().any(|o| o.id == stored.order.id) {
+        return Ok(());
+    }
+    let current = planned
+        .iter()
+        .find(|o| o.address == stored.order.address)
+        .map_or_else(
+            || format!("no change of {}", stored.order.address),
+            |o| format!("work order {} (not issued yet)", o.id),
+        );
+    Err(CliError::ConfirmRefused(manual::ConfirmError::NotInPlan {
+        id: args.id.clone(),
+        current,
+    }))
 }
 
 /// Loads, confirms and saves; a refusal leaves the file untouched.

@@ -291,13 +291,35 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
         "a refused confirmation changed the record"
     );
 
-    // The declaration changes: the next apply issues a new order, the old one is stale.
+    // The declaration changes: a confirmation checked against the plan computed now is
+    // refused before any apply; the next apply issues a new order and the old one is stale.
     edit(
         &s.dir
             .join("examples/customers/kenton-electronics/tenant.yaml"),
         "billingId: ",
         "billingId: X",
     );
+    let changed = s
+        .run(
+            &[
+                "confirm",
+                &customer,
+                "--set",
+                "code=KE1234",
+                "-f",
+                "examples/",
+            ],
+            1,
+        )
+        .await;
+    assert!(
+        changed.stderr.contains(&format!(
+            "work order {customer} is stale: the plan changed since it was issued and now asks for work order WO-"
+        )),
+        "{}",
+        changed.stderr
+    );
+    assert_eq!(s.state(), before, "a stale confirmation changed the record");
     s.run(&APPLY, 0).await;
     let current = s
         .orders()

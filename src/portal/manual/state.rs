@@ -132,6 +132,17 @@ pub enum ConfirmError {
         /// The order that replaced it.
         current: String,
     },
+    /// The plan computed now (`confirm -f`) would not issue this order: its declaration
+    /// changed (or went away) since it was issued, and no apply has issued the new one yet.
+    #[error(
+        "work order {id} is stale: the plan changed since it was issued and now asks for {current}"
+    )]
+    NotInPlan {
+        /// The id given.
+        id: String,
+        /// What the plan asks for that object now: another order, or nothing.
+        current: String,
+    },
     /// Confirmed before.
     #[error("work order {id} was already confirmed by {by}")]
     AlreadyConfirmed {
