@@ -214,7 +214,8 @@ impl ManualState {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
         }
-        let text = serde_json::to_vec_pretty(self).unwrap_or_default();
+        // Never write an empty file over a good one.
+        let text = serde_json::to_vec_pretty(self).map_err(|e| io("write", e.into()))?;
         let tmp = path.with_extension("json.tmp");
         {
             use std::io::Write;
