@@ -42,6 +42,8 @@ use super::common::{NamespacedSecretRef, Portal};
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[x_kube(
+    validation = Rule::new("has(self.url) || (has(self.api) && self.api == 'manual')").message("spec.url is required: the base URL of the portal API (only api manual has none)").field_path(".url"),
+    validation = Rule::new("!has(self.api) || self.api != 'manual' || (!has(self.url) && !has(self.auth) && !has(self.credentialsSecretRef))").message("api manual sends nothing to a portal (a person does the work from work orders): remove spec.url, spec.auth and spec.credentialsSecretRef"),
     validation = Rule::new("!(has(self.auth) && has(self.credentialsSecretRef))").message("set spec.credentialsSecretRef (a bearer token) or spec.auth, not both"),
     validation = Rule::new("!has(self.credentialsSecretRef) || !has(self.api) || self.api == 'contract'").message("spec.credentialsSecretRef (a static bearer token) is for api contract only; vendor APIs authenticate with spec.auth"),
     validation = Rule::new("!has(self.api) || !(self.api in ['partnerCenter', 'graph']) || (has(self.auth) && (has(self.auth.clientCredentials) || has(self.auth.refreshToken)))").message("api partnerCenter and graph authenticate with OAuth2: set spec.auth.clientCredentials or spec.auth.refreshToken").field_path(".auth"),
@@ -51,10 +53,11 @@ use super::common::{NamespacedSecretRef, Portal};
     validation = Rule::new("!has(self.auth) || !has(self.auth.apiKey) || (has(self.api) && self.api == 'campaignRegistry')").message("spec.auth.apiKey (HTTP Basic) is for api campaignRegistry only").field_path(".auth"),
 )]
 pub struct PortalConnectionSpec {
-    /// The API spoken at `url`: `contract` (tenantry's portal contract, the default), `partnerCenter`, `graph`, `connectToTeams`, `cloudLink` or `campaignRegistry`.
+    /// The API spoken at `url`: `contract` (tenantry's portal contract, the default), `partnerCenter`, `graph`, `connectToTeams`, `cloudLink`, `campaignRegistry`, or `manual` (work orders for a person; no URL, no credentials).
     #[serde(default, skip_serializing_if = "ConnectionApi::is_default")]
     pub api: ConnectionApi,
-    /// Base URL of the API, e.g. https://portal.example.net.
+    /// Base URL of the API, e.g. https://portal.example.net; required unless api is manual.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     #[schemars(regex(pattern = "^https?://[^\\s]+$"), length(max = 2048))]
     pub url: String,
     /// Portals served at this URL; all five when absent.
@@ -110,17 +113,21 @@ pub enum ConnectionApi {
     CloudLink,
     /// The Campaign Registry CSP API (10DLC).
     CampaignRegistry,
+    /// No API: every change becomes a work order a person performs and confirms
+    /// (docs/manual-steps.md).
+    Manual,
 }
 
 impl ConnectionApi {
     /// Every API, in a fixed order.
-    pub const ALL: [ConnectionApi; 6] = [
+    pub const ALL: [ConnectionApi; 7] = [
         Self::Contract,
         Self::PartnerCenter,
         Self::Graph,
         Self::ConnectToTeams,
         Self::CloudLink,
         Self::CampaignRegistry,
+        Self::Manual,
     ];
 
     /// True for the default, which manifests may leave out.
@@ -137,13 +144,14 @@ impl ConnectionApi {
             Self::ConnectToTeams => "connectToTeams",
             Self::CloudLink => "cloudLink",
             Self::CampaignRegistry => "campaignRegistry",
+            Self::Manual => "manual",
         }
     }
 
     /// The portals whose objects this API can serve when `spec.portals` is empty.
     pub fn default_portals(self) -> &'static [Portal] {
         match self {
-            Self::Contract => &Portal::ALL,
+            Self::Contract | Self::Manual => &Portal::ALL,
             Self::PartnerCenter | Self::Graph => &[Portal::Daas],
             Self::ConnectToTeams => &[Portal::TeamMate],
             Self::CloudLink => &[Portal::CloudLink],
@@ -154,10 +162,10 @@ impl ConnectionApi {
 
 impl ConnectionApi {
     /// The kinds (`portal/kind`) a vendor API implements; `None` for a generic API (the
-    /// contract) that implements every kind of the portals it serves.
+    /// contract, manual) that implements every kind of the portals it serves.
     pub fn kinds(self) -> Option<&'static [&'static str]> {
         match self {
-            Self::Contract => None,
+            Self::Contract | Self::Manual => None,
             Self::PartnerCenter => Some(&["daas/azure-ad", "daas/microsoft-online"]),
             Self::Graph => Some(&["daas/admins"]),
             Self::ConnectToTeams => Some(&["teammate/enterprises"]),

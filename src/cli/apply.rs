@@ -73,6 +73,7 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         println!("{notice}");
     }
     print!("{}", render::text(plan, color));
+    print!("{}", session::work_orders_text(&session.work_orders()));
     // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
     // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects
     // whose policy is Observe are never written. A pinned hash that is no longer the plan's
@@ -171,6 +172,21 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         "Apply finished: {done} done, {waiting} waiting, {failed} failed, {skipped} skipped. {}",
         calls(session.target.portal.calls())
     );
+    let manual = report
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(&s.outcome, Outcome::Waiting { reason, .. }
+                if reason == tenantry::portal::manual::AWAITING_MANUAL_STEP)
+        })
+        .count();
+    if manual > 0 {
+        println!(
+            "{manual} work order(s) wait for a person: print them with `tenantry workorders`, \
+             perform each in its portal, confirm it with `tenantry confirm ID --set KEY=VALUE`, \
+             then run apply again for what depends on them."
+        );
+    }
     if waiting + skipped > 0 && failed == 0 && plan.failed_unchanged().next().is_none() {
         println!(
             "Some work is still under way in the portals; run `tenantry plan` later to see it finish."

@@ -235,6 +235,43 @@ pub enum CliError {
     /// The controller stopped with an error.
     #[error("the controller stopped")]
     Controller(#[source] tenantry::controller::Error),
+    /// The work-order state file cannot be read or written.
+    #[error(transparent)]
+    WorkOrderState(#[from] tenantry::portal::manual::StateError),
+    /// A confirmation does not match its work order; nothing was recorded.
+    #[error("confirmation refused, nothing was recorded: {0}")]
+    ConfirmRefused(#[source] tenantry::portal::manual::ConfirmError),
+    /// `--set` is not KEY=VALUE.
+    #[error("--set {given:?} is not KEY=VALUE")]
+    ConfirmValue {
+        /// What was given.
+        given: String,
+    },
+}
+
+/// What to do about a refused confirmation.
+fn confirm_hint(err: &tenantry::portal::manual::ConfirmError) -> String {
+    use tenantry::portal::manual::ConfirmError;
+    match err {
+        ConfirmError::Unknown { .. } => {
+            "check the id against `tenantry workorders` (run in the same directory, or with \
+             the same --state-dir as apply)"
+                .to_owned()
+        }
+        ConfirmError::Stale { current, .. } => format!(
+            "print the current order with `tenantry workorders`, perform what it lists \
+             and confirm {current}"
+        ),
+        ConfirmError::NotInPlan { .. } => "run `tenantry apply` to issue the current order, \
+            then perform and confirm that one"
+            .to_owned(),
+        ConfirmError::AlreadyConfirmed { .. } => {
+            "nothing to do: run `tenantry plan` to see what is left".to_owned()
+        }
+        ConfirmError::MissingValue { .. } | ConfirmError::UnknownValue { .. } => {
+            "read the values in the portal and pass each one the order asks for, once".to_owned()
+        }
+    }
 }
 
 /// The first changes of a stale plan, then how many more.
@@ -345,6 +382,13 @@ impl CliError {
             Self::KubeClient(_) => "check the cluster entry of your kubeconfig".to_owned(),
             Self::Controller(_) => "the cause says which step failed; the controller \
                 restarts cleanly from the cluster's state"
+                .to_owned(),
+            Self::WorkOrderState(_) => "check --state-dir (the state file is \
+                work-orders.json inside it; see docs/manual-steps.md)"
+                .to_owned(),
+            Self::ConfirmRefused(err) => confirm_hint(err),
+            Self::ConfirmValue { .. } => "write each value read back as --set KEY=VALUE, \
+                e.g. --set code=KE1234"
                 .to_owned(),
         };
         Some(hint)

@@ -5,8 +5,10 @@ mod controller;
 mod crds;
 mod error;
 mod generate;
+mod human;
 mod import;
 mod logging;
+mod manual;
 mod notify;
 mod plan;
 mod sandbox;
@@ -49,6 +51,10 @@ enum Command {
     Sandbox(sandbox::Args),
     /// Run the Kubernetes controller (in a cluster, or with your kubeconfig).
     Controller(controller::Args),
+    /// Print the open work orders of manual connections (docs/manual-steps.md).
+    Workorders(manual::OrdersArgs),
+    /// Record that a work order was performed, with the values read back in the portal.
+    Confirm(manual::ConfirmArgs),
 }
 
 /// Exit codes of every subcommand (stable, documented in the README).
@@ -110,6 +116,8 @@ pub fn main() -> ExitCode {
         Command::Gen(args) => generate::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Controller(args) => controller::run(args),
+        Command::Workorders(args) => manual::orders(args),
+        Command::Confirm(args) => manual::confirm(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

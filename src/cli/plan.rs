@@ -56,7 +56,31 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             Output::Json | Output::Markdown => eprintln!("{notice}"),
         }
     }
-    out.write_all(render(&session.plan, args.output.into(), color).as_bytes())
+    let orders = session.work_orders();
+    let mut text = render(&session.plan, args.output.into(), color);
+    match args.output {
+        Output::Text => text.push_str(&session::work_orders_text(&orders)),
+        Output::Markdown if !orders.is_empty() => {
+            let all: Vec<&_> = orders.iter().collect();
+            text.push('\n');
+            text.push_str(&tenantry::portal::manual::markdown_all(&all));
+        }
+        Output::Markdown => {}
+        // One document: the orders join it under `workOrders` (docs/plan-json.md).
+        Output::Json => {
+            if let Ok(serde_json::Value::Object(mut doc)) =
+                serde_json::from_str::<serde_json::Value>(&text)
+            {
+                doc.insert(
+                    "workOrders".to_owned(),
+                    serde_json::to_value(&orders).unwrap_or_default(),
+                );
+                text = serde_json::to_string_pretty(&doc).unwrap_or(text);
+                text.push('\n');
+            }
+        }
+    }
+    out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(CliError::Stdout)?;
     if args.notify.notify.is_some() {

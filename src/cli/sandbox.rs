@@ -11,7 +11,11 @@ use tenantry::api::{Sensitive, clip_quoted};
 
 /// Arguments of `tenantry sandbox`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// A helper of the sandbox instead of the emulator.
+    #[command(subcommand)]
+    helper: Option<Helper>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(
         long,
@@ -82,6 +86,14 @@ pub struct Args {
     /// How long idempotency keys are remembered, in seconds.
     #[arg(long, default_value_t = 24 * 60 * 60)]
     idempotency_ttl_secs: u64,
+}
+
+/// Helpers of `tenantry sandbox`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Helper {
+    /// Perform every open work order of manual connections like a person would, and confirm
+    /// it with the values the portal shows (tests; docs/manual-steps.md).
+    Human(super::human::Args),
 }
 
 /// A `--token` value, held as `Sensitive` so that `Debug` of the arguments never shows it.
@@ -198,7 +210,10 @@ impl Args {
 }
 
 /// Runs the subcommand and returns its exit code.
-pub fn run(args: Args) -> Result<u8, CliError> {
+pub fn run(mut args: Args) -> Result<u8, CliError> {
+    if let Some(Helper::Human(human)) = args.helper.take() {
+        return super::human::run(human);
+    }
     let config = args.config()?;
     let db = config.db.clone();
     let scale = config.time_scale;

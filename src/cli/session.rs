@@ -4,12 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
+use tenantry::api::ConnectionApi;
 use tenantry::api::Severity;
 use tenantry::api::{Declared, PortalConnection, Sensitive};
 use tenantry::engine;
 use tenantry::manifest::{self, Input, LoadOptions};
+use tenantry::model::Kind;
 use tenantry::model::{self, Model, Observed};
 use tenantry::plan::{Plan, PlanOptions, Routing, Scope, Via};
+use tenantry::portal::manual::{self, ManualPortal};
 use tenantry::portal::{Connection, PortalClient, Route, Routes, from_connection, secret_key};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 use tenantry::validate::{self, Options};
@@ -60,7 +63,7 @@ pub struct Target {
     /// What it is, for messages: a URL, or the embedded sandbox's state file.
     pub description: String,
     /// The connections behind `portal`, in routing order (named for the plan).
-    routes: Vec<Route>,
+    pub routes: Vec<Route>,
     _sandbox: Option<Sandbox>,
 }
 
@@ -83,6 +86,13 @@ impl Target {
                 Some((kind, via))
             })
             .collect()
+    }
+
+    /// The manual connection serving `kind`, if the routing table sends it to one.
+    pub fn manual_connection(&self, kind: Kind) -> Option<String> {
+        Routes::serving(&self.routes, kind.portal(), kind.name())
+            .filter(|r| r.api == ConnectionApi::Manual)
+            .map(|r| r.name.clone())
     }
 
     /// The line a run starts with when it talks to the embedded sandbox, not a real portal.
@@ -188,7 +198,7 @@ pub async fn select_target(
         .iter()
         .find(|c| c.object.metadata.name.as_deref() == Some(wanted))
     {
-        return named_connection(&conn.object, declared);
+        return named_connection(&conn.object, declared, state_dir);
     }
     if !named.is_empty() {
         return Err(CliError::ConnectionNotFound {
@@ -235,7 +245,11 @@ const EMBEDDED_TIME_SCALE: f64 = 0.01;
 
 /// The Tenants' PortalConnection and its `spec.delegates`, each with its credentials from
 /// the input (Secret manifests or TENANTRY_SECRET_* variables), behind one routing client.
-fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Target, CliError> {
+fn named_connection(
+    conn: &PortalConnection,
+    declared: &Declared,
+    state_dir: &Path,
+) -> Result<Target, CliError> {
     let mut chain = vec![conn];
     for delegate in &conn.spec.delegates {
         let found = declared
@@ -251,10 +265,18 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
     let mut shown = Vec::new();
     for resource in chain.iter().copied() {
         let connection = resolve(resource, declared)?;
-        let client = from_connection(&connection).map_err(|source| CliError::PortalClient {
-            target: describe(resource),
-            source: Box::new(source),
-        })?;
+        let client = if connection.api == ConnectionApi::Manual {
+            // A person is the portal: the orders and confirmations live in the state dir.
+            PortalClient::new(ManualPortal::new(
+                &connection.name,
+                &state_dir.join(manual::STATE_FILE),
+            ))
+        } else {
+            from_connection(&connection).map_err(|source| CliError::PortalClient {
+                target: describe(resource),
+                source: Box::new(source),
+            })?
+        };
         shown.push(describe(resource));
         routes.push(Route::new(&connection, client));
     }
@@ -289,7 +311,9 @@ fn named_connection(conn: &PortalConnection, declared: &Declared) -> Result<Targ
 /// "PortalConnection NAME (URL)", and its API when it is not the contract.
 fn describe(conn: &PortalConnection) -> String {
     let name = conn.metadata.name.as_deref().unwrap_or_default();
-    if conn.spec.api.is_default() {
+    if conn.spec.api == ConnectionApi::Manual {
+        format!("PortalConnection {name} (api manual: work orders for a person)")
+    } else if conn.spec.api.is_default() {
         format!("PortalConnection {name} ({})", conn.spec.url)
     } else {
         format!(
@@ -410,4 +434,29 @@ fn sinks_of(declared: &Declared) -> Declared {
             .collect(),
         ..Declared::default()
     }
+}
+impl Session {
+    /// The work orders this plan's apply would issue on manual connections, in plan order.
+    pub fn work_orders(&self) -> Vec<manual::WorkOrder> {
+        manual::planned_orders(&self.plan, &self.model, &self.observed, |kind| {
+            self.target.manual_connection(kind)
+        })
+    }
+}
+
+/// The plan's work orders as a text section (empty when there are none).
+pub fn work_orders_text(orders: &[manual::WorkOrder]) -> String {
+    if orders.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\nWork orders this apply would issue ({}; a person performs each, then `tenantry confirm`):\n",
+        orders.len()
+    );
+    for order in orders {
+        out.push_str("  ");
+        out.push_str(&order.summary_line());
+        out.push('\n');
+    }
+    out
 }

@@ -451,6 +451,11 @@ fn request(
         deletion_policy: resource.deletion_policy,
         spec,
         secrets,
+        secret_sources: resource
+            .secrets
+            .iter()
+            .map(|s| (s.field.to_owned(), s.from.clone()))
+            .collect(),
     })
 }
 

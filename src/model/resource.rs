@@ -54,6 +54,9 @@ pub struct SecretField {
     pub field: &'static str,
     /// Where the value comes from.
     pub source: SecretSource,
+    /// Where a person finds the value, e.g. `Secret customers/kenton-admin key password`
+    /// (none when generated); shown in work orders instead of the value.
+    pub from: Option<String>,
 }
 
 /// Where a secret value comes from.

@@ -795,6 +795,7 @@ mod tests {
                 .cloned()
                 .unwrap_or_default(),
             secrets: vec![Sensitive::new("Canary-9x!")],
+            secret_sources: Vec::new(),
         };
         assert!(!format!("{req:?}").contains("Canary"));
         let body = wire_body(&req, true);

@@ -6,6 +6,7 @@ mod budget;
 mod error;
 mod http;
 mod idempotency;
+pub mod manual;
 mod pool;
 mod provider;
 mod retry;
@@ -57,6 +58,9 @@ pub struct WriteRequest {
     pub spec: serde_json::Map<String, serde_json::Value>,
     /// The secret values in `spec`, scrubbed from any error the portal returns.
     pub secrets: Vec<Sensitive>,
+    /// Each secret field of `spec` and where a person finds its value (`Secret NS/NAME key
+    /// KEY`; none when generated): what a work order shows instead of the value.
+    pub secret_sources: Vec<(String, Option<String>)>,
 }
 
 impl std::fmt::Debug for WriteRequest {

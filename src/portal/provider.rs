@@ -506,6 +506,12 @@ impl Connector for Providers {
                 }
                 Ok(PortalClient::new(PartnerCenter::new(http)))
             }
+            // Work orders need somewhere to live: the CLI gives its state file
+            // (`ManualPortal::new`); the controller's record (an owned ConfigMap) is a later step.
+            ConnectionApi::Manual => Err(PortalError::Setup(format!(
+                "PortalConnection {}: api manual keeps its work orders in the CLI's state file (docs/manual-steps.md); the controller does not serve it yet",
+                connection.name
+            ))),
             // The other vendor adapters are later steps of issue 15: say so rather than fall back.
             api => Err(PortalError::NoAdapter {
                 connection: connection.name.clone(),

@@ -21,6 +21,7 @@ mod equivalent;
 mod error;
 mod faults;
 mod fixtures;
+pub mod human;
 mod idempotency;
 mod identity;
 mod ids;

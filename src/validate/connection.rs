@@ -9,7 +9,22 @@ use crate::api::{ConnectionApi, PortalConnectionSpec};
 
 /// Checks one PortalConnection's spec.
 pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
-    if !syntax::is_http_url(&c.url) {
+    if c.api == ConnectionApi::Manual {
+        // A person does the work: nothing to reach, nothing to authenticate with.
+        if !c.url.is_empty() || c.auth.is_some() || c.credentials_secret_ref.is_some() {
+            out.push(s.error(
+                "spec.api",
+                rule::CONNECTION_AUTH,
+                "api manual sends nothing to a portal (a person does the work from work orders): remove spec.url, spec.auth and spec.credentialsSecretRef",
+            ));
+        }
+    } else if c.url.is_empty() {
+        out.push(s.error(
+            "spec.url",
+            rule::CONNECTION_URL,
+            "spec.url is required: the base URL of the portal API (only api manual has none)",
+        ));
+    } else if !syntax::is_http_url(&c.url) {
         out.push(s.error(
             "spec.url",
             rule::CONNECTION_URL,

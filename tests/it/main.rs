@@ -17,6 +17,7 @@ mod crds;
 mod e2e;
 mod hostile;
 mod manifest;
+mod manual;
 mod notify;
 mod provider;
 mod reliability;

@@ -35,7 +35,10 @@ pub(super) fn tenant(
     let tenant = b
         .origin
         .resource(Kind::ContactCenterTenant, b.own_ref.clone(), spec)
-        .with_password(password);
+        .with_password(
+            password,
+            b.origin.secret_from(cc.password_secret_ref.as_ref()),
+        );
     let tenant_address = tenant.address.clone();
     out.push(tenant);
     if let Some(email) = &cc.callback_folder_email {

@@ -102,7 +102,7 @@ pub(super) fn admin(
         origin
             .resource(Kind::DaasAdmin, origin.external_ref(), spec)
             .with_parent(customer)
-            .with_password(password),
+            .with_password(password, origin.secret_from(s.password_secret_ref.as_ref())),
     );
     Ok(())
 }

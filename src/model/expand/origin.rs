@@ -90,6 +90,16 @@ impl Origin {
         }
     }
 
+    /// Where a password's value is, for a person (`Secret NS/NAME key KEY`); none when generated.
+    pub(super) fn secret_from(&self, secret_ref: Option<&SecretKeyRef>) -> Option<String> {
+        secret_ref.map(|r| {
+            format!(
+                "Secret {}/{} key {}",
+                self.declared_by.namespace, r.name, r.key
+            )
+        })
+    }
+
     /// Resolves a password: a Secret value from the input, or generated at creation.
     pub(super) fn password(
         &self,
@@ -130,14 +140,18 @@ impl Resource {
     }
 
     /// Adds a write-only `password`, and its fingerprint to the spec when the value is known.
-    pub(super) fn with_password(mut self, source: SecretSource) -> Self {
+    pub(super) fn with_password(mut self, source: SecretSource, from: Option<String>) -> Self {
         let field = "password";
         if let SecretSource::Known(value) = &source {
             let print = fingerprint(&self.address.external_ref, field, value);
             self.spec
                 .insert(fingerprint_field(field), Value::String(print));
         }
-        self.secrets.push(SecretField { field, source });
+        self.secrets.push(SecretField {
+            field,
+            source,
+            from,
+        });
         self
     }
 }

@@ -86,6 +86,7 @@ fn every_type_that_holds_a_secret_redacts_it_in_debug() {
             deletion_policy: resource.deletion_policy,
             spec: wire.as_map().clone(),
             secrets: exposed,
+            secret_sources: Vec::new(),
         });
     }
     let wire_text = format!("{:?}", requests.iter().map(|r| &r.spec).collect::<Vec<_>>());

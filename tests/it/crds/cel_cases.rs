@@ -575,6 +575,24 @@ fn cases() -> Vec<Case> {
             &["set scope (v2.0 endpoint) or resource (v1 endpoint), not both"],
         ),
         create(
+            "a manual connection (work orders, no URL, no credentials)",
+            connection(json!({"api": "manual", "url": null, "portals": ["daas", "apps"]})),
+            &[],
+        ),
+        create(
+            "a manual connection with a URL and a token",
+            connection(json!({"api": "manual", "credentialsSecretRef": secret()})),
+            &[
+                "api manual sends nothing to a portal",
+                "is for api contract only",
+            ],
+        ),
+        create(
+            "a contract connection without a URL",
+            connection(json!({"url": null, "credentialsSecretRef": secret()})),
+            &["spec.url is required"],
+        ),
+        create(
             "a client secret without a client id",
             connection(
                 json!({"api": "connectToTeams", "auth": {"password": password(json!({"clientId": null}))}}),

@@ -369,6 +369,7 @@ async fn commit_then_stall_past_the_client_timeout_makes_no_duplicate() {
             .cloned()
             .unwrap_or_default(),
         secrets: Vec::new(),
+        secret_sources: Vec::new(),
     };
     let created = portal
         .create(Portal::Daas, "customers", &request)
