@@ -446,6 +446,7 @@ mod tests {
             deletion_policy: DeletionPolicy::Orphan,
             spec: spec.as_object().cloned().unwrap_or_default(),
             secrets: vec![],
+            secret_sources: vec![],
         }
     }
 
