@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 
-use super::auth::{Credential, TokenSource};
+use super::auth::{Credential, TENANT_PLACEHOLDER, TenantTokens, TokenSource};
 use super::budget::Budget;
 use super::error::{AttemptError, PortalError};
 use super::idempotency::idempotency_key;
@@ -85,6 +85,10 @@ pub struct HttpPortal {
     scrubber: Scrubber,
     /// The connection's OAuth2 tokens, shared by every clone.
     tokens: Option<TokenSource>,
+    /// Per-tenant tokens when the token URL holds `{tenant}` (Graph); see [`Self::in_tenant`].
+    tenants: Option<TenantTokens>,
+    /// Headers a vendor adapter sends on every request of this handle.
+    extra_headers: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for HttpPortal {
@@ -156,6 +160,12 @@ impl HttpPortal {
             )),
             _ => None,
         };
+        // A token URL with `{tenant}` has no token of its own: each tenant gets one.
+        let per_tenant = matches!(&config.auth, Some(Credential::OAuth2(g)) if g.token_url.contains(TENANT_PLACEHOLDER));
+        let (tokens, tenants) = match tokens {
+            Some(t) if per_tenant => (None, Some(TenantTokens::new(t))),
+            other => (other, None),
+        };
         Ok(Self {
             http,
             base,
@@ -165,7 +175,37 @@ impl HttpPortal {
             observer: None,
             scrubber,
             tokens,
+            tenants,
+            extra_headers: Vec::new(),
         })
+    }
+
+    /// This client acting inside directory tenant `tenant` (a tenant id or domain): its
+    /// calls carry that tenant's token (token URL `{tenant}` filled); budget, counters and
+    /// scrubbing stay shared. Unchanged when the token URL has no placeholder.
+    pub(crate) fn in_tenant(&self, tenant: &str) -> Self {
+        let mut scoped = self.clone();
+        if let Some(tenants) = &self.tenants {
+            scoped.tokens = Some(tenants.of(tenant));
+        }
+        scoped
+    }
+
+    /// This client sending header `name: value` on every request (e.g. Graph's
+    /// `ConsistencyLevel: eventual`).
+    pub(crate) fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        self.extra_headers.push((name, value.to_owned()));
+        self
+    }
+
+    /// Registers secrets a vendor adapter sends, so no answer can repeat them.
+    pub(crate) fn remember(&self, secrets: &[Sensitive]) {
+        self.scrubber.remember(secrets);
+    }
+
+    /// The connection's base URL (a vendor's next-page links must stay under it).
+    pub(crate) fn base_url(&self) -> &str {
+        self.base.as_str()
     }
 
     /// Reports every attempt to `observer` (metrics).
@@ -198,6 +238,7 @@ impl HttpPortal {
     /// Token requests this client and its clones sent (0 without an OAuth2 grant).
     pub fn token_requests(&self) -> u64 {
         self.tokens.as_ref().map_or(0, TokenSource::requests)
+            + self.tenants.as_ref().map_or(0, TenantTokens::requests)
     }
 
     fn url(&self, path: &str) -> Result<Url, PortalError> {
@@ -320,6 +361,9 @@ impl HttpPortal {
         if let Some(key) = idempotency {
             req = req.header("Idempotency-Key", key);
         }
+        for (name, value) in &self.extra_headers {
+            req = req.header(*name, value);
+        }
         if let Some(body) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -343,6 +387,23 @@ impl HttpPortal {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
+        // Graph: the app is past 80% of its limit; slow every caller of the connection a
+        // little before the portal answers 429.
+        let near_limit = resp
+            .headers()
+            .get("x-ms-throttle-limit-percentage")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .is_some_and(|p| p >= 0.8);
+        if near_limit {
+            self.budget.pause_for(self.config.retry.base);
+        }
+        let throttle = resp
+            .headers()
+            .get("x-ms-throttle-information")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default();
         let bytes = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -386,7 +447,7 @@ impl HttpPortal {
             return Err(AttemptError::Retry {
                 after: retry_after,
                 status: Some(status.as_u16()),
-                detail: format!("{} {code}: {message}", status.as_u16()),
+                detail: format!("{} {code}: {message}{throttle}", status.as_u16()),
             });
         }
         Err(AttemptError::Fatal(PortalError::Rejected {

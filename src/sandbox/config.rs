@@ -42,6 +42,8 @@ pub struct SandboxConfig {
     pub identity: IdentityConfig,
     /// The ConnectToTeams emulator's API clients and users.
     pub c2t: super::vendors::connecttoteams::C2tConfig,
+    /// The Microsoft Graph emulator's lags and page size.
+    pub graph: super::vendors::graph::GraphConfig,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +62,7 @@ impl Default for SandboxConfig {
             fixtures: Fixtures::default(),
             identity: IdentityConfig::default(),
             c2t: Default::default(),
+            graph: Default::default(),
         }
     }
 }

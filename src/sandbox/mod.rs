@@ -55,6 +55,7 @@ pub use routes::route_table;
 pub use server::{Sandbox, SandboxError};
 pub use vendors::WireRequest;
 pub use vendors::connecttoteams::C2tConfig;
+pub use vendors::graph::GraphConfig;
 
 /// The OpenAPI document of the contract, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = crate::model::semantics::OPENAPI;

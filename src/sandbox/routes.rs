@@ -333,6 +333,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     contract
         .merge(identity)
         .merge(vendors)
+        .merge(super::vendors::graph::router(&shared))
         .merge(sandbox)
         .merge(open)
         .fallback(no_route)

@@ -133,6 +133,7 @@ impl Sandbox {
             identity: config.identity,
             wire: Default::default(),
             c2t: super::vendors::connecttoteams::Emulator::new(config.c2t),
+            graph: super::vendors::graph::Emulator::new(config.graph),
             issued: Default::default(),
             body_limit: config.body_limit,
             body_read_timeout: config.body_read_timeout,

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub wire: super::vendors::WireLog,
     /// The ConnectToTeams emulator.
     pub c2t: super::vendors::connecttoteams::Emulator,
+    /// The Microsoft Graph emulator.
+    pub graph: super::vendors::graph::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
 }

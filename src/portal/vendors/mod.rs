@@ -5,5 +5,7 @@
 //! [`PortalApi`]: super::PortalApi
 
 pub mod connecttoteams;
+pub mod graph;
 
 pub use connecttoteams::ConnectToTeams;
+pub use graph::Graph;

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::state::Shared;
 
 pub mod connecttoteams;
+pub mod graph;
 
 /// One request a vendor emulator received, for the tests' check against the vendor's
 /// published description: method, path, query names, content type, auth scheme and body
