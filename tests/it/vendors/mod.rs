@@ -2,4 +2,5 @@
 //! controller, and every request they sent checked against the vendor's description.
 
 mod connecttoteams;
+mod graph;
 mod spec_check;
