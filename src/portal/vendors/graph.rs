@@ -42,7 +42,7 @@ const ROLES: [(&str, &str); 2] = [
     ("DaaSPartnerManager", USER_ADMINISTRATOR),
 ];
 /// The user properties read back.
-const SELECT: &str = "id,userPrincipalName,displayName,givenName,surname,otherMails,mobilePhone,usageLocation,onPremisesExtensionAttributes";
+const SELECT: &str = "id,userPrincipalName,mailNickname,displayName,givenName,surname,otherMails,mobilePhone,usageLocation,onPremisesExtensionAttributes";
 /// Tries of a read right after a write (Graph's replication lag), backoff between them.
 const LAG_ATTEMPTS: u32 = 8;
 
