@@ -10,6 +10,7 @@
 mod at_rest;
 mod cli;
 mod controller;
+mod graph;
 mod oauth;
 mod types;
 mod wire;

@@ -124,7 +124,12 @@ async fn forward(
 ) -> Response {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut req = up.http.request(method, format!("{}{path}", up.base));
-    for name in ["authorization", "idempotency-key", "content-type"] {
+    for name in [
+        "authorization",
+        "idempotency-key",
+        "content-type",
+        "consistencylevel",
+    ] {
         if let Some(value) = headers.get(name) {
             req = req.header(name, value);
         }
