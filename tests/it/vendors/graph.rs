@@ -516,3 +516,22 @@ fn calls_of(sb: &Sandbox, method: &str, path: &str) -> usize {
         .filter(|r| r.method == method && r.path == path)
         .count()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_graph_token_url_without_its_tenant_placeholder_is_refused_before_any_call() {
+    let v = vendor().await;
+    let (tmp, dir) = examples_copy();
+    connect(&dir, &v);
+    // The CRD pattern and validate accept the placeholder.
+    run(tmp.path(), &["validate", "-f", "examples/"], 0).await;
+    edit(
+        &dir.join("connection.yaml"),
+        "/{tenant}/oauth2",
+        "/contoso.onmicrosoft.com/oauth2",
+    );
+    let plan = run(tmp.path(), &["plan", "-f", "examples/"], 1).await;
+    for needle in ["PortalConnection graph", "{tenant}", "clientCredentials"] {
+        assert!(plan.stderr.contains(needle), "{needle:?}: {}", plan.stderr);
+    }
+    assert!(v.sb.wire_requests("graph").is_empty(), "nothing was sent");
+}
