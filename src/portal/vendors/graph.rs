@@ -137,7 +137,10 @@ impl Graph {
     }
 
     /// The directory roles tenantry manages, by user id: `(assignment id, template id)`.
-    async fn roles(&self, h: &HttpPortal) -> Result<HashMap<String, Vec<(String, String)>>, PortalError> {
+    async fn roles(
+        &self,
+        h: &HttpPortal,
+    ) -> Result<HashMap<String, Vec<(String, String)>>, PortalError> {
         let mut by_user: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for (_, template) in ROLES {
             let path = format!(
@@ -161,7 +164,10 @@ impl Graph {
     async fn by_upn(&self, h: &HttpPortal, upn: &str) -> Result<Option<Value>, PortalError> {
         let path = format!(
             "users?$filter={}&$select={SELECT}",
-            encode(&format!("userPrincipalName eq '{}'", upn.replace('\'', "''")))
+            encode(&format!(
+                "userPrincipalName eq '{}'",
+                upn.replace('\'', "''")
+            ))
         );
         let policy = RetryPolicy::default();
         for attempt in 0..LAG_ATTEMPTS {
@@ -185,7 +191,8 @@ impl Graph {
         if let Some(template) = wanted
             && !current.iter().any(|(_, t)| t == template)
         {
-            let body = json!({"principalId": user, "roleDefinitionId": template, "directoryScopeId": "/"});
+            let body =
+                json!({"principalId": user, "roleDefinitionId": template, "directoryScopeId": "/"});
             let result = self
                 .send_visible(
                     h,
@@ -199,7 +206,9 @@ impl Graph {
                     return Err(rejected(
                         404,
                         "GraphNotFound",
-                        format!("user {user} is still unknown to Microsoft Graph after the create; the next run assigns its role"),
+                        format!(
+                            "user {user} is still unknown to Microsoft Graph after the create; the next run assigns its role"
+                        ),
                         None,
                     ));
                 }
@@ -226,7 +235,11 @@ impl Graph {
     }
 
     /// The user's assignments of the roles tenantry manages.
-    async fn roles_of(&self, h: &HttpPortal, user: &str) -> Result<Vec<(String, String)>, PortalError> {
+    async fn roles_of(
+        &self,
+        h: &HttpPortal,
+        user: &str,
+    ) -> Result<Vec<(String, String)>, PortalError> {
         let path = format!(
             "roleManagement/directory/roleAssignments?$filter={}",
             encode(&format!("principalId eq '{user}'"))
@@ -255,13 +268,20 @@ impl Graph {
         req: &WriteRequest,
     ) -> Result<WriteOutcome, PortalError> {
         let (status, current) = self
-            .send_visible(h, Method::GET, &format!("users/{id}?$select={SELECT}"), None)
+            .send_visible(
+                h,
+                Method::GET,
+                &format!("users/{id}?$select={SELECT}"),
+                None,
+            )
             .await?;
         if status == StatusCode::NOT_FOUND {
             return Err(rejected(
                 404,
                 "NotFound",
-                format!("user {id} does not exist any more in tenant {tenant}; the next plan will create it"),
+                format!(
+                    "user {id} does not exist any more in tenant {tenant}; the next plan will create it"
+                ),
                 None,
             ));
         }
@@ -274,11 +294,9 @@ impl Graph {
                     req.spec.get("passwordFingerprint").is_some()
                         && req.spec.get("passwordFingerprint") == Some(&stored_print)
                 }
-                "onPremisesExtensionAttributes" => {
-                    [REF_ATTRIBUTE, META_ATTRIBUTE]
-                        .iter()
-                        .all(|a| current[k.as_str()][*a] == v[*a])
-                }
+                "onPremisesExtensionAttributes" => [REF_ATTRIBUTE, META_ATTRIBUTE]
+                    .iter()
+                    .all(|a| current[k.as_str()][*a] == v[*a]),
                 _ => current.get(&k).unwrap_or(&Value::Null) == &v,
             };
             if !same {
@@ -287,13 +305,20 @@ impl Graph {
         }
         if !changed.is_empty() {
             let (status, _) = self
-                .send_visible(h, Method::PATCH, &format!("users/{id}"), Some(&Value::Object(changed)))
+                .send_visible(
+                    h,
+                    Method::PATCH,
+                    &format!("users/{id}"),
+                    Some(&Value::Object(changed)),
+                )
                 .await?;
             if status == StatusCode::NOT_FOUND {
                 return Err(rejected(
                     404,
                     "NotFound",
-                    format!("user {id} disappeared from tenant {tenant}; the next plan will create it"),
+                    format!(
+                        "user {id} disappeared from tenant {tenant}; the next plan will create it"
+                    ),
                     None,
                 ));
             }
@@ -512,7 +537,11 @@ fn graph_error(err: PortalError) -> PortalError {
         } else {
             ""
         };
-        (stable, format!("Microsoft Graph {code}: {message}{hint}"), field)
+        (
+            stable,
+            format!("Microsoft Graph {code}: {message}{hint}"),
+            field,
+        )
     };
     PortalError::Rejected {
         portal,
@@ -530,7 +559,14 @@ fn tenant_of(req: &WriteRequest) -> Result<String, PortalError> {
         .and_then(Value::as_str)
         .filter(|d| !d.is_empty())
         .map(str::to_ascii_lowercase)
-        .ok_or_else(|| rejected(422, "GraphTenantUnknown", "spec.upnDomain is empty: it names the customer's Entra tenant".to_owned(), Some("spec.upnDomain")))
+        .ok_or_else(|| {
+            rejected(
+                422,
+                "GraphTenantUnknown",
+                "spec.upnDomain is empty: it names the customer's Entra tenant".to_owned(),
+                Some("spec.upnDomain"),
+            )
+        })
 }
 
 /// `tenant/objectId`: the id tenantry records carries the tenant, so an update or delete
@@ -550,7 +586,11 @@ fn text<'a>(spec: &'a Map<String, Value>, key: &str) -> &'a str {
 }
 
 fn upn_of(req: &WriteRequest) -> String {
-    format!("{}@{}", text(&req.spec, "username"), text(&req.spec, "upnDomain"))
+    format!(
+        "{}@{}",
+        text(&req.spec, "username"),
+        text(&req.spec, "upnDomain")
+    )
 }
 
 fn template_of(role: &str) -> Option<&'static str> {
@@ -568,7 +608,11 @@ fn meta_of(req: &WriteRequest) -> String {
         DeletionPolicy::Delete => "Delete",
     };
     let mut m = json!({"deletionPolicy": policy});
-    for key in ["customerId", "passwordFingerprint", "changePasswordAtNextLogon"] {
+    for key in [
+        "customerId",
+        "passwordFingerprint",
+        "changePasswordAtNextLogon",
+    ] {
         if let Some(v) = req.spec.get(key) {
             m[key] = v.clone();
         }
@@ -597,13 +641,25 @@ fn to_user(req: &WriteRequest, create: bool) -> Map<String, Value> {
     if create {
         user.insert("accountEnabled".into(), true.into());
     }
-    user.insert("displayName".into(), spec.get("displayName").cloned().unwrap_or_default());
+    user.insert(
+        "displayName".into(),
+        spec.get("displayName").cloned().unwrap_or_default(),
+    );
     user.insert("mailNickname".into(), text(spec, "username").into());
     user.insert("userPrincipalName".into(), upn_of(req).into());
-    user.insert("givenName".into(), spec.get("firstName").cloned().unwrap_or_default());
-    user.insert("surname".into(), spec.get("lastName").cloned().unwrap_or_default());
+    user.insert(
+        "givenName".into(),
+        spec.get("firstName").cloned().unwrap_or_default(),
+    );
+    user.insert(
+        "surname".into(),
+        spec.get("lastName").cloned().unwrap_or_default(),
+    );
     user.insert("otherMails".into(), json!([text(spec, "externalEmail")]));
-    user.insert("mobilePhone".into(), spec.get("phone").cloned().unwrap_or(Value::Null));
+    user.insert(
+        "mobilePhone".into(),
+        spec.get("phone").cloned().unwrap_or(Value::Null),
+    );
     if let Some(location) = spec.get("usageLocation") {
         user.insert("usageLocation".into(), location.clone());
     }
@@ -638,7 +694,10 @@ fn to_object(tenant: &str, user: &Value, role: Option<&str>) -> PortalObject {
         ("phone", user["mobilePhone"].clone()),
         ("usageLocation", user["usageLocation"].clone()),
         ("role", role.map_or(Value::Null, Value::from)),
-        ("changePasswordAtNextLogon", m["changePasswordAtNextLogon"].clone()),
+        (
+            "changePasswordAtNextLogon",
+            m["changePasswordAtNextLogon"].clone(),
+        ),
         ("passwordFingerprint", m["passwordFingerprint"].clone()),
     ] {
         if !value.is_null() {
@@ -721,11 +780,21 @@ mod tests {
         let r = req();
         let user = to_user(&r, true);
         assert_eq!(user["userPrincipalName"], "jroe@Kenton.example");
-        assert_eq!(user["passwordProfile"]["forceChangePasswordNextSignIn"], true);
+        assert_eq!(
+            user["passwordProfile"]["forceChangePasswordNextSignIn"],
+            true
+        );
         let object = declared_object("kenton.example", "u1", &r);
         assert_eq!(object.id, "kenton.example/u1");
         assert_eq!(object.external_ref, "customers/jroe");
-        for key in ["customerId", "username", "firstName", "role", "passwordFingerprint", "externalEmail"] {
+        for key in [
+            "customerId",
+            "username",
+            "firstName",
+            "role",
+            "passwordFingerprint",
+            "externalEmail",
+        ] {
             assert_eq!(object.spec.get(key), r.spec.get(key), "{key}");
         }
         assert!(object.spec.get("password").is_none());
@@ -739,7 +808,9 @@ mod tests {
             "The specified password does not comply with password complexity requirements.".into(),
             None,
         ));
-        let PortalError::Rejected { code, field, .. } = e else { panic!("rejected") };
+        let PortalError::Rejected { code, field, .. } = e else {
+            panic!("rejected")
+        };
         assert_eq!(code, "PasswordPolicy");
         assert_eq!(field.as_deref(), Some("spec.passwordSecretRef"));
         assert_eq!(encode("a eq 'b'"), "a%20eq%20%27b%27");

@@ -446,7 +446,11 @@ async fn create_user(
     let mut inner = shared.graph.lock();
     let dir = inner.tenants.entry(call.tenant).or_default();
     let upn = fields["userPrincipalName"].as_str().unwrap_or("");
-    if dir.users.iter().any(|u| upn_of(u).eq_ignore_ascii_case(upn)) {
+    if dir
+        .users
+        .iter()
+        .any(|u| upn_of(u).eq_ignore_ascii_case(upn))
+    {
         return bad_request(
             "Another object with the same value for property userPrincipalName already exists.",
         );
@@ -476,7 +480,10 @@ fn parse_filter(filter: &str) -> Option<Clause> {
         let inner = v.strip_prefix('\'')?.strip_suffix('\'')?;
         Some(inner.replace("''", "'"))
     };
-    if let Some(args) = f.strip_prefix("startswith(").and_then(|r| r.strip_suffix(')')) {
+    if let Some(args) = f
+        .strip_prefix("startswith(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
         let (property, value) = args.split_once(',')?;
         return Some(Clause {
             property: property.trim().to_owned(),
@@ -621,7 +628,10 @@ async fn list_users(
                 .filter(|u| {
                     clause.as_ref().is_none_or(|c| {
                         let value = match &extension {
-                            Some(a) => u.fields.get("onPremisesExtensionAttributes").and_then(|e| e.get(a)),
+                            Some(a) => u
+                                .fields
+                                .get("onPremisesExtensionAttributes")
+                                .and_then(|e| e.get(a)),
                             None => u.fields.get(&c.property),
                         };
                         clause_matches(c, value.and_then(Value::as_str))
@@ -643,12 +653,9 @@ fn find_user<'a>(
     id: &str,
 ) -> Option<&'a mut User> {
     let visible_after = now_ms() - lag(shared, inner, false);
-    inner
-        .tenants
-        .get_mut(tenant)?
-        .users
-        .iter_mut()
-        .find(|u| (u.id == id || upn_of(u).eq_ignore_ascii_case(id)) && u.created_ms <= visible_after)
+    inner.tenants.get_mut(tenant)?.users.iter_mut().find(|u| {
+        (u.id == id || upn_of(u).eq_ignore_ascii_case(id)) && u.created_ms <= visible_after
+    })
 }
 
 /// `GET /users/{id}`.
@@ -747,16 +754,20 @@ async fn create_assignment(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let text = |k: &str| call.body.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let text = |k: &str| {
+        call.body
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     let (principal, role, scope) = (
         text("principalId"),
         text("roleDefinitionId"),
         text("directoryScopeId"),
     );
     if principal.is_empty() || role.is_empty() || scope.is_empty() {
-        return bad_request(
-            "principalId, roleDefinitionId and directoryScopeId are required.",
-        );
+        return bad_request("principalId, roleDefinitionId and directoryScopeId are required.");
     }
     if ![GLOBAL_ADMINISTRATOR, USER_ADMINISTRATOR].contains(&role.as_str()) {
         return bad_request(format!("The role definition '{role}' does not exist."));
@@ -801,9 +812,9 @@ async fn list_assignments(
         Err(r) => return r,
     };
     let clause = q.get("$filter").and_then(|f| parse_filter(f));
-    let Some(clause) = clause.filter(|c| {
-        !c.prefix && (c.property == "principalId" || c.property == "roleDefinitionId")
-    }) else {
+    let Some(clause) = clause
+        .filter(|c| !c.prefix && (c.property == "principalId" || c.property == "roleDefinitionId"))
+    else {
         return bad_request("A $filter on principalId or roleDefinitionId (eq) is required.");
     };
     let inner = shared.graph.lock();
@@ -952,8 +963,14 @@ async fn tenant_state(State(shared): St, Path(tenant): Path<String>) -> Response
         .get(&tenant.to_ascii_lowercase())
         .map(|d| {
             (
-                d.users.iter().map(|u| user_json(u, None)).collect::<Vec<_>>(),
-                d.assignments.iter().map(Assignment::to_json).collect::<Vec<_>>(),
+                d.users
+                    .iter()
+                    .map(|u| user_json(u, None))
+                    .collect::<Vec<_>>(),
+                d.assignments
+                    .iter()
+                    .map(Assignment::to_json)
+                    .collect::<Vec<_>>(),
             )
         })
         .unwrap_or_default();
@@ -976,11 +993,14 @@ mod tests {
 
     #[test]
     fn filters_parse() {
-        let c = parse_filter("startswith(onPremisesExtensionAttributes/extensionAttribute1,'tenantry:ns/')")
-            .unwrap_or_else(|| panic!("parses"));
+        let c = parse_filter(
+            "startswith(onPremisesExtensionAttributes/extensionAttribute1,'tenantry:ns/')",
+        )
+        .unwrap_or_else(|| panic!("parses"));
         assert!(c.prefix);
         assert_eq!(c.value, "tenantry:ns/");
-        let c = parse_filter("userPrincipalName eq 'o''neil@x.example'").unwrap_or_else(|| panic!("parses"));
+        let c = parse_filter("userPrincipalName eq 'o''neil@x.example'")
+            .unwrap_or_else(|| panic!("parses"));
         assert_eq!(c.value, "o'neil@x.example");
         assert!(parse_filter("displayName ne 'x'").is_none());
     }

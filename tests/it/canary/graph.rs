@@ -34,7 +34,12 @@ fn connections(url: &str, token: &str, client_secret: &str) -> String {
          \x20     clientSecretRef: {{namespace: tenantry-system, name: graph-app, key: clientSecret}}\n\
          \x20     scope: https://graph.microsoft.com/.default\n---\n{}---\n{}",
         secret_manifest("tenantry-system", "portal-token", "token", token),
-        secret_manifest("tenantry-system", "graph-app", "clientSecret", client_secret),
+        secret_manifest(
+            "tenantry-system",
+            "graph-app",
+            "clientSecret",
+            client_secret
+        ),
     )
 }
 
@@ -144,13 +149,18 @@ async fn no_graph_secret_token_or_password_reaches_any_channel_of_the_cli() {
     let sent: Vec<String> = wire
         .exchanges()
         .into_iter()
-        .filter_map(|e| e.request["passwordProfile"]["password"].as_str().map(str::to_owned))
+        .filter_map(|e| {
+            e.request["passwordProfile"]["password"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .collect();
     for expected in [&kenton, &meridian, &refused] {
         assert!(sent.contains(expected), "the password crossed the wire");
     }
     assert!(
-        sent.iter().any(|p| ![&kenton, &meridian, &refused].contains(&p)),
+        sent.iter()
+            .any(|p| ![&kenton, &meridian, &refused].contains(&p)),
         "mchen's generated password was sent"
     );
     for (i, p) in sent.iter().enumerate() {

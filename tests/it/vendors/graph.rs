@@ -28,7 +28,10 @@ async fn vendor() -> Vendor {
     let client_secret = canary("GraphClient");
     let sb = sandbox(
         SandboxConfig::default()
-            .with_oauth_client("00000000-0000-4000-8000-000000000000", client_secret.as_str())
+            .with_oauth_client(
+                "00000000-0000-4000-8000-000000000000",
+                client_secret.as_str(),
+            )
             .with_token_lifetime(std::time::Duration::from_secs(3600 * 10_000)),
     )
     .await;
@@ -44,7 +47,10 @@ fn connect(dir: &Path, v: &Vendor) {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let graph = example
-        .replace("https://graph.microsoft.com", &format!("{}/graph", v.sb.url()))
+        .replace(
+            "https://graph.microsoft.com",
+            &format!("{}/graph", v.sb.url()),
+        )
         .replace("https://login.microsoftonline.com", &v.sb.url())
         .replace("example-client-secret-0000", &v.client_secret);
     let token = canary("Token");
@@ -96,7 +102,13 @@ async fn control(v: &Vendor, method: &str, path: &str, body: &Value) -> Value {
 }
 
 async fn tenant_state(v: &Vendor, tenant: &str) -> Value {
-    control(v, "GET", &format!("/sandbox/graph/tenants/{tenant}"), &json!({})).await
+    control(
+        v,
+        "GET",
+        &format!("/sandbox/graph/tenants/{tenant}"),
+        &json!({}),
+    )
+    .await
 }
 
 fn no_secret(v: &Vendor, runs: &[&Run], extra: &[&str]) {
@@ -105,7 +117,11 @@ fn no_secret(v: &Vendor, runs: &[&Run], extra: &[&str]) {
     secrets.extend(extra.iter().map(|s| (*s).to_owned()));
     for run in runs {
         for s in &secrets {
-            assert!(!run.all().contains(s.as_str()), "a secret leaked: {}", run.all());
+            assert!(
+                !run.all().contains(s.as_str()),
+                "a secret leaked: {}",
+                run.all()
+            );
         }
     }
     for req in v.sb.wire_requests("graph") {
@@ -145,10 +161,21 @@ async fn admins_are_created_in_their_tenants_converge_and_one_edit_is_one_patch(
     let v = vendor().await;
     let (tmp, dir) = examples_copy();
     connect(&dir, &v);
-    control(&v, "PUT", "/sandbox/graph/settings", &json!({"pageSize": 1})).await;
+    control(
+        &v,
+        "PUT",
+        "/sandbox/graph/settings",
+        &json!({"pageSize": 1}),
+    )
+    .await;
     let plan = run(tmp.path(), &["plan", "-f", "examples/"], 2).await;
     assert!(plan.stdout.contains("+ daas/admins"), "{}", plan.stdout);
-    let apply = run(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"], 0).await;
+    let apply = run(
+        tmp.path(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+        0,
+    )
+    .await;
 
     // Three users, each created in its own tenant with that tenant's token.
     let created = calls(&v, "POST", "/users");
@@ -187,7 +214,9 @@ async fn admins_are_created_in_their_tenants_converge_and_one_edit_is_one_patch(
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
     let lists = calls(&v, "GET", "/users");
     assert!(
-        lists.iter().any(|r| r.query.iter().any(|q| q == "$skiptoken")),
+        lists
+            .iter()
+            .any(|r| r.query.iter().any(|q| q == "$skiptoken")),
         "followed @odata.nextLink: {lists:#?}"
     );
     assert!(
@@ -207,7 +236,12 @@ async fn admins_are_created_in_their_tenants_converge_and_one_edit_is_one_patch(
     let actions = action_lines(&plan2.stdout);
     assert_eq!(actions.len(), 1, "{}", plan2.stdout);
     assert!(actions[0].starts_with("~ daas/admins"), "{actions:?}");
-    let update = run(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"], 0).await;
+    let update = run(
+        tmp.path(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+        0,
+    )
+    .await;
     let patches = calls(&v, "PATCH", "/users/{user-id}");
     assert_eq!(patches.len(), 1, "{patches:#?}");
     assert_eq!(patches[0].body, json!({"mobilePhone": "+15555550199"}));
@@ -231,7 +265,12 @@ async fn an_admin_made_by_hand_is_adopted_not_duplicated() {
             "userPrincipalName": "jroe@kenton-electronics.example"}}),
     )
     .await;
-    run(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"], 0).await;
+    run(
+        tmp.path(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+        0,
+    )
+    .await;
     // The create met the duplicate UPN (400) and adopted the user instead.
     assert!(
         statuses(&v, "POST", "/graph/v1.0/users").contains(&400),
@@ -245,7 +284,10 @@ async fn an_admin_made_by_hand_is_adopted_not_duplicated() {
         .filter(|u| u["userPrincipalName"] == "jroe@kenton-electronics.example")
         .collect();
     assert_eq!(janes.len(), 1, "adopted, not duplicated: {kenton:#}");
-    assert_eq!(janes[0]["displayName"], "Jane Roe", "the declared spec applied");
+    assert_eq!(
+        janes[0]["displayName"], "Jane Roe",
+        "the declared spec applied"
+    );
     assert_eq!(
         janes[0]["onPremisesExtensionAttributes"]["extensionAttribute1"],
         "tenantry:customers/jroe"
@@ -276,14 +318,18 @@ async fn replication_lag_and_throttling_are_waited_out() {
         &json!({"requests": 2, "retryAfterSeconds": 0}),
     )
     .await;
-    let apply = run(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"], 0).await;
-    let graph_statuses: Vec<u16> = v
-        .sb
-        .requests()
-        .into_iter()
-        .filter(|r| r.route.starts_with("/graph/"))
-        .filter_map(|r| r.status)
-        .collect();
+    let apply = run(
+        tmp.path(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+        0,
+    )
+    .await;
+    let graph_statuses: Vec<u16> =
+        v.sb.requests()
+            .into_iter()
+            .filter(|r| r.route.starts_with("/graph/"))
+            .filter_map(|r| r.status)
+            .collect();
     assert_eq!(
         graph_statuses.iter().filter(|s| **s == 429).count(),
         2,
@@ -339,7 +385,13 @@ async fn every_request_the_adapter_sent_agrees_with_graphs_description() {
     let v = vendor().await;
     let (tmp, dir) = examples_copy();
     connect(&dir, &v);
-    control(&v, "PUT", "/sandbox/graph/settings", &json!({"pageSize": 1})).await;
+    control(
+        &v,
+        "PUT",
+        "/sandbox/graph/settings",
+        &json!({"pageSize": 1}),
+    )
+    .await;
     control(
         &v,
         "POST",
@@ -349,13 +401,23 @@ async fn every_request_the_adapter_sent_agrees_with_graphs_description() {
             "userPrincipalName": "sokafor@meridian-dental.example"}}),
     )
     .await;
-    run(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"], 0).await;
+    run(
+        tmp.path(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+        0,
+    )
+    .await;
     edit(
         &dir.join("customers/kenton-electronics/admins.yaml"),
         "role: DaaSPartnerManager",
         "role: DaaSPartnerAdmin",
     );
-    run(tmp.path(), &["apply", "-f", "examples/", "--auto-approve"], 0).await;
+    run(
+        tmp.path(),
+        &["apply", "-f", "examples/", "--auto-approve"],
+        0,
+    )
+    .await;
     run(tmp.path(), &["plan", "-f", "examples/"], 0).await;
     let doc: serde_yaml::Value =
         serde_yaml::from_str(include_str!("specs/graph-v1.0-admins.openapi.json"))
@@ -491,7 +553,11 @@ async fn the_controller_creates_converges_and_deletes_the_user() {
     reconcile(Arc::new(a.clone()), Arc::clone(&h.ctx))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(writes(&h), before, "converged: no write on the next reconcile");
+    assert_eq!(
+        writes(&h),
+        before,
+        "converged: no write on the next reconcile"
+    );
 
     // Deleted in the cluster with deletionPolicy Delete: the user goes too.
     let recorded = h.api.last_status().unwrap_or_default();
@@ -499,7 +565,10 @@ async fn the_controller_creates_converges_and_deletes_the_user() {
     reconcile(Arc::new(gone), Arc::clone(&h.ctx))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(users_in(&h.sandbox).await.is_empty(), "the user was deleted");
+    assert!(
+        users_in(&h.sandbox).await.is_empty(),
+        "the user was deleted"
+    );
     assert_eq!(calls_of(&h.sandbox, "DELETE", "/users/{user-id}"), 1);
 }
 

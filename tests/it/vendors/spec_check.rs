@@ -81,10 +81,11 @@ pub fn problems(doc: &Value, req: &WireRequest) -> Option<Vec<String>> {
 /// The body properties of `req` that its operation's request schema does not declare (for
 /// documents complete enough to say, like Graph's): an adapter must not invent fields.
 pub fn unknown_properties(doc: &Value, req: &WireRequest) -> Vec<String> {
-    let Some((template, item)) = doc["paths"]
-        .as_mapping()
-        .and_then(|paths| paths.iter().find(|(t, _)| matches(t.as_str().unwrap_or(""), &req.path)))
-    else {
+    let Some((template, item)) = doc["paths"].as_mapping().and_then(|paths| {
+        paths
+            .iter()
+            .find(|(t, _)| matches(t.as_str().unwrap_or(""), &req.path))
+    }) else {
         return Vec::new();
     };
     let op = &item[req.method.to_ascii_lowercase().as_str()];
