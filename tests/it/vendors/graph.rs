@@ -604,3 +604,27 @@ async fn a_graph_token_url_without_its_tenant_placeholder_is_refused_before_any_
     }
     assert!(v.sb.wire_requests("graph").is_empty(), "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_that_outlasts_the_retries_is_reported_with_graphs_reason() {
+    let v = vendor().await;
+    let (tmp, dir) = examples_copy();
+    connect(&dir, &v);
+    control(
+        &v,
+        "POST",
+        "/sandbox/graph/throttle",
+        &json!({"requests": 1000, "retryAfterSeconds": 0}),
+    )
+    .await;
+    let plan = run(tmp.path(), &["plan", "-f", "examples/"], 1).await;
+    for needle in ["429", "ResourceUnitLimitExceeded"] {
+        assert!(plan.stderr.contains(needle), "{needle:?}: {}", plan.stderr);
+    }
+    let throttled = statuses(&v, "GET", "/graph/v1.0/users");
+    assert!(
+        throttled.len() > 1 && throttled.iter().all(|s| *s == 429),
+        "retried, each time throttled: {throttled:?}"
+    );
+    no_secret(&v, &[&plan], &[]);
+}
