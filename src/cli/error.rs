@@ -313,15 +313,11 @@ impl CliError {
             | Self::MissingSinkSecret { env_var, .. } => {
                 format!("add the Secret manifest or set {env_var}")
             }
-            Self::NoSinks => "add a NotificationSink to the input (docs/notifications.md), or use                               --notify=print to write the events to standard error"
+            Self::NoSinks => "add a NotificationSink to the input (docs/notifications.md), or use \
+                              --notify=print to write the events to standard error"
                 .to_owned(),
-            Self::Notify(_) => "check that the state directory (--state-dir) is writable".to_owned(),
-            Self::PortalClient { source, .. }
-                if matches!(**source, PortalError::NoAdapter { .. }) =>
-            {
-                "set the PortalConnection's spec.api to contract (a portal speaking tenantry's \
-                 contract), or use a tenantry version with that provider; nothing was written"
-                    .to_owned()
+            Self::Notify(_) => {
+                "check that the state directory (--state-dir) is writable".to_owned()
             }
             Self::PortalClient { .. } => {
                 "check the URL (--portal, TENANTRY_PORTAL or the PortalConnection)".to_owned()

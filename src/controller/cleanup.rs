@@ -78,10 +78,11 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
         )
         .await;
     };
-    let addresses = addresses(ctx, object, Arc::clone(&tenant), &status).await;
+    let (addresses, partitions) = addresses(ctx, object, Arc::clone(&tenant), &status).await;
     let reached = async {
         let portal = portal_for(ctx, &tenant).await?;
-        let observed = engine::observe(&portal, &Selection::Addresses(addresses.clone())).await?;
+        let selection = Selection::Addresses(addresses.clone());
+        let observed = engine::observe_in(&portal, &selection, &partitions).await?;
         Ok::<_, Error>((portal, observed))
     };
     let (portal, observed) = match reached.await {
@@ -169,7 +170,8 @@ async fn addresses<K: Declaring>(
     object: &K,
     tenant: Arc<crate::api::Tenant>,
     status: &ObjectStatus,
-) -> BTreeSet<Address> {
+) -> (BTreeSet<Address>, engine::Partitions) {
+    let mut partitions = engine::Partitions::new();
     let mut set: BTreeSet<Address> = status
         .external_ids
         .keys()
@@ -179,8 +181,10 @@ async fn addresses<K: Declaring>(
         && let Ok(model) = expand(&deref.declared)
     {
         set.extend(own_addresses(&model, &object_id(object)));
+        // Where a per-customer API (Graph) keeps them.
+        partitions = engine::partitions(&model);
     }
-    set
+    (set, partitions)
 }
 
 /// An address from its display form `portal/kind/externalRef`.

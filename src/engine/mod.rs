@@ -18,7 +18,9 @@ mod step;
 mod steps;
 
 pub use guard::{DEFAULT_MAX_DELETE_SHARE, MassDeletion, check_mass_deletion};
-pub use observe::{Selection, check, observe, observe_and_plan};
+pub use observe::{
+    Partitions, Selection, check, observe, observe_and_plan, observe_in, partitions,
+};
 pub use outputs::outputs_after;
 pub use policy::{
     Approval, Decision, Hold, RefusedReplace, ReplaceAllowance, ReplaceRefused, decide,

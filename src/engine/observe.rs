@@ -68,6 +68,33 @@ pub async fn observe<P: PortalApi>(
     portal: &P,
     selection: &Selection,
 ) -> Result<Observed, PortalError> {
+    observe_in(portal, selection, &Partitions::new()).await
+}
+
+/// Where the declared objects of each kind live, for APIs partitioned per customer (see
+/// [`ListFilter::partitions`]).
+pub type Partitions = std::collections::BTreeMap<Kind, Vec<String>>;
+
+/// The partitions of `model`'s resources (Graph: the admins' directory tenants).
+pub fn partitions(model: &Model) -> Partitions {
+    let mut out: std::collections::BTreeMap<Kind, BTreeSet<String>> = Default::default();
+    for r in model.resources() {
+        if let Some(p) = r.partition() {
+            out.entry(r.address.kind).or_default().insert(p);
+        }
+    }
+    out.into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
+}
+
+/// [`observe`], telling each list where the kind's declared objects live.
+pub async fn observe_in<P: PortalApi>(
+    portal: &P,
+    selection: &Selection,
+    partitions: &Partitions,
+) -> Result<Observed, PortalError> {
+    let within = |kind: Kind| partitions.get(&kind).cloned().unwrap_or_default();
     let calls: Vec<(Kind, ListFilter)> = match selection {
         Selection::Namespaces { kinds, namespaces } => kinds
             .iter()
@@ -83,6 +110,7 @@ pub async fn observe<P: PortalApi>(
                     let filter = ListFilter {
                         external_ref: None,
                         external_ref_prefix: Some(format!("{ns}/")),
+                        partitions: within(kind),
                     };
                     (kind, filter)
                 })
@@ -94,11 +122,21 @@ pub async fn observe<P: PortalApi>(
                 let filter = ListFilter {
                     external_ref: Some(a.external_ref.clone()),
                     external_ref_prefix: None,
+                    partitions: within(a.kind),
                 };
                 (a.kind, filter)
             })
             .collect(),
-        Selection::All(kinds) => kinds.iter().map(|&k| (k, ListFilter::default())).collect(),
+        Selection::All(kinds) => kinds
+            .iter()
+            .map(|&k| {
+                let filter = ListFilter {
+                    partitions: within(k),
+                    ..ListFilter::default()
+                };
+                (k, filter)
+            })
+            .collect(),
     };
     let lists = calls.iter().map(|(kind, filter)| async move {
         portal
@@ -122,7 +160,8 @@ pub async fn observe_and_plan<P: PortalApi>(
     model: &Model,
     options: &PlanOptions,
 ) -> Result<(Observed, Plan), PortalError> {
-    let observed = observe(portal, &Selection::for_plan(model, &options.scope)).await?;
+    let selection = Selection::for_plan(model, &options.scope);
+    let observed = observe_in(portal, &selection, &partitions(model)).await?;
     let plan = plan::plan(model, &observed, options);
     Ok((observed, plan))
 }
@@ -137,6 +176,7 @@ pub async fn check<P: PortalApi>(portal: &P, portals: &[Portal]) -> Result<(), P
     let filter = ListFilter {
         external_ref: Some(CHECK_REF.to_owned()),
         external_ref_prefix: None,
+        partitions: Vec::new(),
     };
     for &served in portals {
         if let Some(kind) = Kind::ALL.into_iter().find(|k| k.portal() == served) {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::observe::{Selection, observe};
+use super::observe::{Selection, observe_in, partitions};
 use super::step::{Action, Report};
 use crate::model::{Address, Kind, Model};
 use crate::plan::{self, Output};
@@ -36,7 +36,7 @@ pub async fn outputs_after<P: PortalApi>(
             namespaces: namespaces.into_iter().map(str::to_owned).collect(),
         }
     };
-    let observed = observe(portal, &selection).await?;
+    let observed = observe_in(portal, &selection, &partitions(model)).await?;
     Ok(plan::outputs(model, &observed, |r| {
         written.contains(&r.address)
     }))

@@ -476,6 +476,7 @@ async fn create<P: PortalApi>(
         let filter = ListFilter {
             external_ref: Some(resource.address.external_ref.clone()),
             external_ref_prefix: None,
+            partitions: resource.partition().into_iter().collect(),
         };
         return match portal.list(kind.portal(), kind.name(), &filter).await {
             Ok(found) => match found.into_iter().next() {

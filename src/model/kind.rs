@@ -136,6 +136,16 @@ impl Kind {
         }
     }
 
+    /// The spec field naming where an object of the kind lives in an API partitioned per
+    /// customer: a TenantAdmin is a user in the customer's directory tenant (Graph), which
+    /// its UPN domain names.
+    pub fn partition_field(self) -> Option<&'static str> {
+        match self {
+            Kind::DaasAdmin => Some("upnDomain"),
+            _ => None,
+        }
+    }
+
     /// True when `field` cannot change after creation (`422 ImmutableField`): a change to it
     /// replaces the object. Read from the contract's table ([`Semantics`]).
     pub fn is_immutable(self, field: &str) -> bool {

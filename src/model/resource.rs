@@ -115,6 +115,16 @@ impl fmt::Debug for WireSpec {
 }
 
 impl Resource {
+    /// Where the object lives in an API partitioned per customer ([`Kind::partition_field`]),
+    /// lower-cased.
+    pub fn partition(&self) -> Option<String> {
+        let field = self.address.kind.partition_field()?;
+        self.spec
+            .get(field)
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    }
+
     /// The spec to send in a create or update: the desired spec plus the parent's portal id
     /// and every secret with its fingerprint.
     ///

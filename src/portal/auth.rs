@@ -493,6 +493,67 @@ impl TokenSource {
     }
 }
 
+/// The placeholder of a token URL that names the directory tenant a token is for
+/// (`https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`): Graph acts inside each
+/// customer's tenant, so its tokens are per tenant.
+pub const TENANT_PLACEHOLDER: &str = "{tenant}";
+
+/// One [`TokenSource`] per tenant of a grant whose token URL holds [`TENANT_PLACEHOLDER`],
+/// keyed by the filled URL; clones share them. Each source caches, renews and scrubs as a
+/// connection's single source does.
+#[derive(Clone)]
+pub(crate) struct TenantTokens {
+    template: TokenSource,
+    sources: Arc<std::sync::Mutex<std::collections::HashMap<String, TokenSource>>>,
+}
+
+impl TenantTokens {
+    /// The per-tenant sources of `template` (whose grant's URL holds the placeholder).
+    pub fn new(template: TokenSource) -> Self {
+        Self {
+            template,
+            sources: Arc::default(),
+        }
+    }
+
+    /// The token source of `tenant` (a tenant id or one of its domain names).
+    pub fn of(&self, tenant: &str) -> TokenSource {
+        let inner = &self.template.0;
+        let url = inner
+            .grant
+            .token_url
+            .replace(TENANT_PLACEHOLDER, &tenant.to_ascii_lowercase());
+        let mut sources = self
+            .sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sources
+            .entry(url.clone())
+            .or_insert_with(|| {
+                let mut grant = inner.grant.clone();
+                grant.token_url = url;
+                TokenSource::new(
+                    &inner.connection,
+                    grant,
+                    inner.http.clone(),
+                    inner.retry.clone(),
+                    inner.scrubber.clone(),
+                )
+            })
+            .clone()
+    }
+
+    /// Token requests sent for every tenant so far.
+    pub fn requests(&self) -> u64 {
+        self.sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .map(TokenSource::requests)
+            .sum()
+    }
+}
+
 /// How long before its expiry a token is replaced: a quarter of its lifetime, at most a
 /// minute, so a call never leaves with a token that expires on the way.
 pub(crate) fn refresh_margin(lifetime: Duration) -> Duration {

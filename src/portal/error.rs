@@ -43,16 +43,6 @@ pub enum PortalError {
     /// revoked refresh token, wrong password); retrying with the same ones cannot help.
     #[error("{0}")]
     Unauthenticated(Box<AuthRefused>),
-    /// The connection names an API that this version cannot speak yet.
-    #[error(
-        "api {api} has no adapter yet in this version (PortalConnection {connection}); use api contract, or wait for the {api} provider"
-    )]
-    NoAdapter {
-        /// The PortalConnection's name.
-        connection: String,
-        /// The API it names.
-        api: String,
-    },
     /// No connection of the route table serves the kind.
     #[error(
         "no PortalConnection serves {portal}/{kind} (tried {tried}); add the portal to the spec.portals of one whose api implements it, or add such a connection to spec.delegates"
@@ -78,7 +68,6 @@ impl PortalError {
             Self::Unavailable { .. } => "PortalUnavailable",
             Self::Protocol { .. } => "PortalProtocolError",
             Self::Unauthenticated(_) => "AuthenticationFailed",
-            Self::NoAdapter { .. } => "NoAdapter",
             Self::NotRouted { .. } => "PortalNotServed",
             Self::Setup(_) => "PortalSetupError",
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 
-use super::auth::{Credential, TokenSource};
+use super::auth::{Credential, TENANT_PLACEHOLDER, TenantTokens, TokenSource};
 use super::budget::Budget;
 use super::error::{AttemptError, PortalError};
 use super::idempotency::idempotency_key;
@@ -87,6 +87,8 @@ pub struct HttpPortal {
     tokens: Option<TokenSource>,
     /// A vendor API's own headers and the response header that traces a request.
     vendor: Option<Arc<VendorHeaders>>,
+    /// Per-tenant tokens when the token URL holds `{tenant}` (Graph); see [`Self::in_tenant`].
+    tenants: Option<TenantTokens>,
 }
 
 /// What a vendor API asks of every request beyond the token (`portal::vendors`).
@@ -168,6 +170,12 @@ impl HttpPortal {
             )),
             _ => None,
         };
+        // A token URL with `{tenant}` has no token of its own: each tenant gets one.
+        let per_tenant = matches!(&config.auth, Some(Credential::OAuth2(g)) if g.token_url.contains(TENANT_PLACEHOLDER));
+        let (tokens, tenants) = match tokens {
+            Some(t) if per_tenant => (None, Some(TenantTokens::new(t))),
+            other => (other, None),
+        };
         Ok(Self {
             http,
             base,
@@ -178,6 +186,7 @@ impl HttpPortal {
             scrubber,
             tokens,
             vendor: None,
+            tenants,
         })
     }
 
@@ -185,6 +194,36 @@ impl HttpPortal {
     pub(crate) fn with_vendor_headers(mut self, headers: VendorHeaders) -> Self {
         self.vendor = Some(Arc::new(headers));
         self
+    }
+
+    /// This client acting inside directory tenant `tenant` (a tenant id or domain): its
+    /// calls carry that tenant's token (token URL `{tenant}` filled); budget, counters and
+    /// scrubbing stay shared. Unchanged when the token URL has no placeholder.
+    pub(crate) fn in_tenant(&self, tenant: &str) -> Self {
+        let mut scoped = self.clone();
+        if let Some(tenants) = &self.tenants {
+            scoped.tokens = Some(tenants.of(tenant));
+        }
+        scoped
+    }
+
+    /// This client sending header `name: value` on every request (e.g. Graph's
+    /// `ConsistencyLevel: eventual`).
+    pub(crate) fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        let mut vendor = self.vendor.as_deref().cloned().unwrap_or_default();
+        vendor.sent.push((name, value.to_owned()));
+        self.vendor = Some(Arc::new(vendor));
+        self
+    }
+
+    /// Registers secrets a vendor adapter sends, so no answer can repeat them.
+    pub(crate) fn remember(&self, secrets: &[Sensitive]) {
+        self.scrubber.remember(secrets);
+    }
+
+    /// The connection's base URL (a vendor's next-page links must stay under it).
+    pub(crate) fn base_url(&self) -> &str {
+        self.base.as_str()
     }
 
     /// Reports every attempt to `observer` (metrics).
@@ -214,15 +253,10 @@ impl HttpPortal {
         &self.config.name
     }
 
-    /// Scrubs `secret` from every later error of this connection (a value a vendor generated
-    /// and returned, e.g. Partner Center's admin password).
-    pub(crate) fn remember_secret(&self, secret: Sensitive) {
-        self.scrubber.remember(&[secret]);
-    }
-
     /// Token requests this client and its clones sent (0 without an OAuth2 grant).
     pub fn token_requests(&self) -> u64 {
         self.tokens.as_ref().map_or(0, TokenSource::requests)
+            + self.tenants.as_ref().map_or(0, TenantTokens::requests)
     }
 
     fn url(&self, path: &str) -> Result<Url, PortalError> {
@@ -427,6 +461,23 @@ impl HttpPortal {
             format!(" ({name}: {id})")
         });
         let traced = traced.unwrap_or_default();
+        // Graph: the app is past 80% of its limit; slow every caller of the connection a
+        // little before the portal answers 429.
+        let near_limit = resp
+            .headers()
+            .get("x-ms-throttle-limit-percentage")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .is_some_and(|p| p >= 0.8);
+        if near_limit {
+            self.budget.pause_for(self.config.retry.base);
+        }
+        let throttle = resp
+            .headers()
+            .get("x-ms-throttle-information")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default();
         let bytes = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -475,7 +526,7 @@ impl HttpPortal {
             return Err(AttemptError::Retry {
                 after: retry_after,
                 status: Some(status.as_u16()),
-                detail: format!("{} {code}: {message}", status.as_u16()),
+                detail: format!("{} {code}: {message}{throttle}", status.as_u16()),
             });
         }
         Err(AttemptError::Fatal(PortalError::Rejected {

@@ -29,7 +29,7 @@ pub use provider::{
 };
 pub use retry::RetryPolicy;
 pub use routing::{Route, Routes};
-pub use vendors::{CampaignRegistry, CloudLink, ConnectToTeams, PartnerCenter};
+pub use vendors::{CampaignRegistry, CloudLink, ConnectToTeams, Graph, PartnerCenter};
 pub use wire::{
     Accepted, DeleteOutcome, ErrorBody, Operation, OperationState, PortalObject, WriteOutcome,
 };
@@ -43,6 +43,10 @@ pub struct ListFilter {
     pub external_ref: Option<String>,
     /// `externalRef`s starting with this prefix (e.g. `namespace/`).
     pub external_ref_prefix: Option<String>,
+    /// Where the declared objects of the kind live, for an API partitioned per customer
+    /// (Graph: the admins' directory tenants, by `upnDomain`); empty when not known. An API
+    /// with one namespace (the contract) ignores it.
+    pub partitions: Vec<String>,
 }
 
 /// A create or update. Its `Debug` never shows the spec, which carries secrets.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{Credential, Flow, Grant};
 use super::http::{CallObserver, ClientConfig, HttpPortal};
-use super::vendors::{CampaignRegistry, CloudLink, ConnectToTeams, PartnerCenter};
+use super::vendors::{CampaignRegistry, CloudLink, ConnectToTeams, Graph, PartnerCenter};
 use super::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use super::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
 use crate::api::{
@@ -512,11 +512,22 @@ impl Connector for Providers {
                 "PortalConnection {}: api manual keeps its work orders in the CLI's state file (docs/manual-steps.md); the controller does not serve it yet",
                 connection.name
             ))),
-            // The other vendor adapters are later steps of issue 15: say so rather than fall back.
-            api => Err(PortalError::NoAdapter {
-                connection: connection.name.clone(),
-                api: api.name().to_owned(),
-            }),
+            ConnectionApi::Graph => {
+                // Graph acts inside each customer's tenant: one token per tenant, from a
+                // token URL with `{tenant}`.
+                let per_tenant = matches!(&connection.auth, Some(Credential::OAuth2(g)) if g.token_url.contains(super::auth::TENANT_PLACEHOLDER));
+                if !per_tenant {
+                    return Err(PortalError::Setup(format!(
+                        "PortalConnection {}: api graph authenticates with spec.auth.clientCredentials (or refreshToken) whose tokenUrl holds {{tenant}}, e.g. https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/token",
+                        connection.name
+                    )));
+                }
+                let mut http = HttpPortal::new(connection.client_config())?;
+                if let Some(observer) = &self.observer {
+                    http = http.with_observer(Arc::clone(observer));
+                }
+                Ok(PortalClient::new(Graph::new(http)))
+            }
         }
     }
 }

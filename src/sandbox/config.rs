@@ -46,6 +46,8 @@ pub struct SandboxConfig {
     pub mitel: super::vendors::cloudlink::MitelConfig,
     /// The Campaign Registry emulator's API keys.
     pub tcr: super::vendors::campaignregistry::TcrConfig,
+    /// The Microsoft Graph emulator's lags and page size.
+    pub graph: super::vendors::graph::GraphConfig,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +68,7 @@ impl Default for SandboxConfig {
             c2t: Default::default(),
             mitel: Default::default(),
             tcr: Default::default(),
+            graph: Default::default(),
         }
     }
 }

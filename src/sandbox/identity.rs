@@ -59,6 +59,8 @@ impl Default for IdentityConfig {
 pub(crate) struct Issued {
     access: Mutex<HashMap<String, i64>>,
     refresh: Mutex<std::collections::HashSet<String>>,
+    /// The directory tenant (path segment, lower-cased) each access token was issued for.
+    tenants: Mutex<HashMap<String, String>>,
 }
 
 /// What the contract's authentication makes of a bearer token.
@@ -90,6 +92,16 @@ impl Issued {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(digest(token), expiry_ms);
+    }
+
+    /// The tenant (`/{tenant}/oauth2/...`, lower-cased) an access token was issued for, so an
+    /// emulator acting inside one tenant (Graph) can scope what the token sees.
+    pub fn tenant_of(&self, token: &str) -> Option<String> {
+        self.tenants
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&digest(token))
+            .cloned()
     }
 
     /// Expires every issued access token now; returns how many were valid.
@@ -363,6 +375,12 @@ fn token(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(digest(&access), now.saturating_add(lifetime_ms));
+    shared
+        .issued
+        .tenants
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(digest(&access), tenant.to_ascii_lowercase());
     if let Some(r) = &refresh {
         shared
             .issued

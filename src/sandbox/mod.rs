@@ -58,6 +58,7 @@ pub use vendors::WireRequest;
 pub use vendors::campaignregistry::TcrConfig;
 pub use vendors::cloudlink::MitelConfig;
 pub use vendors::connecttoteams::C2tConfig;
+pub use vendors::graph::GraphConfig;
 
 /// The OpenAPI document of the contract, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = crate::model::semantics::OPENAPI;

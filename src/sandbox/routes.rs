@@ -335,6 +335,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     contract
         .merge(identity)
         .merge(vendors)
+        .merge(super::vendors::graph::router(&shared))
         .merge(sandbox)
         .merge(open)
         .fallback(no_route)

@@ -136,6 +136,7 @@ impl Sandbox {
             mitel: super::vendors::cloudlink::Emulator::new(config.mitel),
             tcr: super::vendors::campaignregistry::Emulator::new(config.tcr),
             pc: Default::default(),
+            graph: super::vendors::graph::Emulator::new(config.graph),
             issued: Default::default(),
             body_limit: config.body_limit,
             body_read_timeout: config.body_read_timeout,

@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub tcr: super::vendors::campaignregistry::Emulator,
     /// The Partner Center emulator.
     pub pc: super::vendors::partnercenter::Emulator,
+    /// The Microsoft Graph emulator.
+    pub graph: super::vendors::graph::Emulator,
     /// Wakes the operation worker when an operation is created or resumed.
     pub wake: Notify,
 }

@@ -7,9 +7,11 @@
 pub mod campaignregistry;
 pub mod cloudlink;
 pub mod connecttoteams;
+pub mod graph;
 pub mod partnercenter;
 
 pub use campaignregistry::CampaignRegistry;
 pub use cloudlink::CloudLink;
 pub use connecttoteams::ConnectToTeams;
+pub use graph::Graph;
 pub use partnercenter::PartnerCenter;

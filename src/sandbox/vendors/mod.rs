@@ -12,6 +12,7 @@ use super::state::Shared;
 pub mod campaignregistry;
 pub mod cloudlink;
 pub mod connecttoteams;
+pub mod graph;
 pub mod partnercenter;
 
 /// One request a vendor emulator received, for the tests' check against the vendor's

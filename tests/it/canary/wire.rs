@@ -133,6 +133,7 @@ async fn forward(
         "ms-requestid",
         "ms-correlationid",
         "ms-continuationtoken",
+        "consistencylevel",
     ] {
         if let Some(value) = headers.get(name) {
             req = req.header(name, value);

@@ -526,10 +526,21 @@ impl Harness {
         bindings: Vec<ServiceBinding>,
         connections: Vec<PortalConnection>,
     ) -> Self {
+        Self::with_providers_and_admins(sandbox, tenants, Vec::new(), bindings, connections)
+    }
+
+    /// [`Self::with_providers`] with TenantAdmins in the stores too.
+    pub fn with_providers_and_admins(
+        sandbox: Sandbox,
+        tenants: Vec<Tenant>,
+        admins: Vec<TenantAdmin>,
+        bindings: Vec<ServiceBinding>,
+        connections: Vec<PortalConnection>,
+    ) -> Self {
         let mut h = Self::with_sandbox(
             sandbox,
             tenants.clone(),
-            Vec::new(),
+            admins.clone(),
             bindings.clone(),
             connections.clone(),
         );
@@ -543,7 +554,7 @@ impl Harness {
                 Arc::new(tenantry::portal::Providers::default()),
                 Some(fallback),
             ),
-            Stores::from_objects(tenants, Vec::new(), bindings, connections),
+            Stores::from_objects(tenants, admins, bindings, connections),
             Arc::new(Metrics::new()),
             Settings::default(),
             Some("test".to_owned()),

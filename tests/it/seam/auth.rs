@@ -176,26 +176,3 @@ async fn a_token_about_to_expire_is_replaced_before_it_is_used() {
         "refreshed ahead of expiry, never refused"
     );
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn an_api_without_an_adapter_is_a_clear_error() {
-    let sb = sandbox(SandboxConfig::default()).await;
-    let (tmp, dir) = examples_copy();
-    let connection = oauth_connection("default", &sb.url(), "  api: graph\n", &canary("Client"));
-    write(&dir.join("connection.yaml"), &connection);
-    let plan = tenantry_in(tmp.path(), &["plan", "-f", "examples/"]).await;
-    assert_eq!(plan.code, 1, "{}", plan.all());
-    assert!(
-        plan.stderr
-            .contains("api graph has no adapter yet in this version"),
-        "{}",
-        plan.stderr
-    );
-    assert!(
-        plan.stderr
-            .contains("hint: set the PortalConnection's spec.api to contract"),
-        "{}",
-        plan.stderr
-    );
-    assert!(sb.requests().is_empty(), "nothing was sent");
-}

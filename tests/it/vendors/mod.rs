@@ -5,6 +5,7 @@ mod campaignregistry;
 mod cloudlink;
 mod connecttoteams;
 mod emulators;
+mod graph;
 pub(crate) mod partnercenter;
 mod partnercenter_emulator;
 mod spec_check;

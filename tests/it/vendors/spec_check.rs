@@ -86,6 +86,40 @@ pub fn problems(doc: &Value, req: &WireRequest) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The body properties of `req` that its operation's request schema does not declare (for
+/// documents complete enough to say, like Graph's): an adapter must not invent fields.
+pub fn unknown_properties(doc: &Value, req: &WireRequest) -> Vec<String> {
+    let Some((template, item)) = doc["paths"].as_mapping().and_then(|paths| {
+        paths
+            .iter()
+            .find(|(t, _)| matches(t.as_str().unwrap_or(""), &req.path))
+    }) else {
+        return Vec::new();
+    };
+    let op = &item[req.method.to_ascii_lowercase().as_str()];
+    let Some(content) = op["requestBody"]["content"].as_mapping() else {
+        return Vec::new();
+    };
+    let Some(media) = content.values().next() else {
+        return Vec::new();
+    };
+    let schema = resolve(doc, &media["schema"]);
+    let (Some(props), Some(body)) = (schema["properties"].as_mapping(), req.body.as_object())
+    else {
+        return Vec::new();
+    };
+    body.keys()
+        .filter(|k| !props.contains_key(Value::from(k.as_str())))
+        .map(|k| {
+            format!(
+                "{} {}: {k} is not a property of the request schema",
+                req.method,
+                template.as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 fn matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();

@@ -124,7 +124,7 @@ impl PartnerCenter {
         };
         // Returned once: never kept in tenantry's output; later errors are scrubbed of it.
         if let Some(p) = customer["userCredentials"]["password"].as_str() {
-            self.http.remember_secret(Sensitive::new(p));
+            self.http.remember(&[Sensitive::new(p)]);
         }
         let id = customer["id"].as_str().unwrap_or_default().to_owned();
         let mut object = to_object(&customer).ok_or_else(|| {
