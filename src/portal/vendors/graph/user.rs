@@ -304,6 +304,7 @@ mod tests {
             .cloned()
             .unwrap_or_default(),
             secrets: vec![],
+            secret_sources: vec![],
         }
     }
 
