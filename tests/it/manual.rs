@@ -135,17 +135,17 @@ async fn the_examples_converge_through_work_orders_the_sandbox_human_confirms() 
     let text = s.run(&["plan", "-f", "examples/"], 2).await;
     assert!(
         text.stdout
-            .contains("Work orders this apply would issue (25;"),
+            .contains("Work orders this apply would issue (26;"),
         "{}",
         text.stdout
     );
     let planned = s.planned().await;
-    assert_eq!(planned.len(), 25, "{planned:?}");
+    assert_eq!(planned.len(), 26, "{planned:?}");
     let markdown = s
         .run(&["plan", "-f", "examples/", "-o", "markdown"], 2)
         .await;
     assert!(
-        markdown.stdout.contains("## Work orders (25)"),
+        markdown.stdout.contains("## Work orders (26)"),
         "{}",
         markdown.stdout
     );
@@ -208,7 +208,7 @@ async fn a_rerun_issues_no_second_work_order_and_a_lost_record_re_asks_the_same_
     let s = setup().await;
     s.run(&APPLY, 0).await;
     let first = s.orders();
-    assert_eq!(first.len(), 15, "{first:?}");
+    assert_eq!(first.len(), 14, "{first:?}");
     s.run(&APPLY, 0).await;
     assert_eq!(s.orders(), first, "a rerun issued another order");
 
