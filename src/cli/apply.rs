@@ -175,9 +175,12 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     let manual = report
         .steps
         .iter()
+        // Only steps a manual connection serves have work orders; a vendor adapter may wait
+        // for a person with the same reason (a CloudLink account) and says what to do itself.
         .filter(|s| {
             matches!(&s.outcome, Outcome::Waiting { reason, .. }
                 if reason == tenantry::portal::manual::AWAITING_MANUAL_STEP)
+                && session.target.manual_connection(s.address.kind).is_some()
         })
         .count();
     if manual > 0 {

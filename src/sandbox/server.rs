@@ -134,7 +134,10 @@ impl Sandbox {
             wire: Default::default(),
             c2t: super::vendors::connecttoteams::Emulator::new(config.c2t),
             mitel: super::vendors::cloudlink::Emulator::new(config.mitel),
-            tcr: super::vendors::campaignregistry::Emulator::new(config.tcr),
+            tcr: super::vendors::campaignregistry::Emulator::with_registered(
+                config.tcr,
+                &config.fixtures.campaigns,
+            ),
             pc: Default::default(),
             graph: super::vendors::graph::Emulator::new(config.graph),
             issued: Default::default(),

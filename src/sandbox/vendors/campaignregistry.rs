@@ -55,6 +55,9 @@ pub struct TcrConfig {
     pub keys: Option<Vec<(String, Sensitive)>>,
 }
 
+/// The brand of the fixtures' campaigns.
+const DEMO_BRAND: &str = "BSANDBX";
+
 #[derive(Debug, Clone)]
 struct Brand {
     id: String,
@@ -99,6 +102,50 @@ impl Emulator {
             config,
             inner: Mutex::default(),
         }
+    }
+
+    /// The emulator with the fixtures' registered campaigns already accepted by the carriers,
+    /// under one verified brand: the sandbox's inventory says they are registered in TCR, so
+    /// the contract and this emulator describe the same world.
+    pub fn with_registered(
+        config: TcrConfig,
+        campaigns: &[crate::sandbox::fixtures::Campaign],
+    ) -> Self {
+        let emulator = Self::new(config);
+        let registered: Vec<_> = campaigns.iter().filter(|c| c.registered).collect();
+        if registered.is_empty() {
+            return emulator;
+        }
+        let mut inner = emulator.lock();
+        inner.brands.insert(
+            DEMO_BRAND.to_owned(),
+            Brand {
+                id: DEMO_BRAND.to_owned(),
+                display_name: "Sandbox demo brand".to_owned(),
+                entity_type: "PRIVATE_PROFIT".to_owned(),
+                identity_status: Some("VERIFIED".to_owned()),
+            },
+        );
+        let now = now_ms();
+        for c in registered {
+            inner.campaigns.insert(
+                c.id.clone(),
+                Campaign {
+                    id: c.id.clone(),
+                    brand_id: DEMO_BRAND.to_owned(),
+                    usecase: "MIXED".to_owned(),
+                    description: c.name.clone(),
+                    expired: false,
+                    suspended: false,
+                    sharing: Some("ACCEPTED".to_owned()),
+                    feedback: None,
+                    shared_ms: now,
+                    status_ms: now,
+                },
+            );
+        }
+        drop(inner);
+        emulator
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

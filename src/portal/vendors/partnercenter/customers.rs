@@ -40,14 +40,9 @@ impl PartnerCenter {
                 .send(Method::GET, &format!("v1/customers/{id}"), None, None, &[])
                 .await?;
             if status == StatusCode::NOT_FOUND {
-                return Err(rejected(
-                    404,
-                    "PcCustomerNotFound",
-                    format!(
-                        "tenant {id} is not a customer of this partner in Partner Center; send the customer the reseller relationship link first, then retry"
-                    ),
-                    Some("spec.azureAD.existingTenantId"),
-                ));
+                // Not a failure: the tenant becomes a customer once its Global Admin accepts
+                // the reseller relationship, a person's step; the next apply adopts it.
+                return Ok(awaiting_relationship(req, &id));
             }
             return self.adopt(&customer, req, &tag).await;
         }
@@ -464,4 +459,32 @@ mod tests {
             "kentonelectronics.onmicrosoft.com"
         );
     }
+}
+
+/// Prefix of the placeholder id of a ConnectExisting customer that is not ours yet.
+const AWAITING_RELATIONSHIP: &str = "awaiting-relationship:";
+
+/// The wait of a ConnectExisting tenant that is not yet a customer of this partner.
+fn awaiting_relationship(req: &WriteRequest, tenant: &str) -> WriteOutcome {
+    let id = format!("{AWAITING_RELATIONSHIP}{}", req.external_ref);
+    WriteOutcome::Accepted(Box::new(Accepted {
+        object: PortalObject {
+            id: id.clone(),
+            external_ref: req.external_ref.clone(),
+            deletion_policy: req.deletion_policy,
+            version: 0,
+            spec: req.spec.clone(),
+            status: Map::new(),
+        },
+        operation: Operation {
+            id,
+            object_id: None,
+            state: OperationState::AwaitingHuman,
+            reason: Some("AwaitingCustomerApproval".to_owned()),
+            message: Some(format!(
+                "tenant {tenant} is not a customer of this partner yet: send its Global Admin the reseller relationship link (Partner Center: Customers > Request a reseller relationship); the next apply adopts the tenant once they accept"
+            )),
+            not_before: None,
+        },
+    }))
 }
