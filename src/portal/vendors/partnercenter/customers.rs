@@ -424,6 +424,34 @@ pub(super) fn to_object(customer: &Value) -> Option<PortalObject> {
     })
 }
 
+/// Prefix of the placeholder id of a ConnectExisting customer that is not ours yet.
+const AWAITING_RELATIONSHIP: &str = "awaiting-relationship:";
+
+/// The wait of a ConnectExisting tenant that is not yet a customer of this partner.
+fn awaiting_relationship(req: &WriteRequest, tenant: &str) -> WriteOutcome {
+    let id = format!("{AWAITING_RELATIONSHIP}{}", req.external_ref);
+    WriteOutcome::Accepted(Box::new(Accepted {
+        object: PortalObject {
+            id: id.clone(),
+            external_ref: req.external_ref.clone(),
+            deletion_policy: req.deletion_policy,
+            version: 0,
+            spec: req.spec.clone(),
+            status: Map::new(),
+        },
+        operation: Operation {
+            id,
+            object_id: None,
+            state: OperationState::AwaitingHuman,
+            reason: Some("AwaitingCustomerApproval".to_owned()),
+            message: Some(format!(
+                "tenant {tenant} is not a customer of this partner yet: send its Global Admin the reseller relationship link (Partner Center: Customers > Request a reseller relationship); the next apply adopts the tenant once they accept"
+            )),
+            not_before: None,
+        },
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,32 +487,4 @@ mod tests {
             "kentonelectronics.onmicrosoft.com"
         );
     }
-}
-
-/// Prefix of the placeholder id of a ConnectExisting customer that is not ours yet.
-const AWAITING_RELATIONSHIP: &str = "awaiting-relationship:";
-
-/// The wait of a ConnectExisting tenant that is not yet a customer of this partner.
-fn awaiting_relationship(req: &WriteRequest, tenant: &str) -> WriteOutcome {
-    let id = format!("{AWAITING_RELATIONSHIP}{}", req.external_ref);
-    WriteOutcome::Accepted(Box::new(Accepted {
-        object: PortalObject {
-            id: id.clone(),
-            external_ref: req.external_ref.clone(),
-            deletion_policy: req.deletion_policy,
-            version: 0,
-            spec: req.spec.clone(),
-            status: Map::new(),
-        },
-        operation: Operation {
-            id,
-            object_id: None,
-            state: OperationState::AwaitingHuman,
-            reason: Some("AwaitingCustomerApproval".to_owned()),
-            message: Some(format!(
-                "tenant {tenant} is not a customer of this partner yet: send its Global Admin the reseller relationship link (Partner Center: Customers > Request a reseller relationship); the next apply adopts the tenant once they accept"
-            )),
-            not_before: None,
-        },
-    }))
 }
