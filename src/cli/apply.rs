@@ -73,7 +73,8 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         println!("{notice}");
     }
     print!("{}", render::text(plan, color));
-    print!("{}", session::work_orders_text(&session.work_orders()));
+    let orders = session.work_orders();
+    print!("{}", session::work_orders_text(&orders));
     // The CLI's approval is the prompt, --auto-approve or --plan-hash: it covers objects whose
     // managementPolicy is Plan (that policy makes the in-cluster controller wait). Objects
     // whose policy is Observe are never written. A pinned hash that is no longer the plan's
@@ -219,6 +220,17 @@ async fn apply(args: Args) -> Result<u8, CliError> {
             .any(|s| s.address.to_string() == e.address)
     });
     events.extend(tenantry::notify::events_of_report(&report, plan));
+    // A step waiting on a work order is a WorkOrder event at once, not a wait past a threshold.
+    let issued: Vec<_> = orders
+        .into_iter()
+        .filter(|o| {
+            report.steps.iter().any(|s| {
+                s.address.to_string() == o.address && matches!(s.outcome, Outcome::Waiting { .. })
+            })
+        })
+        .collect();
+    events.retain(|e| !issued.iter().any(|o| o.address == e.address));
+    events.extend(tenantry::notify::events_of_work_orders(&issued));
     super::notify::notify(args.notify.notify, &sinks, &args.input.state_dir, &events).await?;
     failed_unchanged()?;
     Ok(if report.has_failures() {

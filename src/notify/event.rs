@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::api::{EventType, ObjectId};
 use crate::engine::{Outcome, Report};
 use crate::plan::{Phase, Plan};
+use crate::portal::manual::WorkOrder;
 
 /// Something that needs a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,6 +117,33 @@ fn waiting_message(phase: Phase) -> &'static str {
         }
         Phase::Provisioning | Phase::Failed => "still provisioning in the portal",
     }
+}
+
+/// One event per work order a person must perform (the manual provider's orders); the id
+/// covers the order's id, so a changed order is a new event and a repeated plan is not.
+pub fn events_of_work_orders(orders: &[WorkOrder]) -> Vec<Event> {
+    orders
+        .iter()
+        .map(|o| {
+            let message = format!(
+                "work order {}: {} it in {} › {}; then `tenantry confirm {}` with the values it asks for (`tenantry workorders` prints it)",
+                o.id,
+                o.action.as_str(),
+                o.portal,
+                o.screen,
+                o.id
+            );
+            let mut event = Event::new(
+                EventType::WorkOrder,
+                o.address.clone(),
+                crate::portal::manual::AWAITING_MANUAL_STEP.to_owned(),
+                message,
+                &o.id,
+            );
+            event.tenant = None;
+            event
+        })
+        .collect()
 }
 
 /// The waits and failures of an apply's steps; `plan` names their declaring objects.

@@ -12,6 +12,6 @@ mod outbox;
 mod payload;
 
 pub use deliver::{Delivered, DeliveryError, Sink, SinkSetupError, deliver};
-pub use event::{Event, events_of_plan, events_of_report};
+pub use event::{Event, events_of_plan, events_of_report, events_of_work_orders};
 pub use outbox::Outbox;
 pub use payload::{SIGNATURE_HEADER, payload, signature};

@@ -504,3 +504,49 @@ fn the_manual_steps_page_quotes_the_rendered_work_orders() {
         );
     }
 }
+
+#[tokio::test]
+async fn each_issued_work_order_is_a_notification_event_once() {
+    let s = setup().await;
+    let notify = [
+        "apply",
+        "-f",
+        "examples/",
+        "--auto-approve",
+        "--notify=print",
+    ];
+    let first = s.run(&notify, 0).await;
+    let events: Vec<Value> = first
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &Value| e["type"] == "WorkOrder")
+        .collect();
+    let issued = s.orders();
+    assert_eq!(events.len(), issued.len(), "{}", first.stderr);
+    for (id, _, address) in &issued {
+        assert!(
+            events.iter().any(|e| e["address"] == address.as_str()
+                && e["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(id.as_str())),
+            "no event for {id} ({address}): {}",
+            first.stderr
+        );
+    }
+    // The same orders give the same event ids: a sink deduplicates a rerun's.
+    let again = s.run(&notify, 0).await;
+    let ids = |text: &str| -> BTreeSet<String> {
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["type"] == "WorkOrder")
+            .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let (a, b) = (ids(&first.stderr), ids(&again.stderr));
+    assert!(
+        b.is_subset(&a),
+        "a rerun's orders are the same events: {a:?} {b:?}"
+    );
+}
