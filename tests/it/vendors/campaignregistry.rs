@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
 
-use super::spec_check;
+use super::{control, run, spec_check};
 use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
 use crate::support::{
@@ -33,7 +33,7 @@ async fn vendor() -> Vendor {
     let v = Vendor { sb, secret };
     brand(&v, "BKENTON", Some("VERIFIED")).await;
     control(
-        &v,
+        &v.sb,
         "/sandbox/tcr/campaigns",
         &json!({"campaignId": CAMPAIGN, "brandId": "BKENTON", "description": "Order updates"}),
     )
@@ -43,7 +43,7 @@ async fn vendor() -> Vendor {
 
 async fn brand(v: &Vendor, id: &str, identity: Option<&str>) {
     control(
-        v,
+        &v.sb,
         "/sandbox/tcr/brands",
         &json!({"brandId": id, "displayName": "Kenton Electronics", "identityStatus": identity}),
     )
@@ -79,21 +79,10 @@ fn tcr_calls(v: &Vendor) -> Vec<WireRequest> {
     v.sb.wire_requests("tcr")
 }
 
-async fn control(v: &Vendor, path: &str, body: &Value) -> Value {
-    let answer = crate::sandbox::Client::new(&v.sb).post(path, body).await;
-    assert!(
-        answer.status.is_success(),
-        "{path}: {} {:#}",
-        answer.status,
-        answer.body
-    );
-    answer.body
-}
-
 /// The connectivity partner's (and carriers') review of the campaign.
 async fn review(v: &Vendor, outcome: &str, explanation: Option<&str>) {
     control(
-        v,
+        &v.sb,
         "/sandbox/tcr/sharing",
         &json!({"campaignId": CAMPAIGN, "sharingStatus": outcome, "explanation": explanation}),
     )
@@ -112,12 +101,6 @@ fn no_secret(v: &Vendor, runs: &[&Run]) {
             );
         }
     }
-}
-
-async fn run(dir: &Path, args: &[&str], code: i32) -> Run {
-    let out = tenantry_in(dir, args).await;
-    assert_eq!(out.code, code, "{args:?}: {}", out.all());
-    out
 }
 
 /// The pending entry of the plan JSON whose address contains `part`.
@@ -280,7 +263,7 @@ async fn declined_expired_suspended_and_unverified_campaigns_say_what_to_do() {
     review(&v, "PENDING", None).await;
     review(&v, "ACCEPTED", None).await;
     control(
-        &v,
+        &v.sb,
         "/sandbox/tcr/campaign-state",
         &json!({"campaignId": CAMPAIGN, "suspended": true}),
     )
@@ -291,7 +274,7 @@ async fn declined_expired_suspended_and_unverified_campaigns_say_what_to_do() {
 
     // Expired: terminal, with the way out.
     control(
-        &v,
+        &v.sb,
         "/sandbox/tcr/campaign-state",
         &json!({"campaignId": CAMPAIGN, "suspended": false, "expired": true}),
     )
@@ -305,7 +288,7 @@ async fn declined_expired_suspended_and_unverified_campaigns_say_what_to_do() {
 
     // A brand TCR could not verify may not run campaigns; one still being scored waits.
     control(
-        &v,
+        &v.sb,
         "/sandbox/tcr/campaigns",
         &json!({"campaignId": CAMPAIGN, "brandId": "BKENTON", "sharingStatus": "ACCEPTED"}),
     )

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
+use tenantry::sandbox::{Sandbox, SandboxConfig};
 
-use super::spec_check;
+use super::{calls, control, run, spec_check};
 use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
 use crate::support::{
@@ -71,27 +71,9 @@ fn connect(dir: &Path, v: &Vendor) {
     write(&dir.join("connection.yaml"), &text);
 }
 
-fn calls(v: &Vendor, method: &str, path: &str) -> Vec<WireRequest> {
-    v.sb.wire_requests("mitel")
-        .into_iter()
-        .filter(|r| r.method == method && r.path == path)
-        .collect()
-}
-
-async fn control(v: &Vendor, path: &str, body: &Value) -> Value {
-    let answer = crate::sandbox::Client::new(&v.sb).post(path, body).await;
-    assert!(
-        answer.status.is_success(),
-        "{path}: {} {:#}",
-        answer.status,
-        answer.body
-    );
-    answer.body
-}
-
 /// A person creates the customer's account in the Accounts portal.
 async fn made_by_hand(v: &Vendor, name: &str) -> String {
-    let account = control(v, "/sandbox/mitel/accounts", &json!({"name": name})).await;
+    let account = control(&v.sb, "/sandbox/mitel/accounts", &json!({"name": name})).await;
     account["accountId"].as_str().unwrap_or_default().to_owned()
 }
 
@@ -117,12 +99,6 @@ fn no_secret(v: &Vendor, runs: &[&Run]) {
             run.all()
         );
     }
-}
-
-async fn run(dir: &Path, args: &[&str], code: i32) -> Run {
-    let out = tenantry_in(dir, args).await;
-    assert_eq!(out.code, code, "{args:?}: {}", out.all());
-    out
 }
 
 fn pending_phase(plan_json: &str, name_part: &str) -> Option<String> {
@@ -180,14 +156,14 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
         0,
     )
     .await;
-    let puts = calls(&v, "PUT", "/accounts/{accountId}");
+    let puts = calls(&v.sb, "mitel", "PUT", "/accounts/{accountId}");
     let first = puts
         .iter()
         .find(|r| r.body["tags"].to_string().contains("kenton-electronics\""))
         .unwrap_or_else(|| panic!("{puts:#?}"));
     assert!(first.body.get("name").is_none(), "the name is Mitel's");
     assert_eq!(first.body["supportContacts"][1]["role"], "OnsiteAdmin");
-    let users = calls(&v, "POST", "/accounts/{accountId}/users");
+    let users = calls(&v.sb, "mitel", "POST", "/accounts/{accountId}/users");
     assert_eq!(users.len(), 3, "one user per admin contact: {users:#?}");
     assert!(
         users.iter().all(|u| u.body["role"] == "ACCOUNT_ADMIN"),
@@ -216,13 +192,13 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
 
     // The gateway is onboarded and the admin verified: Ready, nothing reported.
     control(
-        &v,
+        &v.sb,
         "/sandbox/mitel/gateways",
         &json!({"accountId": kenton, "pbxType": "MiVoice Business"}),
     )
     .await;
     control(
-        &v,
+        &v.sb,
         "/sandbox/mitel/verify",
         &json!({"email": "jane.roe@kenton-electronics.example"}),
     )
@@ -257,14 +233,14 @@ async fn accounts_wait_for_a_person_then_are_adopted_converge_and_update_one_fie
         actions[0].starts_with("~ cloudlink/accounts"),
         "{actions:?}"
     );
-    let before = calls(&v, "PUT", "/accounts/{accountId}").len();
+    let before = calls(&v.sb, "mitel", "PUT", "/accounts/{accountId}").len();
     let update = run(
         tmp.path(),
         &["apply", "-f", "examples/", "--auto-approve"],
         0,
     )
     .await;
-    let puts = calls(&v, "PUT", "/accounts/{accountId}");
+    let puts = calls(&v.sb, "mitel", "PUT", "/accounts/{accountId}");
     assert_eq!(puts.len(), before + 1, "{puts:#?}");
     assert_eq!(
         puts[before].body["supportContacts"][1]["name"],
@@ -281,7 +257,7 @@ async fn an_account_another_object_adopted_is_not_taken_over() {
     let (tmp, dir) = examples_copy();
     connect(&dir, &v);
     control(
-        &v,
+        &v.sb,
         "/sandbox/mitel/accounts",
         &json!({"name": "Kenton Electronics", "tags": ["tenantry:other/kenton"]}),
     )
@@ -295,7 +271,7 @@ async fn an_account_another_object_adopted_is_not_taken_over() {
     ] {
         assert!(apply.all().contains(needle), "{needle:?}: {}", apply.all());
     }
-    assert!(calls(&v, "PUT", "/accounts/{accountId}").is_empty());
+    assert!(calls(&v.sb, "mitel", "PUT", "/accounts/{accountId}").is_empty());
 }
 
 /// Mitel's 429s are retried after their `Retry-After`; when they do not stop, the error names
@@ -306,7 +282,7 @@ async fn throttled_requests_are_retried_and_a_lasting_throttle_names_the_correla
     let (tmp, dir) = examples_copy();
     connect(&dir, &v);
     control(
-        &v,
+        &v.sb,
         "/sandbox/mitel/throttle",
         &json!({"requests": 2, "retryAfter": 0}),
     )
@@ -320,7 +296,7 @@ async fn throttled_requests_are_retried_and_a_lasting_throttle_names_the_correla
     assert_eq!(throttled, 2, "both 429s were answered and retried");
 
     control(
-        &v,
+        &v.sb,
         "/sandbox/mitel/throttle",
         &json!({"requests": 50, "retryAfter": 0}),
     )
@@ -401,7 +377,7 @@ async fn every_request_the_adapter_sent_agrees_with_the_vendor_description() {
     ] {
         assert!(seen.contains(op), "{op} not exercised: {seen:?}");
     }
-    let token = calls(&v, "POST", "/token");
+    let token = calls(&v.sb, "mitel", "POST", "/token");
     assert_eq!(
         token[0].content_type.as_deref(),
         Some("application/x-www-form-urlencoded")
@@ -530,12 +506,12 @@ async fn an_expired_token_is_renewed_with_the_refresh_token() {
         .list(Portal::CloudLink, "accounts", &filter)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    control(&v, "/sandbox/identity/expire", &json!({})).await;
+    control(&v.sb, "/sandbox/identity/expire", &json!({})).await;
     client
         .list(Portal::CloudLink, "accounts", &filter)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let grants: Vec<String> = calls(&v, "POST", "/token")
+    let grants: Vec<String> = calls(&v.sb, "mitel", "POST", "/token")
         .iter()
         .map(|r| r.body["grant_type"].as_str().unwrap_or_default().to_owned())
         .collect();

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
+use tenantry::sandbox::{Sandbox, SandboxConfig};
 
-use super::spec_check;
+use super::{calls, control, run, spec_check};
 use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
 use crate::support::{
@@ -74,28 +74,10 @@ fn connect(dir: &Path, v: &Vendor) {
     write(&dir.join("connection.yaml"), &text);
 }
 
-fn calls(v: &Vendor, method: &str, path: &str) -> Vec<WireRequest> {
-    v.sb.wire_requests("c2t")
-        .into_iter()
-        .filter(|r| r.method == method && r.path == path)
-        .collect()
-}
-
-async fn control(v: &Vendor, path: &str, body: &Value) -> Value {
-    let answer = crate::sandbox::Client::new(&v.sb).post(path, body).await;
-    assert!(
-        answer.status.is_success(),
-        "{path}: {} {:#}",
-        answer.status,
-        answer.body
-    );
-    answer.body
-}
-
 /// The simulated Global Admin completes the next consent step of `name`.
 async fn consent(v: &Vendor, name: &str, outcome: &str) -> Value {
     control(
-        v,
+        &v.sb,
         "/sandbox/c2t/actions",
         &json!({"enterpriseName": name, "outcome": outcome}),
     )
@@ -114,12 +96,6 @@ fn no_secret(v: &Vendor, runs: &[&Run]) {
             );
         }
     }
-}
-
-async fn run(dir: &Path, args: &[&str], code: i32) -> Run {
-    let out = tenantry_in(dir, args).await;
-    assert_eq!(out.code, code, "{args:?}: {}", out.all());
-    out
 }
 
 fn pending_phase(plan_json: &str, name_part: &str) -> Option<String> {
@@ -155,7 +131,7 @@ async fn enterprises_are_created_converge_wait_for_consent_then_are_ready() {
         "the action URL is shown: {}",
         apply.all()
     );
-    let created = calls(&v, "POST", "/reseller/newEnterprise");
+    let created = calls(&v.sb, "c2t", "POST", "/reseller/newEnterprise");
     assert_eq!(created.len(), 2, "one newEnterprise per enterprise");
     let bluewater = created
         .iter()
@@ -167,7 +143,8 @@ async fn enterprises_are_created_converge_wait_for_consent_then_are_ready() {
     assert_eq!(bluewater.body["resellerId"], 4711);
     assert_eq!(
         calls(
-            &v,
+            &v.sb,
+            "c2t",
             "GET",
             "/reseller/getAvailableSBCGatewayRegionsByResellerId/{resellerId}"
         )
@@ -176,7 +153,7 @@ async fn enterprises_are_created_converge_wait_for_consent_then_are_ready() {
         "the lookups are read once per run (plan, apply)"
     );
     assert_eq!(
-        calls(&v, "POST", "/oauth/token").len(),
+        calls(&v.sb, "c2t", "POST", "/oauth/token").len(),
         2,
         "one token per run"
     );
@@ -233,7 +210,7 @@ async fn enterprises_are_created_converge_wait_for_consent_then_are_ready() {
         0,
     )
     .await;
-    let updates = calls(&v, "PUT", "/reseller/updateEnterprise");
+    let updates = calls(&v.sb, "c2t", "PUT", "/reseller/updateEnterprise");
     assert_eq!(updates.len(), 1, "{updates:#?}");
     assert_eq!(updates[0].body["userLimit"], 300);
     let last = run(tmp.path(), &["plan", "-f", "examples/"], 0).await;
@@ -249,7 +226,7 @@ async fn an_enterprise_made_in_the_portal_is_adopted_not_duplicated() {
     // A person created Bluewater's enterprise in the reseller portal (limit 100, no tenantry
     // reference); the Global Admin already consented.
     control(
-        &v,
+        &v.sb,
         "/sandbox/c2t/enterprises",
         &json!({"enterpriseName": "Bluewater Logistics Ltd", "services": ["PBX", "Trunk"],
                 "sbcGateways": [5681], "pbxId": [1234], "userLimit": 100}),
@@ -261,14 +238,14 @@ async fn an_enterprise_made_in_the_portal_is_adopted_not_duplicated() {
         0,
     )
     .await;
-    let created = calls(&v, "POST", "/reseller/newEnterprise");
+    let created = calls(&v.sb, "c2t", "POST", "/reseller/newEnterprise");
     assert!(
         created
             .iter()
             .all(|r| r.body["enterpriseName"] != "Bluewater Logistics Ltd"),
         "adopted, not created again: {created:#?}"
     );
-    let updates = calls(&v, "PUT", "/reseller/updateEnterprise");
+    let updates = calls(&v.sb, "c2t", "PUT", "/reseller/updateEnterprise");
     assert_eq!(updates.len(), 1, "{updates:#?}");
     assert_eq!(
         updates[0].body["userLimit"], 250,
@@ -300,7 +277,7 @@ async fn an_api_user_that_never_changed_its_first_password_is_told_so() {
         assert!(plan.stderr.contains(needle), "{needle:?}: {}", plan.stderr);
     }
     assert_eq!(
-        calls(&v, "POST", "/oauth/token").len(),
+        calls(&v.sb, "c2t", "POST", "/oauth/token").len(),
         1,
         "a refusal is not retried"
     );
@@ -327,7 +304,7 @@ async fn a_region_the_reseller_does_not_offer_names_the_field_and_the_valid_name
         assert!(apply.all().contains(needle), "{needle:?}: {}", apply.all());
     }
     assert!(
-        calls(&v, "POST", "/reseller/newEnterprise")
+        calls(&v.sb, "c2t", "POST", "/reseller/newEnterprise")
             .iter()
             .all(|r| r.body["enterpriseName"] != "Meridian Dental Group"),
         "nothing sent with an unknown region"
@@ -346,11 +323,14 @@ async fn a_declined_consent_fails_clearly_and_an_expired_token_is_replaced() {
     )
     .await;
     consent(&v, "Bluewater Logistics Ltd", "declined").await;
-    let expired = control(&v, "/sandbox/identity/expire", &json!({})).await;
+    let expired = control(&v.sb, "/sandbox/identity/expire", &json!({})).await;
     assert!(expired["expired"].as_u64().unwrap_or(0) >= 1, "{expired:#}");
-    let tokens = calls(&v, "POST", "/oauth/token").len();
+    let tokens = calls(&v.sb, "c2t", "POST", "/oauth/token").len();
     let json = run(tmp.path(), &["plan", "-f", "examples/", "-o", "json"], 0).await;
-    assert_eq!(calls(&v, "POST", "/oauth/token").len(), tokens + 1);
+    assert_eq!(
+        calls(&v.sb, "c2t", "POST", "/oauth/token").len(),
+        tokens + 1
+    );
     assert_eq!(
         pending_phase(&json.stdout, "bluewater").as_deref(),
         Some("Failed")
@@ -572,12 +552,16 @@ async fn an_expired_token_is_replaced_once_within_a_run() {
         .list(Portal::TeamMate, "enterprises", &filter)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    control(&v, "/sandbox/identity/expire", &json!({})).await;
+    control(&v.sb, "/sandbox/identity/expire", &json!({})).await;
     client
         .list(Portal::TeamMate, "enterprises", &filter)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(calls(&v, "POST", "/oauth/token").len(), 2, "one new token");
+    assert_eq!(
+        calls(&v.sb, "c2t", "POST", "/oauth/token").len(),
+        2,
+        "one new token"
+    );
     let refused: Vec<_> =
         v.sb.requests()
             .into_iter()

@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
+use tenantry::sandbox::{Sandbox, SandboxConfig};
 
-use super::spec_check;
+use super::{calls, run, spec_check};
 use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
 use crate::support::{
@@ -69,13 +69,6 @@ fn connect(dir: &Path, v: &Vendor) {
     );
 }
 
-fn calls(v: &Vendor, method: &str, path: &str) -> Vec<WireRequest> {
-    v.sb.wire_requests("graph")
-        .into_iter()
-        .filter(|r| r.method == method && r.path == path)
-        .collect()
-}
-
 /// Statuses the sandbox answered on routes starting with `route`, in order.
 fn statuses(v: &Vendor, method: &str, route: &str) -> Vec<u16> {
     v.sb.requests()
@@ -133,12 +126,6 @@ fn no_secret(v: &Vendor, runs: &[&Run], extra: &[&str]) {
     }
 }
 
-async fn run(dir: &Path, args: &[&str], code: i32) -> Run {
-    let out = tenantry_in(dir, args).await;
-    assert_eq!(out.code, code, "{args:?}: {}", out.all());
-    out
-}
-
 fn user<'a>(state: &'a Value, upn: &str) -> &'a Value {
     state["users"]
         .as_array()
@@ -178,7 +165,7 @@ async fn admins_are_created_in_their_tenants_converge_and_one_edit_is_one_patch(
     .await;
 
     // Three users, each created in its own tenant with that tenant's token.
-    let created = calls(&v, "POST", "/users");
+    let created = calls(&v.sb, "graph", "POST", "/users");
     assert_eq!(created.len(), 3, "{created:#?}");
     // Each user is in the directory of the tenant its token was issued for (the emulator
     // scopes every call by the token's tenant).
@@ -212,7 +199,7 @@ async fn admins_are_created_in_their_tenants_converge_and_one_edit_is_one_patch(
     // Converged: the second plan is empty; the Kenton tenant's list took two pages.
     let again = run(tmp.path(), &["plan", "-f", "examples/"], 0).await;
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
-    let lists = calls(&v, "GET", "/users");
+    let lists = calls(&v.sb, "graph", "GET", "/users");
     assert!(
         lists
             .iter()
@@ -242,7 +229,7 @@ async fn admins_are_created_in_their_tenants_converge_and_one_edit_is_one_patch(
         0,
     )
     .await;
-    let patches = calls(&v, "PATCH", "/users/{user-id}");
+    let patches = calls(&v.sb, "graph", "PATCH", "/users/{user-id}");
     assert_eq!(patches.len(), 1, "{patches:#?}");
     assert_eq!(patches[0].body, json!({"mobilePhone": "+15555550199"}));
     let last = run(tmp.path(), &["plan", "-f", "examples/"], 0).await;

@@ -9,3 +9,38 @@ mod graph;
 pub(crate) mod partnercenter;
 mod partnercenter_emulator;
 mod spec_check;
+
+use std::path::Path;
+
+use serde_json::Value;
+use tenantry::sandbox::{Sandbox, WireRequest};
+
+use crate::support::{Run, tenantry_in};
+
+/// Runs the binary in `dir` with the connections of the input and expects exit `code`.
+pub(crate) async fn run(dir: &Path, args: &[&str], code: i32) -> Run {
+    let out = tenantry_in(dir, args).await;
+    assert_eq!(out.code, code, "{args:?}: {}", out.all());
+    out
+}
+
+/// POSTs `body` to a `/sandbox/...` control endpoint: what "a person" or "the vendor" does in
+/// a test; its answer, which must be a success.
+pub(crate) async fn control(sb: &Sandbox, path: &str, body: &Value) -> Value {
+    let answer = crate::sandbox::Client::new(sb).post(path, body).await;
+    assert!(
+        answer.status.is_success(),
+        "{path}: {} {:#}",
+        answer.status,
+        answer.body
+    );
+    answer.body
+}
+
+/// The requests `vendor`'s emulator received for `method path`.
+pub(crate) fn calls(sb: &Sandbox, vendor: &str, method: &str, path: &str) -> Vec<WireRequest> {
+    sb.wire_requests(vendor)
+        .into_iter()
+        .filter(|r| r.method == method && r.path == path)
+        .collect()
+}

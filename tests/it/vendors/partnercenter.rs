@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tenantry::sandbox::{Sandbox, SandboxConfig, WireRequest};
 
-use super::spec_check;
+use super::{calls, control, run, spec_check};
 use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
 use crate::support::{
@@ -77,24 +77,6 @@ fn connect(dir: &Path, v: &Vendor) {
     write(&dir.join("connection.yaml"), &text);
 }
 
-fn calls(v: &Vendor, method: &str, path: &str) -> Vec<WireRequest> {
-    v.sb.wire_requests("pc")
-        .into_iter()
-        .filter(|r| r.method == method && r.path == path)
-        .collect()
-}
-
-async fn control(v: &Vendor, path: &str, body: &Value) -> Value {
-    let answer = crate::sandbox::Client::new(&v.sb).post(path, body).await;
-    assert!(
-        answer.status.is_success(),
-        "{path}: {} {:#}",
-        answer.status,
-        answer.body
-    );
-    answer.body
-}
-
 async fn state(v: &Vendor) -> Value {
     let answer = crate::sandbox::Client::new(&v.sb)
         .get("/sandbox/pc/state")
@@ -111,7 +93,7 @@ async fn state(v: &Vendor) -> Value {
 /// Meridian's tenant, made by hand in Partner Center (ConnectExisting adopts it).
 async fn seed_meridian(v: &Vendor) {
     control(
-        v,
+        &v.sb,
         "/sandbox/pc/customers",
         &json!({"tenantId": MERIDIAN_TENANT, "domain": "meridiandental.onmicrosoft.com",
                 "companyName": "Meridian Dental Group", "email": "it@meridian-dental.example"}),
@@ -145,12 +127,6 @@ async fn no_secret(v: &Vendor, runs: &[&Run]) {
     }
 }
 
-async fn run(dir: &Path, args: &[&str], code: i32) -> Run {
-    let out = tenantry_in(dir, args).await;
-    assert_eq!(out.code, code, "{args:?}: {}", out.all());
-    out
-}
-
 const APPLY: [&str; 4] = ["apply", "-f", "examples/", "--auto-approve"];
 const PLAN: [&str; 3] = ["plan", "-f", "examples/"];
 
@@ -172,9 +148,9 @@ async fn tenants_are_created_attested_ordered_and_converge() {
     let apply = run(tmp.path(), &APPLY, 0).await;
 
     // Kenton: the name's domain is free (HEAD 404), then one create.
-    let heads = calls(&v, "HEAD", "/v1/domains/{domain}");
+    let heads = calls(&v.sb, "pc", "HEAD", "/v1/domains/{domain}");
     assert_eq!(heads.len(), 1, "{heads:#?}");
-    let created = calls(&v, "POST", "/v1/customers");
+    let created = calls(&v.sb, "pc", "POST", "/v1/customers");
     assert_eq!(created.len(), 1, "{created:#?}");
     let body = &created[0].body;
     assert_eq!(
@@ -188,7 +164,8 @@ async fn tenants_are_created_attested_ordered_and_converge() {
     );
     // Meridian's existing tenant is adopted (its billing profile written), not created.
     let adopted = calls(
-        &v,
+        &v.sb,
+        "pc",
         "PUT",
         "/v1/customers/{customer-tenant-id}/profiles/billing",
     );
@@ -200,12 +177,12 @@ async fn tenants_are_created_attested_ordered_and_converge() {
     let log = v.sb.wire_requests("pc");
     let agreements = "/v1/customers/{customer-tenant-id}/agreements";
     let orders = "/v1/customers/{customer-tenant-id}/orders";
-    assert_eq!(calls(&v, "POST", agreements).len(), 2);
-    assert_eq!(calls(&v, "POST", orders).len(), 2);
+    assert_eq!(calls(&v.sb, "pc", "POST", agreements).len(), 2);
+    assert_eq!(calls(&v.sb, "pc", "POST", orders).len(), 2);
     let first_attest = position(&log, |r| r.method == "POST" && r.path == agreements);
     let first_order = position(&log, |r| r.method == "POST" && r.path == orders);
     assert!(first_attest < first_order, "attested before ordering");
-    let attest = &calls(&v, "POST", agreements)[0].body;
+    let attest = &calls(&v.sb, "pc", "POST", agreements)[0].body;
     assert_eq!(attest["type"], "MicrosoftCustomerAgreement");
     assert!(attest["primaryContact"]["email"].is_string(), "{attest:#}");
     let pc = state(&v).await;
@@ -242,7 +219,8 @@ async fn tenants_are_created_attested_ordered_and_converge() {
     assert!(actions[0].starts_with("~ daas/azure-ad"), "{actions:?}");
     let update = run(tmp.path(), &APPLY, 0).await;
     let adopted = calls(
-        &v,
+        &v.sb,
+        "pc",
         "PUT",
         "/v1/customers/{customer-tenant-id}/profiles/billing",
     );
@@ -259,7 +237,7 @@ async fn the_domain_is_the_name_then_the_name_and_code_then_a_clear_failure() {
     let v = vendor().await;
     seed_meridian(&v).await;
     control(
-        &v,
+        &v.sb,
         "/sandbox/pc/settings",
         &json!({"takenDomains": ["kentonelectronics.onmicrosoft.com"]}),
     )
@@ -269,14 +247,14 @@ async fn the_domain_is_the_name_then_the_name_and_code_then_a_clear_failure() {
     let tenant = dir.join("customers/kenton-electronics/tenant.yaml");
     edit(&tenant, "  type: Standard", "  code: K7\n  type: Standard");
     run(tmp.path(), &APPLY, 0).await;
-    let created = calls(&v, "POST", "/v1/customers");
+    let created = calls(&v.sb, "pc", "POST", "/v1/customers");
     assert_eq!(created.len(), 1, "{created:#?}");
     assert_eq!(
         created[0].body["companyProfile"]["domain"],
         "kentonelectronicsk7.onmicrosoft.com"
     );
     assert_eq!(
-        calls(&v, "HEAD", "/v1/domains/{domain}").len(),
+        calls(&v.sb, "pc", "HEAD", "/v1/domains/{domain}").len(),
         2,
         "name, then name + code"
     );
@@ -287,7 +265,7 @@ async fn the_domain_is_the_name_then_the_name_and_code_then_a_clear_failure() {
     let v = vendor().await;
     seed_meridian(&v).await;
     control(
-        &v,
+        &v.sb,
         "/sandbox/pc/settings",
         &json!({"takenDomains": ["kentonelectronics.onmicrosoft.com", "kentonelectronicsk7.onmicrosoft.com"]}),
     )
@@ -319,7 +297,7 @@ async fn a_crash_after_the_create_reuses_its_request_id_while_the_customer_is_no
     seed_meridian(&v).await;
     // New customers stay unusable (404) for the whole first part.
     control(
-        &v,
+        &v.sb,
         "/sandbox/pc/settings",
         &json!({"usableAfterSeconds": 1_000_000_000u64}),
     )
@@ -338,7 +316,7 @@ async fn a_crash_after_the_create_reuses_its_request_id_while_the_customer_is_no
         "{}",
         crashed.all()
     );
-    assert_eq!(calls(&v, "POST", "/v1/customers").len(), 1);
+    assert_eq!(calls(&v.sb, "pc", "POST", "/v1/customers").len(), 1);
     // The rerun cannot see the customer (not usable yet) and its domain is taken (by it): it
     // sends the same MS-RequestId, and Partner Center answers with the same customer.
     let rerun = run(
@@ -348,7 +326,11 @@ async fn a_crash_after_the_create_reuses_its_request_id_while_the_customer_is_no
     )
     .await;
     assert!(rerun.stdout.contains("waiting"), "{}", rerun.stdout);
-    assert_eq!(calls(&v, "POST", "/v1/customers").len(), 2, "sent again");
+    assert_eq!(
+        calls(&v.sb, "pc", "POST", "/v1/customers").len(),
+        2,
+        "sent again"
+    );
     let pc = state(&v).await;
     let kenton: Vec<&Value> = pc["customers"]
         .as_array()
@@ -367,7 +349,7 @@ async fn a_crash_after_the_create_reuses_its_request_id_while_the_customer_is_no
         "nothing ordered for a tenant not usable yet"
     );
     // Partner Center finishes: the next apply completes the rest and converges.
-    control(&v, "/sandbox/pc/settings", &json!({"makeUsable": true})).await;
+    control(&v.sb, "/sandbox/pc/settings", &json!({"makeUsable": true})).await;
     run(tmp.path(), &APPLY, 0).await;
     let last = run(tmp.path(), &PLAN, 0).await;
     assert!(last.stdout.contains("No changes."), "{}", last.stdout);
@@ -381,17 +363,17 @@ async fn throttled_lists_are_retried_and_pages_are_followed() {
     // More customers than one page (100) of the adapter's list.
     for n in 0..120 {
         control(
-            &v,
+            &v.sb,
             "/sandbox/pc/customers",
             &json!({"domain": format!("other{n}.onmicrosoft.com"), "companyName": format!("Other {n}")}),
         )
         .await;
     }
-    control(&v, "/sandbox/pc/settings", &json!({"throttleLists": 1})).await;
+    control(&v.sb, "/sandbox/pc/settings", &json!({"throttleLists": 1})).await;
     let (tmp, dir) = examples_copy();
     connect(&dir, &v);
     let plan = run(tmp.path(), &PLAN, 2).await;
-    let lists = calls(&v, "GET", "/v1/customers");
+    let lists = calls(&v.sb, "pc", "GET", "/v1/customers");
     assert!(
         lists
             .iter()
