@@ -339,17 +339,7 @@ impl PortalApi for CampaignRegistry {
 }
 
 fn served(portal: Portal, kind: &str) -> Result<(), PortalError> {
-    if portal == Portal::Apps && kind == KIND {
-        return Ok(());
-    }
-    Err(PortalError::Protocol {
-        portal: portal.id().to_owned(),
-        status: 0,
-        detail: format!(
-            "the campaignRegistry adapter serves apps/campaigns only, not {}/{kind}",
-            portal.id()
-        ),
-    })
+    super::served(crate::api::ConnectionApi::CampaignRegistry, portal, kind)
 }
 
 /// A campaign id as one path segment (ids are alphanumeric; anything else is escaped).

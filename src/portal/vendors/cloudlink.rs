@@ -459,17 +459,7 @@ impl PortalApi for CloudLink {
 }
 
 fn served(portal: Portal, kind: &str) -> Result<(), PortalError> {
-    if portal == Portal::CloudLink && (kind == ACCOUNTS || kind == GATEWAYS) {
-        return Ok(());
-    }
-    Err(PortalError::Protocol {
-        portal: portal.id().to_owned(),
-        status: 0,
-        detail: format!(
-            "the cloudLink adapter serves cloudlink/accounts and cloudlink/gateways only, not {}/{kind}",
-            portal.id()
-        ),
-    })
+    super::served(crate::api::ConnectionApi::CloudLink, portal, kind)
 }
 
 fn not_found(id: &str) -> PortalError {

@@ -383,17 +383,7 @@ impl PortalApi for ConnectToTeams {
 }
 
 fn served(portal: Portal, kind: &str) -> Result<(), PortalError> {
-    if portal == Portal::TeamMate && kind == KIND {
-        return Ok(());
-    }
-    Err(PortalError::Protocol {
-        portal: portal.id().to_owned(),
-        status: 0,
-        detail: format!(
-            "the connectToTeams adapter serves teammate/enterprises only, not {}/{kind}",
-            portal.id()
-        ),
-    })
+    super::served(crate::api::ConnectionApi::ConnectToTeams, portal, kind)
 }
 
 fn numeric_id(id: &str) -> Result<Value, PortalError> {
