@@ -36,6 +36,7 @@ pub fn plan_options() -> PlanOptions {
     PlanOptions {
         prune: false,
         scope: Scope::Namespaces(BTreeSet::from([NAMESPACE.to_owned()])),
+        ..PlanOptions::default()
     }
 }
 

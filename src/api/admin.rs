@@ -4,7 +4,8 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    DNS_NAME_PATTERN, DeletionPolicy, E164_PATTERN, LocalRef, ManagementPolicy, SecretKeyRef,
+    AcceptedDeviation, DNS_NAME_PATTERN, DeletionPolicy, DriftPolicy, E164_PATTERN, LocalRef,
+    ManagementPolicy, SecretKeyRef,
 };
 use super::status::ObjectStatus;
 
@@ -94,6 +95,13 @@ pub struct TenantAdminSpec {
     /// Tenant's when absent. Set it for the change, then remove it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_replace: Option<bool>,
+    /// Remediate, Alert or Report a change made by hand in a portal; inherits the Tenant's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_policy: Option<DriftPolicy>,
+    /// Known differences from the portals that do not count as drift until they expire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    pub accepted_deviations: Vec<AcceptedDeviation>,
 }
 
 /// Common role of a DaaS customer admin.

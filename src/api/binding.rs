@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Contact, DNS_NAME_PATTERN, DeletionPolicy, E164_PATTERN, LocalRef, ManagementPolicy, Portal,
-    SecretKeyRef,
+    AcceptedDeviation, Contact, DNS_NAME_PATTERN, DeletionPolicy, DriftPolicy, E164_PATTERN,
+    LocalRef, ManagementPolicy, Portal, SecretKeyRef,
 };
 use super::status::ObjectStatus;
 
@@ -97,6 +97,13 @@ pub struct ServiceBindingSpec {
     /// Tenant's when absent. Set it for the change, then remove it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_replace: Option<bool>,
+    /// Remediate, Alert or Report a change made by hand in a portal; inherits the Tenant's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_policy: Option<DriftPolicy>,
+    /// Known differences from the portals that do not count as drift until they expire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    pub accepted_deviations: Vec<AcceptedDeviation>,
 }
 
 /// The kind of service a binding declares.

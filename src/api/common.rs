@@ -91,6 +91,58 @@ pub enum ManagementPolicy {
     Observe,
 }
 
+// As for DeletionPolicy, this description stands for the optional fields too.
+/// What a change made by hand in a portal leads to: Remediate, Alert or Report; a TenantAdmin or ServiceBinding without one inherits its Tenant's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DriftPolicy {
+    /// Put the portal back to the declaration (the default).
+    #[default]
+    Remediate,
+    /// Report the drift and notify; never write it back.
+    Alert,
+    /// Report the drift in the plan and the status only; never write it back.
+    Report,
+}
+
+impl DriftPolicy {
+    /// The policy's name as written in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Remediate => "Remediate",
+            Self::Alert => "Alert",
+            Self::Report => "Report",
+        }
+    }
+
+    /// True when drift is written back to the declaration.
+    pub fn remediates(self) -> bool {
+        self == Self::Remediate
+    }
+}
+
+/// A known difference between the declaration and a portal that stops counting as drift
+/// until it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AcceptedDeviation {
+    /// The portal field as the plan names it, e.g. `billingId`.
+    #[schemars(length(min = 1, max = 128))]
+    pub field: String,
+    /// Only this kind's objects (e.g. `daas/customers`); every object of the declaration when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub kind: Option<String>,
+    /// The value the portal may hold instead of the declared one, as the plan shows it (a string as is; numbers and booleans as `"8"`, `"true"`).
+    #[schemars(length(max = 1024))]
+    pub value: String,
+    /// Why it is accepted (shown in plans and status).
+    #[schemars(length(min = 1, max = 512))]
+    pub reason: String,
+    /// When it stops being accepted: an RFC 3339 time (`2027-03-31T00:00:00Z`) or a date (`2027-03-31`, the start of that day in UTC).
+    #[schemars(length(min = 10, max = 64))]
+    pub expires: String,
+}
+
 /// A reference to an object of the same namespace by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

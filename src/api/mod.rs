@@ -23,8 +23,8 @@ pub use binding::{
     ServiceBinding, ServiceBindingSpec, ServiceKind, Sms, TeamsConnector, TeamsService,
 };
 pub use common::{
-    API_VERSION, Address, Contact, DeletionPolicy, GROUP, LocalRef, ManagementPolicy,
-    NamespacedSecretRef, Portal, SecretKeyRef, VERSION,
+    API_VERSION, AcceptedDeviation, Address, Contact, DeletionPolicy, DriftPolicy, GROUP, LocalRef,
+    ManagementPolicy, NamespacedSecretRef, Portal, SecretKeyRef, VERSION,
 };
 pub use connection::{
     ConnectionApi, ConnectionRef, ConnectionStatus, PortalConnection, PortalConnectionSpec,
@@ -37,7 +37,7 @@ pub use sensitive::Sensitive;
 pub use shown::{HIDDEN_VALUE, SHOWN_CHARS, about_secret, clip, clip_quoted, shown};
 pub use sink::{EventType, NotificationSink, NotificationSinkSpec, SinkFormat, SinkStatus};
 pub use status::{
-    ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
+    DriftStatus, ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
 };
 pub use tenant::{
     CustomerType, PasswordPolicy, Policies, SupportContact, SupportRole, Tenant, TenantSpec,

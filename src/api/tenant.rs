@@ -4,7 +4,8 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Address, Contact, DNS_NAME_PATTERN, DeletionPolicy, LocalRef, ManagementPolicy, Portal,
+    AcceptedDeviation, Address, Contact, DNS_NAME_PATTERN, DeletionPolicy, DriftPolicy, LocalRef,
+    ManagementPolicy, Portal,
 };
 use super::status::ObjectStatus;
 
@@ -121,6 +122,14 @@ pub struct TenantSpec {
     /// without it apply and the controller refuse them. Set it for the change, then remove it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_replace: bool,
+    /// Remediate (default: put the portal back), Alert (report and notify, never write) or
+    /// Report (status only) a change made by hand in a portal.
+    #[serde(default)]
+    pub drift_policy: DriftPolicy,
+    /// Known differences from the portals that do not count as drift until they expire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    pub accepted_deviations: Vec<AcceptedDeviation>,
 }
 
 /// Kind of customer in the DaaS portal.
@@ -200,6 +209,8 @@ pub struct Policies {
     pub deletion: DeletionPolicy,
     /// How far tenantry may act on the portals.
     pub management: ManagementPolicy,
+    /// What a change made by hand in a portal leads to.
+    pub drift: DriftPolicy,
 }
 
 impl Policies {
@@ -208,9 +219,11 @@ impl Policies {
     pub fn inherit(
         deletion: Option<DeletionPolicy>,
         management: Option<ManagementPolicy>,
+        drift: Option<DriftPolicy>,
         tenant: Option<&TenantSpec>,
     ) -> Self {
         Self {
+            drift: drift.or(tenant.map(|t| t.drift_policy)).unwrap_or_default(),
             deletion: deletion
                 .or(tenant.map(|t| t.deletion_policy))
                 .unwrap_or_default(),

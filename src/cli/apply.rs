@@ -118,7 +118,15 @@ async fn apply(args: Args) -> Result<u8, CliError> {
             Err(CliError::PermanentFailure { failures })
         }
     };
+    let in_scope = |r: &tenantry::model::Resource| plan.scope.declares(&r.declared_by);
     if !plan.has_changes() {
+        let (model, observed) = (&session.model, &session.observed);
+        super::drift::save_after(
+            &args.input.state_dir,
+            session.applied.clone(),
+            (model, observed, plan, None),
+            in_scope,
+        )?;
         let events = tenantry::notify::events_of_plan(plan);
         super::notify::notify(args.notify.notify, &sinks, &args.input.state_dir, &events).await?;
         failed_unchanged()?;
@@ -159,6 +167,12 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     )
     .await;
     progress.done();
+    super::drift::save_after(
+        &args.input.state_dir,
+        session.applied.clone(),
+        (&session.model, &session.observed, plan, Some(&report)),
+        in_scope,
+    )?;
     // Read back before the call counts are printed, so they include these reads.
     let outputs = engine::outputs_after(&session.target.portal, &session.model, &report).await;
 

@@ -3,6 +3,7 @@
 mod apply;
 mod controller;
 mod crds;
+mod drift;
 mod error;
 mod generate;
 mod human;

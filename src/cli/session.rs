@@ -11,7 +11,7 @@ use tenantry::engine;
 use tenantry::manifest::{self, Input, LoadOptions};
 use tenantry::model::Kind;
 use tenantry::model::{self, Model, Observed};
-use tenantry::plan::{Plan, PlanOptions, Routing, Scope, Via};
+use tenantry::plan::{Applied, Plan, PlanOptions, Routing, Scope, Via};
 use tenantry::portal::manual::{self, ManualPortal};
 use tenantry::portal::{Connection, PortalClient, Route, Routes, from_connection, secret_key};
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
@@ -118,6 +118,8 @@ pub struct Session {
     pub target: Target,
     /// The input's NotificationSinks and the Secrets they name (for `--notify`).
     pub notify: Declared,
+    /// What the CLI last applied (tells drift from declared changes).
+    pub applied: Applied,
 }
 
 /// Reads the input and stops with every problem when it is invalid (warnings are printed).
@@ -392,12 +394,15 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
     let declared = load(args)?;
     let model = model::expand(&declared).map_err(CliError::Expand)?;
     let target = target(args, &declared).await?;
+    let applied = super::drift::load(&args.state_dir)?;
     let options = PlanOptions {
         prune: args.prune,
         scope: match args.scope {
             ScopeArg::Connection => Scope::Everything,
             ScopeArg::Namespaces => Scope::namespaces_of(&model),
         },
+        applied: applied.clone(),
+        now: jiff::Timestamp::now(),
     };
     let (observed, plan) = engine::observe_and_plan(&target.portal, &model, &options)
         .await
@@ -413,6 +418,7 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
         observed,
         target,
         notify: sinks_of(&declared),
+        applied,
     })
 }
 

@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    Declared, DeletionPolicy, Located, Location, ManagementPolicy, ObjectStatus, Policies,
-    SecretKeyRef, ServiceBinding, ServiceKind, Tenant, TenantAdmin,
+    Declared, DeletionPolicy, DriftPolicy, Located, Location, ManagementPolicy, ObjectStatus,
+    Policies, SecretKeyRef, ServiceBinding, ServiceKind, Tenant, TenantAdmin,
 };
 
 /// A kind whose objects declare portal objects: Tenant, TenantAdmin or ServiceBinding.
@@ -33,7 +33,13 @@ pub trait Declaring:
     fn tenant_name(&self) -> String;
 
     /// Deletion and management policy set on the object itself (a Tenant always sets both).
-    fn own_policies(&self) -> (Option<DeletionPolicy>, Option<ManagementPolicy>);
+    fn own_policies(
+        &self,
+    ) -> (
+        Option<DeletionPolicy>,
+        Option<ManagementPolicy>,
+        Option<DriftPolicy>,
+    );
 
     /// The Secret key holding a declared password, if any.
     fn password_ref(&self) -> Option<&SecretKeyRef>;
@@ -68,8 +74,8 @@ pub trait Declaring:
 
     /// The effective policies, inherited from the Tenant where the object sets none.
     fn policies(&self, tenant: Option<&Tenant>) -> Policies {
-        let (deletion, management) = self.own_policies();
-        Policies::inherit(deletion, management, tenant.map(|t| &t.spec))
+        let (deletion, management, drift) = self.own_policies();
+        Policies::inherit(deletion, management, drift, tenant.map(|t| &t.spec))
     }
 
     /// Name of the Secret a generated password goes to.
@@ -94,10 +100,17 @@ impl Declaring for Tenant {
     fn tenant_name(&self) -> String {
         self.name_any()
     }
-    fn own_policies(&self) -> (Option<DeletionPolicy>, Option<ManagementPolicy>) {
+    fn own_policies(
+        &self,
+    ) -> (
+        Option<DeletionPolicy>,
+        Option<ManagementPolicy>,
+        Option<DriftPolicy>,
+    ) {
         (
             Some(self.spec.deletion_policy),
             Some(self.spec.management_policy),
+            Some(self.spec.drift_policy),
         )
     }
     fn password_ref(&self) -> Option<&SecretKeyRef> {
@@ -141,8 +154,18 @@ impl Declaring for TenantAdmin {
     fn tenant_name(&self) -> String {
         self.spec.tenant_ref.name.clone()
     }
-    fn own_policies(&self) -> (Option<DeletionPolicy>, Option<ManagementPolicy>) {
-        (self.spec.deletion_policy, self.spec.management_policy)
+    fn own_policies(
+        &self,
+    ) -> (
+        Option<DeletionPolicy>,
+        Option<ManagementPolicy>,
+        Option<DriftPolicy>,
+    ) {
+        (
+            self.spec.deletion_policy,
+            self.spec.management_policy,
+            self.spec.drift_policy,
+        )
     }
     fn password_ref(&self) -> Option<&SecretKeyRef> {
         self.spec.password_secret_ref.as_ref()
@@ -182,8 +205,18 @@ impl Declaring for ServiceBinding {
     fn tenant_name(&self) -> String {
         self.spec.tenant_ref.name.clone()
     }
-    fn own_policies(&self) -> (Option<DeletionPolicy>, Option<ManagementPolicy>) {
-        (self.spec.deletion_policy, self.spec.management_policy)
+    fn own_policies(
+        &self,
+    ) -> (
+        Option<DeletionPolicy>,
+        Option<ManagementPolicy>,
+        Option<DriftPolicy>,
+    ) {
+        (
+            self.spec.deletion_policy,
+            self.spec.management_policy,
+            self.spec.drift_policy,
+        )
     }
     fn password_ref(&self) -> Option<&SecretKeyRef> {
         self.spec

@@ -47,6 +47,28 @@ pub(crate) fn drifted(plan: &Plan) -> String {
     )
 }
 
+/// Drifted: the fields a person changed in a portal and what the policy does.
+pub(crate) fn drift(plan: &Plan) -> String {
+    let fields: Vec<String> = plan
+        .drift
+        .iter()
+        .map(|d| format!("{} {}", d.address, d.field))
+        .collect();
+    let policy = plan
+        .drift
+        .first()
+        .map_or("Remediate", |d| d.policy.as_str());
+    let doing = if policy == "Remediate" {
+        "driftPolicy Remediate writes the declared values back"
+    } else {
+        "the drift policy leaves them as they are"
+    };
+    format!(
+        "Changed in the portal by hand: {}; {doing}. See status.drift; to keep a value, add it to spec.acceptedDeviations with a reason and an expiry.",
+        fields.join(", ")
+    )
+}
+
 /// PlanPending/Ready when the plan replaces objects and destroys data nothing allows losing.
 pub(crate) fn replace_refused(refused: &ReplaceRefused) -> String {
     let objects = refused.declaring_objects().join(", ");

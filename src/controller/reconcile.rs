@@ -21,7 +21,7 @@ use crate::engine::{
     self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet, ReplaceAllowance,
 };
 use crate::model::{Address, Model, Observed, expand};
-use crate::plan::{Phase, Plan, PlanOptions, Scope};
+use crate::plan::{Applied, Phase, Plan, PlanOptions, Scope};
 use crate::validate::validate;
 
 /// Reconciles one Tenant, TenantAdmin or ServiceBinding (the controllers' reconcile function).
@@ -182,9 +182,17 @@ async fn pipeline<K: Declaring>(
         message: e.to_string(),
     })?;
     let own = own_addresses(&model, &id);
+    let applied = Applied::from(
+        object
+            .object_status()
+            .map(|s| s.applied.clone())
+            .unwrap_or_default(),
+    );
     let options = PlanOptions {
         prune: false,
         scope: Scope::object(id.clone()),
+        applied: applied.clone(),
+        now: jiff::Timestamp::now(),
     };
     let (mut observed, mut plan) =
         engine::observe_and_plan(&deref.portal, &model, &options).await?;
@@ -209,10 +217,12 @@ async fn pipeline<K: Declaring>(
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
         if let Some(failed) = first_failure(&report) {
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
+            status.applied(applied.after(&model, &observed, &plan, |r| own.contains(&r.address)));
             status.plan(published_plan(ctx, &plan));
             return Err(failed);
         }
     }
+    status.applied(applied.after(&model, &observed, &plan, |r| own.contains(&r.address)));
     conclude(ctx, object, status, &approval, &own, &observed, &plan)
 }
 
@@ -227,7 +237,7 @@ fn conclude<K: Declaring>(
     plan: &Plan,
 ) -> Result<Action, Error> {
     let own_list: Vec<Address> = own.iter().cloned().collect();
-    status.observed(&own_list, observed).synced();
+    status.observed(&own_list, observed).synced().drift(plan);
     status.plan(published_plan(ctx, plan));
     let name = object.name_any();
     let kind = K::KIND;

@@ -9,9 +9,12 @@ use serde_json::json;
 use super::Declaring;
 use super::context::Context;
 use super::error::Error;
-use crate::api::{ObjectStatus, ObservedValues, PlanStatus, condition, set_condition};
+use super::messages;
+use crate::api::{
+    DriftStatus, ObjectStatus, ObservedValues, PlanStatus, clip, condition, set_condition,
+};
 use crate::model::{Address, Observed};
-use crate::plan::{OutputName, Plan, render, values_of};
+use crate::plan::{Applied, FieldValue, OutputName, Plan, render, values_of};
 
 /// A status under construction, starting from the published one so that a condition keeps
 /// its `lastTransitionTime` unless its status flips.
@@ -103,6 +106,39 @@ impl StatusBuilder {
     pub fn plan(&mut self, plan: Option<PlanStatus>) -> &mut Self {
         self.status.plan = plan;
         self
+    }
+
+    /// The record of what was applied (`status.applied`).
+    pub fn applied(&mut self, applied: Applied) -> &mut Self {
+        self.status.applied = applied.into();
+        self
+    }
+
+    /// `status.drift` and the `Drifted` condition from the plan's drift.
+    pub fn drift(&mut self, plan: &Plan) -> &mut Self {
+        self.status.drift = plan
+            .drift
+            .iter()
+            .map(|d| DriftStatus {
+                object: d.address.to_string(),
+                field: d.field.clone(),
+                declared: shown_field(&d.declared),
+                observed: shown_field(&d.observed),
+                policy: d.policy.as_str().to_owned(),
+                deviation_expired: d.expired.map(|t| t.to_string()),
+            })
+            .collect();
+        if plan.drift.is_empty() {
+            self.set(
+                condition::DRIFTED,
+                false,
+                "InSync",
+                "No portal value differs from what was last applied.",
+            )
+        } else {
+            let message = messages::drift(plan);
+            self.set(condition::DRIFTED, true, "ChangedInPortal", &message)
+        }
     }
 
     /// The generated-password Secret's name.
@@ -272,6 +308,7 @@ mod tests {
                 phase: None,
                 destroys: None,
                 allow_replace: false,
+                keep: Vec::new(),
             })
             .collect();
         Plan {
@@ -284,6 +321,8 @@ mod tests {
             scope: crate::plan::Scope::Everything,
             observed: 0,
             routing: Default::default(),
+            drift: Vec::new(),
+            accepted: Vec::new(),
         }
     }
 
@@ -317,4 +356,9 @@ mod tests {
             assert_eq!(camel(code), want);
         }
     }
+}
+
+/// A drifted value for status: one line, clipped, secrets as `(sensitive)`.
+fn shown_field(value: &FieldValue) -> String {
+    clip(&render::inline(value)).into_owned()
 }

@@ -63,6 +63,8 @@ mod tests {
     fn plan_with(kinds: &[ActionKind]) -> Plan {
         Plan {
             routing: Default::default(),
+            drift: Vec::new(),
+            accepted: Vec::new(),
             actions: kinds
                 .iter()
                 .enumerate()
@@ -78,6 +80,7 @@ mod tests {
                     phase: None,
                     destroys: None,
                     allow_replace: false,
+                    keep: Vec::new(),
                 })
                 .collect(),
             orphans: Vec::new(),

@@ -338,6 +338,7 @@ mod tests {
         let p = |deletion, management| Policies {
             deletion,
             management,
+            drift: Default::default(),
         };
         use DeletionPolicy::*;
         assert_eq!(

@@ -24,21 +24,25 @@ pub fn steps(plan: &Plan, model: &Model, observed: &Observed) -> (Vec<Step>, Kno
             ActionKind::Create => steps.extend(model.get(address).cloned().map(Step::Create)),
             ActionKind::Update => {
                 if let (Some(resource), Some(id)) = (model.get(address), action.id.clone()) {
-                    steps.push(Step::Update {
-                        resource: resource.clone(),
-                        id,
-                    });
+                    let resource = match observed_object() {
+                        Some(object) if !action.keep.is_empty() => {
+                            resource.keeping(&object, &action.keep)
+                        }
+                        _ => resource.clone(),
+                    };
+                    steps.push(Step::Update { resource, id });
                 }
             }
             // A replacement is two steps, so a chain runs in dependency order: dependants are
             // deleted before their parent, and created after it.
             ActionKind::Replace => {
                 if let (Some(resource), Some(object)) = (model.get(address), observed_object()) {
+                    let resource = resource.keeping(&object, &action.keep);
                     steps.push(Step::Delete {
                         address: address.clone(),
                         object,
                     });
-                    steps.push(Step::Create(resource.clone()));
+                    steps.push(Step::Create(resource));
                 }
             }
             ActionKind::Delete => {

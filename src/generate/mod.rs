@@ -169,6 +169,8 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
         deletion_policy: DeletionPolicy::Orphan,
         management_policy: ManagementPolicy::Apply,
         allow_replace: false,
+        drift_policy: Default::default(),
+        accepted_deviations: Vec::new(),
     };
     let mut out = String::new();
     let mut objects = 0usize;
@@ -215,6 +217,8 @@ fn tenant_file(i: usize, namespace: &str, rng: &mut ChaCha8Rng) -> GeneratedFile
             deletion_policy: None,
             management_policy: None,
             allow_replace: None,
+            drift_policy: Default::default(),
+            accepted_deviations: Vec::new(),
         };
         let admin = TenantAdmin::new(&format!("{name}-admin-{a}"), spec);
         push_doc(&mut out, &mut objects, &with_ns(admin, namespace));
@@ -364,6 +368,8 @@ fn empty_binding(tenant: &str) -> ServiceBindingSpec {
         deletion_policy: None,
         management_policy: None,
         allow_replace: None,
+        drift_policy: Default::default(),
+        accepted_deviations: Vec::new(),
     }
 }
 

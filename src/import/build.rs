@@ -232,6 +232,8 @@ impl<'a> Builder<'a> {
             deletion_policy: DeletionPolicy::Orphan,
             management_policy: self.options.management_policy,
             allow_replace: false,
+            drift_policy: Default::default(),
+            accepted_deviations: Vec::new(),
         };
         let mut tenant = Doc::new(Tenant {
             metadata: meta(namespace, &name),
@@ -368,6 +370,8 @@ fn empty_binding(tenant: &str) -> ServiceBindingSpec {
         deletion_policy: None,
         management_policy: None,
         allow_replace: None,
+        drift_policy: Default::default(),
+        accepted_deviations: Vec::new(),
     }
 }
 

@@ -56,6 +56,8 @@ pub(super) fn admin(b: &mut Builder<'_>, o: &PortalObject) -> Result<(), Skipped
             deletion_policy: b.inherited(&key, o.deletion_policy),
             management_policy: None,
             allow_replace: None,
+            drift_policy: Default::default(),
+            accepted_deviations: Vec::new(),
         },
         status: None,
     });

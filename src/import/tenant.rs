@@ -33,6 +33,8 @@ pub(super) fn daas_customer(b: &mut Builder<'_>, o: &PortalObject) -> Result<(),
         deletion_policy: o.deletion_policy,
         management_policy: b.options.management_policy,
         allow_replace: false,
+        drift_policy: Default::default(),
+        accepted_deviations: Vec::new(),
     };
     b.root(Kind::DaasCustomer, o, spec);
     Ok(())
@@ -80,6 +82,8 @@ pub(super) fn cloudlink_account(b: &mut Builder<'_>, o: &PortalObject) -> Result
         deletion_policy: o.deletion_policy,
         management_policy: b.options.management_policy,
         allow_replace: false,
+        drift_policy: Default::default(),
+        accepted_deviations: Vec::new(),
     };
     let key = b.root(Kind::CloudLinkAccount, o, spec);
     if let Some(c) = b.customers.get_mut(&key)

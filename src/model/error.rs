@@ -49,6 +49,16 @@ pub enum ModelError {
         /// The Secret key that is missing.
         secret: Box<SecretKey>,
     },
+    /// An accepted deviation whose `expires` cannot be read.
+    #[error("{object}: spec.acceptedDeviations[{index}].expires: {message}")]
+    Deviation {
+        /// The declaring object.
+        object: ObjectId,
+        /// Index in `spec.acceptedDeviations`.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// `spec.dependsOn` names a ServiceBinding that is not declared.
     #[error(
         "{object}: spec.dependsOn names ServiceBinding {name}, which is not declared in namespace {namespace}"

@@ -2,6 +2,7 @@
 //! desired wire specs and a dependency order (DESIGN.md §3).
 
 mod address;
+mod deviation;
 mod error;
 mod expand;
 mod fingerprint;
@@ -20,6 +21,7 @@ mod tests;
 use std::collections::HashMap;
 
 pub use address::{Address, namespace_of};
+pub use deviation::{Deviation, parse_expiry, shown_value};
 pub use error::ModelError;
 pub use expand::{CAMPAIGN_NAMESPACE, campaign_ref, expand};
 pub use fingerprint::{fingerprint, fingerprint_field};

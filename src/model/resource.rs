@@ -5,9 +5,10 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::address::Address;
+use super::deviation::Deviation;
 use super::fingerprint::{fingerprint, fingerprint_field};
 use crate::api::ObjectId;
-use crate::api::{DeletionPolicy, Location, ManagementPolicy, Sensitive};
+use crate::api::{DeletionPolicy, DriftPolicy, Location, ManagementPolicy, Sensitive};
 
 /// A desired portal object, expanded from one declared object.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,10 @@ pub struct Resource {
     pub deletion_policy: DeletionPolicy,
     /// Apply, Plan or Observe (inherited from the Tenant when the object sets none).
     pub management_policy: ManagementPolicy,
+    /// What a change made by hand in the portal leads to (inherited from the Tenant).
+    pub drift_policy: DriftPolicy,
+    /// Known differences that do not count as drift until they expire.
+    pub deviations: Vec<Deviation>,
     /// The declaring object (or its Tenant) allows replacements that destroy data
     /// (`spec.allowReplace`).
     pub allow_replace: bool,
@@ -123,6 +128,25 @@ impl Resource {
             .get(field)
             .and_then(Value::as_str)
             .map(str::to_ascii_lowercase)
+    }
+
+    /// This resource with `fields` as `object` holds them: what an update sends for drift
+    /// its policy leaves in place and for accepted deviations. A kept secret is left out,
+    /// so the portal keeps its stored value.
+    pub fn keeping(&self, object: &super::PortalObject, fields: &[String]) -> Resource {
+        let mut out = self.clone();
+        for field in fields {
+            if out.secrets.iter().any(|s| s.field == field.as_str()) {
+                out.secrets.retain(|s| s.field != field.as_str());
+                out.spec.remove(&fingerprint_field(field));
+                continue;
+            }
+            match object.spec.get(field) {
+                Some(value) => out.spec.insert(field.clone(), value.clone()),
+                None => out.spec.remove(field),
+            };
+        }
+        out
     }
 
     /// The spec to send in a create or update: the desired spec plus the parent's portal id

@@ -4,8 +4,9 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::api::{EventType, ObjectId};
+use crate::api::{DriftPolicy, EventType, ObjectId};
 use crate::engine::{Outcome, Report};
+use crate::plan::render::inline;
 use crate::plan::{Phase, Plan};
 use crate::portal::manual::WorkOrder;
 
@@ -72,32 +73,58 @@ impl Event {
 /// reason, not the message: the apply that saw a failure and the plans after it word it
 /// differently, and a wait's message changes (a new link) while it is the same wait.
 pub fn events_of_plan(plan: &Plan) -> Vec<Event> {
-    plan.pending
+    let mut events = events_of_drift(plan);
+    events.extend(plan.pending.iter().map(|p| {
+        let address = p.address.to_string();
+        let mut event = match (&p.phase, &p.failure) {
+            (Phase::Failed, failure) => {
+                let (reason, message) = failure.as_ref().map_or_else(
+                    || {
+                        (
+                            "OperationFailed".to_owned(),
+                            "the portal's last operation failed".to_owned(),
+                        )
+                    },
+                    |f| (f.reason.clone(), f.message.clone()),
+                );
+                Event::new(EventType::Failed, address, reason, message, "")
+            }
+            (phase, _) => Event::new(
+                EventType::Waiting,
+                address,
+                phase.as_str().to_owned(),
+                waiting_message(*phase).to_owned(),
+                "",
+            ),
+        };
+        event.tenant = Some(p.tenant.clone());
+        event
+    }));
+    events
+}
+
+/// A Drift event per field a person changed where the policy is Alert; its id covers the
+/// value the portal holds, so a second hand change is a new event.
+fn events_of_drift(plan: &Plan) -> Vec<Event> {
+    plan.drift
         .iter()
-        .map(|p| {
-            let address = p.address.to_string();
-            let mut event = match (&p.phase, &p.failure) {
-                (Phase::Failed, failure) => {
-                    let (reason, message) = failure.as_ref().map_or_else(
-                        || {
-                            (
-                                "OperationFailed".to_owned(),
-                                "the portal's last operation failed".to_owned(),
-                            )
-                        },
-                        |f| (f.reason.clone(), f.message.clone()),
-                    );
-                    Event::new(EventType::Failed, address, reason, message, "")
-                }
-                (phase, _) => Event::new(
-                    EventType::Waiting,
-                    address,
-                    phase.as_str().to_owned(),
-                    waiting_message(*phase).to_owned(),
-                    "",
-                ),
-            };
-            event.tenant = Some(p.tenant.clone());
+        .filter(|d| d.policy == DriftPolicy::Alert)
+        .map(|d| {
+            let message = format!(
+                "{} was changed in the portal: declared {}, the portal holds {}; driftPolicy Alert leaves it. Put it back in the portal, change the declaration, or accept it in spec.acceptedDeviations.",
+                d.field,
+                inline(&d.declared),
+                inline(&d.observed)
+            );
+            let detail = format!("{}={}", d.field, inline(&d.observed));
+            let mut event = Event::new(
+                EventType::Drift,
+                d.address.to_string(),
+                "ChangedInPortal".to_owned(),
+                message,
+                &detail,
+            );
+            event.tenant = Some(d.tenant.clone());
             event
         })
         .collect()

@@ -5,6 +5,9 @@ use std::fmt;
 
 use serde_json::Value;
 
+use jiff::Timestamp;
+
+use super::drift::{Accepted, Applied, Drift};
 use super::outputs::Output;
 use crate::api::ObjectId;
 use crate::api::{DeletionPolicy, ManagementPolicy};
@@ -32,6 +35,10 @@ pub struct Plan {
     pub observed: usize,
     /// The connection each kind's changes go to, when the caller routed the plan.
     pub routing: Routing,
+    /// Fields a person changed in a portal (drift), remediated or only reported per policy.
+    pub drift: Vec<Drift>,
+    /// Differences accepted deviations cover (not drift until they expire).
+    pub accepted: Vec<Accepted>,
 }
 
 /// Where the changes of a kind are sent: a PortalConnection and the API it speaks.
@@ -204,6 +211,9 @@ pub struct Action {
     /// The declaring object (or its Tenant) allows a destructive replacement
     /// (`spec.allowReplace`).
     pub allow_replace: bool,
+    /// Fields an update leaves as the portal holds them: drift the policy does not remediate,
+    /// and accepted deviations.
+    pub keep: Vec<String>,
 }
 
 impl Action {
@@ -417,6 +427,10 @@ pub struct PlanOptions {
     pub prune: bool,
     /// Which observed objects belong to this input.
     pub scope: Scope,
+    /// What tenantry last applied: tells drift from a declared change.
+    pub applied: Applied,
+    /// The time accepted deviations are checked against (the plan reads no clock).
+    pub now: Timestamp,
 }
 
 /// Which observed objects a plan may report as orphans or delete.

@@ -9,6 +9,7 @@ use super::action::{
     Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
     PlanOptions,
 };
+use super::drift;
 use super::hash::plan_hash;
 use super::normalize::equivalent_in;
 use crate::api::DeletionPolicy;
@@ -56,6 +57,8 @@ pub fn plan_with(
     let mut actions = Vec::new();
     let mut pending = Vec::new();
     let mut unchanged = 0;
+    let mut drift = Vec::new();
+    let mut accepted = Vec::new();
     let mut matched = [0usize; Kind::ALL.len()];
     for (r, compared) in resources.iter().zip(compared) {
         let parent_id = r.parent.as_ref().map(|link| {
@@ -66,7 +69,7 @@ pub fn plan_with(
         // Resources outside the scope still pass here: their ids (or their creation) decide
         // what their in-scope children hold, but they make no action of their own.
         let in_scope = options.scope.declares(&r.declared_by);
-        let Some((object, mut changes)) = compared else {
+        let Some((object, changes)) = compared else {
             if in_scope {
                 actions.push(create(r, parent_id));
             }
@@ -83,6 +86,13 @@ pub fn plan_with(
                 phase,
                 failure: object.failure(),
             });
+        }
+        // Drift is sorted out before the parent id, which is never a person's change.
+        let sorted = drift::sort(r, object, changes, &options.applied, options.now);
+        let mut changes = sorted.write;
+        if in_scope {
+            drift.extend(sorted.drift);
+            accepted.extend(sorted.accepted);
         }
         if let Some(c) = parent_change(r, object, parent_id) {
             changes.push(c);
@@ -103,6 +113,7 @@ pub fn plan_with(
         if in_scope {
             let mut a = action(kind, r, Some(&object.id), changes, phase);
             a.destroys = destroys(table, &a, object);
+            a.keep = sorted.keep;
             actions.push(a);
         }
     }
@@ -128,6 +139,8 @@ pub fn plan_with(
         scope: options.scope.clone(),
         observed: observed.len(),
         routing: Default::default(),
+        drift,
+        accepted,
     }
 }
 
@@ -150,6 +163,7 @@ fn action(
         phase,
         destroys: None,
         allow_replace: r.allow_replace,
+        keep: Vec::new(),
     }
 }
 
@@ -367,6 +381,7 @@ pub(super) fn deletes_in_order(mut objects: Vec<(Kind, &PortalObject)>) -> Vec<A
             phase: o.phase().and_then(Phase::parse),
             destroys: None,
             allow_replace: false,
+            keep: Vec::new(),
         })
         .collect()
 }

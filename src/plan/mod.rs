@@ -5,6 +5,7 @@
 
 mod action;
 mod diff;
+mod drift;
 mod hash;
 mod normalize;
 mod outputs;
@@ -19,6 +20,7 @@ pub use action::{
     PlanOptions, Routing, Scope, Summary, Via,
 };
 pub use diff::{DELETION_POLICY, plan, plan_with};
+pub use drift::{Accepted, Applied, Drift};
 pub use hash::plan_hash;
 pub use normalize::{equivalent, equivalent_in};
 pub use outputs::{Output, OutputName, outputs, values_of};

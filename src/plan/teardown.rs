@@ -32,6 +32,8 @@ pub fn teardown(observed: &Observed, addresses: &BTreeSet<Address>) -> Plan {
         scope: Scope::Objects(BTreeSet::new()),
         observed: observed.len(),
         routing: Default::default(),
+        drift: Vec::new(),
+        accepted: Vec::new(),
     }
 }
 

@@ -220,6 +220,8 @@ fn generated(bindings: &[GenBinding]) -> Declared {
             deletion_policy: None,
             management_policy: None,
             allow_replace: None,
+            drift_policy: None,
+            accepted_deviations: Vec::new(),
         };
         match service {
             0 => {

@@ -196,6 +196,7 @@ async fn a_second_provider_serves_the_cli_path_and_the_controller() {
     let options = PlanOptions {
         prune: false,
         scope: Scope::namespaces_of(&model),
+        ..PlanOptions::default()
     };
     let (observed, plan) = engine::observe_and_plan(&client, &model, &options)
         .await

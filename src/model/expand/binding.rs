@@ -46,8 +46,10 @@ pub(super) fn expand_binding(
         &tenant.object,
         s.deletion_policy,
         s.management_policy,
+        s.drift_policy,
     )
-    .allowing_replace(s.allow_replace);
+    .allowing_replace(s.allow_replace)
+    .deviating(&s.accepted_deviations)?;
     let b = Binding {
         own_ref: origin.external_ref(),
         origin,

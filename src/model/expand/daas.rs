@@ -60,8 +60,10 @@ pub(super) fn admin(
         &tenant.object,
         s.deletion_policy,
         s.management_policy,
+        s.drift_policy,
     )
-    .allowing_replace(s.allow_replace);
+    .allowing_replace(s.allow_replace)
+    .deviating(&s.accepted_deviations)?;
     let customer = tenant_object(
         &tenant.object,
         Portal::Daas,

@@ -46,7 +46,7 @@ pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
     // joined in input order and the first error in that order wins.
     let from_tenants = map_in_parallel(&declared.tenants, |t| {
         let mut out = Vec::new();
-        tenant::expand_tenant(t, &mut out);
+        tenant::expand_tenant(t, &mut out)?;
         Ok(out)
     });
     let from_admins = map_in_parallel(&declared.admins, |a| {

@@ -7,10 +7,11 @@ use kube::ResourceExt;
 use serde_json::{Map, Value};
 
 use crate::api::{
-    DeletionPolicy, Location, ManagementPolicy, ObjectId, Policies, Portal, SecretKey,
-    SecretKeyRef, Sensitive, Tenant,
+    AcceptedDeviation, DeletionPolicy, DriftPolicy, Location, ManagementPolicy, ObjectId, Policies,
+    Portal, SecretKey, SecretKeyRef, Sensitive, Tenant,
 };
 use crate::model::address::Address;
+use crate::model::deviation::Deviation;
 use crate::model::error::ModelError;
 use crate::model::fingerprint::{fingerprint, fingerprint_field};
 use crate::model::kind::Kind;
@@ -33,6 +34,7 @@ pub(super) struct Origin {
     tenant: String,
     policies: Policies,
     allow_replace: bool,
+    deviations: Vec<Deviation>,
 }
 
 impl Origin {
@@ -45,14 +47,34 @@ impl Origin {
         tenant: &Tenant,
         deletion_policy: Option<DeletionPolicy>,
         management_policy: Option<ManagementPolicy>,
+        drift_policy: Option<DriftPolicy>,
     ) -> Self {
         Self {
             declared_by: ObjectId::new(kind, &namespace(object), &object.name_any()),
             location: location.clone(),
             tenant: format!("{}/{}", namespace(tenant), tenant.name_any()),
-            policies: Policies::inherit(deletion_policy, management_policy, Some(&tenant.spec)),
+            policies: Policies::inherit(
+                deletion_policy,
+                management_policy,
+                drift_policy,
+                Some(&tenant.spec),
+            ),
             allow_replace: tenant.spec.allow_replace,
+            deviations: Vec::new(),
         }
+    }
+
+    /// The object's own accepted deviations (`spec.acceptedDeviations`).
+    pub(super) fn deviating(mut self, declared: &[AcceptedDeviation]) -> Result<Self, ModelError> {
+        for (index, d) in declared.iter().enumerate() {
+            let parsed = Deviation::parse(d).map_err(|message| ModelError::Deviation {
+                object: self.declared_by.clone(),
+                index,
+                message,
+            })?;
+            self.deviations.push(parsed);
+        }
+        Ok(self)
     }
 
     /// The object's own `spec.allowReplace`, when it sets one, over its Tenant's.
@@ -82,6 +104,8 @@ impl Origin {
             tenant: self.tenant.clone(),
             deletion_policy: self.policies.deletion,
             management_policy: self.policies.management,
+            drift_policy: self.policies.drift,
+            deviations: self.deviations.clone(),
             allow_replace: self.allow_replace,
             spec,
             parent: None,

@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use crate::api::ObjectId;
 use crate::model::Address;
-use crate::plan::{Action, FieldChange, FieldValue, Orphan, Output, Pending, Plan, Scope};
+use crate::plan::{
+    Accepted, Action, Drift, FieldChange, FieldValue, Orphan, Output, Pending, Plan, Scope,
+};
 
 /// Version of the JSON schema; bumped only for incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -22,6 +24,38 @@ struct Document<'a> {
     orphans: Vec<OrphanOut<'a>>,
     pending: Vec<PendingOut<'a>>,
     outputs: Vec<OutputOut<'a>>,
+    drift: Vec<DriftOut<'a>>,
+    accepted_deviations: Vec<AcceptedOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DriftOut<'a> {
+    #[serde(flatten)]
+    target: Target<'a>,
+    id: &'a str,
+    tenant: &'a str,
+    field: &'a str,
+    declared: Option<&'a Value>,
+    observed: Option<&'a Value>,
+    sensitive: bool,
+    policy: &'static str,
+    remediated: bool,
+    deviation_expired: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedOut<'a> {
+    #[serde(flatten)]
+    target: Target<'a>,
+    tenant: &'a str,
+    field: &'a str,
+    declared: Option<&'a Value>,
+    observed: Option<&'a Value>,
+    sensitive: bool,
+    reason: &'a str,
+    expires: String,
 }
 
 #[derive(Serialize)]
@@ -144,6 +178,34 @@ fn known(v: &FieldValue) -> Option<&Value> {
     }
 }
 
+fn drift(d: &Drift) -> DriftOut<'_> {
+    DriftOut {
+        target: Target::of(&d.address),
+        id: &d.id,
+        tenant: &d.tenant,
+        field: &d.field,
+        declared: known(&d.declared),
+        observed: known(&d.observed),
+        sensitive: d.declared == FieldValue::Sensitive,
+        policy: d.policy.as_str(),
+        remediated: d.policy.remediates(),
+        deviation_expired: d.expired.map(|t| t.to_string()),
+    }
+}
+
+fn accepted(a: &Accepted) -> AcceptedOut<'_> {
+    AcceptedOut {
+        target: Target::of(&a.address),
+        tenant: &a.tenant,
+        field: &a.field,
+        declared: known(&a.declared),
+        observed: known(&a.observed),
+        sensitive: a.declared == FieldValue::Sensitive,
+        reason: &a.reason,
+        expires: a.expires.to_string(),
+    }
+}
+
 fn change(c: &FieldChange) -> ChangeOut<'_> {
     ChangeOut {
         field: &c.field,
@@ -247,6 +309,8 @@ pub fn render(plan: &Plan) -> String {
         orphans: plan.orphans.iter().map(orphan).collect(),
         pending: plan.pending.iter().map(pending).collect(),
         outputs: plan.outputs.iter().map(output).collect(),
+        drift: plan.drift.iter().map(drift).collect(),
+        accepted_deviations: plan.accepted.iter().map(accepted).collect(),
     };
     // Serializing borrowed strings, numbers and JSON values cannot fail; fall back to an
     // error object rather than panic all the same.

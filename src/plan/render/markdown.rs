@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use super::style::Painter;
 use super::text::{
-    FAILED_HINT, Layout, action_lines, connections_line, destruction_warnings, shown_via,
+    ACCEPTED_TITLE, DRIFT_TITLE, FAILED_HINT, Layout, accepted_lines, action_lines,
+    connections_line, destruction_warnings, drift_lines, shown_via,
 };
 use crate::plan::{Action, Phase, Plan, Summary};
 
@@ -13,8 +14,10 @@ use crate::plan::{Action, Phase, Plan, Summary};
 pub fn render(plan: &Plan) -> String {
     let mut out = String::from("### tenantry plan\n\n");
     let summary = plan.summary();
-    if !plan.has_changes() {
+    if !plan.has_changes() && plan.drift.is_empty() {
         out.push_str("**No changes.** The portals match the declared objects.\n");
+    } else if !plan.has_changes() {
+        out.push_str("**No changes to apply.** The drift below is left as its policy says.\n");
     } else {
         let _ = writeln!(out, "**{summary}** Plan hash: `{}`\n", plan.hash);
         let mut groups: BTreeMap<String, Vec<&Action>> = BTreeMap::new();
@@ -62,6 +65,17 @@ pub fn render(plan: &Plan) -> String {
         out.push_str("\n> [!WARNING]\n> Replacements that destroy data:\n");
         for line in warnings {
             let _ = writeln!(out, "> - {}", line.replace('\n', " "));
+        }
+    }
+    for (title, lines) in [
+        (DRIFT_TITLE, drift_lines(plan)),
+        (ACCEPTED_TITLE, accepted_lines(plan)),
+    ] {
+        if !lines.is_empty() {
+            let _ = writeln!(out, "\n**{title}:** {}\n", lines.len());
+            for line in lines {
+                let _ = writeln!(out, "- {}", line.replace('\n', " "));
+            }
         }
     }
     if !plan.orphans.is_empty() {

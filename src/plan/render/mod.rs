@@ -12,7 +12,7 @@ mod tests;
 pub use json::{FORMAT_VERSION, render as json};
 pub use markdown::render as markdown;
 pub use text::{outputs as outputs_text, render as text};
-pub use value::{KNOWN_AFTER_APPLY, SENSITIVE};
+pub use value::{KNOWN_AFTER_APPLY, SENSITIVE, inline};
 
 use super::Plan;
 

@@ -45,6 +45,7 @@ fn scenario() -> Plan {
     let options = PlanOptions {
         prune: true,
         scope: Scope::Everything,
+        ..PlanOptions::default()
     };
     plan(&model_of(&declared), &observed, &options)
 }
@@ -122,6 +123,8 @@ fn multi_line_values_render_as_unified_diffs() {
     };
     let p = Plan {
         routing: Default::default(),
+        drift: Vec::new(),
+        accepted: Vec::new(),
         actions: vec![Action {
             kind: ActionKind::Update,
             address: Address::new(Kind::DaasCustomer, "customers/kenton-electronics"),
@@ -134,6 +137,7 @@ fn multi_line_values_render_as_unified_diffs() {
             phase: None,
             destroys: None,
             allow_replace: false,
+            keep: Vec::new(),
         }],
         orphans: Vec::new(),
         pending: Vec::new(),

@@ -2,7 +2,7 @@
 
 use super::style::Painter;
 use super::value::{inline, multi_line, unified};
-use crate::api::ManagementPolicy;
+use crate::api::{DriftPolicy, ManagementPolicy};
 use crate::plan::{Action, ActionKind, FieldChange, FieldValue, Output, Phase, Plan, Via};
 
 /// What to do about a failed operation, under the list of async operations.
@@ -22,8 +22,10 @@ pub(super) enum Layout {
 pub fn render(plan: &Plan, color: bool) -> String {
     let p = Painter::new(color);
     let mut out = String::new();
-    if !plan.has_changes() {
+    if !plan.has_changes() && plan.drift.is_empty() {
         out.push_str("No changes. The portals match the declared objects.\n");
+    } else if !plan.has_changes() {
+        out.push_str("No changes to apply; the drift below is left as its policy says.\n");
     } else {
         out.push_str("tenantry will perform the following actions:\n");
         for action in &plan.actions {
@@ -40,6 +42,17 @@ pub fn render(plan: &Plan, color: bool) -> String {
         for line in warnings {
             out.push_str(&p.action(ActionKind::Delete, &format!("Warning: {line}")));
             out.push('\n');
+        }
+    }
+    for (title, lines) in [
+        (DRIFT_TITLE, drift_lines(plan)),
+        (ACCEPTED_TITLE, accepted_lines(plan)),
+    ] {
+        if !lines.is_empty() {
+            out.push_str(&format!("\n{title}:\n"));
+            for line in lines {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
     }
     if !plan.orphans.is_empty() {
@@ -94,6 +107,57 @@ pub fn render(plan: &Plan, color: bool) -> String {
         out.push_str(&format!("Plan hash: {}\n", plan.hash));
     }
     out
+}
+
+/// The heading of the drift section.
+pub(super) const DRIFT_TITLE: &str = "Drift (changed in the portals by hand)";
+/// The heading of the accepted deviations.
+pub(super) const ACCEPTED_TITLE: &str = "Accepted deviations (not drift until they expire)";
+
+/// One line per drifted field: where, declared and held values, and what the policy does.
+pub(super) fn drift_lines(plan: &Plan) -> Vec<String> {
+    plan.drift
+        .iter()
+        .map(|d| {
+            let doing = match d.policy {
+                DriftPolicy::Remediate => "driftPolicy Remediate: this plan writes it back",
+                DriftPolicy::Alert => "driftPolicy Alert: left in place, notified",
+                DriftPolicy::Report => "driftPolicy Report: left in place",
+            };
+            let mut line = format!(
+                "{} {} ({}) {}: declared {}, the portal holds {}; {doing}",
+                d.address.kind,
+                d.address.external_ref,
+                d.id,
+                d.field,
+                inline(&d.declared),
+                inline(&d.observed)
+            );
+            if let Some(expired) = d.expired {
+                line.push_str(&format!(" (its accepted deviation expired at {expired})"));
+            }
+            line
+        })
+        .collect()
+}
+
+/// One line per accepted deviation in force.
+pub(super) fn accepted_lines(plan: &Plan) -> Vec<String> {
+    plan.accepted
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}: the portal holds {} (declared {}): {}; until {}",
+                a.address.kind,
+                a.address.external_ref,
+                a.field,
+                inline(&a.observed),
+                inline(&a.declared),
+                a.reason,
+                a.expires
+            )
+        })
+        .collect()
 }
 
 /// `title`, then each declaring object and its outputs, one `name = value` line each.

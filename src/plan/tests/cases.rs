@@ -248,6 +248,7 @@ fn removed_objects_are_orphaned_or_deleted_per_policy_and_prune() {
     let prune = PlanOptions {
         prune: true,
         scope: Scope::Everything,
+        ..PlanOptions::default()
     };
     let pruned = plan(&model, &observed, &prune);
     assert_eq!(pruned.actions.len(), 1);
@@ -257,6 +258,7 @@ fn removed_objects_are_orphaned_or_deleted_per_policy_and_prune() {
     let elsewhere = PlanOptions {
         prune: true,
         scope: Scope::Namespaces(["other".to_owned()].into()),
+        ..PlanOptions::default()
     };
     let out_of_scope = plan(&model, &observed, &elsewhere);
     assert!(!out_of_scope.has_changes() && out_of_scope.orphans.is_empty());
@@ -276,6 +278,7 @@ fn deletes_run_children_first() {
     let prune = PlanOptions {
         prune: true,
         scope: Scope::Everything,
+        ..PlanOptions::default()
     };
     let p = plan(&model_of(&gone), &observed, &prune);
     let ranks: Vec<u8> = p.actions.iter().map(|a| a.address.kind.rank()).collect();
@@ -399,6 +402,7 @@ fn plans_are_deterministic_and_hashes_track_every_change() {
     let prune = PlanOptions {
         prune: true,
         scope: Scope::Everything,
+        ..PlanOptions::default()
     };
     let mut variant = declared.clone();
     variant.bindings.retain(|b| b.object.spec.sms.is_none());

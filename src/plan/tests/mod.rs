@@ -1,6 +1,7 @@
 //! Plan tests: helpers shared with the renderer tests, the diff cases and the properties.
 
 mod cases;
+mod drift;
 mod property;
 
 use serde_json::Value;
