@@ -14,6 +14,7 @@ mod crash_cli;
 #[cfg(feature = "crash-points")]
 mod crash_controller;
 mod crds;
+mod drift;
 mod e2e;
 mod hostile;
 mod manifest;
