@@ -32,6 +32,36 @@ pub(crate) async fn publish<K: Declaring>(
     }
 }
 
+/// An event and a count for each hand change the run put back (driftPolicy Remediate).
+pub(crate) async fn report_remediated<K: Declaring>(
+    ctx: &Context,
+    object: &K,
+    plan: &crate::plan::Plan,
+    steps: &[StepReport],
+) {
+    for d in plan.drift.iter().filter(|d| d.policy.remediates()) {
+        let done = steps
+            .iter()
+            .any(|s| s.address == d.address && matches!(s.outcome, Outcome::Done { .. }));
+        if !done {
+            continue;
+        }
+        ctx.metrics.drift_remediated(d.address.kind.portal().id());
+        publish(
+            ctx,
+            object,
+            false,
+            "DriftRemediated",
+            "PortalWrite",
+            format!(
+                "put {} {} back to its declared value (it was changed in the portal by hand)",
+                d.address, d.field
+            ),
+        )
+        .await;
+    }
+}
+
 /// Events and metrics for every write of an engine run.
 pub(crate) async fn report_writes<K: Declaring>(ctx: &Context, object: &K, steps: &[StepReport]) {
     for step in steps {

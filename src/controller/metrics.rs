@@ -1,7 +1,7 @@
 //! Prometheus metrics (prometheus-client): reconciles, errors by code, durations, portal calls
 //! by portal and result, portal writes, status patches and the queue of waiting objects.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -50,6 +50,25 @@ pub struct WriteLabels {
     pub action: String,
 }
 
+/// Labels of the drift gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+pub struct DriftLabels {
+    /// Portal id.
+    pub portal: String,
+    /// The drift policy in force: Remediate, Alert or Report.
+    pub policy: String,
+}
+
+/// Labels of per-portal metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PortalLabels {
+    /// Portal id.
+    pub portal: String,
+}
+
+/// Drifted fields per label set, as one object last reported them.
+type DriftCounts = BTreeMap<DriftLabels, i64>;
+
 /// Every metric of the controller, registered in one registry.
 pub struct Metrics {
     registry: Registry,
@@ -61,6 +80,9 @@ pub struct Metrics {
     status_patches: Family<KindLabels, Counter>,
     queue_depth: Gauge,
     waiting: Mutex<HashSet<String>>,
+    drifted: Family<DriftLabels, Gauge>,
+    remediated: Family<PortalLabels, Counter>,
+    drift_by_object: Mutex<HashMap<String, DriftCounts>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -88,6 +110,18 @@ impl Metrics {
         let portal_writes = Family::<WriteLabels, Counter>::default();
         let status_patches = Family::<KindLabels, Counter>::default();
         let queue_depth = Gauge::default();
+        let drifted = Family::<DriftLabels, Gauge>::default();
+        registry.register(
+            "drifted_fields",
+            "Portal fields a person changed by hand, by portal and drift policy",
+            drifted.clone(),
+        );
+        let remediated = Family::<PortalLabels, Counter>::default();
+        registry.register(
+            "drift_remediations",
+            "Hand changes in a portal put back to the declaration (driftPolicy Remediate), by portal",
+            remediated.clone(),
+        );
         registry.register("reconciles", "Reconciles run", reconciles.clone());
         registry.register(
             "reconcile_errors",
@@ -129,6 +163,9 @@ impl Metrics {
             status_patches,
             queue_depth,
             waiting: Mutex::new(HashSet::new()),
+            drifted,
+            remediated,
+            drift_by_object: Mutex::new(HashMap::new()),
         }
     }
 
@@ -188,6 +225,47 @@ impl Metrics {
         }
         self.queue_depth
             .set(i64::try_from(set.len()).unwrap_or(i64::MAX));
+    }
+
+    /// Records the drift `object` reports now (portal and policy of each drifted field); the
+    /// gauge sums every object's.
+    pub fn set_drift<'a>(
+        &self,
+        object: &str,
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) {
+        let mut now = DriftCounts::new();
+        for (portal, policy) in fields {
+            let labels = DriftLabels {
+                portal: portal.to_owned(),
+                policy: policy.to_owned(),
+            };
+            *now.entry(labels).or_default() += 1;
+        }
+        let mut all = self
+            .drift_by_object
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let before = if now.is_empty() {
+            all.remove(object)
+        } else {
+            all.insert(object.to_owned(), now.clone())
+        };
+        for (labels, n) in before.unwrap_or_default() {
+            self.drifted.get_or_create(&labels).dec_by(n);
+        }
+        for (labels, n) in now {
+            self.drifted.get_or_create(&labels).inc_by(n);
+        }
+    }
+
+    /// A hand change in `portal` was put back.
+    pub fn drift_remediated(&self, portal: &str) {
+        self.remediated
+            .get_or_create(&PortalLabels {
+                portal: portal.to_owned(),
+            })
+            .inc();
     }
 
     /// Number of portal writes of `kind` and `action` so far (tests and summaries).

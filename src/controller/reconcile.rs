@@ -47,7 +47,11 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
     let result = finalizer(&api, super::FINALIZER, object, |event| async {
         match event {
             Finalizer::Apply(object) => apply(object.as_ref(), &ctx).await,
-            Finalizer::Cleanup(object) => cleanup::cleanup(object.as_ref(), &ctx).await,
+            Finalizer::Cleanup(object) => {
+                // A deleted object reports no drift any more.
+                ctx.metrics.set_drift(&key, []);
+                cleanup::cleanup(object.as_ref(), &ctx).await
+            }
         }
     })
     .await
@@ -214,6 +218,7 @@ async fn pipeline<K: Declaring>(
         .await;
         crate::crash::point("reconcile.applied", &id);
         events::report_writes(ctx, object, &report.steps).await;
+        events::report_remediated(ctx, object, &plan, &report.steps).await;
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
         if let Some(failed) = first_failure(&report) {
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
@@ -238,6 +243,12 @@ fn conclude<K: Declaring>(
 ) -> Result<Action, Error> {
     let own_list: Vec<Address> = own.iter().cloned().collect();
     status.observed(&own_list, observed).synced().drift(plan);
+    ctx.metrics.set_drift(
+        &object_key(object),
+        plan.drift
+            .iter()
+            .map(|d| (d.address.kind.portal().id(), d.policy.as_str())),
+    );
     status.plan(published_plan(ctx, plan));
     let name = object.name_any();
     let kind = K::KIND;

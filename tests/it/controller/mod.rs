@@ -3,6 +3,7 @@
 
 mod connections;
 mod destroy;
+mod drift;
 mod examples;
 pub(crate) mod fixtures;
 mod oauth;
