@@ -12,6 +12,7 @@
 mod admin;
 mod binding;
 mod connection;
+mod deviation;
 mod graph;
 mod index;
 pub mod password;
@@ -63,6 +64,7 @@ pub fn validate_with(declared: &Declared, options: &Options) -> Vec<Problem> {
     for t in &declared.tenants {
         let s = Subject::namespaced("Tenant", &t.object.metadata, &t.location);
         tenant::check(&s, &t.object.spec, &mut out);
+        deviation::check(&s, &t.object.spec.accepted_deviations, &mut out);
         references::portal_connection(&s, &t.object.spec, &index, &mut out);
     }
     let mut near = None;
@@ -71,6 +73,7 @@ pub fn validate_with(declared: &Declared, options: &Options) -> Vec<Problem> {
         let spec = &a.object.spec;
         let tenant = references::tenant(&s, &spec.tenant_ref, &index, &mut near, &mut out);
         admin::check(&s, spec, tenant, &index, options, &mut out);
+        deviation::check(&s, &spec.accepted_deviations, &mut out);
     }
     for (i, b) in declared.bindings.iter().enumerate() {
         let s = Subject::namespaced("ServiceBinding", &b.object.metadata, &b.location);
@@ -78,6 +81,7 @@ pub fn validate_with(declared: &Declared, options: &Options) -> Vec<Problem> {
         let tenant = references::tenant(&s, &spec.tenant_ref, &index, &mut near, &mut out);
         let service = index.service_of[i];
         binding::check(&s, spec, service, tenant, &index, options, &mut out);
+        deviation::check(&s, &spec.accepted_deviations, &mut out);
         references::depends_on(&s, spec, &index, &mut out);
         references::microsoft_online(&s, spec, &index, &mut out);
     }

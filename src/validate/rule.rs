@@ -92,6 +92,8 @@ pub const CLOUDLINK_BUSINESS_TYPE: &str = "cloudlink-business-type";
 pub const CLOUDLINK_SUPPORT_CONTACTS: &str = "cloudlink-support-contacts";
 /// A PortalConnection URL that is not http(s).
 pub const CONNECTION_URL: &str = "connection-url";
+/// An accepted deviation with an unreadable `expires` or an unknown `kind`.
+pub const DEVIATION: &str = "accepted-deviation";
 /// A NotificationSink without exactly one URL, or with one that is not http(s).
 pub const SINK_URL: &str = "sink-url";
 /// `spec.portalConnectionRef` names no declared PortalConnection, or one that lacks a portal.

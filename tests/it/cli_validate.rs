@@ -582,3 +582,35 @@ fn a_value_in_a_field_about_a_secret_is_never_quoted() {
         );
     }
 }
+
+/// An accepted deviation's expiry and kind are checked where they are written (issue 17).
+#[test]
+fn an_accepted_deviation_with_an_unreadable_expiry_or_kind_is_refused() {
+    let input = format!(
+        "{TEAMS_TENANT}  acceptedDeviations:
+    - field: billingId
+      value: X
+      reason: finance
+      expires: next tuesday
+    - field: billingId
+      kind: daas/customer
+      value: X
+      reason: finance
+      expires: \"2027-01-31\"
+"
+    );
+    let (code, problems) = validate_json(&input);
+    assert_eq!(code, 1, "{problems:?}");
+    let fields: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|(_, _, field, rule)| (field.as_str(), rule.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("spec.acceptedDeviations[0].expires", "accepted-deviation"),
+            ("spec.acceptedDeviations[1].kind", "accepted-deviation"),
+        ]
+    );
+    assert!(problems.iter().all(|(line, ..)| *line > 0), "{problems:?}");
+}

@@ -276,3 +276,52 @@ fn one_connection_is_named_once_under_the_scope() {
     let plain = text(&scenario(), false);
     assert!(!plain.contains("Connection"), "{plain}");
 }
+
+/// A plan with no action: one field changed by hand and left (Alert), one accepted.
+fn drifted() -> Plan {
+    let declared = fixtures::kenton();
+    let observed = converge(&model_of(&declared));
+    let mut p = plan(&model_of(&declared), &observed, &PlanOptions::default());
+    let customer = Address::new(Kind::DaasCustomer, "customers/kenton-electronics");
+    let at = |t: &str| t.parse().unwrap_or_else(|e| panic!("{e}"));
+    p.drift.push(crate::plan::Drift {
+        address: customer.clone(),
+        id: "customers_0".into(),
+        tenant: "customers/kenton-electronics".into(),
+        field: "billingId".into(),
+        declared: FieldValue::Value(json!("RQ-10042")),
+        observed: FieldValue::Value(json!("HAND-1")),
+        policy: crate::api::DriftPolicy::Alert,
+        expired: Some(at("2026-01-01T00:00:00Z")),
+    });
+    p.accepted.push(crate::plan::Accepted {
+        address: customer,
+        tenant: "customers/kenton-electronics".into(),
+        field: "businessType".into(),
+        declared: FieldValue::Value(json!("Manufacturing")),
+        observed: FieldValue::Value(json!("Retail")),
+        reason: "TICKET-7".into(),
+        expires: at("2027-03-31T00:00:00Z"),
+    });
+    p
+}
+
+#[test]
+fn drift_and_accepted_deviations_render_apart_from_the_actions() {
+    let p = drifted();
+    assert!(!p.has_changes());
+    insta::assert_snapshot!("drift_text", text(&p, false));
+    insta::assert_snapshot!("drift_markdown", markdown(&p));
+    let doc: serde_json::Value = serde_json::from_str(&json(&p)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["hasChanges"], false);
+    assert_eq!(doc["drift"][0]["field"], "billingId");
+    assert_eq!(doc["drift"][0]["observed"], "HAND-1");
+    assert_eq!(doc["drift"][0]["policy"], "Alert");
+    assert_eq!(doc["drift"][0]["remediated"], false);
+    assert_eq!(doc["drift"][0]["deviationExpired"], "2026-01-01T00:00:00Z");
+    assert_eq!(doc["acceptedDeviations"][0]["field"], "businessType");
+    assert_eq!(
+        doc["acceptedDeviations"][0]["expires"],
+        "2027-03-31T00:00:00Z"
+    );
+}
