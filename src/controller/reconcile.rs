@@ -14,7 +14,8 @@ use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
 use super::error::Error;
-use super::status::{StatusBuilder, camel, publish};
+use super::notifications::{Sightings, waiting_since};
+use super::status::{StatusBuilder, camel, now, publish};
 use super::{Declaring, cleanup, events, messages};
 use crate::api::{ManagementPolicy, ObjectId, Severity};
 use crate::engine::{
@@ -47,7 +48,10 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
     let result = finalizer(&api, super::FINALIZER, object, |event| async {
         match event {
             Finalizer::Apply(object) => apply(object.as_ref(), &ctx).await,
-            Finalizer::Cleanup(object) => cleanup::cleanup(object.as_ref(), &ctx).await,
+            Finalizer::Cleanup(object) => {
+                ctx.notifications.forget(&key);
+                cleanup::cleanup(object.as_ref(), &ctx).await
+            }
         }
     })
     .await
@@ -96,7 +100,8 @@ pub(crate) fn object_key<K: Declaring>(object: &K) -> String {
 /// The apply branch: runs the pipeline and publishes what it learned, success or not.
 async fn apply<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error> {
     let mut status = StatusBuilder::new(object);
-    let result = pipeline(object, ctx, &mut status).await;
+    let mut seen = Sightings::default();
+    let result = pipeline(object, ctx, &mut status, &mut seen).await;
     if let Err(error) = &result {
         let message = error.to_string();
         status.not_synced(error.code(), &message);
@@ -106,7 +111,16 @@ async fn apply<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error>
             events::publish(ctx, object, true, "ReconcileError", "Reconcile", message).await;
         }
     }
-    publish(ctx, object, status.build()).await?;
+    let status = status.build();
+    // Queued for the notifications task; a slow webhook never holds up the reconcile.
+    let events = seen.finish(&object_id(object), &status);
+    ctx.notifications.offer(
+        &object_key(object),
+        events,
+        waiting_since(&status),
+        u64::try_from(now().0.as_second()).unwrap_or(0),
+    );
+    publish(ctx, object, status).await?;
     result
 }
 
@@ -150,6 +164,7 @@ async fn pipeline<K: Declaring>(
     object: &K,
     ctx: &Context,
     status: &mut StatusBuilder,
+    seen: &mut Sightings,
 ) -> Result<Action, Error> {
     let tenant = tenant_of(ctx, object)?;
     let policy = object.policies(Some(&tenant)).management;
@@ -206,12 +221,18 @@ async fn pipeline<K: Declaring>(
         .await;
         crate::crash::point("reconcile.applied", &id);
         events::report_writes(ctx, object, &report.steps).await;
+        seen.report(&report, &plan);
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
         if let Some(failed) = first_failure(&report) {
+            seen.plan(&plan, &own);
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
             status.plan(published_plan(ctx, &plan));
             return Err(failed);
         }
+    }
+    seen.plan(&plan, &own);
+    if engine::decide(&plan, &approval, ReplaceAllowance::Declared).held_for(Hold::Observe) > 0 {
+        seen.drift(&plan, &id);
     }
     conclude(ctx, object, status, &approval, &own, &observed, &plan)
 }
