@@ -8,11 +8,14 @@ use std::collections::BTreeSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 use crate::api::{EventType, ObjectId, ObjectStatus, condition};
-use crate::engine::{Outcome, Report};
+use crate::engine::{Outcome, Report, StepReport};
 use crate::model::Address;
 use crate::notify::{Event, events_of_plan, events_of_report};
 use crate::plan::{ActionKind, Plan};
 use crate::portal::manual::AWAITING_MANUAL_STEP;
+
+/// The code of a write that failed because the portal could not be reached (transient).
+const TRANSIENT: &str = "PortalUnavailable";
 
 /// The events one reconcile of one object saw, collected along the pipeline.
 #[derive(Debug, Default)]
@@ -33,12 +36,19 @@ impl Sightings {
 
     /// Failures of this reconcile's writes, and the work orders they issued.
     pub fn report(&mut self, report: &Report, plan: &Plan) {
+        // A portal that is down is retried by the requeue: not a failure for a person (yet).
         self.events.extend(
             events_of_report(report, plan)
                 .into_iter()
-                .filter(|e| e.kind == EventType::Failed),
+                .filter(|e| e.kind == EventType::Failed && e.reason != TRANSIENT),
         );
-        for step in &report.steps {
+        self.work_orders(&report.steps);
+    }
+
+    /// A WorkOrder event for each step that waits on a work order its message names (the
+    /// manual provider's `AwaitingManualStep`), sent at once.
+    fn work_orders(&mut self, steps: &[StepReport]) {
+        for step in steps {
             if let Outcome::Waiting {
                 reason, message, ..
             } = &step.outcome
@@ -160,6 +170,37 @@ mod tests {
         ] {
             assert_eq!(work_order_id(text).as_deref(), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_step_waiting_on_a_work_order_is_a_work_order_event_at_once() {
+        let step = |reason: &str, message: &str| StepReport {
+            address: Address::new(crate::model::Kind::DaasCustomer, "customers/kenton"),
+            action: crate::engine::Action::Create,
+            outcome: Outcome::Waiting {
+                id: String::new(),
+                state: crate::portal::OperationState::AwaitingHuman,
+                reason: reason.to_owned(),
+                message: message.to_owned(),
+            },
+        };
+        let mut seen = Sightings::default();
+        seen.work_orders(&[
+            step(AWAITING_MANUAL_STEP, "work order WO-0123456789 waits for a person"),
+            step("AwaitingConsent", "work order WO-0123456789 is not this"),
+        ]);
+        let id = ObjectId::new("Tenant", "customers", "kenton");
+        let events = seen.finish(&id, &ObjectStatus::default());
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].kind, EventType::WorkOrder);
+        assert_eq!(events[0].address, "daas/customers/customers/kenton");
+        // The CLI's event of the same order has the same id.
+        let again = work_order(
+            "daas/customers/customers/kenton".into(),
+            "other words".into(),
+            "WO-0123456789".into(),
+        );
+        assert_eq!(events[0].id, again.id);
     }
 
     fn status_with(reason: &str, message: &str) -> ObjectStatus {
