@@ -13,8 +13,8 @@ use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher;
 
 use super::metrics::Metrics;
-use super::related::Related;
 use super::notifications::Notifications;
+use super::related::Related;
 use crate::api::{NotificationSink, PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 use crate::portal::Pool;
 

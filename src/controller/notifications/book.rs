@@ -52,8 +52,14 @@ impl Book {
         self.pending.push(SinkEvent::from(event));
         if self.pending.len() > MAX_PENDING {
             let extra = self.pending.len() - MAX_PENDING;
-            let dropped: Vec<&str> = self.pending[..extra].iter().map(|p| p.id.as_str()).collect();
-            tracing::warn!(?dropped, "notification outbox full; the oldest pending events are dropped");
+            let dropped: Vec<&str> = self.pending[..extra]
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            tracing::warn!(
+                ?dropped,
+                "notification outbox full; the oldest pending events are dropped"
+            );
             self.pending.drain(..extra);
         }
         true
@@ -101,7 +107,13 @@ mod tests {
     use crate::api::EventType;
 
     fn event(n: usize) -> Event {
-        Event::new(EventType::Failed, format!("a/b/{n}"), "R".into(), "m".into(), "")
+        Event::new(
+            EventType::Failed,
+            format!("a/b/{n}"),
+            "R".into(),
+            "m".into(),
+            "",
+        )
     }
 
     #[test]

@@ -14,8 +14,8 @@ use std::sync::Mutex;
 use crate::notify::Event;
 
 pub(crate) use book::Book;
-pub use pass::{Pass, deliver_notifications};
 pub(crate) use pass::run;
+pub use pass::{Pass, deliver_notifications};
 pub(crate) use sources::{Sightings, waiting_since};
 
 /// A wait an object is in, and since when (Unix seconds).
@@ -80,5 +80,4 @@ impl Notifications {
         let waits = queue.waits.values().flatten().cloned().collect();
         (once, waits)
     }
-
 }

@@ -12,7 +12,7 @@ use kube::{Api, ResourceExt};
 use serde_json::json;
 
 use super::{Book, Wait};
-use crate::api::{Declared, NotificationSink, Sensitive, SecretKey, set_condition, sink_condition};
+use crate::api::{Declared, NotificationSink, SecretKey, Sensitive, set_condition, sink_condition};
 use crate::controller::context::Context;
 use crate::controller::dereference::read_secret;
 use crate::controller::status::now as status_now;
@@ -183,8 +183,24 @@ async fn serve(
                 book.pending.len()
             );
             tracing::warn!(sink = %name, event = %event.id, reason = %reason, "notification not delivered; backing off");
-            set_condition(&mut book.conditions, sink_condition::READY, false, "DeliveryFailed", &message, generation, status_now());
-            set_condition(&mut book.conditions, sink_condition::LAST_DELIVERY_FAILED, true, &reason, &message, generation, status_now());
+            set_condition(
+                &mut book.conditions,
+                sink_condition::READY,
+                false,
+                "DeliveryFailed",
+                &message,
+                generation,
+                status_now(),
+            );
+            set_condition(
+                &mut book.conditions,
+                sink_condition::LAST_DELIVERY_FAILED,
+                true,
+                &reason,
+                &message,
+                generation,
+                status_now(),
+            );
             outcome.failed = true;
         }
         None if now >= book.retry_at || !outcome.sent.is_empty() => {
@@ -194,8 +210,24 @@ async fn serve(
             } else {
                 ("Delivered", "The last delivery was accepted.")
             };
-            set_condition(&mut book.conditions, sink_condition::READY, true, "Available", "The sink's Secrets are readable and no delivery is failing.", generation, status_now());
-            set_condition(&mut book.conditions, sink_condition::LAST_DELIVERY_FAILED, false, last.0, last.1, generation, status_now());
+            set_condition(
+                &mut book.conditions,
+                sink_condition::READY,
+                true,
+                "Available",
+                "The sink's Secrets are readable and no delivery is failing.",
+                generation,
+                status_now(),
+            );
+            set_condition(
+                &mut book.conditions,
+                sink_condition::LAST_DELIVERY_FAILED,
+                false,
+                last.0,
+                last.1,
+                generation,
+                status_now(),
+            );
         }
         // Backing off: the conditions still say why.
         None => {}

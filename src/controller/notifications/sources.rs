@@ -55,11 +55,8 @@ impl Sightings {
                 && reason == AWAITING_MANUAL_STEP
                 && let Some(order) = work_order_id(message)
             {
-                self.events.push(work_order(
-                    step.address.to_string(),
-                    message.clone(),
-                    order,
-                ));
+                self.events
+                    .push(work_order(step.address.to_string(), message.clone(), order));
             }
         }
     }
@@ -151,7 +148,8 @@ pub(crate) fn work_order_id(text: &str) -> Option<String> {
             .chars()
             .next()
             .is_none_or(|c| !c.is_ascii_alphanumeric());
-        (digits.chars().all(|c| c.is_ascii_hexdigit()) && ends).then(|| text[at..at + 13].to_owned())
+        (digits.chars().all(|c| c.is_ascii_hexdigit()) && ends)
+            .then(|| text[at..at + 13].to_owned())
     })
 }
 
@@ -162,7 +160,10 @@ mod tests {
     #[test]
     fn a_work_order_id_is_found_in_a_message() {
         for (text, want) in [
-            ("work order WO-0123abcdef waits for a person", Some("WO-0123abcdef")),
+            (
+                "work order WO-0123abcdef waits for a person",
+                Some("WO-0123abcdef"),
+            ),
             ("WO-0123abcdef", Some("WO-0123abcdef")),
             ("WO-0123abcdefg is not one", None),
             ("WO-0123", None),
@@ -186,7 +187,10 @@ mod tests {
         };
         let mut seen = Sightings::default();
         seen.work_orders(&[
-            step(AWAITING_MANUAL_STEP, "work order WO-0123456789 waits for a person"),
+            step(
+                AWAITING_MANUAL_STEP,
+                "work order WO-0123456789 waits for a person",
+            ),
             step("AwaitingConsent", "work order WO-0123456789 is not this"),
         ]);
         let id = ObjectId::new("Tenant", "customers", "kenton");

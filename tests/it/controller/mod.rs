@@ -4,8 +4,8 @@
 mod connections;
 mod destroy;
 mod examples;
-mod notifications;
 pub(crate) mod fixtures;
+mod notifications;
 mod oauth;
 mod scenarios;
 mod uninstall;

@@ -173,7 +173,11 @@ async fn a_wait_past_the_threshold_is_one_signed_waiting_event_per_sink_once() {
     assert_eq!(types_of(&received, "ops"), ["Waiting"]);
     assert_eq!(types_of(&received, "late"), Vec::<String>::new());
     let psa = received.accepted("psa");
-    assert_eq!(psa, received.accepted("ops"), "the same event id in every sink");
+    assert_eq!(
+        psa,
+        received.accepted("ops"),
+        "the same event id in every sink"
+    );
     for r in received.log().iter().filter(|r| r.hook == "psa") {
         assert!(r.signed_with(&key), "{}", r.headers);
         assert!(r.body.contains("AwaitingConsent"), "{}", r.body);
@@ -245,8 +249,10 @@ async fn each_event_reaches_each_sink_once_while_the_receiver_fails_30_percent()
     assert_eq!(
         received.accepted("noc").keys().collect::<BTreeSet<_>>(),
         psa.keys()
-            .filter(|id| received.log().iter().any(|r| &r.event_id == *id
-                && r.header("x-tenantry-event") == "Failed"))
+            .filter(|id| received
+                .log()
+                .iter()
+                .any(|r| &r.event_id == *id && r.header("x-tenantry-event") == "Failed"))
             .collect::<BTreeSet<_>>(),
         "the same Failed event in both sinks"
     );

@@ -45,8 +45,7 @@ impl Received {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes())
             .unwrap_or_else(|_| unreachable!());
         mac.update(format!("{}.{}", self.header("x-tenantry-timestamp"), self.body).as_bytes());
-        self.header("x-tenantry-signature")
-            == format!("sha256={:x}", mac.finalize().into_bytes())
+        self.header("x-tenantry-signature") == format!("sha256={:x}", mac.finalize().into_bytes())
     }
 }
 
