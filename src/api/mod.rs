@@ -35,7 +35,10 @@ pub use problem::{ObjectId, Problem, Severity};
 pub use reference::{REFERENCE_COMMAND, reference_markdown};
 pub use sensitive::Sensitive;
 pub use shown::{HIDDEN_VALUE, SHOWN_CHARS, about_secret, clip, clip_quoted, shown};
-pub use sink::{EventType, NotificationSink, NotificationSinkSpec, SinkFormat, SinkStatus};
+pub use sink::{
+    EventType, NotificationSink, NotificationSinkSpec, SinkEvent, SinkFormat, SinkStatus,
+    sink_condition,
+};
 pub use status::{
     DriftStatus, ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
 };

@@ -2,12 +2,15 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{Location, clip};
 
 /// The object a problem is about: kind, namespace and name (any may be unknown for load errors).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, JsonSchema,
+)]
 pub struct ObjectId {
     /// Kind, e.g. `Tenant`.
     pub kind: String,

@@ -145,12 +145,53 @@ impl NotificationSinkSpec {
     }
 }
 
-/// Observed state of a NotificationSink.
+/// Observed state of a NotificationSink: its conditions and the controller's outbox (which
+/// events it owes the sink and which the sink accepted), kept in the cluster so that a
+/// restart or a new leader resends what was pending and nothing that was delivered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SinkStatus {
-    /// Ready: the last delivery was accepted.
+    /// Ready (the sink is usable and its last delivery was accepted) and LastDeliveryFailed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    /// Events due to the sink and not accepted yet, oldest first (at most 200).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 200))]
+    pub pending: Vec<SinkEvent>,
+    /// Ids of the most recent events the sink accepted, oldest first (at most 500).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 500))]
+    pub delivered: Vec<String>,
+}
+
+/// Condition types of a NotificationSink.
+pub mod sink_condition {
+    /// The sink's Secrets are readable and its last delivery was accepted.
+    pub const READY: &str = "Ready";
+    /// The last delivery failed; the message has the HTTP status, never the URL or body.
+    pub const LAST_DELIVERY_FAILED: &str = "LastDeliveryFailed";
+}
+
+/// An event the controller owes a sink (the notification's own fields; no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SinkEvent {
+    /// Stable id: the idempotency key.
+    pub id: String,
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// `portal/kind/externalRef` of the portal object.
+    pub address: String,
+    /// The declaring object, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_by: Option<super::ObjectId>,
+    /// `namespace/name` of the Tenant, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Stable reason.
+    pub reason: String,
+    /// What it means and what to do.
+    pub message: String,
 }

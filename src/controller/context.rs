@@ -13,8 +13,9 @@ use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher;
 
 use super::metrics::Metrics;
+use super::notifications::Notifications;
 use super::related::Related;
-use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+use crate::api::{NotificationSink, PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 use crate::portal::Pool;
 
 /// Tunables of the controller.
@@ -67,6 +68,8 @@ pub struct Stores {
     pub bindings: Store<ServiceBinding>,
     /// Portal connections.
     pub connections: Store<PortalConnection>,
+    /// Notification sinks (cluster-scoped).
+    pub sinks: Store<NotificationSink>,
     /// Secret metadata (no data), when watched: lets a reconcile reuse a Secret it read
     /// before while its `resourceVersion` is unchanged.
     pub secrets: Option<Store<PartialObjectMeta<Secret>>>,
@@ -91,8 +94,16 @@ impl Stores {
             admins: filled(admins),
             bindings: filled(bindings),
             connections: filled(connections),
+            sinks: filled(Vec::new()),
             secrets: None,
         }
+    }
+
+    /// These stores with exactly `sinks` as the NotificationSinks (tests, tools).
+    #[must_use]
+    pub fn with_sinks(mut self, sinks: Vec<NotificationSink>) -> Self {
+        self.sinks = filled(sinks);
+        self
     }
 }
 
@@ -123,6 +134,8 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Tunables.
     pub settings: Settings,
+    /// What the reconciles saw for the NotificationSinks, until the delivering task sends it.
+    pub notifications: Notifications,
     /// Consecutive failures per object, for the error backoff.
     failures: Mutex<HashMap<String, u32>>,
     /// Secrets read so far, by `namespace/name`, reused while their resourceVersion holds.
@@ -162,6 +175,7 @@ impl Context {
             stores,
             metrics,
             settings,
+            notifications: Notifications::default(),
             failures: Mutex::new(HashMap::new()),
             secret_cache: Mutex::new(HashMap::new()),
             finalizers_sent: Mutex::new(HashMap::new()),

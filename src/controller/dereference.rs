@@ -199,7 +199,11 @@ pub(crate) async fn resolve_connection(
 }
 
 /// Reads a Secret; a missing one is an `Invalid` error that says which.
-async fn read_secret(ctx: &Context, namespace: &str, name: &str) -> Result<Secret, Error> {
+pub(crate) async fn read_secret(
+    ctx: &Context,
+    namespace: &str,
+    name: &str,
+) -> Result<Secret, Error> {
     if let Some(secret) = ctx.cached_secret(namespace, name) {
         return Ok(secret);
     }

@@ -17,6 +17,7 @@ mod events;
 mod leader;
 mod messages;
 mod metrics;
+mod notifications;
 mod passwords;
 mod reconcile;
 mod related;
@@ -32,6 +33,7 @@ pub use declaring::Declaring;
 pub use error::Error;
 pub use leader::{LeaseSettings, lease_client};
 pub use metrics::Metrics;
+pub use notifications::{Notifications, Pass, deliver_notifications};
 pub use reconcile::{error_policy, reconcile};
 pub use run::{RunOptions, run};
 

@@ -14,7 +14,8 @@ use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
 use super::error::Error;
-use super::status::{StatusBuilder, camel, publish};
+use super::notifications::{Sightings, waiting_since};
+use super::status::{StatusBuilder, camel, now, publish};
 use super::{Declaring, cleanup, events, messages};
 use crate::api::{ManagementPolicy, ObjectId, Severity};
 use crate::engine::{
@@ -48,8 +49,9 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
         match event {
             Finalizer::Apply(object) => apply(object.as_ref(), &ctx).await,
             Finalizer::Cleanup(object) => {
-                // A deleted object reports no drift any more.
+                // A deleted object reports no drift and waits for nothing any more.
                 ctx.metrics.set_drift(&key, []);
+                ctx.notifications.forget(&key);
                 cleanup::cleanup(object.as_ref(), &ctx).await
             }
         }
@@ -100,7 +102,8 @@ pub(crate) fn object_key<K: Declaring>(object: &K) -> String {
 /// The apply branch: runs the pipeline and publishes what it learned, success or not.
 async fn apply<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error> {
     let mut status = StatusBuilder::new(object);
-    let result = pipeline(object, ctx, &mut status).await;
+    let mut seen = Sightings::default();
+    let result = pipeline(object, ctx, &mut status, &mut seen).await;
     if let Err(error) = &result {
         let message = error.to_string();
         status.not_synced(error.code(), &message);
@@ -110,7 +113,16 @@ async fn apply<K: Declaring>(object: &K, ctx: &Context) -> Result<Action, Error>
             events::publish(ctx, object, true, "ReconcileError", "Reconcile", message).await;
         }
     }
-    publish(ctx, object, status.build()).await?;
+    let status = status.build();
+    // Queued for the notifications task; a slow webhook never holds up the reconcile.
+    let events = seen.finish(&object_id(object), &status);
+    ctx.notifications.offer(
+        &object_key(object),
+        events,
+        waiting_since(&status),
+        u64::try_from(now().0.as_second()).unwrap_or(0),
+    );
+    publish(ctx, object, status).await?;
     result
 }
 
@@ -154,6 +166,7 @@ async fn pipeline<K: Declaring>(
     object: &K,
     ctx: &Context,
     status: &mut StatusBuilder,
+    seen: &mut Sightings,
 ) -> Result<Action, Error> {
     let tenant = tenant_of(ctx, object)?;
     let policy = object.policies(Some(&tenant)).management;
@@ -219,8 +232,10 @@ async fn pipeline<K: Declaring>(
         crate::crash::point("reconcile.applied", &id);
         events::report_writes(ctx, object, &report.steps).await;
         events::report_remediated(ctx, object, &plan, &report.steps).await;
+        seen.report(&report, &plan);
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
         if let Some(failed) = first_failure(&report) {
+            seen.plan(&plan, &own);
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
             status.applied(applied.after(&model, &observed, &plan, |r| own.contains(&r.address)));
             status.plan(published_plan(ctx, &plan));
@@ -228,6 +243,10 @@ async fn pipeline<K: Declaring>(
         }
     }
     status.applied(applied.after(&model, &observed, &plan, |r| own.contains(&r.address)));
+    seen.plan(&plan, &own);
+    if engine::decide(&plan, &approval, ReplaceAllowance::Declared).held_for(Hold::Observe) > 0 {
+        seen.drift(&plan, &id);
+    }
     conclude(ctx, object, status, &approval, &own, &observed, &plan)
 }
 

@@ -1,5 +1,6 @@
 //! Wiring: shared watches (reflector stores with `managedFields` stripped), the four
-//! controllers (three for the declared kinds, one for PortalConnection health), leader election, the operations endpoint and graceful shutdown.
+//! controllers (three for the declared kinds, one for PortalConnection health), the
+//! notifications task, leader election, the operations endpoint and graceful shutdown.
 
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::BoxStream;
@@ -27,7 +28,7 @@ use super::related::Related;
 use super::relist::{self, InPlace};
 use super::server::{self, Health};
 use super::watches;
-use crate::api::{PortalConnection, ServiceBinding, Tenant, TenantAdmin};
+use crate::api::{NotificationSink, PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 use crate::portal::{CallObserver, Connection, Pool, Providers};
 
 /// Name of the connection used when no PortalConnection applies (`--portal URL`).
@@ -136,6 +137,8 @@ fn controllers(
     let (bindings, binding_w) = reflector::store_shared::<ServiceBinding>(BUFFER);
     let (connections, connection_w) = reflector::store_shared::<PortalConnection>(BUFFER);
     let (secrets, secret_w) = reflector::store_shared::<PartialObjectMeta<Secret>>(BUFFER);
+    // Read by the notifications task only (no controller subscribes).
+    let (sinks, sink_w) = reflector::store_shared::<NotificationSink>(BUFFER);
     let mut tenant_s = subscribe(3, &tenant_w);
     let mut admin_s = subscribe(2, &admin_w);
     let mut binding_s = subscribe(3, &binding_w);
@@ -173,6 +176,11 @@ fn controllers(
             secret_w,
             |_, _| {},
         ),
+        feed(
+            watcher(Api::<NotificationSink>::all(client.clone()), wc.clone()),
+            sink_w,
+            |_, _| {},
+        ),
     ]);
 
     let stores = Stores {
@@ -180,6 +188,7 @@ fn controllers(
         admins: admins.clone(),
         bindings: bindings.clone(),
         connections: connections.clone(),
+        sinks,
         secrets: Some(secrets.clone()),
         admin_index,
         binding_index,
@@ -203,6 +212,8 @@ fn controllers(
         options.settings.clone(),
         options.instance.clone(),
     ));
+    // Off the reconcile path: reconciles only queue what they saw (see `notifications`).
+    let notifier = super::notifications::run(Arc::clone(&ctx));
     let config = Config::default().concurrency(options.concurrency);
     let stop = stop.shared();
 
@@ -343,6 +354,7 @@ fn controllers(
         tokio::select! {
             _ = futures::future::join5(tenant_ctl, admin_ctl, binding_ctl, connection_ctl, readiness) => {}
             _ = feeds => {}
+            () = notifier => {}
         }
     }
 }

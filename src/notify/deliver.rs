@@ -74,6 +74,34 @@ impl Sink {
             spec,
         })
     }
+
+    /// True when the sink takes events of `kind`.
+    pub fn wants(&self, kind: EventType) -> bool {
+        self.spec.wants(kind)
+    }
+
+    /// Seconds a wait must last before the sink is told (`waitingAfterMinutes`).
+    pub fn waiting_after_secs(&self) -> u64 {
+        u64::from(self.spec.waiting_after_minutes) * 60
+    }
+}
+
+/// Why one delivery failed, without the URL or the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    /// The receiver's last HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// What happened, e.g. `HTTP 503 Service Unavailable after 6 attempt(s)`.
+    pub why: String,
+}
+
+/// The HTTP client deliveries use (timeout, user agent); `Err` says why, without a URL.
+pub fn client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))
 }
 
 /// What one delivery pass did.
@@ -117,16 +145,12 @@ pub async fn deliver(sinks: &[Sink], events: &[Event], outbox: &mut Outbox, now:
         .map(|e| e.id.clone())
         .collect();
     let ages = outbox.waits(&waits, now);
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
+    let client = match client() {
         Ok(client) => client,
         Err(e) => {
             for sink in sinks {
                 for event in &unique {
-                    out.failed.push(error(sink, event, e.to_string()));
+                    out.failed.push(error(sink, event, e.clone()));
                 }
             }
             return out;
@@ -146,7 +170,7 @@ pub async fn deliver(sinks: &[Sink], events: &[Event], outbox: &mut Outbox, now:
                     outbox.record(&sink.name, &event.id);
                     out.sent.push((sink.name.clone(), event.id.clone()));
                 }
-                Err(why) => out.failed.push(error(sink, event, why)),
+                Err(failure) => out.failed.push(error(sink, event, failure.why)),
             }
         }
     }
@@ -162,16 +186,21 @@ fn error(sink: &Sink, event: &Event, why: String) -> DeliveryError {
     }
 }
 
-/// One event to one sink, with retries; `Err` says why, without the URL.
-async fn send(
+/// One event to one sink (the CLI's and the controller's path), signed, with retries; `Err`
+/// says why, without the URL.
+pub async fn send(
     client: &reqwest::Client,
     sink: &Sink,
     event: &Event,
     now: u64,
-) -> Result<(), String> {
-    let body = serde_json::to_vec(&payload(sink.format, event)).map_err(|e| e.to_string())?;
+) -> Result<(), SendFailure> {
+    let body = serde_json::to_vec(&payload(sink.format, event)).map_err(|e| SendFailure {
+        status: None,
+        why: e.to_string(),
+    })?;
     let mut backoff = FIRST_BACKOFF;
     let mut last = String::new();
+    let mut last_status = None;
     for attempt in 1..=ATTEMPTS {
         let mut request = client
             .post(sink.url.expose())
@@ -190,19 +219,24 @@ async fn send(
             Ok(response) if response.status().is_success() => return Ok(()),
             Ok(response) => {
                 let status = response.status();
+                last_status = Some(status.as_u16());
                 last = format!("HTTP {status} after {attempt} attempt(s)");
                 let retryable = status.is_server_error()
                     || status == reqwest::StatusCode::TOO_MANY_REQUESTS
                     || status == reqwest::StatusCode::REQUEST_TIMEOUT;
                 if !retryable {
-                    return Err(format!(
-                        "{last}: the receiver refused the payload; check the sink's format and the receiver's configuration"
-                    ));
+                    return Err(SendFailure {
+                        status: last_status,
+                        why: format!(
+                            "{last}: the receiver refused the payload; check the sink's format and the receiver's configuration"
+                        ),
+                    });
                 }
                 retry_after(&response).unwrap_or(backoff)
             }
             // reqwest's error text includes the URL, which may be a credential: keep its kind.
             Err(e) => {
+                last_status = None;
                 last = format!(
                     "{} after {attempt} attempt(s)",
                     if e.is_timeout() {
@@ -221,7 +255,10 @@ async fn send(
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
-    Err(last)
+    Err(SendFailure {
+        status: last_status,
+        why: last,
+    })
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {

@@ -69,6 +69,34 @@ impl Event {
     }
 }
 
+impl From<&Event> for crate::api::SinkEvent {
+    fn from(e: &Event) -> Self {
+        Self {
+            id: e.id.clone(),
+            kind: e.kind,
+            address: e.address.clone(),
+            declared_by: e.declared_by.clone(),
+            tenant: e.tenant.clone(),
+            reason: e.reason.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+impl From<crate::api::SinkEvent> for Event {
+    fn from(e: crate::api::SinkEvent) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind,
+            address: e.address,
+            declared_by: e.declared_by,
+            tenant: e.tenant,
+            reason: e.reason,
+            message: e.message,
+        }
+    }
+}
+
 /// The waits and failures a plan observed in the portals. An id covers the object and the
 /// reason, not the message: the apply that saw a failure and the plans after it word it
 /// differently, and a wait's message changes (a new link) while it is the same wait.

@@ -11,7 +11,9 @@ mod event;
 mod outbox;
 mod payload;
 
-pub use deliver::{Delivered, DeliveryError, Sink, SinkSetupError, deliver};
+pub use deliver::{
+    Delivered, DeliveryError, SendFailure, Sink, SinkSetupError, client, deliver, send,
+};
 pub use event::{Event, events_of_plan, events_of_report, events_of_work_orders};
 pub use outbox::Outbox;
 pub use payload::{SIGNATURE_HEADER, payload, signature};

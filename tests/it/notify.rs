@@ -3,78 +3,12 @@
 //! receiver fails 30 % of deliveries; deliveries are signed; a rerun sends nothing again; no
 //! payload, header or output carries a secret.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use tenantry::sandbox::{Fixtures, Sandbox, SandboxConfig};
 
 use crate::canary::{Search, canary};
-use crate::support::{examples_copy, tenantry};
-
-/// One request the receiver got.
-#[derive(Clone, Debug)]
-struct Received {
-    hook: String,
-    event_id: String,
-    headers: String,
-    body: String,
-    accepted: bool,
-}
-
-#[derive(Default)]
-struct Receiver {
-    log: Mutex<Vec<Received>>,
-}
-
-/// Answers 503 to 3 requests in 10 (never two in a row), 200 to the rest.
-async fn hook(
-    State(r): State<Arc<Receiver>>,
-    UrlPath(hook): UrlPath<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let mut log = r.log.lock().unwrap_or_else(|e| e.into_inner());
-    let accepted = ![0, 3, 6].contains(&(log.len() % 10));
-    log.push(Received {
-        hook,
-        event_id: headers
-            .get("x-tenantry-event-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-        headers: format!("{headers:?}"),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        accepted,
-    });
-    if accepted {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-}
-
-async fn receiver() -> (Arc<Receiver>, String) {
-    let state = Arc::new(Receiver::default());
-    let app = Router::new()
-        .route("/hooks/{hook}", post(hook))
-        .with_state(Arc::clone(&state));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let url = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (state, url)
-}
+use crate::support::{examples_copy, receiver, tenantry};
 
 fn sinks(url: &str, signing_key: &str, chat_token: &str) -> String {
     format!(
@@ -184,30 +118,19 @@ async fn each_event_reaches_each_sink_once_while_the_receiver_fails_30_percent()
         print.stderr
     );
 
-    let log = received
-        .log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let log = received.log();
     assert!(
         log.iter().any(|r| !r.accepted),
         "the receiver failed some deliveries"
     );
-    let accepted = |hook: &str| -> BTreeMap<String, usize> {
-        let mut count = BTreeMap::new();
-        for r in log.iter().filter(|r| r.accepted && r.hook == hook) {
-            *count.entry(r.event_id.clone()).or_insert(0) += 1;
-        }
-        count
-    };
-    let psa = accepted("psa");
+    let psa = received.accepted("psa");
     assert_eq!(
         psa.keys().cloned().collect::<BTreeSet<_>>(),
         ids_of(None),
         "the ticket sink got every wait and failure"
     );
     assert!(psa.values().all(|n| *n == 1), "each accepted once: {psa:?}");
-    let chat = accepted(&chat_token);
+    let chat = received.accepted(&chat_token);
     assert_eq!(
         chat.keys().cloned().collect::<BTreeSet<_>>(),
         failed,
@@ -216,30 +139,14 @@ async fn each_event_reaches_each_sink_once_while_the_receiver_fails_30_percent()
 
     // Signed with the key, over the timestamp and the body.
     for r in log.iter().filter(|r| r.hook == "psa") {
-        let header = |name: &str| {
-            r.headers
-                .split(&format!("\"{name}\": \""))
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(signing_key.as_bytes())
-            .unwrap_or_else(|_| unreachable!());
-        mac.update(format!("{}.{}", header("x-tenantry-timestamp"), r.body).as_bytes());
-        assert_eq!(
-            header("x-tenantry-signature"),
-            format!("sha256={:x}", mac.finalize().into_bytes()),
-            "{}",
-            r.headers
-        );
+        assert!(r.signed_with(&signing_key), "{}", r.headers);
     }
 
     // A rerun sends nothing again.
     let before = log.len();
     let again = tenantry(tmp.path(), &sb.url(), &apply).await;
     assert_eq!(again.code, 1, "{}", again.all());
-    let after = received.log.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let after = received.log().len();
     assert_eq!(after, before, "nothing new was sent: {}", again.stderr);
     assert!(
         again.stderr.contains("Notifications: 0 sent"),

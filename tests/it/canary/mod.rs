@@ -10,7 +10,7 @@
 mod at_rest;
 mod cli;
 mod cloudlink;
-mod controller;
+pub(crate) mod controller;
 mod graph;
 mod oauth;
 mod partnercenter;

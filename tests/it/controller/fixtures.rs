@@ -564,16 +564,13 @@ impl Harness {
 
     /// A restart: a fresh `Context` (no in-memory state survives) on the same API server state
     /// and the same sandbox; its stores hold the objects as they are now.
-    #[cfg_attr(
-        not(feature = "crash-points"),
-        expect(dead_code, reason = "used by the crash tests")
-    )]
     pub fn restart(self) -> Self {
         let clients = Arc::new(Keeping::default());
         let ctx = Arc::new(Context::new(
             client_of(&self.api),
             pool(&self.sandbox.url(), &clients),
-            Stores::from_objects(self.api.all(), self.api.all(), self.api.all(), Vec::new()),
+            Stores::from_objects(self.api.all(), self.api.all(), self.api.all(), Vec::new())
+                .with_sinks(self.api.all()),
             Arc::new(Metrics::new()),
             Settings::default(),
             Some("test".to_owned()),
@@ -584,6 +581,14 @@ impl Harness {
             ctx,
             clients,
         }
+    }
+
+    /// This harness with `sinks` in its API server and its stores (a restart on them).
+    pub fn with_sinks(self, sinks: &[tenantry::api::NotificationSink]) -> Self {
+        for sink in sinks {
+            self.api.add_object(sink);
+        }
+        self.restart()
     }
 
     /// Portal writes the sandbox received (everything but GET).

@@ -66,6 +66,7 @@ async fn run_watches_reconciles_what_it_lists_and_shuts_down() {
         "/apis/tenantry.dev/v1alpha1/tenantadmins",
         "/apis/tenantry.dev/v1alpha1/servicebindings",
         "/apis/tenantry.dev/v1alpha1/portalconnections",
+        "/apis/tenantry.dev/v1alpha1/notificationsinks",
         "/api/v1/secrets",
     ] {
         assert!(

@@ -13,6 +13,7 @@
 //! fails (printing every object's conditions first).
 
 mod install;
+mod notify;
 mod steps;
 
 use std::time::Duration;

@@ -181,6 +181,7 @@ async fn steps(w: &World) {
         .await
         .expect("PortalConnection");
 
+    let sink = super::notify::create_sink(&w.client, ns, &w.connection).await;
     let tenants: Api<Tenant> = Api::namespaced(w.client.clone(), ns);
     let bindings: Api<ServiceBinding> = Api::namespaced(w.client.clone(), ns);
 
@@ -192,6 +193,8 @@ async fn steps(w: &World) {
     // Some examples wait for people: the Plan-policy bindings for a reviewer's approval, the
     // Teams connectors for their Global Admin's consent. Play those people until all is Ready.
     examples_reach_ready(w, &applied).await;
+    // The Teams connectors' consent waits reached the sink from the leader, signed.
+    super::notify::assert_waits_delivered(&w.client, &sink).await;
     let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
         Api::namespaced(w.client.clone(), NAMESPACE);
     let lease = leases.get(LEASE).await.expect("the Lease");
@@ -628,6 +631,7 @@ async fn cleanup(w: &World) {
     let _ = connections
         .delete(&w.connection, &DeleteParams::default())
         .await;
+    super::notify::delete_sink(&w.client, &w.connection).await;
     eprintln!(
         "e2e: removing namespace {ns} and PortalConnection {} (CRDs stay installed)",
         w.connection
