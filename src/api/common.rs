@@ -114,6 +114,11 @@ impl DriftPolicy {
         }
     }
 
+    /// True for the default (`Remediate`): manifests leave it out.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// True when drift is written back to the declaration.
     pub fn remediates(self) -> bool {
         self == Self::Remediate

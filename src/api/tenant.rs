@@ -124,7 +124,7 @@ pub struct TenantSpec {
     pub allow_replace: bool,
     /// Remediate (default: put the portal back), Alert (report and notify, never write) or
     /// Report (status only) a change made by hand in a portal.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "DriftPolicy::is_default")]
     pub drift_policy: DriftPolicy,
     /// Known differences from the portals that do not count as drift until they expire.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -74,7 +74,10 @@ pub fn save_after(
     write(&path(state_dir), &applied)
 }
 
-/// Writes the record whole and renames it into place: a crash leaves the old or the new.
+/// Writes the record whole (owner-only, in the private state directory the sandbox uses too)
+/// and renames it into place: a crash leaves the old or the new. The temporary file is named
+/// per process, so concurrent applies in one directory never trip over each other's; the last
+/// one's record wins, and a record only ever decides what counts as drift.
 fn write(path: &Path, applied: &Applied) -> Result<(), CliError> {
     let io = |doing, source| CliError::Io {
         doing,
@@ -82,10 +85,18 @@ fn write(path: &Path, applied: &Applied) -> Result<(), CliError> {
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
+        tenantry::sandbox::state_dir(dir)?;
     }
     let bytes = serde_json::to_vec_pretty(applied).map_err(|e| io("write", e.into()))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| io("write", e))?;
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(|e| io("write", e))?;
+        file.write_all(&bytes).map_err(|e| io("write", e))?;
+    }
     std::fs::rename(&tmp, path).map_err(|e| io("write", e))
 }

@@ -46,19 +46,14 @@ impl Applied {
         Self::default()
     }
 
-    /// The digests of `resource`'s declared fields, as the record keeps them.
-    pub fn digests(resource: &Resource) -> BTreeMap<String, String> {
-        resource
+    /// Records `resource` as applied.
+    pub fn record(&mut self, resource: &Resource) {
+        let digests = resource
             .spec
             .iter()
             .map(|(field, value)| (change_field(resource, field).to_owned(), digest(value)))
-            .collect()
-    }
-
-    /// Records `resource` as applied.
-    pub fn record(&mut self, resource: &Resource) {
-        self.0
-            .insert(resource.address.to_string(), Self::digests(resource));
+            .collect();
+        self.0.insert(resource.address.to_string(), digests);
     }
 
     /// The record after a run whose final plan is `plan`: each of `model`'s resources that
@@ -80,28 +75,6 @@ impl Applied {
             }
         }
         self
-    }
-
-    /// The record of `addresses` only (what one object's status keeps).
-    pub fn only<'a>(&self, addresses: impl IntoIterator<Item = &'a Address>) -> Self {
-        let mut out = Self::new();
-        for a in addresses {
-            let key = a.to_string();
-            if let Some(fields) = self.0.get(&key) {
-                out.0.insert(key, fields.clone());
-            }
-        }
-        out
-    }
-
-    /// Adds every entry of `other`.
-    pub fn extend(&mut self, other: Applied) {
-        self.0.extend(other.0);
-    }
-
-    /// True when nothing is recorded.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     /// The recorded digest of `field` of `address`.
