@@ -11,6 +11,7 @@ mod at_rest;
 mod cli;
 mod cloudlink;
 mod controller;
+mod emulators;
 mod graph;
 mod oauth;
 mod partnercenter;
