@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use tenantry::sandbox::Sandbox;
 
-/// The Graph tenants the examples' admins live in (their `upnDomain`s).
-const GRAPH_TENANTS: [&str; 3] = [
+/// The Graph tenants the examples' admins live in (their `upnDomain`s), and the controller
+/// fixtures' one.
+const GRAPH_TENANTS: [&str; 4] = [
+    "kenton-electronics.com",
     "kenton-electronics.example",
     "kenton-labs.example",
     "meridian-dental.example",

@@ -9,6 +9,7 @@
 //! rerun can converge; the waits that stay (consent, gateway appliances) are no change.
 
 mod census;
+mod controller;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
