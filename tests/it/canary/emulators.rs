@@ -37,7 +37,7 @@ const PLACEHOLDERS: [(&str, &str); 7] = [
 ];
 
 /// Every string under a `password` key of `value`, at any depth.
-fn passwords(value: &Value, out: &mut Vec<String>) {
+pub(super) fn passwords(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
@@ -68,47 +68,93 @@ fn files_beside_the_input(dir: &Path, out: &mut Vec<(String, String)>) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn no_vendor_credential_token_or_generated_password_reaches_any_channel() {
-    let secrets: Vec<(&str, &str, String)> = PLACEHOLDERS
-        .iter()
-        .map(|(placeholder, name)| (*placeholder, *name, canary("Vendor")))
-        .collect();
-    let value = |name: &str| {
-        secrets
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(_, _, v)| v.clone())
-            .unwrap_or_default()
-    };
-    // TCR's key is upper-case letters and digits.
-    let tcr_key: String = {
+/// The example's credentials, each a canary, and the TCR key.
+pub(super) struct Credentials {
+    /// (placeholder in the example, name, canary).
+    secrets: Vec<(&'static str, &'static str, String)>,
+    /// TCR's API key (upper-case letters and digits, as TCR issues them).
+    tcr_key: String,
+}
+
+impl Credentials {
+    pub(super) fn new() -> Self {
         let mut rng = rand::rng();
         let digits: String = (0..12)
             .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
             .collect();
-        format!("CNRYKEY{digits}")
-    };
-    let config = SandboxConfig::default()
-        .with_oauth_client(
-            "6f1c5a2e-0b7d-4c1e-9f3a-2d8e4b6a1c0f",
-            value("Partner Center client secret"),
-        )
-        .with_oauth_client(
-            "00000000-0000-4000-8000-000000000000",
-            value("Graph client secret"),
-        )
-        .with_c2t_api_user(
-            ("tenantry-reseller", &value("ConnectToTeams client secret")),
-            "tenantry-api",
-            value("ConnectToTeams API password"),
-        )
-        .with_mitel_api_user(
-            "858000055",
-            "api@northstar-msp.example",
-            value("CloudLink API password"),
-        )
-        .with_tcr_api_key(&tcr_key, value("TCR API secret"));
+        Self {
+            secrets: PLACEHOLDERS
+                .iter()
+                .map(|(placeholder, name)| (*placeholder, *name, canary("Vendor")))
+                .collect(),
+            tcr_key: format!("CNRYKEY{digits}"),
+        }
+    }
+
+    /// The canary named `name`.
+    pub(super) fn value(&self, name: &str) -> String {
+        self.secrets
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(_, _, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// A sandbox whose emulators take these credentials only.
+    pub(super) fn sandbox_config(&self) -> SandboxConfig {
+        SandboxConfig::default()
+            .with_oauth_client(
+                "6f1c5a2e-0b7d-4c1e-9f3a-2d8e4b6a1c0f",
+                self.value("Partner Center client secret"),
+            )
+            .with_oauth_client(
+                "00000000-0000-4000-8000-000000000000",
+                self.value("Graph client secret"),
+            )
+            .with_c2t_api_user(
+                (
+                    "tenantry-reseller",
+                    &self.value("ConnectToTeams client secret"),
+                ),
+                "tenantry-api",
+                self.value("ConnectToTeams API password"),
+            )
+            .with_mitel_api_user(
+                "858000055",
+                "api@northstar-msp.example",
+                self.value("CloudLink API password"),
+            )
+            .with_tcr_api_key(&self.tcr_key, self.value("TCR API secret"))
+    }
+
+    /// `examples/connections/emulators.yaml` with these credentials and `url` for its address.
+    pub(super) fn example(&self, url: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/connections/emulators.yaml");
+        let mut text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        for (placeholder, _, canary) in &self.secrets {
+            assert!(text.contains(placeholder), "{placeholder}");
+            text = text.replace(&format!("\"{placeholder}\""), &format!("\"{canary}\""));
+        }
+        text.replace("EXAMPLEAPIKEY0000", &self.tcr_key)
+            .replace(ADDRESS, url)
+    }
+
+    /// Adds every credential to `search`.
+    pub(super) fn search_for(&self, search: &mut Search) {
+        for (_, name, value) in &self.secrets {
+            search.secret(*name, value.as_str());
+        }
+        search.secret("TCR API key", self.tcr_key.as_str());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_vendor_credential_token_or_generated_password_reaches_any_channel() {
+    let credentials = Credentials::new();
+    let value = |name: &str| credentials.value(name);
+    let tcr_key = credentials.tcr_key.clone();
+    let config = credentials.sandbox_config();
     let sb = sandbox(config).await;
     let wire = Wire::start(&sb.url()).await;
     // The people's steps, so that adoption, users and orders run too.
@@ -118,14 +164,7 @@ async fn no_vendor_credential_token_or_generated_password_reaches_any_channel() 
 
     let (tmp, dir) = examples_copy();
     let file = dir.join("connections/emulators.yaml");
-    let mut text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
-    for (placeholder, _, canary) in &secrets {
-        assert!(text.contains(placeholder), "{placeholder}");
-        text = text.replace(&format!("\"{placeholder}\""), &format!("\"{canary}\""));
-    }
-    text = text
-        .replace("EXAMPLEAPIKEY0000", &tcr_key)
-        .replace(ADDRESS, wire.url());
+    let text = credentials.example(wire.url());
     std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
 
     let input = [
@@ -158,10 +197,7 @@ async fn no_vendor_credential_token_or_generated_password_reaches_any_channel() 
     runs.push(("the last plan".to_owned(), last));
 
     let mut search = Search::default();
-    for (_, name, value) in &secrets {
-        search.secret(*name, value.as_str());
-    }
-    search.secret("TCR API key", tcr_key.as_str());
+    credentials.search_for(&mut search);
 
     // Every token the vendors' token endpoints issued, through the proxy.
     let exchanges = wire.exchanges();

@@ -12,6 +12,7 @@ mod cli;
 mod cloudlink;
 mod controller;
 mod emulators;
+mod emulators_controller;
 mod graph;
 mod oauth;
 mod partnercenter;
