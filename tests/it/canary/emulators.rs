@@ -52,11 +52,16 @@ pub(super) fn passwords(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Every file under `dir` but the input (`examples/`), as (path, text).
+/// Files where tenantry keeps a generated secret on purpose, by name: they must hold it and are
+/// no channel. None yet; the Partner Center admin password's Secret goes here once it is kept
+/// (docs/providers.md, "Not in this version"), with an assertion that it holds the password.
+const SECRET_STORES: [&str; 0] = [];
+
+/// Every file under `dir` but the input (`examples/`) and [`SECRET_STORES`], as (path, text).
 fn files_beside_the_input(dir: &Path, out: &mut Vec<(String, String)>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
-        if path.ends_with("examples") {
+        if path.ends_with("examples") || SECRET_STORES.iter().any(|s| path.ends_with(s)) {
             continue;
         }
         if path.is_dir() {
