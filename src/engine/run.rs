@@ -269,14 +269,14 @@ fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
         };
         by_address.insert(step.address(), i);
     }
-    let delete_by_id: HashMap<&str, usize> = steps
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| match s {
-            Step::Delete { object, .. } => Some((object.id.as_str(), i)),
-            _ => None,
-        })
-        .collect();
+    // Several deletes may share a portal id: a vendor can keep a child on its parent (a
+    // CloudLink gateway step is recorded on its account), so a child's id is its parent's.
+    let mut delete_by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        if let Step::Delete { object, .. } = s {
+            delete_by_id.entry(object.id.as_str()).or_default().push(i);
+        }
+    }
     // Deletes by (kind, parent id), for siblings that must go in order.
     let delete_by_parent: HashMap<(Kind, &str), usize> = steps
         .iter()
@@ -295,9 +295,12 @@ fn dependencies(steps: &[Step]) -> Vec<Vec<usize>> {
                 let Some(parent) = parent_of(address, object) else {
                     continue;
                 };
-                // This delete (a child) must run before its parent's delete.
-                if let Some(&p) = delete_by_id.get(parent) {
-                    deps[p].push(i);
+                // This delete (a child) must run before its parent's delete, and never waits
+                // on itself when it shares its parent's id.
+                for &p in delete_by_id.get(parent).into_iter().flatten() {
+                    if p != i {
+                        deps[p].push(i);
+                    }
                 }
                 // And before the delete of a sibling the portal counts it under.
                 for (first, then) in DELETE_BEFORE_SIBLING {

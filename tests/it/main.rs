@@ -13,6 +13,8 @@ mod controller;
 mod crash_cli;
 #[cfg(feature = "crash-points")]
 mod crash_controller;
+#[cfg(feature = "crash-points")]
+mod crash_vendors;
 mod crds;
 mod drift;
 mod e2e;

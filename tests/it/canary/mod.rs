@@ -11,6 +11,8 @@ mod at_rest;
 mod cli;
 mod cloudlink;
 pub(crate) mod controller;
+mod emulators;
+mod emulators_controller;
 mod graph;
 mod oauth;
 mod partnercenter;

@@ -100,7 +100,12 @@ impl Wire {
         let mut out: Vec<String> = self
             .exchanges()
             .iter()
-            .filter(|e| e.path.contains("/oauth2/") || e.path.starts_with("/mitel/authentication/"))
+            .filter(|e| {
+                e.path.contains("/oauth2/")
+                    || e.path.starts_with("/mitel/authentication/")
+                    // ConnectToTeams' password grant (Spring's `/oauth/token`).
+                    || e.path.ends_with("/oauth/token")
+            })
             .filter_map(|e| serde_json::from_str::<Value>(&e.response).ok())
             .flat_map(|answer| {
                 ["access_token", "refresh_token"]
