@@ -93,6 +93,9 @@ impl Cli {
             .arg("-f")
             .arg(&self.repo)
             .args(["--portal", &self.url])
+            // Beside the logs, never in the caller's working directory.
+            .arg("--state-dir")
+            .arg(self.logs.join("state"))
             .env("TENANTRY_PORTAL_TOKEN", "chaos-token")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());

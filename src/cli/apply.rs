@@ -122,7 +122,7 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     if !plan.has_changes() {
         let (model, observed) = (&session.model, &session.observed);
         super::drift::save_after(
-            &args.input.state_dir,
+            (&args.input.state_dir, &session.target.description),
             session.applied.clone(),
             (model, observed, plan, None),
             in_scope,
@@ -168,7 +168,7 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     .await;
     progress.done();
     super::drift::save_after(
-        &args.input.state_dir,
+        (&args.input.state_dir, &session.target.description),
         session.applied.clone(),
         (&session.model, &session.observed, plan, Some(&report)),
         in_scope,

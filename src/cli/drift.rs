@@ -1,11 +1,16 @@
 //! The CLI's record of what it last applied (`applied.json` in `--state-dir`), which tells a
 //! change made by hand in a portal (drift) from a declared change (docs/drift.md).
 //!
+//! One record per target (a digest of its description names the file), so an apply to the
+//! sandbox never decides what counts as drift in production.
+//!
 //! Safe to lose: without it every difference counts as a declared change, as before tenantry
 //! knew drift; the next apply writes it again. It holds digests, never values.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use tenantry::engine::Report;
 use tenantry::model::{Address, Model, Observed, Resource};
@@ -13,16 +18,16 @@ use tenantry::plan::{Applied, Plan};
 
 use super::error::CliError;
 
-/// The record's file name inside the state directory.
-const FILE: &str = "applied.json";
-
-fn path(state_dir: &Path) -> PathBuf {
-    state_dir.join(FILE)
+/// The record of `target` (a run's target description) inside the state directory.
+fn path(state_dir: &Path, target: &str) -> PathBuf {
+    let digest = Sha256::digest(target.as_bytes());
+    let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    state_dir.join(format!("applied-{short}.json"))
 }
 
-/// The record in `state_dir`; empty when there is none.
-pub fn load(state_dir: &Path) -> Result<Applied, CliError> {
-    let path = path(state_dir);
+/// The record of `target` in `state_dir`; empty when there is none.
+pub fn load(state_dir: &Path, target: &str) -> Result<Applied, CliError> {
+    let path = path(state_dir, target);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Applied::new()),
@@ -44,7 +49,7 @@ pub fn load(state_dir: &Path) -> Result<Applied, CliError> {
 /// Records, after an apply, every resource of `model` that `mine` selects and that the run
 /// left converged: unchanged in `plan` and present, or written by a step that finished.
 pub fn save_after(
-    state_dir: &Path,
+    (state_dir, target): (&Path, &str),
     applied: Applied,
     run: (&Model, &Observed, &Plan, Option<&Report>),
     mine: impl Fn(&Resource) -> bool,
@@ -71,11 +76,10 @@ pub fn save_after(
             applied.record(r);
         }
     }
-    write(&path(state_dir), &applied)
+    write(&path(state_dir, target), &applied)
 }
 
-/// Writes the record whole (owner-only, in the private state directory the sandbox uses too)
-/// and renames it into place: a crash leaves the old or the new. The temporary file is named
+/// Writes the record whole (owner-only) and renames it into place: a crash leaves the old or the new. The temporary file is named
 /// per process, so concurrent applies in one directory never trip over each other's; the last
 /// one's record wins, and a record only ever decides what counts as drift.
 fn write(path: &Path, applied: &Applied) -> Result<(), CliError> {
@@ -84,8 +88,19 @@ fn write(path: &Path, applied: &Applied) -> Result<(), CliError> {
         path: path.to_owned(),
         source,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        tenantry::sandbox::state_dir(dir)?;
+    // A new state directory is owner-only, as the sandbox makes it; an existing one is the
+    // user's (the sandbox checks its own mode when it starts there).
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|e| io("create the directory of", e))?;
     }
     let bytes = serde_json::to_vec_pretty(applied).map_err(|e| io("write", e.into()))?;
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));

@@ -394,7 +394,7 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
     let declared = load(args)?;
     let model = model::expand(&declared).map_err(CliError::Expand)?;
     let target = target(args, &declared).await?;
-    let applied = super::drift::load(&args.state_dir)?;
+    let applied = super::drift::load(&args.state_dir, &target.description)?;
     let options = PlanOptions {
         prune: args.prune,
         scope: match args.scope {
