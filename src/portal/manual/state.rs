@@ -70,6 +70,10 @@ pub struct Record {
     pub order: String,
     /// Who confirmed it.
     pub confirmed_by: String,
+    /// When it was last confirmed or attested (RFC 3339); empty in files written before
+    /// attestation existed (the confirming order's date is used then).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub confirmed_at: String,
 }
 
 /// The whole file.
@@ -201,6 +205,93 @@ impl ManualState {
             });
         }
         Ok(state)
+    }
+
+    /// Reads the state kept as `text` in `source` (a ConfigMap's data).
+    pub fn parse(text: &str, source: &str) -> Result<Self, StateError> {
+        let path = PathBuf::from(source);
+        let state: Self = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        if state.format_version > FORMAT_VERSION {
+            return Err(StateError::Corrupt {
+                path,
+                detail: format!(
+                    "format version {} is newer than this tenantry's {FORMAT_VERSION}",
+                    state.format_version
+                ),
+            });
+        }
+        Ok(state)
+    }
+
+    /// The state as the text [`Self::parse`] reads (the file's layout).
+    pub fn to_text(&mut self) -> String {
+        self.format_version = FORMAT_VERSION;
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// When `record` was last confirmed: its own date, else its confirming order's.
+    pub fn confirmed_at(&self, record: &Record) -> Option<jiff::Timestamp> {
+        let text = if record.confirmed_at.is_empty() {
+            match self.order(&record.order).map(|o| &o.state) {
+                Some(OrderState::Confirmed { at, .. }) => at.as_str(),
+                _ => "",
+            }
+        } else {
+            record.confirmed_at.as_str()
+        };
+        text.parse().ok()
+    }
+
+    /// The `Attest` orders due at `now` for `connection`'s records confirmed longer than
+    /// `every` ago, with the spec and deletion policy to keep: none for an object that has
+    /// another open order (that order's confirmation renews the record anyway).
+    pub fn due_attestations(
+        &self,
+        connection: &str,
+        now: jiff::Timestamp,
+        every: jiff::SignedDuration,
+    ) -> Vec<(WorkOrder, Map<String, Value>, DeletionPolicy)> {
+        let mut out = Vec::new();
+        for record in self.records.iter().filter(|r| r.connection == connection) {
+            let Some(at) = self.confirmed_at(record) else {
+                continue;
+            };
+            if now.duration_since(at) < every {
+                continue;
+            }
+            let Some(kind) = crate::model::Kind::from_parts(&record.portal, &record.kind) else {
+                continue;
+            };
+            let address = format!("{}/{}", kind.path(), record.object.external_ref);
+            let busy = self.open().any(|o| {
+                o.order.connection == connection
+                    && o.order.address == address
+                    && o.order.action != OrderAction::Attest
+            });
+            if busy {
+                continue;
+            }
+            let declared_by = self
+                .order(&record.order)
+                .map(|o| o.order.declared_by.clone())
+                .unwrap_or_default();
+            let order = WorkOrder::attest(
+                connection,
+                &declared_by,
+                kind,
+                &record.object,
+                &at.to_string(),
+            );
+            out.push((
+                order,
+                record.object.spec.clone(),
+                record.object.deletion_policy,
+            ));
+        }
+        out
     }
 
     /// Writes the file atomically: a reader sees the old state or the new one, never half.
@@ -400,6 +491,7 @@ impl ManualState {
                 },
                 order: order.id.clone(),
                 confirmed_by: by.to_owned(),
+                confirmed_at: at.to_owned(),
             });
         }
         self.orders[i].state = OrderState::Confirmed {
