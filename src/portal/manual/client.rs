@@ -148,31 +148,22 @@ impl ManualPortal {
         let Some(every) = self.attest_every else {
             return Ok(Vec::new());
         };
-        let connection = self.connection.clone();
         let (open, new) = self
-            .transact(|state| {
-                let mut new = Vec::new();
-                for (order, spec, policy) in state.due_attestations(&connection, now, every) {
-                    let known = state.order(&order.id).is_some();
-                    let stored = state.issue(order, spec, policy);
-                    if !known && stored.state == OrderState::Open {
-                        new.push(stored.order.clone());
-                    }
-                }
-                let open: Vec<WorkOrder> = state
-                    .open()
-                    .filter(|o| {
-                        o.order.action == OrderAction::Attest && o.order.connection == connection
-                    })
-                    .map(|o| o.order.clone())
-                    .collect();
-                (open, new)
-            })
+            .transact(|state| attest_in(state, &self.connection, now, every))
             .await?;
         for order in &new {
             self.log(order);
         }
         Ok(open)
+    }
+
+    /// What [`Self::attest`] would return, without recording anything (a plan).
+    pub async fn attestations(&self, now: Timestamp) -> Result<Vec<WorkOrder>, PortalError> {
+        let Some(every) = self.attest_every else {
+            return Ok(Vec::new());
+        };
+        let mut state = self.load().await?;
+        Ok(attest_in(&mut state, &self.connection, now, every).0)
     }
 
     fn uid<'a>(&'a self, req: &'a WriteRequest) -> &'a str {
@@ -206,6 +197,30 @@ impl ManualPortal {
         }
         (record, content)
     }
+}
+
+/// Issues the due `Attest` orders of `connection` into `state`; returns its open `Attest`
+/// orders and the ones newly issued.
+fn attest_in(
+    state: &mut ManualState,
+    connection: &str,
+    now: Timestamp,
+    every: SignedDuration,
+) -> (Vec<WorkOrder>, Vec<WorkOrder>) {
+    let mut new = Vec::new();
+    for (order, spec, policy) in state.due_attestations(connection, now, every) {
+        let known = state.order(&order.id).is_some();
+        let stored = state.issue(order, spec, policy);
+        if !known && stored.state == OrderState::Open {
+            new.push(stored.order.clone());
+        }
+    }
+    let open = state
+        .open()
+        .filter(|o| o.order.action == OrderAction::Attest && o.order.connection == connection)
+        .map(|o| o.order.clone())
+        .collect();
+    (open, new)
 }
 
 /// The operation an order stands for: the engine reports it as waiting with our reason.

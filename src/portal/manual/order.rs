@@ -269,18 +269,30 @@ impl WorkOrder {
         let key = idempotency_key(connection, declared_by, &address, "attest", body.as_bytes());
         let hex = key.trim_start_matches("tenantry-");
         let s = screen(kind);
+        // The values read back when it was made are part of what must still hold: shown
+        // where the screen has their field, else after the declared ones.
+        let recorded = |key: &str| object.status.get(key).and_then(Value::as_str);
+        let mut shown: Vec<&str> = Vec::new();
         let mut values: Vec<Entry> = screens::entries(kind, &object.spec)
             .into_iter()
-            .map(|(field, label, value)| Entry {
-                field,
-                label,
-                value,
-                was: None,
+            .map(|(field, label, value)| {
+                let value = match s.read_back.iter().find(|(k, _)| *k == field) {
+                    Some((key, _)) if recorded(key).is_some() => {
+                        shown.push(key);
+                        recorded(key).unwrap_or_default().to_owned()
+                    }
+                    _ => value,
+                };
+                Entry {
+                    field,
+                    label,
+                    value,
+                    was: None,
+                }
             })
             .collect();
-        // The values read back when it was made are part of what must still hold.
         for (key, label) in s.read_back {
-            if let Some(value) = object.status.get(*key).and_then(Value::as_str) {
+            if let Some(value) = recorded(key).filter(|_| !shown.contains(key)) {
                 values.push(Entry {
                     field: (*key).to_owned(),
                     label: (*label).to_owned(),
