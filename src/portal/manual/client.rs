@@ -78,6 +78,11 @@ impl ManualPortal {
         std::mem::take(&mut *self.issued.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Where the orders are kept, in a person's words.
+    pub fn describe(&self) -> String {
+        self.store.describe()
+    }
+
     /// The state now.
     pub async fn load(&self) -> Result<ManualState, PortalError> {
         Ok(self.store.read().await.map_err(store_error)?.state)

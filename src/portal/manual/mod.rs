@@ -15,7 +15,9 @@ pub use order::{Change, Entry, OrderAction, ReadBack, SecretEntry, WorkOrder, ob
 pub use planned::planned_orders;
 pub use render::{FORMAT_VERSION, json_all, markdown, markdown_all};
 pub use screens::{Screen, at, screen};
-pub use state::{ConfirmError, ManualState, OrderState, Record, StateError, StoredOrder};
+pub use state::{
+    ConfirmError, ManualState, OrderState, Record, StateError, StoredOrder, parse_values,
+};
 pub use store::{FileStore, ManualStore, Snapshot, StoreError};
 
 /// How long a confirmed record holds before an `Attest` order asks a person to check it

@@ -165,6 +165,14 @@ pub enum ConfirmError {
         /// What to read in the portal.
         label: String,
     },
+    /// The values are not `KEY=VALUE` pairs (the confirm annotation's text).
+    #[error("work order {id}: {given:?} is not KEY=VALUE; write each value read back as key=value, separated by commas")]
+    Malformed {
+        /// The order.
+        id: String,
+        /// The part that is not a pair.
+        given: String,
+    },
     /// A value the order does not ask for.
     #[error("work order {id} reads back no `{key}`; it reads back: {expected}")]
     UnknownValue {
@@ -175,6 +183,22 @@ pub enum ConfirmError {
         /// The keys it asks for, or `nothing`.
         expected: String,
     },
+}
+
+/// The values of a confirmation written as one text (`code=KE1234,prp=prpjroe`, the
+/// controller's annotation); an empty text confirms an order that reads nothing back.
+pub fn parse_values(id: &str, text: &str) -> Result<BTreeMap<String, String>, ConfirmError> {
+    let mut out = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(ConfirmError::Malformed {
+                id: id.to_owned(),
+                given: pair.to_owned(),
+            });
+        };
+        out.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(out)
 }
 
 impl ManualState {
@@ -530,6 +554,20 @@ mod tests {
             .iter()
             .map(|o| (o.order.id.clone(), o.state.clone()))
             .collect()
+    }
+
+    #[test]
+    fn annotation_values_are_comma_separated_pairs() {
+        let ok = parse_values("WO-1", " code=KE1234 , prp=prpjroe,").expect("pairs");
+        assert_eq!(ok["code"], "KE1234");
+        assert_eq!(ok["prp"], "prpjroe");
+        assert!(parse_values("WO-1", "").expect("nothing").is_empty());
+        for bad in ["KE1234", "=x", "code=1,oops"] {
+            assert!(
+                matches!(parse_values("WO-1", bad), Err(ConfirmError::Malformed { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
