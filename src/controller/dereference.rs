@@ -165,7 +165,7 @@ pub(crate) async fn portal_for(
                     (ctx.portals.client(&resolved)?, None)
                 };
                 let route = Route::new(&resolved, client);
-                manual.add(&route, person);
+                manual.add(&route, person, tenant);
                 routes.push(route);
             }
             Ok((Routes::client(routes), manual))

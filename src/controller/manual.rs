@@ -7,13 +7,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
 
 use super::context::Context;
 use super::error::Error;
-use super::workorders::ConfigMapStore;
+use super::workorders::{ConfigMapStore, DATA_KEY, configmap_name};
 use super::{Declaring, events};
 use crate::api::{ConnectionApi, PortalConnection, Tenant};
 use crate::engine::{Outcome, StepReport};
@@ -36,13 +37,34 @@ pub const CONFIRMED_BY: &str = "tenantry.dev/confirmed-by";
 pub(crate) struct Manual {
     clients: Vec<ManualPortal>,
     routes: Vec<Route>,
+    // The Tenant's work-order ConfigMap, which the Events of its orders relate to.
+    record: Option<ObjectReference>,
 }
 
 impl Manual {
-    /// Notes a route of the reconcile, with its manual client when it is one.
-    pub(crate) fn add(&mut self, route: &Route, client: Option<ManualPortal>) {
+    /// Notes a route of the reconcile, with its manual client (over `tenant`'s ConfigMap)
+    /// when it is one.
+    pub(crate) fn add(&mut self, route: &Route, client: Option<ManualPortal>, tenant: &Tenant) {
         self.routes.push(route.clone());
+        if client.is_some() {
+            self.record = Some(ObjectReference {
+                api_version: Some("v1".to_owned()),
+                kind: Some("ConfigMap".to_owned()),
+                namespace: tenant.namespace(),
+                name: Some(configmap_name(&tenant.name_any())),
+                ..ObjectReference::default()
+            });
+        }
         self.clients.extend(client);
+    }
+
+    /// The record of order `id`: Events about different orders are different series (the
+    /// recorder folds repeats of one object, reason, action and related object).
+    fn order_ref(&self, id: &str) -> Option<ObjectReference> {
+        self.record.as_ref().map(|r| ObjectReference {
+            field_path: Some(format!("data.{DATA_KEY}{{{id}}}")),
+            ..r.clone()
+        })
     }
 
     /// The manual connection serving `kind`, if any.
@@ -132,20 +154,30 @@ pub(crate) async fn confirm<K: Declaring>(
                     order.action.as_str(),
                     order.address
                 );
-                events::publish(ctx, object, false, "WorkOrderConfirmed", "Confirm", note).await;
+                events::publish_related(
+                    ctx,
+                    object,
+                    false,
+                    "WorkOrderConfirmed",
+                    "Confirm",
+                    note,
+                    manual.order_ref(&id),
+                )
+                .await;
                 out.accepted += 1;
             }
             Err(refusal) => {
                 let message = format!(
                     "confirmation refused, nothing was recorded: {refusal}; fix the annotation {key} or remove it"
                 );
-                events::publish(
+                events::publish_related(
                     ctx,
                     object,
                     true,
                     "ConfirmationRefused",
                     "Confirm",
                     message.clone(),
+                    manual.order_ref(&id),
                 )
                 .await;
                 out.refused.push(message);
@@ -270,7 +302,17 @@ pub(crate) async fn settle<K: Declaring>(
                 order.summary_line(),
                 how_to_confirm::<K>(&object.name_any(), &order)
             );
-            events::publish(ctx, object, false, "WorkOrderIssued", "WorkOrder", note).await;
+            let related = manual.order_ref(&order.id);
+            events::publish_related(
+                ctx,
+                object,
+                false,
+                "WorkOrderIssued",
+                "WorkOrder",
+                note,
+                related,
+            )
+            .await;
         }
         let state = client.load().await?;
         open.extend(

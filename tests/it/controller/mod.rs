@@ -4,6 +4,7 @@
 mod connections;
 mod destroy;
 mod examples;
+mod manual;
 pub(crate) mod fixtures;
 mod oauth;
 mod scenarios;
