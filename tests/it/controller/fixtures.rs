@@ -185,6 +185,19 @@ impl ApiServer {
             .clone()
     }
 
+    /// Changes every stored ConfigMap in place (as `kubectl edit` would, without moving the
+    /// resourceVersion: the test stands for time having passed).
+    pub fn edit_configmaps(&self, mut edit: impl FnMut(&mut Value)) {
+        for map in self
+            .configmaps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values_mut()
+        {
+            edit(map);
+        }
+    }
+
     /// ConfigMaps as the API server keeps them: a create of an existing name is 409
     /// AlreadyExists, a replace whose resourceVersion is not the stored one is 409 Conflict,
     /// every write moves the resourceVersion on.

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use kube::{Resource, ResourceExt};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tenantry::api::{Declared, PortalConnection, ServiceBinding, Tenant, TenantAdmin};
 use tenantry::controller::{
@@ -631,5 +632,118 @@ async fn a_crash_at_an_engine_point_issues_no_second_work_order() {
         assert!(orders.is_empty() || orders == after, "{point}: {orders:?} then {after:?}");
         let ready = ready_of(&kenton(&w, &ns));
         assert_eq!(ready["reason"], "AwaitingManualStep", "{point}: {ready}");
+    }
+}
+
+#[tokio::test]
+async fn a_record_older_than_attest_every_is_an_attest_order_and_the_object_stays_ready() {
+    let w = daas_world(NS).await;
+    let tenant_id = format!("Tenant/{NS}/kenton");
+    w.round(&w.replica("a")).await;
+    w.human("kenton");
+    assert!(w.round(&w.replica("a")).await.is_empty());
+    let confirmed_at = |w: &World| {
+        w.state("kenton")["records"][0]["confirmedAt"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(confirmed_at(&w).starts_with("20"), "{}", w.state("kenton"));
+
+    // The record ages past the default 90 days.
+    w.h.api.edit_configmaps(|map| {
+        let text = map["data"]["work-orders.json"].as_str().unwrap_or("{}");
+        let mut state: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        state["records"][0]["confirmedAt"] = json!("2020-01-01T00:00:00Z");
+        map["data"]["work-orders.json"] = json!(state.to_string());
+    });
+    let waiting = w.round(&w.replica("a")).await;
+    assert!(waiting.is_empty(), "an Attest order leaves it Ready: {waiting:?}");
+    let orders = w.orders("kenton");
+    assert_eq!(orders.len(), 2, "{orders:?}");
+    let (attest, state) = &orders[1];
+    assert_eq!(state, "open");
+    let t = kenton(&w, NS);
+    let lines = t.status.clone().unwrap_or_default().work_orders;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!("{attest} attest daas/customers customers/kenton")),
+        "{lines:?}"
+    );
+    let issued = w.events("WorkOrderIssued");
+    assert_eq!(issued.len(), 2, "{issued:?}");
+    assert!(issued[1].contains(&format!("{attest} attest")), "{issued:?}");
+    // Another pass issues nothing more.
+    w.round(&w.replica("b")).await;
+    assert_eq!(w.orders("kenton").len(), 2);
+    assert_eq!(w.events("WorkOrderIssued").len(), 2);
+
+    // Confirmed (nothing to read back): the record's date is renewed, the order closed.
+    w.annotate(&tenant_id, &format!("{CONFIRM_PREFIX}{attest}"), "");
+    assert!(w.round(&w.replica("a")).await.is_empty());
+    assert!(!confirmed_at(&w).starts_with("2020"), "{}", w.state("kenton"));
+    assert!(w.orders("kenton").iter().all(|(_, s)| s == "confirmed"));
+    let t = kenton(&w, NS);
+    assert!(t.status.clone().unwrap_or_default().work_orders.is_empty());
+    // The values read back stay as they were.
+    let recorded = w.state("kenton")["records"][0]["object"]["status"]["code"].clone();
+    assert!(recorded.is_string());
+    assert_eq!(
+        t.status.and_then(|s| s.observed.customer_code).map(Value::String),
+        Some(recorded)
+    );
+}
+
+#[tokio::test]
+async fn the_cluster_role_grants_every_configmap_call_the_controller_makes() {
+    let w = daas_world(NS).await;
+    w.round(&w.replica("a")).await;
+    w.human("kenton");
+    w.round(&w.replica("a")).await;
+    let verbs: BTreeSet<&str> = w
+        .h
+        .api
+        .calls()
+        .iter()
+        .filter(|c| c.path.contains("/configmaps"))
+        .map(|c| match c.method.as_str() {
+            "GET" if c.query.contains("watch") => "watch",
+            "GET" if !c.path.contains("/configmaps/") => "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            _ => "delete",
+        })
+        .collect();
+    assert!(verbs.contains("create") && verbs.contains("update"), "{verbs:?}");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/rbac.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut granted = BTreeSet::new();
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        let doc = serde_yaml::Value::deserialize(doc).unwrap_or_else(|e| panic!("{e}"));
+        if doc["kind"] != "ClusterRole" {
+            continue;
+        }
+        for rule in doc["rules"].as_sequence().into_iter().flatten() {
+            let core = rule["apiGroups"].as_sequence().is_some_and(|g| g.iter().any(|g| g == ""));
+            let maps = rule["resources"]
+                .as_sequence()
+                .is_some_and(|r| r.iter().any(|r| r == "configmaps"));
+            if core && maps {
+                granted.extend(
+                    rule["verbs"]
+                        .as_sequence()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.as_str().map(str::to_owned)),
+                );
+            }
+        }
+    }
+    for verb in verbs {
+        assert!(granted.contains(verb), "manifests/rbac.yaml lacks configmaps {verb}");
     }
 }
