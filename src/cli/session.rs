@@ -277,9 +277,8 @@ fn named_connection(
                 .spec
                 .attest_every()
                 .unwrap_or(Some(manual::DEFAULT_ATTEST_EVERY));
-            let client =
-                ManualPortal::new(&connection.name, &state_dir.join(manual::STATE_FILE))
-                    .attest_every(every);
+            let client = ManualPortal::new(&connection.name, &state_dir.join(manual::STATE_FILE))
+                .attest_every(every);
             manual_clients.push(client.clone());
             PortalClient::new(client)
         } else {

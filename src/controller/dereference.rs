@@ -59,11 +59,7 @@ pub(crate) async fn dereference<K: Declaring>(
     tenant: Arc<Tenant>,
 ) -> Result<Dereferenced, Error> {
     let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
-    let declared_by = format!(
-        "{}/{namespace}/{}",
-        K::KIND,
-        object.name_any()
-    );
+    let declared_by = format!("{}/{namespace}/{}", K::KIND, object.name_any());
     let (portal, manual) = portal_for(ctx, &tenant, declared_by).await?;
     let mut declared = Declared::default();
     let mut model_object = object.clone();
@@ -159,7 +155,8 @@ pub(crate) async fn portal_for(
             for resource in chain {
                 let resolved = resolve_connection(ctx, &resource).await?;
                 let (client, person) = if resource.spec.api == ConnectionApi::Manual {
-                    let person = super::manual::client(ctx, tenant, &resource, declared_by.clone())?;
+                    let person =
+                        super::manual::client(ctx, tenant, &resource, declared_by.clone())?;
                     (PortalClient::new(person.clone()), Some(person))
                 } else {
                     (ctx.portals.client(&resolved)?, None)

@@ -255,7 +255,11 @@ fn confirmed_by<K: Declaring>(object: &K, key: &str) -> String {
 }
 
 /// Removes a recorded confirmation's annotation (a merge patch of that key only).
-async fn remove_annotation<K: Declaring>(ctx: &Context, object: &K, key: &str) -> Result<(), Error> {
+async fn remove_annotation<K: Declaring>(
+    ctx: &Context,
+    object: &K,
+    key: &str,
+) -> Result<(), Error> {
     let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
     let name = object.name_any();
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
@@ -264,7 +268,10 @@ async fn remove_annotation<K: Declaring>(ctx: &Context, object: &K, key: &str) -
         .await
         .map_err(|e| {
             Error::kube(
-                format!("removing annotation {key} of {} {namespace}/{name}", K::KIND),
+                format!(
+                    "removing annotation {key} of {} {namespace}/{name}",
+                    K::KIND
+                ),
                 e,
             )
         })?;

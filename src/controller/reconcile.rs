@@ -212,8 +212,12 @@ async fn pipeline<K: Declaring>(
         )
         .await;
         crate::crash::point("reconcile.applied", &id);
-        events::report_writes(ctx, object, &manual::reported_steps(&report.steps, &deref.manual))
-            .await;
+        events::report_writes(
+            ctx,
+            object,
+            &manual::reported_steps(&report.steps, &deref.manual),
+        )
+        .await;
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
         if let Some(failed) = first_failure(&report) {
             status.observed(&own.iter().cloned().collect::<Vec<_>>(), &observed);
@@ -223,7 +227,14 @@ async fn pipeline<K: Declaring>(
     }
     let orders = manual::settle(ctx, object, &deref.manual, &own).await?;
     let action = conclude(ctx, object, status, &approval, &own, &observed, &plan)?;
-    Ok(manual_steps(ctx, object, status, &orders, &confirmations, action))
+    Ok(manual_steps(
+        ctx,
+        object,
+        status,
+        &orders,
+        &confirmations,
+        action,
+    ))
 }
 
 /// Ready and the requeue of an object with open work orders or refused confirmations: the
@@ -251,7 +262,11 @@ fn manual_steps<K: Declaring>(
         action = Action::requeue(MANUAL_WAIT.min(ctx.settings.resync));
     }
     if !confirmations.refused.is_empty() {
-        status.ready(false, "ConfirmationRefused", &confirmations.refused.join("; "));
+        status.ready(
+            false,
+            "ConfirmationRefused",
+            &confirmations.refused.join("; "),
+        );
     }
     action
 }

@@ -1210,9 +1210,17 @@ fn connection_attest_every_rules() {
         ("manual, 12h", |d| manual_every(d, Some("12h")), &[]),
         ("manual, never", |d| manual_every(d, Some("never")), &[]),
         ("manual, 0", |d| manual_every(d, Some("0")), &[]),
-        ("manual, no unit", |d| manual_every(d, Some("90")), &[ATTEST]),
+        (
+            "manual, no unit",
+            |d| manual_every(d, Some("90")),
+            &[ATTEST],
+        ),
         ("manual, weeks", |d| manual_every(d, Some("2w")), &[ATTEST]),
-        ("manual, negative", |d| manual_every(d, Some("-1d")), &[ATTEST]),
+        (
+            "manual, negative",
+            |d| manual_every(d, Some("-1d")),
+            &[ATTEST],
+        ),
         (
             "contract with attestEvery",
             |d| connection(d).spec.attest_every = Some("30d".to_owned()),

@@ -491,7 +491,11 @@ fn the_manual_steps_page_quotes_the_rendered_work_orders() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let page = std::fs::read_to_string(root.join("docs/manual-steps.md"))
         .unwrap_or_else(|e| panic!("{e}"));
-    for snap in ["daas_customer", "contact_center_tenant"] {
+    for snap in [
+        "daas_customer",
+        "contact_center_tenant",
+        "daas_customer_attest",
+    ] {
         let path = root.join(format!(
             "tests/it/snapshots/it__manual__work_order_{snap}.snap"
         ));
@@ -616,9 +620,9 @@ async fn a_record_older_than_attest_every_is_an_attest_order_and_confirming_it_r
         apply.stdout
     );
     assert!(
-        apply
-            .stdout
-            .contains(&format!("{records} attestation work order(s) wait for a person")),
+        apply.stdout.contains(&format!(
+            "{records} attestation work order(s) wait for a person"
+        )),
         "{}",
         apply.stdout
     );
@@ -654,13 +658,26 @@ async fn a_record_older_than_attest_every_is_an_attest_order_and_confirming_it_r
         markdown.stdout
     );
     // The read-back values are part of what must still hold.
-    assert!(markdown.stdout.contains("2. Code: KEN"), "{}", markdown.stdout);
+    assert!(
+        markdown.stdout.contains("2. Code: KEN"),
+        "{}",
+        markdown.stdout
+    );
+    let customer = markdown
+        .stdout
+        .split("\n### ")
+        .find(|o| o.contains("Attest customer `customers/kenton-electronics`"))
+        .map(|o| format!("### {}", o.trim_start_matches("### ").trim_end()))
+        .unwrap_or_default();
+    insta::assert_snapshot!("work_order_daas_customer_attest", customer);
 
     // Confirming one renews its record's date; nothing is read back.
     let one = &attest[0];
     let refused = s.run(&["confirm", one, "--set", "code=X"], 1).await;
     assert!(
-        refused.all().contains("reads back no `code`; it reads back: nothing"),
+        refused
+            .all()
+            .contains("reads back no `code`; it reads back: nothing"),
         "{}",
         refused.all()
     );

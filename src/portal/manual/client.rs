@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
 
+use super::DEFAULT_ATTEST_EVERY;
 use super::order::{Change, OrderAction, WorkOrder};
 use super::state::{ManualState, OrderState, StoredOrder};
 use super::store::{FileStore, ManualStore, Snapshot, StoreError};
-use super::DEFAULT_ATTEST_EVERY;
 use crate::api::{DeletionPolicy, Portal};
 use crate::model::Kind;
 use crate::portal::{
@@ -98,8 +98,7 @@ impl ManualPortal {
         let _guard = self.lock.lock().await;
         let mut last = String::new();
         for _ in 0..ATTEMPTS {
-            let Snapshot { mut state, version } =
-                self.store.read().await.map_err(store_error)?;
+            let Snapshot { mut state, version } = self.store.read().await.map_err(store_error)?;
             let before = serde_json::to_value(&state).unwrap_or_default();
             let out = change(&mut state);
             if serde_json::to_value(&state).unwrap_or_default() == before {

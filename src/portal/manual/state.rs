@@ -166,7 +166,9 @@ pub enum ConfirmError {
         label: String,
     },
     /// The values are not `KEY=VALUE` pairs (the confirm annotation's text).
-    #[error("work order {id}: {given:?} is not KEY=VALUE; write each value read back as key=value, separated by commas")]
+    #[error(
+        "work order {id}: {given:?} is not KEY=VALUE; write each value read back as key=value, separated by commas"
+    )]
     Malformed {
         /// The order.
         id: String,
@@ -557,6 +559,48 @@ mod tests {
     }
 
     #[test]
+    fn a_record_is_due_for_attestation_once_per_period_and_not_while_another_order_is_open() {
+        let every = jiff::SignedDuration::from_hours(24);
+        let now: jiff::Timestamp = "2026-06-10T00:00:00Z".parse().expect("a time");
+        let values = BTreeMap::from([("code".to_owned(), "KEN1".to_owned())]);
+        let policy = DeletionPolicy::Orphan;
+        for (confirmed, open_update, due) in [
+            ("2026-06-09T12:00:00Z", false, false),
+            ("2026-06-09T00:00:00Z", false, true),
+            ("2020-01-01T00:00:00Z", false, true),
+            ("2020-01-01T00:00:00Z", true, false),
+        ] {
+            let mut state = ManualState::default();
+            let a = order("RQ-1");
+            state.issue(a.clone(), Map::new(), policy);
+            state
+                .confirm(&a.id, &values, "jane", confirmed, "state")
+                .expect("confirmed");
+            if open_update {
+                state.issue(order("RQ-2"), Map::new(), policy);
+            }
+            let found = state.due_attestations("manual", now, every);
+            assert_eq!(found.len(), usize::from(due), "{confirmed} {open_update}");
+            if let Some((attest, spec, _)) = found.first() {
+                assert_eq!(attest.action, OrderAction::Attest);
+                assert!(attest.read_back.is_empty());
+                // Derived from the record's date: the same order until it is confirmed.
+                let again = &state.due_attestations("manual", now, every)[0].0;
+                assert_eq!(&attest.id, &again.id);
+                state.issue(attest.clone(), spec.clone(), policy);
+                let none = BTreeMap::new();
+                let renewed = now.to_string();
+                state
+                    .confirm(&attest.id, &none, "jane", &renewed, "state")
+                    .expect("attested");
+                assert_eq!(state.records[0].confirmed_at, renewed);
+                assert_eq!(state.records[0].object.status["code"], "KEN1");
+                assert!(state.due_attestations("manual", now, every).is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn annotation_values_are_comma_separated_pairs() {
         let ok = parse_values("WO-1", " code=KE1234 , prp=prpjroe,").expect("pairs");
         assert_eq!(ok["code"], "KE1234");
@@ -564,7 +608,10 @@ mod tests {
         assert!(parse_values("WO-1", "").expect("nothing").is_empty());
         for bad in ["KE1234", "=x", "code=1,oops"] {
             assert!(
-                matches!(parse_values("WO-1", bad), Err(ConfirmError::Malformed { .. })),
+                matches!(
+                    parse_values("WO-1", bad),
+                    Err(ConfirmError::Malformed { .. })
+                ),
                 "{bad}"
             );
         }

@@ -216,7 +216,12 @@ impl ApiServer {
         let next = |maps: &BTreeMap<String, Value>| {
             let n = maps
                 .values()
-                .filter_map(|m| m["metadata"]["resourceVersion"].as_str()?.parse::<u64>().ok())
+                .filter_map(|m| {
+                    m["metadata"]["resourceVersion"]
+                        .as_str()?
+                        .parse::<u64>()
+                        .ok()
+                })
                 .max()
                 .unwrap_or(0);
             (n + 1).to_string()
@@ -237,7 +242,8 @@ impl ApiServer {
                 let Some(stored) = maps.get(&call.path) else {
                     return (StatusCode::NOT_FOUND, not_found(&call.path));
                 };
-                if stored["metadata"]["resourceVersion"] != call.body["metadata"]["resourceVersion"] {
+                if stored["metadata"]["resourceVersion"] != call.body["metadata"]["resourceVersion"]
+                {
                     return conflict("Conflict");
                 }
                 let mut map = call.body.clone();

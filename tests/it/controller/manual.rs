@@ -104,13 +104,8 @@ async fn world(folder: &str) -> World {
         .await
         .unwrap_or_else(|e| panic!("sandbox: {e}"));
     let connections = connections(&sandbox.url());
-    let h = Harness::with_providers_and_admins(
-        sandbox,
-        tenants,
-        admins,
-        bindings,
-        connections.clone(),
-    );
+    let h =
+        Harness::with_providers_and_admins(sandbox, tenants, admins, bindings, connections.clone());
     h.api.add_secrets(&declared);
     h.api.add_secrets(&token());
     World {
@@ -131,7 +126,12 @@ fn id_of<K: Declaring>(object: &K) -> String {
 
 /// A controller replica on `api`: its own client, pool, recorder and stores (filled with
 /// the objects as the API server holds them now, as its watches would be).
-fn replica(api: &ApiServer, url: &str, connections: &[PortalConnection], name: &str) -> Arc<Context> {
+fn replica(
+    api: &ApiServer,
+    url: &str,
+    connections: &[PortalConnection],
+    name: &str,
+) -> Arc<Context> {
     let fallback = Connection::contract("default", url, None);
     Arc::new(Context::new(
         client_of(api),
@@ -242,8 +242,7 @@ impl World {
                 .flatten()
                 .filter_map(|r| {
                     let key = r["key"].as_str()?;
-                    let value =
-                        tenantry::sandbox::human::read_back(&kind, key, &spec, parent, 0)?;
+                    let value = tenantry::sandbox::human::read_back(&kind, key, &spec, parent, 0)?;
                     Some(format!("{key}={value}"))
                 })
                 .collect();
@@ -333,7 +332,10 @@ async fn the_examples_wait_for_work_orders_and_converge_by_annotation_with_the_c
 
     // The Tenant waits for its customer order: Ready=False AwaitingManualStep, the message
     // names the order, the portal's screen and the annotation to confirm it with.
-    let t: Tenant = w.h.api.get(NS, KENTON).unwrap_or_else(|| panic!("no tenant"));
+    let t: Tenant =
+        w.h.api
+            .get(NS, KENTON)
+            .unwrap_or_else(|| panic!("no tenant"));
     let ready = ready_of(&t);
     let orders = w.orders(KENTON);
     assert_eq!(orders.len(), 1, "{orders:?} {ready}");
@@ -359,7 +361,10 @@ async fn the_examples_wait_for_work_orders_and_converge_by_annotation_with_the_c
     let maps = w.h.api.configmaps();
     assert_eq!(maps.len(), 1, "{:?}", maps.keys());
     let map = maps.values().next().cloned().unwrap_or_default();
-    assert_eq!(map["metadata"]["name"], format!("tenantry-workorders-{KENTON}"));
+    assert_eq!(
+        map["metadata"]["name"],
+        format!("tenantry-workorders-{KENTON}")
+    );
     let owner = &map["metadata"]["ownerReferences"][0];
     assert_eq!(
         (&owner["kind"], &owner["name"], &owner["uid"]),
@@ -384,7 +389,10 @@ async fn the_examples_wait_for_work_orders_and_converge_by_annotation_with_the_c
     let orders = w.orders(KENTON);
     assert!(orders.iter().all(|(_, s)| s == "confirmed"), "{orders:?}");
     // Confirmed with the values read back: the customer code is in status.
-    let t: Tenant = w.h.api.get(NS, KENTON).unwrap_or_else(|| panic!("no tenant"));
+    let t: Tenant =
+        w.h.api
+            .get(NS, KENTON)
+            .unwrap_or_else(|| panic!("no tenant"));
     let status = t.status.clone().unwrap_or_default();
     assert!(
         status
@@ -395,7 +403,11 @@ async fn the_examples_wait_for_work_orders_and_converge_by_annotation_with_the_c
         "{status:?}"
     );
     assert!(status.work_orders.is_empty());
-    assert!(!t.annotations().keys().any(|k| k.starts_with(CONFIRM_PREFIX)));
+    assert!(
+        !t.annotations()
+            .keys()
+            .any(|k| k.starts_with(CONFIRM_PREFIX))
+    );
     // One Event per order, and every confirmation recorded.
     assert_eq!(w.events("WorkOrderIssued").len(), orders.len());
     assert_eq!(w.events("WorkOrderConfirmed").len(), orders.len());
@@ -420,7 +432,10 @@ async fn the_examples_wait_for_work_orders_and_converge_by_annotation_with_the_c
         .await
         .iter()
         .filter(|o| o["declaredBy"] != generated)
-        .filter(|o| w.objects.contains(o["declaredBy"].as_str().unwrap_or_default()))
+        .filter(|o| {
+            w.objects
+                .contains(o["declaredBy"].as_str().unwrap_or_default())
+        })
         .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(ours.len(), orders.len() - 1);
@@ -443,13 +458,12 @@ async fn the_examples_wait_for_work_orders_and_converge_by_annotation_with_the_c
     w.h.api.clear();
     let waiting = w.round(&w.replica("a")).await;
     assert!(waiting.is_empty(), "{waiting:?}");
-    let writes: Vec<String> = w
-        .h
-        .api
-        .lines()
-        .into_iter()
-        .filter(|l| !l.starts_with("GET "))
-        .collect();
+    let writes: Vec<String> =
+        w.h.api
+            .lines()
+            .into_iter()
+            .filter(|l| !l.starts_with("GET "))
+            .collect();
     assert!(writes.is_empty(), "{writes:?}");
 }
 
@@ -484,7 +498,9 @@ async fn daas_world(ns: &str) -> World {
 }
 
 fn kenton(w: &World, ns: &str) -> Tenant {
-    w.h.api.get(ns, "kenton").unwrap_or_else(|| panic!("no tenant"))
+    w.h.api
+        .get(ns, "kenton")
+        .unwrap_or_else(|| panic!("no tenant"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -568,7 +584,11 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
         w.annotate(&tenant_id, &annotation, value);
         w.round(&w.replica("a")).await;
         refused(&w, &annotation, &expect);
-        assert_eq!(version(&w), before, "a refused confirmation wrote the record");
+        assert_eq!(
+            version(&w),
+            before,
+            "a refused confirmation wrote the record"
+        );
         remove_annotation(&w, &annotation);
     }
 
@@ -579,22 +599,45 @@ async fn a_wrong_or_stale_confirmation_is_refused_and_changes_nothing() {
     let annotation = format!("{CONFIRM_PREFIX}{first}");
     w.annotate(&tenant_id, &annotation, "code=KEN1");
     w.round(&w.replica("a")).await;
-    refused(&w, &annotation, &format!("work order {first} is stale: the plan changed since it was issued and now asks for work order WO-"));
+    refused(
+        &w,
+        &annotation,
+        &format!(
+            "work order {first} is stale: the plan changed since it was issued and now asks for work order WO-"
+        ),
+    );
     let orders = w.orders("kenton");
     assert_eq!(orders.len(), 2, "{orders:?}");
     let current = orders[1].0.clone();
     w.round(&w.replica("a")).await;
-    refused(&w, &annotation, &format!("work order {first} is stale: the plan changed since it was issued, and work order {current} replaced it"));
-    assert!(w.state("kenton")["records"].as_array().is_none_or(Vec::is_empty));
+    refused(
+        &w,
+        &annotation,
+        &format!(
+            "work order {first} is stale: the plan changed since it was issued, and work order {current} replaced it"
+        ),
+    );
+    assert!(
+        w.state("kenton")["records"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
 
     // The current order, confirmed: recorded, the annotation removed, Ready.
     remove_annotation(&w, &annotation);
-    w.annotate(&tenant_id, &format!("{CONFIRM_PREFIX}{current}"), "code=KEN1");
+    w.annotate(
+        &tenant_id,
+        &format!("{CONFIRM_PREFIX}{current}"),
+        "code=KEN1",
+    );
     let waiting = w.round(&w.replica("a")).await;
     assert!(waiting.is_empty(), "{waiting:?}");
     let t = kenton(&w, NS);
     assert_eq!(
-        t.status.clone().and_then(|s| s.observed.customer_code).as_deref(),
+        t.status
+            .clone()
+            .and_then(|s| s.observed.customer_code)
+            .as_deref(),
         Some("KEN1")
     );
     assert!(t.annotations().is_empty(), "{:?}", t.annotations());
@@ -615,11 +658,14 @@ async fn a_crash_at_an_engine_point_issues_no_second_work_order() {
     for point in ["create.sent", "operation.accepted", "reconcile.applied"] {
         let ns = format!("crash-manual-{}", point.replace('.', "-"));
         let w = daas_world(&ns).await;
-        let armed = tenantry::crash::arm(&format!("{point}:{ns}/")).unwrap_or_else(|e| panic!("{e}"));
+        let armed =
+            tenantry::crash::arm(&format!("{point}:{ns}/")).unwrap_or_else(|e| panic!("{e}"));
         let crashed = tokio::spawn(reconcile(Arc::new(kenton(&w, &ns)), w.replica("a"))).await;
         drop(armed);
         assert!(
-            crashed.as_ref().is_err_and(tokio::task::JoinError::is_panic),
+            crashed
+                .as_ref()
+                .is_err_and(tokio::task::JoinError::is_panic),
             "{point}: no crash: {crashed:?}"
         );
         let orders = w.orders("kenton");
@@ -629,7 +675,10 @@ async fn a_crash_at_an_engine_point_issues_no_second_work_order() {
         }
         let after = w.orders("kenton");
         assert_eq!(after.len(), 1, "{point}: {after:?}");
-        assert!(orders.is_empty() || orders == after, "{point}: {orders:?} then {after:?}");
+        assert!(
+            orders.is_empty() || orders == after,
+            "{point}: {orders:?} then {after:?}"
+        );
         let ready = ready_of(&kenton(&w, &ns));
         assert_eq!(ready["reason"], "AwaitingManualStep", "{point}: {ready}");
     }
@@ -658,7 +707,10 @@ async fn a_record_older_than_attest_every_is_an_attest_order_and_the_object_stay
         map["data"]["work-orders.json"] = json!(state.to_string());
     });
     let waiting = w.round(&w.replica("a")).await;
-    assert!(waiting.is_empty(), "an Attest order leaves it Ready: {waiting:?}");
+    assert!(
+        waiting.is_empty(),
+        "an Attest order leaves it Ready: {waiting:?}"
+    );
     let orders = w.orders("kenton");
     assert_eq!(orders.len(), 2, "{orders:?}");
     let (attest, state) = &orders[1];
@@ -672,7 +724,10 @@ async fn a_record_older_than_attest_every_is_an_attest_order_and_the_object_stay
     );
     let issued = w.events("WorkOrderIssued");
     assert_eq!(issued.len(), 2, "{issued:?}");
-    assert!(issued[1].contains(&format!("{attest} attest")), "{issued:?}");
+    assert!(
+        issued[1].contains(&format!("{attest} attest")),
+        "{issued:?}"
+    );
     // Another pass issues nothing more.
     w.round(&w.replica("b")).await;
     assert_eq!(w.orders("kenton").len(), 2);
@@ -681,7 +736,11 @@ async fn a_record_older_than_attest_every_is_an_attest_order_and_the_object_stay
     // Confirmed (nothing to read back): the record's date is renewed, the order closed.
     w.annotate(&tenant_id, &format!("{CONFIRM_PREFIX}{attest}"), "");
     assert!(w.round(&w.replica("a")).await.is_empty());
-    assert!(!confirmed_at(&w).starts_with("2020"), "{}", w.state("kenton"));
+    assert!(
+        !confirmed_at(&w).starts_with("2020"),
+        "{}",
+        w.state("kenton")
+    );
     assert!(w.orders("kenton").iter().all(|(_, s)| s == "confirmed"));
     let t = kenton(&w, NS);
     assert!(t.status.clone().unwrap_or_default().work_orders.is_empty());
@@ -689,7 +748,9 @@ async fn a_record_older_than_attest_every_is_an_attest_order_and_the_object_stay
     let recorded = w.state("kenton")["records"][0]["object"]["status"]["code"].clone();
     assert!(recorded.is_string());
     assert_eq!(
-        t.status.and_then(|s| s.observed.customer_code).map(Value::String),
+        t.status
+            .and_then(|s| s.observed.customer_code)
+            .map(Value::String),
         Some(recorded)
     );
 }
@@ -700,23 +761,25 @@ async fn the_cluster_role_grants_every_configmap_call_the_controller_makes() {
     w.round(&w.replica("a")).await;
     w.human("kenton");
     w.round(&w.replica("a")).await;
-    let verbs: BTreeSet<&str> = w
-        .h
-        .api
-        .calls()
-        .iter()
-        .filter(|c| c.path.contains("/configmaps"))
-        .map(|c| match c.method.as_str() {
-            "GET" if c.query.contains("watch") => "watch",
-            "GET" if !c.path.contains("/configmaps/") => "list",
-            "GET" => "get",
-            "POST" => "create",
-            "PUT" => "update",
-            "PATCH" => "patch",
-            _ => "delete",
-        })
-        .collect();
-    assert!(verbs.contains("create") && verbs.contains("update"), "{verbs:?}");
+    let verbs: BTreeSet<&str> =
+        w.h.api
+            .calls()
+            .iter()
+            .filter(|c| c.path.contains("/configmaps"))
+            .map(|c| match c.method.as_str() {
+                "GET" if c.query.contains("watch") => "watch",
+                "GET" if !c.path.contains("/configmaps/") => "list",
+                "GET" => "get",
+                "POST" => "create",
+                "PUT" => "update",
+                "PATCH" => "patch",
+                _ => "delete",
+            })
+            .collect();
+    assert!(
+        verbs.contains("create") && verbs.contains("update"),
+        "{verbs:?}"
+    );
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/rbac.yaml"),
     )
@@ -728,7 +791,9 @@ async fn the_cluster_role_grants_every_configmap_call_the_controller_makes() {
             continue;
         }
         for rule in doc["rules"].as_sequence().into_iter().flatten() {
-            let core = rule["apiGroups"].as_sequence().is_some_and(|g| g.iter().any(|g| g == ""));
+            let core = rule["apiGroups"]
+                .as_sequence()
+                .is_some_and(|g| g.iter().any(|g| g == ""));
             let maps = rule["resources"]
                 .as_sequence()
                 .is_some_and(|r| r.iter().any(|r| r == "configmaps"));
@@ -744,6 +809,9 @@ async fn the_cluster_role_grants_every_configmap_call_the_controller_makes() {
         }
     }
     for verb in verbs {
-        assert!(granted.contains(verb), "manifests/rbac.yaml lacks configmaps {verb}");
+        assert!(
+            granted.contains(verb),
+            "manifests/rbac.yaml lacks configmaps {verb}"
+        );
     }
 }

@@ -4,8 +4,8 @@
 mod connections;
 mod destroy;
 mod examples;
-mod manual;
 pub(crate) mod fixtures;
+mod manual;
 mod oauth;
 mod scenarios;
 mod uninstall;
