@@ -51,6 +51,7 @@ use super::common::{NamespacedSecretRef, Portal};
     validation = Rule::new("!has(self.api) || self.api != 'cloudLink' || !has(self.auth) || !has(self.auth.password) || has(self.auth.password.accountId)").message("api cloudLink needs spec.auth.password.accountId (its token request carries account_id)").field_path(".auth"),
     validation = Rule::new("!has(self.api) || self.api != 'campaignRegistry' || (has(self.auth) && has(self.auth.apiKey))").message("api campaignRegistry authenticates with an API key and secret: set spec.auth.apiKey").field_path(".auth"),
     validation = Rule::new("!has(self.auth) || !has(self.auth.apiKey) || (has(self.api) && self.api == 'campaignRegistry')").message("spec.auth.apiKey (HTTP Basic) is for api campaignRegistry only").field_path(".auth"),
+    validation = Rule::new("!has(self.attestEvery) || (has(self.api) && self.api == 'manual')").message("spec.attestEvery is for api manual only (other APIs are observed, not attested): remove it").field_path(".attestEvery"),
 )]
 pub struct PortalConnectionSpec {
     /// The API spoken at `url`: `contract` (tenantry's portal contract, the default), `partnerCenter`, `graph`, `connectToTeams`, `cloudLink`, `campaignRegistry`, or `manual` (work orders for a person; no URL, no credentials).
@@ -87,7 +88,7 @@ pub struct PortalConnectionSpec {
     pub timeout_seconds: u32,
     /// api manual: how long a confirmed record holds before an Attest work order asks a person to check the portal still matches it: days, hours or minutes (`90d`, the default; `12h`), or `never` (also `0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^(never|0|[1-9][0-9]{0,5}[dhm])$"))]
+    #[schemars(regex(pattern = "^(never|0|[1-9][0-9]{0,5}[dhm])$"), length(max = 8))]
     pub attest_every: Option<String>,
 }
 
