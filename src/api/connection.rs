@@ -51,6 +51,7 @@ use super::common::{NamespacedSecretRef, Portal};
     validation = Rule::new("!has(self.api) || self.api != 'cloudLink' || !has(self.auth) || !has(self.auth.password) || has(self.auth.password.accountId)").message("api cloudLink needs spec.auth.password.accountId (its token request carries account_id)").field_path(".auth"),
     validation = Rule::new("!has(self.api) || self.api != 'campaignRegistry' || (has(self.auth) && has(self.auth.apiKey))").message("api campaignRegistry authenticates with an API key and secret: set spec.auth.apiKey").field_path(".auth"),
     validation = Rule::new("!has(self.auth) || !has(self.auth.apiKey) || (has(self.api) && self.api == 'campaignRegistry')").message("spec.auth.apiKey (HTTP Basic) is for api campaignRegistry only").field_path(".auth"),
+    validation = Rule::new("!has(self.attestEvery) || (has(self.api) && self.api == 'manual')").message("spec.attestEvery is for api manual only (other APIs are observed, not attested): remove it").field_path(".attestEvery"),
 )]
 pub struct PortalConnectionSpec {
     /// The API spoken at `url`: `contract` (tenantry's portal contract, the default), `partnerCenter`, `graph`, `connectToTeams`, `cloudLink`, `campaignRegistry`, or `manual` (work orders for a person; no URL, no credentials).
@@ -85,6 +86,10 @@ pub struct PortalConnectionSpec {
     #[serde(default = "default_timeout")]
     #[schemars(range(min = 1, max = 300), extend("format" = "int32"))]
     pub timeout_seconds: u32,
+    /// api manual: how long a confirmed record holds before an Attest work order asks a person to check the portal still matches it: days, hours or minutes (`90d`, the default; `12h`), or `never` (also `0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^(never|0|[1-9][0-9]{0,5}[dhm])$"), length(max = 8))]
+    pub attest_every: Option<String>,
 }
 
 /// A PortalConnection by name (they are cluster-scoped).
@@ -192,6 +197,34 @@ impl std::fmt::Display for ConnectionApi {
 }
 
 impl PortalConnectionSpec {
+    /// `spec.attestEvery` as a duration (the 90-day default when absent; none: never), or
+    /// the reason it is not one.
+    pub fn attest_every(&self) -> Result<Option<jiff::SignedDuration>, String> {
+        let Some(text) = self.attest_every.as_deref().map(str::trim) else {
+            return Ok(Some(crate::portal::manual::DEFAULT_ATTEST_EVERY));
+        };
+        if text == "never" || text == "0" {
+            return Ok(None);
+        }
+        let unit = text.chars().last().unwrap_or(' ');
+        let count: Option<i64> = text[..text.len() - unit.len_utf8().min(text.len())]
+            .parse()
+            .ok()
+            .filter(|n| (1..=999_999).contains(n));
+        let seconds = match unit {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            _ => 0,
+        };
+        match count {
+            Some(n) if seconds > 0 => Ok(Some(jiff::SignedDuration::from_secs(n * seconds))),
+            _ => Err(format!(
+                "attestEvery {text:?} is not a duration: write days, hours or minutes (90d, 12h, 30m), or never"
+            )),
+        }
+    }
+
     /// The portals this connection serves: `spec.portals`, else its API's default portals.
     pub fn served_portals(&self) -> Vec<Portal> {
         if self.portals.is_empty() {

@@ -55,6 +55,11 @@ pub struct ObjectStatus {
     /// Fields a person changed in a portal, and what the drift policy does about them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftStatus>,
+    /// Open work orders of a manual connection for this object, one line each
+    /// (`WO-… create daas/customers customers/kenton (Portal › Screen)`); confirm one with the
+    /// annotation `tenantry.dev/confirm-<id>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub work_orders: Vec<String>,
 }
 
 /// One drifted field as status shows it (secrets as `(sensitive)`).

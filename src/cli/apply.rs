@@ -127,7 +127,10 @@ async fn apply(args: Args) -> Result<u8, CliError> {
             (model, observed, plan, None),
             in_scope,
         )?;
-        let events = tenantry::notify::events_of_plan(plan);
+        let attested = session.issue_attestations().await?;
+        attestation_note(&session);
+        let mut events = tenantry::notify::events_of_plan(plan);
+        events.extend(tenantry::notify::events_of_work_orders(&attested));
         super::notify::notify(args.notify.notify, &sinks, &args.input.state_dir, &events).await?;
         failed_unchanged()?;
         // The steady state, proven by its own counters: observing made no write.
@@ -245,6 +248,9 @@ async fn apply(args: Args) -> Result<u8, CliError> {
         .collect();
     events.retain(|e| !issued.iter().any(|o| o.address == e.address));
     events.extend(tenantry::notify::events_of_work_orders(&issued));
+    let attested = session.issue_attestations().await?;
+    attestation_note(&session);
+    events.extend(tenantry::notify::events_of_work_orders(&attested));
     super::notify::notify(args.notify.notify, &sinks, &args.input.state_dir, &events).await?;
     failed_unchanged()?;
     Ok(if report.has_failures() {
@@ -340,5 +346,16 @@ fn short(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Done { .. } => "done".to_owned(),
         other => other.to_string(),
+    }
+}
+
+/// Says what the open `Attest` orders ask, when there are any.
+fn attestation_note(session: &session::Session) {
+    let n = session.attestations.len();
+    if n > 0 {
+        println!(
+            "{n} attestation work order(s) wait for a person: the objects stay as they are; \
+             check each in its portal (`tenantry workorders`), then `tenantry confirm ID`."
+        );
     }
 }

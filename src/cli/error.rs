@@ -268,7 +268,9 @@ fn confirm_hint(err: &tenantry::portal::manual::ConfirmError) -> String {
         ConfirmError::AlreadyConfirmed { .. } => {
             "nothing to do: run `tenantry plan` to see what is left".to_owned()
         }
-        ConfirmError::MissingValue { .. } | ConfirmError::UnknownValue { .. } => {
+        ConfirmError::MissingValue { .. }
+        | ConfirmError::UnknownValue { .. }
+        | ConfirmError::Malformed { .. } => {
             "read the values in the portal and pass each one the order asks for, once".to_owned()
         }
     }

@@ -64,6 +64,8 @@ pub struct Target {
     pub description: String,
     /// The connections behind `portal`, in routing order (named for the plan).
     pub routes: Vec<Route>,
+    /// The clients of its manual connections (attestation is per connection, not per kind).
+    pub manual: Vec<ManualPortal>,
     _sandbox: Option<Sandbox>,
 }
 
@@ -120,6 +122,8 @@ pub struct Session {
     pub notify: Declared,
     /// What the CLI last applied (tells drift from declared changes).
     pub applied: Applied,
+    /// The `Attest` orders of the manual connections: open, or due now (apply issues them).
+    pub attestations: Vec<manual::WorkOrder>,
 }
 
 /// Reads the input and stops with every problem when it is invalid (warnings are printed).
@@ -265,14 +269,20 @@ fn named_connection(
     }
     let mut routes = Vec::new();
     let mut shown = Vec::new();
+    let mut manual_clients = Vec::new();
     for resource in chain.iter().copied() {
         let connection = resolve(resource, declared)?;
         let client = if connection.api == ConnectionApi::Manual {
             // A person is the portal: the orders and confirmations live in the state dir.
-            PortalClient::new(ManualPortal::new(
-                &connection.name,
-                &state_dir.join(manual::STATE_FILE),
-            ))
+            // An unreadable attestEvery was refused by validation already.
+            let every = resource
+                .spec
+                .attest_every()
+                .unwrap_or(Some(manual::DEFAULT_ATTEST_EVERY));
+            let client = ManualPortal::new(&connection.name, &state_dir.join(manual::STATE_FILE))
+                .attest_every(every);
+            manual_clients.push(client.clone());
+            PortalClient::new(client)
         } else {
             from_connection(&connection).map_err(|source| CliError::PortalClient {
                 target: describe(resource),
@@ -306,6 +316,7 @@ fn named_connection(
         portal: Routes::client(routes.clone()),
         description: shown.join(", "),
         routes,
+        manual: manual_clients,
         _sandbox: None,
     })
 }
@@ -385,6 +396,7 @@ fn connect(connection: &Connection) -> Result<Target, CliError> {
         portal,
         description: connection.url.clone(),
         routes: vec![route],
+        manual: Vec::new(),
         _sandbox: None,
     })
 }
@@ -412,6 +424,16 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
             source: Box::new(source),
         })?;
     let routing = target.routing(&model, &plan);
+    let mut attestations = Vec::new();
+    for client in &target.manual {
+        attestations.extend(client.attestations(jiff::Timestamp::now()).await.map_err(
+            |source| CliError::PortalUnreachable {
+                doing: "read the work orders of",
+                target: target.description.clone(),
+                source: Box::new(source),
+            },
+        )?);
+    }
     Ok(Session {
         plan: plan.routed(routing),
         model,
@@ -419,6 +441,7 @@ pub async fn open(args: &InputArgs) -> Result<Session, CliError> {
         target,
         notify: sinks_of(&declared),
         applied,
+        attestations,
     })
 }
 
@@ -444,9 +467,34 @@ fn sinks_of(declared: &Declared) -> Declared {
 impl Session {
     /// The work orders this plan's apply would issue on manual connections, in plan order.
     pub fn work_orders(&self) -> Vec<manual::WorkOrder> {
-        manual::planned_orders(&self.plan, &self.model, &self.observed, |kind| {
+        let mut orders = manual::planned_orders(&self.plan, &self.model, &self.observed, |kind| {
             self.target.manual_connection(kind)
-        })
+        });
+        // Attestations change nothing in the plan: the objects stay as they are.
+        orders.extend(self.attestations.iter().cloned());
+        orders
+    }
+
+    /// Issues the due `Attest` orders of every manual connection; returns the newly issued.
+    pub async fn issue_attestations(&self) -> Result<Vec<manual::WorkOrder>, CliError> {
+        let mut issued = Vec::new();
+        for client in &self.target.manual {
+            client
+                .attest(jiff::Timestamp::now())
+                .await
+                .map_err(|source| CliError::PortalUnreachable {
+                    doing: "record the work orders of",
+                    target: self.target.description.clone(),
+                    source: Box::new(source),
+                })?;
+            issued.extend(
+                client
+                    .take_issued()
+                    .into_iter()
+                    .filter(|o| o.action == manual::OrderAction::Attest),
+            );
+        }
+        Ok(issued)
     }
 }
 

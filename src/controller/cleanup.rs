@@ -80,7 +80,13 @@ pub(crate) async fn cleanup<K: Declaring>(object: &K, ctx: &Context) -> Result<A
     };
     let (addresses, partitions) = addresses(ctx, object, Arc::clone(&tenant), &status).await;
     let reached = async {
-        let portal = portal_for(ctx, &tenant).await?;
+        let declared_by = format!(
+            "{}/{}/{}",
+            K::KIND,
+            object.namespace().unwrap_or_default(),
+            object.name_any()
+        );
+        let (portal, _) = portal_for(ctx, &tenant, declared_by).await?;
         let selection = Selection::Addresses(addresses.clone());
         let observed = engine::observe_in(&portal, &selection, &partitions).await?;
         Ok::<_, Error>((portal, observed))

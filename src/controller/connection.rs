@@ -56,6 +56,15 @@ pub fn connection_error_policy(
 
 /// One authenticated read per portal the connection serves.
 pub(crate) async fn probe(ctx: &Context, connection: &PortalConnection) -> Health {
+    if connection.spec.api == crate::api::ConnectionApi::Manual {
+        // Nothing to reach: a person is the portal, the orders live in each Tenant's
+        // work-order ConfigMap.
+        return Health {
+            ready: true,
+            reason: "Manual".to_owned(),
+            message: "api manual: every change becomes a work order for a person, kept in the Tenant's ConfigMap tenantry-workorders-<tenant>; confirm one with the annotation tenantry.dev/confirm-<order id>".to_owned(),
+        };
+    }
     let resolved = match resolve_connection(ctx, connection).await {
         Ok(resolved) => resolved,
         Err(error) => return unhealthy(error.code(), &error.to_string()),

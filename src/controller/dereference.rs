@@ -11,8 +11,11 @@ use kube::{Api, ResourceExt};
 use super::Declaring;
 use super::context::Context;
 use super::error::Error;
+use super::manual::Manual;
 use super::passwords;
-use crate::api::{Declared, PortalConnection, SecretKey, ServiceBinding, Tenant, TenantAdmin};
+use crate::api::{
+    ConnectionApi, Declared, PortalConnection, SecretKey, ServiceBinding, Tenant, TenantAdmin,
+};
 use crate::portal::{Connection, PortalClient, Route, Routes, secret_key};
 
 /// An object with everything it points to.
@@ -25,6 +28,8 @@ pub(crate) struct Dereferenced {
     pub validation: Declared,
     /// The portal client of its connection.
     pub portal: PortalClient,
+    /// Its manual connections (work orders), if any.
+    pub manual: Manual,
     /// Name of the generated-password Secret, when the object generates one.
     pub generated_secret: Option<String>,
 }
@@ -54,7 +59,8 @@ pub(crate) async fn dereference<K: Declaring>(
     tenant: Arc<Tenant>,
 ) -> Result<Dereferenced, Error> {
     let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
-    let portal = portal_for(ctx, &tenant).await?;
+    let declared_by = format!("{}/{namespace}/{}", K::KIND, object.name_any());
+    let (portal, manual) = portal_for(ctx, &tenant, declared_by).await?;
     let mut declared = Declared::default();
     let mut model_object = object.clone();
     let mut generated_secret = None;
@@ -93,14 +99,21 @@ pub(crate) async fn dereference<K: Declaring>(
         declared,
         validation,
         portal,
+        manual,
         generated_secret,
     })
 }
 
 /// The portal client for a Tenant's objects: its `portalConnectionRef`, else the connection
 /// named `default`, else the `--portal` URL; with the connection's `spec.delegates`, each
-/// portal goes to the first connection serving it (the same rule as the CLI's).
-pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalClient, Error> {
+/// portal goes to the first connection serving it (the same rule as the CLI's). A manual
+/// connection gets a client over the Tenant's work-order ConfigMap whose orders name
+/// `declared_by`.
+pub(crate) async fn portal_for(
+    ctx: &Context,
+    tenant: &Tenant,
+    declared_by: String,
+) -> Result<(PortalClient, Manual), Error> {
     let named = tenant.spec.portal_connection_ref.as_ref().map(|r| &r.name);
     let name = named.map_or("default", String::as_str);
     let connection = ctx.stores.connections.get(&ObjectRef::new(name));
@@ -138,12 +151,21 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalC
                 });
             }
             let mut routes = Vec::new();
+            let mut manual = Manual::default();
             for resource in chain {
                 let resolved = resolve_connection(ctx, &resource).await?;
-                let client = ctx.portals.client(&resolved)?;
-                routes.push(Route::new(&resolved, client));
+                let (client, person) = if resource.spec.api == ConnectionApi::Manual {
+                    let person =
+                        super::manual::client(ctx, tenant, &resource, declared_by.clone())?;
+                    (PortalClient::new(person.clone()), Some(person))
+                } else {
+                    (ctx.portals.client(&resolved)?, None)
+                };
+                let route = Route::new(&resolved, client);
+                manual.add(&route, person, tenant);
+                routes.push(route);
             }
-            Ok(Routes::client(routes))
+            Ok((Routes::client(routes), manual))
         }
         (None, Some(_)) => Err(Error::Invalid {
             reason: "ConnectionNotFound",
@@ -152,7 +174,7 @@ pub(crate) async fn portal_for(ctx: &Context, tenant: &Tenant) -> Result<PortalC
             ),
         }),
         (None, None) => match ctx.portals.fallback() {
-            Some(fallback) => Ok(ctx.portals.client(fallback)?),
+            Some(fallback) => Ok((ctx.portals.client(fallback)?, Manual::default())),
             None => Err(Error::Invalid {
                 reason: "ConnectionNotFound",
                 message: "no PortalConnection named default and no --portal URL; create one \

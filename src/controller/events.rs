@@ -1,6 +1,7 @@
 //! Kubernetes Events for every portal write and failure. Notes never carry secret values:
 //! they are built from addresses, codes and scrubbed portal messages only.
 
+use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::events::{Event, EventType};
 
 use super::Declaring;
@@ -16,6 +17,20 @@ pub(crate) async fn publish<K: Declaring>(
     action: &str,
     note: String,
 ) {
+    publish_related(ctx, object, warning, reason, action, note, None).await;
+}
+
+/// [`publish`] with a related object: the recorder folds repeats of one (object, reason,
+/// action, related) into a series, so events about different things (work orders) name them.
+pub(crate) async fn publish_related<K: Declaring>(
+    ctx: &Context,
+    object: &K,
+    warning: bool,
+    reason: &str,
+    action: &str,
+    note: String,
+    related: Option<ObjectReference>,
+) {
     let event = Event {
         type_: if warning {
             EventType::Warning
@@ -25,7 +40,7 @@ pub(crate) async fn publish<K: Declaring>(
         reason: reason.to_owned(),
         note: Some(cut(note, 1000)),
         action: action.to_owned(),
-        secondary: None,
+        secondary: related,
     };
     if let Err(e) = ctx.recorder.publish(&event, &object.object_ref(&())).await {
         tracing::warn!(error = %e, reason, "could not publish an event");

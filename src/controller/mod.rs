@@ -15,6 +15,7 @@ mod dereference;
 mod error;
 mod events;
 mod leader;
+mod manual;
 mod messages;
 mod metrics;
 mod notifications;
@@ -26,16 +27,19 @@ mod run;
 mod server;
 mod status;
 mod watches;
+mod workorders;
 
 pub use connection::{connection_error_policy, reconcile_connection};
 pub use context::{Context, Settings, Stores};
 pub use declaring::Declaring;
 pub use error::Error;
 pub use leader::{LeaseSettings, lease_client};
+pub use manual::{CONFIRM_PREFIX, CONFIRMED_BY};
 pub use metrics::Metrics;
 pub use notifications::{Notifications, Pass, deliver_notifications};
 pub use reconcile::{error_policy, reconcile};
 pub use run::{RunOptions, run};
+pub use workorders::{DATA_KEY as WORK_ORDERS_KEY, TENANT_LABEL, configmap_name};
 
 /// Finalizer that keeps an object until its portal objects were handled per deletionPolicy.
 pub const FINALIZER: &str = "tenantry.dev/cleanup";

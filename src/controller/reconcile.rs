@@ -16,13 +16,14 @@ use super::dereference::{dereference, tenant_of};
 use super::error::Error;
 use super::notifications::{Sightings, waiting_since};
 use super::status::{StatusBuilder, camel, now, publish};
-use super::{Declaring, cleanup, events, messages};
+use super::{Declaring, cleanup, events, manual, messages};
 use crate::api::{ManagementPolicy, ObjectId, Severity};
 use crate::engine::{
     self, ApplyOptions, Approval, Hold, Outcome, PollPolicy, Quiet, ReplaceAllowance,
 };
 use crate::model::{Address, Model, Observed, expand};
 use crate::plan::{Applied, Phase, Plan, PlanOptions, Scope};
+use crate::portal::manual::{AWAITING_MANUAL_STEP, OrderAction, WorkOrder};
 use crate::validate::validate;
 
 /// Reconciles one Tenant, TenantAdmin or ServiceBinding (the controllers' reconcile function).
@@ -213,6 +214,12 @@ async fn pipeline<K: Declaring>(
     };
     let (mut observed, mut plan) =
         engine::observe_and_plan(&deref.portal, &model, &options).await?;
+    // Confirmations first: a recorded one is observed from its record, like any object.
+    let confirmations =
+        manual::confirm(ctx, object, &deref.manual, &plan, &model, &observed).await?;
+    if confirmations.accepted > 0 {
+        (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
+    }
 
     let approval =
         Approval::Annotation(object.annotations().get(super::APPROVE_ANNOTATION).cloned());
@@ -230,7 +237,12 @@ async fn pipeline<K: Declaring>(
         )
         .await;
         crate::crash::point("reconcile.applied", &id);
-        events::report_writes(ctx, object, &report.steps).await;
+        events::report_writes(
+            ctx,
+            object,
+            &manual::reported_steps(&report.steps, &deref.manual),
+        )
+        .await;
         events::report_remediated(ctx, object, &plan, &report.steps).await;
         seen.report(&report, &plan);
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
@@ -247,8 +259,54 @@ async fn pipeline<K: Declaring>(
     if engine::decide(&plan, &approval, ReplaceAllowance::Declared).held_for(Hold::Observe) > 0 {
         seen.drift(&plan, &id);
     }
-    conclude(ctx, object, status, &approval, &own, &observed, &plan)
+    let orders = manual::settle(ctx, object, &deref.manual, &own).await?;
+    let action = conclude(ctx, object, status, &approval, &own, &observed, &plan)?;
+    Ok(manual_steps(
+        ctx,
+        object,
+        status,
+        &orders,
+        &confirmations,
+        action,
+    ))
 }
+
+/// Ready and the requeue of an object with open work orders or refused confirmations: the
+/// order waits for a person (an `Attest` order leaves the object Ready: nothing changes
+/// until the person finds a difference).
+fn manual_steps<K: Declaring>(
+    ctx: &Context,
+    object: &K,
+    status: &mut StatusBuilder,
+    orders: &[WorkOrder],
+    confirmations: &manual::Confirmations,
+    action: Action,
+) -> Action {
+    status.work_orders(orders.iter().map(WorkOrder::summary_line).collect());
+    let waiting: Vec<&WorkOrder> = orders
+        .iter()
+        .filter(|o| o.action != OrderAction::Attest)
+        .collect();
+    let mut action = action;
+    if let Some(message) = manual::awaiting(object, &waiting) {
+        status
+            .progressing(Some((AWAITING_MANUAL_STEP, &message)))
+            .ready(false, AWAITING_MANUAL_STEP, &message);
+        // A person takes minutes at least; the annotation wakes the object sooner.
+        action = Action::requeue(MANUAL_WAIT.min(ctx.settings.resync));
+    }
+    if !confirmations.refused.is_empty() {
+        status.ready(
+            false,
+            "ConfirmationRefused",
+            &confirmations.refused.join("; "),
+        );
+    }
+    action
+}
+
+/// Requeue delay while a work order waits for a person.
+const MANUAL_WAIT: Duration = Duration::from_secs(60);
 
 /// Sets every condition from the final observation and plan, and picks the requeue.
 fn conclude<K: Declaring>(

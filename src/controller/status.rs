@@ -141,6 +141,12 @@ impl StatusBuilder {
         }
     }
 
+    /// The open work orders of the object (summary lines).
+    pub fn work_orders(&mut self, lines: Vec<String>) -> &mut Self {
+        self.status.work_orders = lines;
+        self
+    }
+
     /// The generated-password Secret's name.
     pub fn generated_secret(&mut self, name: Option<String>) -> &mut Self {
         self.status.generated_secret = name;

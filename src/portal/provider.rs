@@ -506,10 +506,11 @@ impl Connector for Providers {
                 }
                 Ok(PortalClient::new(PartnerCenter::new(http)))
             }
-            // Work orders need somewhere to live: the CLI gives its state file
-            // (`ManualPortal::new`); the controller's record (an owned ConfigMap) is a later step.
+            // Work orders need somewhere to live, which a connection alone does not say: the
+            // CLI gives its state file (`ManualPortal::new`), the controller each Tenant's
+            // work-order ConfigMap (controller::manual::client).
             ConnectionApi::Manual => Err(PortalError::Setup(format!(
-                "PortalConnection {}: api manual keeps its work orders in the CLI's state file (docs/manual-steps.md); the controller does not serve it yet",
+                "PortalConnection {}: api manual keeps its work orders in the CLI's state file or a Tenant's ConfigMap, not behind a shared client (docs/manual-steps.md)",
                 connection.name
             ))),
             ConnectionApi::Graph => {

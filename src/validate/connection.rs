@@ -34,6 +34,15 @@ pub fn check(s: &Subject, c: &PortalConnectionSpec, out: &mut Vec<Problem>) {
             ),
         ));
     }
+    if let Err(why) = c.attest_every() {
+        out.push(s.error("spec.attestEvery", rule::CONNECTION_ATTEST, why));
+    } else if c.attest_every.is_some() && c.api != ConnectionApi::Manual {
+        out.push(s.error(
+            "spec.attestEvery",
+            rule::CONNECTION_ATTEST,
+            "spec.attestEvery is for api manual only (other APIs are observed, not attested): remove it",
+        ));
+    }
     values::length(s, "spec.url", &c.url, 2048, "the URL", out);
     auth(s, c, out);
     for (i, d) in c.delegates.iter().enumerate() {

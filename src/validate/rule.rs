@@ -100,3 +100,5 @@ pub const SINK_URL: &str = "sink-url";
 pub const CONNECTION_REF: &str = "connection-ref";
 /// A PortalConnection's auth does not fit its API, or names a flow badly.
 pub const CONNECTION_AUTH: &str = "connection-auth";
+/// `spec.attestEvery` is not a duration, or is set on a connection that is not api manual.
+pub const CONNECTION_ATTEST: &str = "connection-attest";

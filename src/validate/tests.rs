@@ -1192,6 +1192,43 @@ fn each_api_takes_its_own_auth() {
     ]);
 }
 
+/// A manual connection (no URL, no credentials) attested every `every`.
+fn manual_every(d: &mut Declared, every: Option<&str>) {
+    let c = connection(d);
+    c.spec.api = serde_json::from_value(serde_json::json!("manual")).expect("an api");
+    c.spec.url = String::new();
+    c.spec.credentials_secret_ref = None;
+    c.spec.attest_every = every.map(str::to_owned);
+}
+
+#[test]
+fn connection_attest_every_rules() {
+    const ATTEST: &str = "default spec.attestEvery connection-attest";
+    run(&[
+        ("manual, default 90 days", |d| manual_every(d, None), &[]),
+        ("manual, 30d", |d| manual_every(d, Some("30d")), &[]),
+        ("manual, 12h", |d| manual_every(d, Some("12h")), &[]),
+        ("manual, never", |d| manual_every(d, Some("never")), &[]),
+        ("manual, 0", |d| manual_every(d, Some("0")), &[]),
+        (
+            "manual, no unit",
+            |d| manual_every(d, Some("90")),
+            &[ATTEST],
+        ),
+        ("manual, weeks", |d| manual_every(d, Some("2w")), &[ATTEST]),
+        (
+            "manual, negative",
+            |d| manual_every(d, Some("-1d")),
+            &[ATTEST],
+        ),
+        (
+            "contract with attestEvery",
+            |d| connection(d).spec.attest_every = Some("30d".to_owned()),
+            &[ATTEST],
+        ),
+    ]);
+}
+
 #[test]
 fn connection_auth_rules() {
     const AUTH: &str = "default spec.auth connection-auth";

@@ -491,7 +491,11 @@ fn the_manual_steps_page_quotes_the_rendered_work_orders() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let page = std::fs::read_to_string(root.join("docs/manual-steps.md"))
         .unwrap_or_else(|e| panic!("{e}"));
-    for snap in ["daas_customer", "contact_center_tenant"] {
+    for snap in [
+        "daas_customer",
+        "contact_center_tenant",
+        "daas_customer_attest",
+    ] {
         let path = root.join(format!(
             "tests/it/snapshots/it__manual__work_order_{snap}.snap"
         ));
@@ -548,5 +552,185 @@ async fn each_issued_work_order_is_a_notification_event_once() {
     assert!(
         b.is_subset(&a),
         "a rerun's orders are the same events: {a:?} {b:?}"
+    );
+}
+
+impl Setup {
+    /// Backdates every record's confirmation (a record kept since then), as a clock would.
+    fn backdate_records(&self, at: &str) {
+        let mut value: Value =
+            serde_json::from_str(&self.state()).unwrap_or_else(|e| panic!("{e}"));
+        for record in value["records"].as_array_mut().into_iter().flatten() {
+            record["confirmedAt"] = Value::String(at.to_owned());
+        }
+        write(
+            &self.state_path(),
+            &serde_json::to_string_pretty(&value).unwrap_or_default(),
+        );
+    }
+
+    /// `confirmedAt` of every record.
+    fn confirmed_dates(&self) -> Vec<String> {
+        let value: Value = serde_json::from_str(&self.state()).unwrap_or_else(|e| panic!("{e}"));
+        value["records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r["confirmedAt"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_record_older_than_attest_every_is_an_attest_order_and_confirming_it_renews_the_date() {
+    let s = setup().await;
+    s.converge().await;
+    let records = s.confirmed_dates().len();
+    assert!(records > 0);
+    assert!(
+        s.confirmed_dates().iter().all(|d| d.starts_with("20")),
+        "confirming records the date: {:?}",
+        s.confirmed_dates()
+    );
+    s.backdate_records("2020-01-01T00:00:00Z");
+
+    // The objects stay as they are (no change, exit 0), but the plan lists one Attest order
+    // per record, with the recorded values to check.
+    let plan = s.run(&["plan", "-f", "examples/"], 0).await;
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains(&format!("Work orders this apply would issue ({records};")),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(" attest daas/customers customers/kenton-electronics ("),
+        "{}",
+        plan.stdout
+    );
+    let planned = s.planned().await;
+    assert_eq!(planned.len(), records);
+
+    let apply = s.run(&APPLY, 0).await;
+    assert!(
+        apply.stdout.contains("Apply finished: nothing to do."),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        apply.stdout.contains(&format!(
+            "{records} attestation work order(s) wait for a person"
+        )),
+        "{}",
+        apply.stdout
+    );
+    let attest: Vec<String> = s
+        .orders()
+        .into_iter()
+        .filter(|(_, state, _)| state == "open")
+        .map(|(id, _, _)| id)
+        .collect();
+    assert_eq!(
+        attest.iter().cloned().collect::<BTreeSet<_>>(),
+        planned,
+        "apply issues the orders the plan listed"
+    );
+    // A rerun issues none again.
+    let before = s.orders();
+    s.run(&APPLY, 0).await;
+    assert_eq!(s.orders(), before);
+
+    let markdown = s.run(&["workorders"], 0).await;
+    assert!(
+        markdown
+            .stdout
+            .contains("— Attest customer `customers/kenton-electronics`"),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        markdown
+            .stdout
+            .contains("Check that the portal still shows:\n\n1. Full Name: Kenton Electronics"),
+        "{}",
+        markdown.stdout
+    );
+    // The read-back values are part of what must still hold.
+    assert!(
+        markdown.stdout.contains("2. Code: KEN"),
+        "{}",
+        markdown.stdout
+    );
+    let customer = markdown
+        .stdout
+        .split("\n### ")
+        .find(|o| o.contains("Attest customer `customers/kenton-electronics`"))
+        .map(|o| format!("### {}", o.trim_start_matches("### ").trim_end()))
+        .unwrap_or_default();
+    insta::assert_snapshot!("work_order_daas_customer_attest", customer);
+
+    // Confirming one renews its record's date; nothing is read back.
+    let one = &attest[0];
+    let refused = s.run(&["confirm", one, "--set", "code=X"], 1).await;
+    assert!(
+        refused
+            .all()
+            .contains("reads back no `code`; it reads back: nothing"),
+        "{}",
+        refused.all()
+    );
+    s.run(&["confirm", one, "--by", "jane"], 0).await;
+    let renewed = s
+        .confirmed_dates()
+        .into_iter()
+        .filter(|d| !d.starts_with("2020-"))
+        .count();
+    assert_eq!(renewed, 1, "{:?}", s.confirmed_dates());
+    assert!(!s.planned().await.contains(one));
+
+    // The human checks the rest: every record renewed, nothing left to attest.
+    s.run(&["sandbox", "human"], 0).await;
+    assert!(
+        s.confirmed_dates().iter().all(|d| !d.starts_with("2020-")),
+        "{:?}",
+        s.confirmed_dates()
+    );
+    let plan = s.run(&["plan", "-f", "examples/"], 0).await;
+    assert!(
+        !plan.stdout.contains("Work orders this apply would issue"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[tokio::test]
+async fn attest_every_never_turns_attestation_off() {
+    let s = setup().await;
+    s.converge().await;
+    s.backdate_records("2020-01-01T00:00:00Z");
+    edit(
+        &s.dir.join("examples/connection.yaml"),
+        "  api: manual\n",
+        "  api: manual\n  attestEvery: never\n",
+    );
+    let plan = s.run(&["plan", "-f", "examples/"], 0).await;
+    assert!(
+        !plan.stdout.contains("Work orders this apply would issue"),
+        "{}",
+        plan.stdout
+    );
+    // A period longer than the record's age is not due yet.
+    edit(
+        &s.dir.join("examples/connection.yaml"),
+        "attestEvery: never",
+        "attestEvery: 36500d",
+    );
+    let plan = s.run(&["plan", "-f", "examples/"], 0).await;
+    assert!(
+        !plan.stdout.contains("Work orders this apply would issue"),
+        "{}",
+        plan.stdout
     );
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::screens::{self, screen};
-use crate::model::Kind;
+use crate::model::{Kind, PortalObject};
 use crate::portal::idempotency_key;
 
 /// What a work order does to the portal object.
@@ -23,6 +23,8 @@ pub enum OrderAction {
     Update,
     /// Delete it.
     Delete,
+    /// Check that a confirmed object still matches its record (drift by attestation).
+    Attest,
 }
 
 impl OrderAction {
@@ -32,6 +34,7 @@ impl OrderAction {
             Self::Create => "create",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Attest => "attest",
         }
     }
 }
@@ -248,6 +251,78 @@ impl WorkOrder {
             secrets,
             finish,
             read_back,
+        }
+    }
+
+    /// The `Attest` order of a record confirmed at `confirmed_at` (declared by `declared_by`):
+    /// every recorded value, shown as the screen shows it, to check in the portal. Its id is
+    /// derived from the record's date, so each attestation period asks once.
+    pub fn attest(
+        connection: &str,
+        declared_by: &str,
+        kind: Kind,
+        object: &PortalObject,
+        confirmed_at: &str,
+    ) -> Self {
+        let address = format!("{}/{}", kind.path(), object.external_ref);
+        let body = format!("{}@{confirmed_at}", object.id);
+        let key = idempotency_key(connection, declared_by, &address, "attest", body.as_bytes());
+        let hex = key.trim_start_matches("tenantry-");
+        let s = screen(kind);
+        // The values read back when it was made are part of what must still hold: shown
+        // where the screen has their field, else after the declared ones.
+        let recorded = |key: &str| object.status.get(key).and_then(Value::as_str);
+        let mut shown: Vec<&str> = Vec::new();
+        let mut values: Vec<Entry> = screens::entries(kind, &object.spec)
+            .into_iter()
+            .map(|(field, label, value)| {
+                let value = match s.read_back.iter().find(|(k, _)| *k == field) {
+                    Some((key, _)) if recorded(key).is_some() => {
+                        shown.push(key);
+                        recorded(key).unwrap_or_default().to_owned()
+                    }
+                    _ => value,
+                };
+                Entry {
+                    field,
+                    label,
+                    value,
+                    was: None,
+                }
+            })
+            .collect();
+        for (key, label) in s.read_back {
+            if let Some(value) = recorded(key).filter(|_| !shown.contains(key)) {
+                values.push(Entry {
+                    field: (*key).to_owned(),
+                    label: (*label).to_owned(),
+                    value: value.to_owned(),
+                    was: None,
+                });
+            }
+        }
+        Self {
+            id: format!("WO-{}", hex[..10].to_ascii_uppercase()),
+            connection: connection.to_owned(),
+            action: OrderAction::Attest,
+            address,
+            portal_id: kind.portal().id().to_owned(),
+            kind: kind.name().to_owned(),
+            object: screens::noun(kind).to_owned(),
+            external_ref: object.external_ref.clone(),
+            declared_by: declared_by.to_owned(),
+            object_id: object.id.clone(),
+            parent_id: None,
+            portal: s.portal.to_owned(),
+            screen: s.screen.to_owned(),
+            values,
+            fixed: Vec::new(),
+            secrets: Vec::new(),
+            finish: format!(
+                "Open this {} (recorded {confirmed_at}) and check it still shows every value above; confirm if it does (nothing to read back). If it does not, set the portal back to these values first, or change the declaration (that issues an update order).",
+                screens::noun(kind)
+            ),
+            read_back: Vec::new(),
         }
     }
 

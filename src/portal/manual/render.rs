@@ -15,6 +15,7 @@ pub fn markdown(order: &WorkOrder) -> String {
         OrderAction::Create => "Create",
         OrderAction::Update => "Change",
         OrderAction::Delete => "Delete",
+        OrderAction::Attest => "Attest",
     };
     let _ = writeln!(
         out,
@@ -37,6 +38,7 @@ pub fn markdown(order: &WorkOrder) -> String {
     if !order.values.is_empty() {
         let heading = match order.action {
             OrderAction::Update => "Change (old → new)",
+            OrderAction::Attest => "Check that the portal still shows",
             _ => "Enter",
         };
         let _ = writeln!(out, "\n{heading}:\n");

@@ -70,6 +70,10 @@ pub struct Record {
     pub order: String,
     /// Who confirmed it.
     pub confirmed_by: String,
+    /// When it was last confirmed or attested (RFC 3339); empty in files written before
+    /// attestation existed (the confirming order's date is used then).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub confirmed_at: String,
 }
 
 /// The whole file.
@@ -161,6 +165,16 @@ pub enum ConfirmError {
         /// What to read in the portal.
         label: String,
     },
+    /// The values are not `KEY=VALUE` pairs (the confirm annotation's text).
+    #[error(
+        "work order {id}: {given:?} is not KEY=VALUE; write each value read back as key=value, separated by commas"
+    )]
+    Malformed {
+        /// The order.
+        id: String,
+        /// The part that is not a pair.
+        given: String,
+    },
     /// A value the order does not ask for.
     #[error("work order {id} reads back no `{key}`; it reads back: {expected}")]
     UnknownValue {
@@ -171,6 +185,22 @@ pub enum ConfirmError {
         /// The keys it asks for, or `nothing`.
         expected: String,
     },
+}
+
+/// The values of a confirmation written as one text (`code=KE1234,prp=prpjroe`, the
+/// controller's annotation); an empty text confirms an order that reads nothing back.
+pub fn parse_values(id: &str, text: &str) -> Result<BTreeMap<String, String>, ConfirmError> {
+    let mut out = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(ConfirmError::Malformed {
+                id: id.to_owned(),
+                given: pair.to_owned(),
+            });
+        };
+        out.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(out)
 }
 
 impl ManualState {
@@ -201,6 +231,93 @@ impl ManualState {
             });
         }
         Ok(state)
+    }
+
+    /// Reads the state kept as `text` in `source` (a ConfigMap's data).
+    pub fn parse(text: &str, source: &str) -> Result<Self, StateError> {
+        let path = PathBuf::from(source);
+        let state: Self = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        if state.format_version > FORMAT_VERSION {
+            return Err(StateError::Corrupt {
+                path,
+                detail: format!(
+                    "format version {} is newer than this tenantry's {FORMAT_VERSION}",
+                    state.format_version
+                ),
+            });
+        }
+        Ok(state)
+    }
+
+    /// The state as the text [`Self::parse`] reads (the file's layout).
+    pub fn to_text(&mut self) -> String {
+        self.format_version = FORMAT_VERSION;
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// When `record` was last confirmed: its own date, else its confirming order's.
+    pub fn confirmed_at(&self, record: &Record) -> Option<jiff::Timestamp> {
+        let text = if record.confirmed_at.is_empty() {
+            match self.order(&record.order).map(|o| &o.state) {
+                Some(OrderState::Confirmed { at, .. }) => at.as_str(),
+                _ => "",
+            }
+        } else {
+            record.confirmed_at.as_str()
+        };
+        text.parse().ok()
+    }
+
+    /// The `Attest` orders due at `now` for `connection`'s records confirmed longer than
+    /// `every` ago, with the spec and deletion policy to keep: none for an object that has
+    /// another open order (that order's confirmation renews the record anyway).
+    pub fn due_attestations(
+        &self,
+        connection: &str,
+        now: jiff::Timestamp,
+        every: jiff::SignedDuration,
+    ) -> Vec<(WorkOrder, Map<String, Value>, DeletionPolicy)> {
+        let mut out = Vec::new();
+        for record in self.records.iter().filter(|r| r.connection == connection) {
+            let Some(at) = self.confirmed_at(record) else {
+                continue;
+            };
+            if now.duration_since(at) < every {
+                continue;
+            }
+            let Some(kind) = crate::model::Kind::from_parts(&record.portal, &record.kind) else {
+                continue;
+            };
+            let address = format!("{}/{}", kind.path(), record.object.external_ref);
+            let busy = self.open().any(|o| {
+                o.order.connection == connection
+                    && o.order.address == address
+                    && o.order.action != OrderAction::Attest
+            });
+            if busy {
+                continue;
+            }
+            let declared_by = self
+                .order(&record.order)
+                .map(|o| o.order.declared_by.clone())
+                .unwrap_or_default();
+            let order = WorkOrder::attest(
+                connection,
+                &declared_by,
+                kind,
+                &record.object,
+                &at.to_string(),
+            );
+            out.push((
+                order,
+                record.object.spec.clone(),
+                record.object.deletion_policy,
+            ));
+        }
+        out
     }
 
     /// Writes the file atomically: a reader sees the old state or the new one, never half.
@@ -400,6 +517,7 @@ impl ManualState {
                 },
                 order: order.id.clone(),
                 confirmed_by: by.to_owned(),
+                confirmed_at: at.to_owned(),
             });
         }
         self.orders[i].state = OrderState::Confirmed {
@@ -438,6 +556,65 @@ mod tests {
             .iter()
             .map(|o| (o.order.id.clone(), o.state.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_record_is_due_for_attestation_once_per_period_and_not_while_another_order_is_open() {
+        let every = jiff::SignedDuration::from_hours(24);
+        let now: jiff::Timestamp = "2026-06-10T00:00:00Z".parse().expect("a time");
+        let values = BTreeMap::from([("code".to_owned(), "KEN1".to_owned())]);
+        let policy = DeletionPolicy::Orphan;
+        for (confirmed, open_update, due) in [
+            ("2026-06-09T12:00:00Z", false, false),
+            ("2026-06-09T00:00:00Z", false, true),
+            ("2020-01-01T00:00:00Z", false, true),
+            ("2020-01-01T00:00:00Z", true, false),
+        ] {
+            let mut state = ManualState::default();
+            let a = order("RQ-1");
+            state.issue(a.clone(), Map::new(), policy);
+            state
+                .confirm(&a.id, &values, "jane", confirmed, "state")
+                .expect("confirmed");
+            if open_update {
+                state.issue(order("RQ-2"), Map::new(), policy);
+            }
+            let found = state.due_attestations("manual", now, every);
+            assert_eq!(found.len(), usize::from(due), "{confirmed} {open_update}");
+            if let Some((attest, spec, _)) = found.first() {
+                assert_eq!(attest.action, OrderAction::Attest);
+                assert!(attest.read_back.is_empty());
+                // Derived from the record's date: the same order until it is confirmed.
+                let again = &state.due_attestations("manual", now, every)[0].0;
+                assert_eq!(&attest.id, &again.id);
+                state.issue(attest.clone(), spec.clone(), policy);
+                let none = BTreeMap::new();
+                let renewed = now.to_string();
+                state
+                    .confirm(&attest.id, &none, "jane", &renewed, "state")
+                    .expect("attested");
+                assert_eq!(state.records[0].confirmed_at, renewed);
+                assert_eq!(state.records[0].object.status["code"], "KEN1");
+                assert!(state.due_attestations("manual", now, every).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn annotation_values_are_comma_separated_pairs() {
+        let ok = parse_values("WO-1", " code=KE1234 , prp=prpjroe,").expect("pairs");
+        assert_eq!(ok["code"], "KE1234");
+        assert_eq!(ok["prp"], "prpjroe");
+        assert!(parse_values("WO-1", "").expect("nothing").is_empty());
+        for bad in ["KE1234", "=x", "code=1,oops"] {
+            assert!(
+                matches!(
+                    parse_values("WO-1", bad),
+                    Err(ConfirmError::Malformed { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub struct ApiServer {
     secrets: Arc<Mutex<BTreeMap<String, Value>>>,
     crds_deleting: Arc<std::sync::atomic::AtomicBool>,
     fail_crds: Arc<std::sync::atomic::AtomicBool>,
+    configmaps: Arc<Mutex<BTreeMap<String, Value>>>,
 }
 
 impl ApiServer {
@@ -176,6 +177,87 @@ impl ApiServer {
         }
     }
 
+    /// Every ConfigMap the server holds, by path.
+    pub fn configmaps(&self) -> BTreeMap<String, Value> {
+        self.configmaps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Changes every stored ConfigMap in place (as `kubectl edit` would, without moving the
+    /// resourceVersion: the test stands for time having passed).
+    pub fn edit_configmaps(&self, mut edit: impl FnMut(&mut Value)) {
+        for map in self
+            .configmaps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values_mut()
+        {
+            edit(map);
+        }
+    }
+
+    /// ConfigMaps as the API server keeps them: a create of an existing name is 409
+    /// AlreadyExists, a replace whose resourceVersion is not the stored one is 409 Conflict,
+    /// every write moves the resourceVersion on.
+    fn configmap(&self, call: &Call) -> (StatusCode, Value) {
+        let mut maps = self
+            .configmaps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let conflict = |reason: &str| {
+            (
+                StatusCode::CONFLICT,
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                       "reason": reason, "message": format!("{}: {reason}", call.path), "code": 409}),
+            )
+        };
+        let next = |maps: &BTreeMap<String, Value>| {
+            let n = maps
+                .values()
+                .filter_map(|m| {
+                    m["metadata"]["resourceVersion"]
+                        .as_str()?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max()
+                .unwrap_or(0);
+            (n + 1).to_string()
+        };
+        match call.method.as_str() {
+            "POST" => {
+                let name = call.body["metadata"]["name"].as_str().unwrap_or_default();
+                let path = format!("{}/{name}", call.path);
+                if maps.contains_key(&path) {
+                    return conflict("AlreadyExists");
+                }
+                let mut map = call.body.clone();
+                map["metadata"]["resourceVersion"] = json!(next(&maps));
+                maps.insert(path, map.clone());
+                (StatusCode::CREATED, map)
+            }
+            "PUT" => {
+                let Some(stored) = maps.get(&call.path) else {
+                    return (StatusCode::NOT_FOUND, not_found(&call.path));
+                };
+                if stored["metadata"]["resourceVersion"] != call.body["metadata"]["resourceVersion"]
+                {
+                    return conflict("Conflict");
+                }
+                let mut map = call.body.clone();
+                map["metadata"]["resourceVersion"] = json!(next(&maps));
+                maps.insert(call.path.clone(), map.clone());
+                (StatusCode::OK, map)
+            }
+            _ => match maps.get(&call.path) {
+                Some(map) => (StatusCode::OK, map.clone()),
+                None => (StatusCode::NOT_FOUND, not_found(&call.path)),
+            },
+        }
+    }
+
     /// Makes every status patch fail with 500 (a crash between a portal write and the status
     /// write looks the same to the next reconcile), or succeed again.
     pub fn fail_status_patches(&self, fail: bool) {
@@ -223,6 +305,9 @@ impl ApiServer {
                        "reason": "InternalError", "message": "injected", "code": 500}),
             );
         }
+        if call.path.starts_with("/api/v1/namespaces/") && call.path.contains("/configmaps") {
+            return self.configmap(call);
+        }
         if call.path.starts_with("/api/v1/namespaces/") && call.path.contains("/secrets") {
             // Known Secrets are served; creates are echoed back.
             let mut secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -246,6 +331,7 @@ impl ApiServer {
             }
             if let Some(object) = objects.get_mut(&call.path) {
                 patch_finalizers(object, &call.body);
+                patch_annotations(object, &call.body);
                 let answer = object.clone();
                 // The API server removes an object being deleted once its finalizers are gone.
                 if !answer["metadata"]["deletionTimestamp"].is_null()
@@ -301,6 +387,22 @@ fn patch_finalizers(object: &mut Value, patch: &Value) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Applies the annotations of a merge patch (`null` removes one).
+fn patch_annotations(object: &mut Value, patch: &Value) {
+    let Some(changes) = patch["metadata"]["annotations"].as_object() else {
+        return;
+    };
+    for (key, value) in changes {
+        if value.is_null() {
+            if let Some(annotations) = object["metadata"]["annotations"].as_object_mut() {
+                annotations.remove(key);
+            }
+        } else {
+            object["metadata"]["annotations"][key] = value.clone();
         }
     }
 }

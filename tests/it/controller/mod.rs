@@ -6,6 +6,7 @@ mod destroy;
 mod drift;
 mod examples;
 pub(crate) mod fixtures;
+mod manual;
 mod notifications;
 mod oauth;
 mod scenarios;

@@ -580,6 +580,16 @@ fn cases() -> Vec<Case> {
             &[],
         ),
         create(
+            "a manual connection attested every 30 days",
+            connection(json!({"api": "manual", "url": null, "attestEvery": "30d"})),
+            &[],
+        ),
+        create(
+            "a contract connection with attestEvery",
+            connection(json!({"attestEvery": "30d", "credentialsSecretRef": secret()})),
+            &["spec.attestEvery is for api manual only"],
+        ),
+        create(
             "a manual connection with a URL and a token",
             connection(json!({"api": "manual", "credentialsSecretRef": secret()})),
             &[

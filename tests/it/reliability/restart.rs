@@ -33,6 +33,7 @@ fn connection(url: String, limit: RateLimit) -> PortalConnection {
             delegates: Vec::new(),
             rate_limit: limit,
             timeout_seconds: 10,
+            attest_every: None,
         },
     )
 }
