@@ -48,10 +48,11 @@ pub struct ObjectStatus {
     /// Name of the Secret holding a generated password (never the password itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_secret: Option<String>,
-    /// What tenantry last applied, per portal object and field, as a digest of the declared
-    /// value: tells a change made by hand in a portal (drift) from a declared change.
+    /// What tenantry last applied: per portal object, `field=digest` pairs of the declared
+    /// values (never the values); tells a change made by hand in a portal (drift) from a
+    /// declared change.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub applied: BTreeMap<String, BTreeMap<String, String>>,
+    pub applied: BTreeMap<String, String>,
     /// Fields a person changed in a portal, and what the drift policy does about them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftStatus>,

@@ -200,12 +200,10 @@ async fn pipeline<K: Declaring>(
         message: e.to_string(),
     })?;
     let own = own_addresses(&model, &id);
-    let applied = Applied::from(
-        object
-            .object_status()
-            .map(|s| s.applied.clone())
-            .unwrap_or_default(),
-    );
+    let applied = object
+        .object_status()
+        .map(|s| Applied::from_compact(&s.applied))
+        .unwrap_or_default();
     let options = PlanOptions {
         prune: false,
         scope: Scope::object(id.clone()),

@@ -110,7 +110,7 @@ impl StatusBuilder {
 
     /// The record of what was applied (`status.applied`).
     pub fn applied(&mut self, applied: Applied) -> &mut Self {
-        self.status.applied = applied.into();
+        self.status.applied = applied.compact();
         self
     }
 

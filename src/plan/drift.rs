@@ -28,22 +28,39 @@ const DIGEST_CHARS: usize = 12;
 #[serde(transparent)]
 pub struct Applied(BTreeMap<String, BTreeMap<String, String>>);
 
-impl From<BTreeMap<String, BTreeMap<String, String>>> for Applied {
-    fn from(map: BTreeMap<String, BTreeMap<String, String>>) -> Self {
-        Self(map)
-    }
-}
-
-impl From<Applied> for BTreeMap<String, BTreeMap<String, String>> {
-    fn from(applied: Applied) -> Self {
-        applied.0
-    }
-}
-
 impl Applied {
     /// No record.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The record from its compact form: per object, `field=digest` pairs separated by spaces
+    /// (one string per object, so a status keeps it in little memory).
+    pub fn from_compact(compact: &BTreeMap<String, String>) -> Self {
+        let fields = |pairs: &String| {
+            pairs
+                .split(' ')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(field, digest)| (field.to_owned(), digest.to_owned()))
+                .collect()
+        };
+        Self(
+            compact
+                .iter()
+                .map(|(k, v)| (k.clone(), fields(v)))
+                .collect(),
+        )
+    }
+
+    /// The compact form ([`Applied::from_compact`]).
+    pub fn compact(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(address, fields)| {
+                let pairs: Vec<String> = fields.iter().map(|(f, d)| format!("{f}={d}")).collect();
+                (address.clone(), pairs.join(" "))
+            })
+            .collect()
     }
 
     /// Records `resource` as applied.

@@ -159,6 +159,12 @@ fn an_accepted_deviation_covers_only_its_value() {
 }
 
 #[test]
+fn the_compact_record_reads_back_the_same() {
+    let (_, _, _, applied) = hand_changed(DriftPolicy::Alert);
+    assert_eq!(Applied::from_compact(&applied.compact()), applied);
+}
+
+#[test]
 fn the_record_keeps_digests_never_values() {
     let (_, _, _, applied) = hand_changed(DriftPolicy::Alert);
     let text = serde_json::to_string(&applied).unwrap_or_default();
