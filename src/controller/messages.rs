@@ -98,6 +98,9 @@ pub(crate) fn phase(phase: Phase) -> &'static str {
         Phase::AwaitingManualStep => {
             "Waiting for a person to do a step in the vendor's own portal (see the plan's pending message); it is checked again periodically."
         }
+        Phase::AwaitingCustomerApproval => {
+            "Waiting for the customer's Global Administrator to approve the partner's GDAP relationship (the link is in status.plan's pending objects and the Warning event); the customer's admins are created once it is active."
+        }
         Phase::AwaitingCarrierApproval => {
             "Waiting for the carriers to accept the 10DLC campaign shared in The Campaign Registry (this takes days); the SMS number is bound once it is accepted."
         }

@@ -15,7 +15,7 @@ mod teardown;
 pub(crate) mod tests;
 
 pub use action::{
-    Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
+    Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan, gdap_approval_link,
     PlanOptions, Routing, Scope, Summary, Via,
 };
 pub use diff::{DELETION_POLICY, plan, plan_with};
