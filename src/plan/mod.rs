@@ -15,8 +15,8 @@ mod teardown;
 pub(crate) mod tests;
 
 pub use action::{
-    Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan, gdap_approval_link,
-    PlanOptions, Routing, Scope, Summary, Via,
+    Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
+    PlanOptions, Routing, Scope, Summary, Via, gdap_approval_link,
 };
 pub use diff::{DELETION_POLICY, plan, plan_with};
 pub use hash::plan_hash;

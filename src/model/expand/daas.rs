@@ -9,8 +9,8 @@ use super::binding::Binding;
 use super::origin::{Origin, tenant_object};
 use super::wire::{address_json, contact_json, enum_str, strings};
 use crate::api::{
-    AzureAd, AzureAdMode, Citrix, FileSharing, Located, Portal, SecretKey, Sensitive, Tenant,
-    TenantAdmin, TenantSpec,
+    AzureAd, AzureAdMode, Citrix, DeletionPolicy, FileSharing, Located, Portal, SecretKey,
+    Sensitive, Tenant, TenantAdmin, TenantSpec,
 };
 use crate::model::address::Address;
 use crate::model::error::ModelError;
@@ -161,9 +161,13 @@ fn admin_relationship(b: &Binding<'_>, azure: Address) -> Resource {
         super::origin::namespace(b.tenant),
         kube::ResourceExt::name_any(b.tenant)
     );
-    b.origin
+    let mut relationship = b
+        .origin
         .resource(Kind::AdminRelationship, tenant_ref, spec)
-        .with_parent(azure)
+        .with_parent(azure);
+    // Never terminated by tenantry: that takes the partner's access away from the customer.
+    relationship.deletion_policy = DeletionPolicy::Orphan;
+    relationship
 }
 
 /// The Microsoft Online service of a customer.

@@ -170,12 +170,10 @@ fn a_declared_code_matches_the_generated_one_in_status() {
     assert!(p.actions.iter().all(|a| a.kind == ActionKind::Replace));
     // (The azure-ad service also records the new code, for a vendor portal's domain rule.)
     assert!(p.actions[1..].iter().all(|a| {
-        a.changes
-            .iter()
-            .any(|c| {
-                ["customerId", "azureAdId"].contains(&c.field.as_str())
-                    && c.after == FieldValue::KnownAfterApply
-            })
+        a.changes.iter().any(|c| {
+            ["customerId", "azureAdId"].contains(&c.field.as_str())
+                && c.after == FieldValue::KnownAfterApply
+        })
     }));
 }
 

@@ -20,7 +20,10 @@ struct RelationshipSpec {
     roles: Vec<String>,
     duration: String,
     #[serde(default)]
-    #[expect(dead_code, reason = "accepted as sent; the contract never expires a relationship")]
+    #[expect(
+        dead_code,
+        reason = "accepted as sent; the contract never expires a relationship"
+    )]
     auto_extend_duration: Option<String>,
 }
 
@@ -29,7 +32,10 @@ impl RelationshipSpec {
         let s: Self = typed(spec, "spec")?;
         not_blank(&s.duration, "duration")?;
         if s.roles.is_empty() {
-            return Err(ApiError::invalid("roles", "at least one role definition id"));
+            return Err(ApiError::invalid(
+                "roles",
+                "at least one role definition id",
+            ));
         }
         Ok(s)
     }
