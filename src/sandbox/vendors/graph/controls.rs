@@ -58,10 +58,13 @@ pub(super) struct Settings {
     role_lag_ms: Option<i64>,
     #[serde(default)]
     page_size: Option<usize>,
+    #[serde(default)]
+    gdap_activation_ms: Option<i64>,
 }
 
-/// `PUT /sandbox/graph/settings` `{lagMs, roleLagMs, pageSize}`: the read-after-write lags
-/// (milliseconds, real time) and the page size.
+/// `PUT /sandbox/graph/settings` `{lagMs, roleLagMs, pageSize, gdapActivationMs}`: the
+/// read-after-write lags and a GDAP relationship's activation (milliseconds, real time) and
+/// the page size.
 pub(super) async fn settings(State(shared): St, Json(req): Json<Settings>) -> Response {
     let mut inner = shared.graph.lock();
     let mut s = inner
@@ -77,7 +80,11 @@ pub(super) async fn settings(State(shared): St, Json(req): Json<Settings>) -> Re
     if let Some(n) = req.page_size {
         s.page_size = n.max(1);
     }
-    let answer = json!({"lagMs": s.lag_ms, "roleLagMs": s.role_lag_ms, "pageSize": s.page_size});
+    if req.gdap_activation_ms.is_some() {
+        s.gdap_activation_ms = req.gdap_activation_ms;
+    }
+    let answer = json!({"lagMs": s.lag_ms, "roleLagMs": s.role_lag_ms, "pageSize": s.page_size,
+                        "gdapActivationMs": s.gdap_activation_ms});
     inner.settings = Some(s);
     Json(answer).into_response()
 }
