@@ -88,7 +88,9 @@ fn add_binding_edges(declared: &Declared, resources: &mut [Resource]) -> Result<
     let mut by_binding: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let mut azure_by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
-        if r.declared_by.kind == "ServiceBinding" {
+        // A binding's `dependsOn` means its services, not the GDAP relationship an azureAD
+        // binding also declares (Microsoft 365 is bought without it).
+        if r.declared_by.kind == "ServiceBinding" && r.address.kind != Kind::AdminRelationship {
             by_binding
                 .entry((&r.declared_by.namespace, &r.declared_by.name))
                 .or_default()

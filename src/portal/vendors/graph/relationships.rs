@@ -225,8 +225,15 @@ impl Graph {
                 None,
             ));
         }
-        let mut locked = rel;
-        locked["status"] = "approvalPending".into();
+        // Where it stands now (approvalPending, unless the customer was quicker).
+        let (status, locked) = self
+            .send_visible(h, Method::GET, &format!("{PATH}/{id}"), None)
+            .await?;
+        if status == StatusCode::NOT_FOUND {
+            let mut pending = rel;
+            pending["status"] = "approvalPending".into();
+            return outcome(&pending);
+        }
         outcome(&locked)
     }
 }

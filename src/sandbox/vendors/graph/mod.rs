@@ -89,6 +89,9 @@ pub struct GraphConfig {
     /// How long an approved GDAP relationship takes to become `active` (`approved`, then
     /// `activating`); `None`: 2 s nominal scaled by the sandbox's time scale.
     pub gdap_activation_ms: Option<i64>,
+    /// The customer approves every GDAP relationship as soon as it is locked (tests of the
+    /// admins that are not about the approval).
+    pub gdap_auto_approve: bool,
 }
 
 impl Default for GraphConfig {
@@ -98,6 +101,7 @@ impl Default for GraphConfig {
             role_lag_ms: None,
             page_size: 2,
             gdap_activation_ms: None,
+            gdap_auto_approve: false,
         }
     }
 }

@@ -106,7 +106,8 @@ fn timings(shared: &Shared, inner: &Inner) -> (i64, i64) {
     let activation = inner
         .settings
         .as_ref()
-        .and_then(|s| s.gdap_activation_ms)
+        .unwrap_or(&shared.graph.config)
+        .gdap_activation_ms
         .unwrap_or_else(|| shared.time_scale.ms(Duration::from_secs(2)));
     (activation, shared.time_scale.ms(REQUEST_LIFETIME))
 }
@@ -262,12 +263,24 @@ pub(super) async fn request(
     let Ok(req) = serde_json::from_value::<RequestBody>(call.body) else {
         return bad_request("action is required.");
     };
+    let auto_approve = {
+        let inner = shared.graph.lock();
+        inner
+            .settings
+            .as_ref()
+            .unwrap_or(&shared.graph.config)
+            .gdap_auto_approve
+    };
     let answer = with_partner(&shared, &call.tenant, |mine| {
         let rel = mine.iter_mut().find(|r| r.id == id)?;
         Some(match (req.action.as_str(), rel.status.as_str()) {
             ("lockForApproval", "created") => {
                 rel.status = "approvalPending".into();
                 rel.locked_ms = Some(now_ms());
+                if auto_approve {
+                    rel.status = "approved".into();
+                    rel.approved_ms = rel.locked_ms;
+                }
                 Ok(())
             }
             ("terminate", "active") => {
