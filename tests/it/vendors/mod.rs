@@ -5,6 +5,7 @@ mod campaignregistry;
 mod cloudlink;
 mod connecttoteams;
 mod emulators;
+mod gdap;
 mod graph;
 pub(crate) mod partnercenter;
 mod partnercenter_emulator;

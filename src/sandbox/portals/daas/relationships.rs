@@ -6,11 +6,11 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::{Created, Cx, Rules, not_blank, one_per_parent, referenced, status};
+use super::super::{Created, Cx, Rules, not_blank, one_per_parent, status};
 use super::PORTAL;
 use crate::sandbox::body::typed;
 use crate::sandbox::error::ApiError;
-use crate::sandbox::object::Object;
+use crate::sandbox::object::{self, Object};
 use crate::sandbox::operations::OpPlan;
 
 #[derive(Deserialize)]
@@ -47,11 +47,16 @@ pub(crate) struct AdminRelationships;
 impl Rules for AdminRelationships {
     fn create(&self, cx: &Cx<'_, '_>, _id: &str, spec: &Value) -> Result<Created, ApiError> {
         let s = RelationshipSpec::check(spec)?;
-        let azure = referenced(cx, PORTAL, "azure-ad", &s.azure_ad_id, "azureAdId")?;
-        one_per_parent(cx, PORTAL, "admin-relationships", &azure)?;
+        not_blank(&s.azure_ad_id, "azureAdId")?;
+        // The Azure AD tenant may live with a vendor (Partner Center): only one kept here
+        // is checked and counted.
+        let azure = object::get(cx.tx, PORTAL, "azure-ad", &s.azure_ad_id)?;
+        if let Some(azure) = &azure {
+            one_per_parent(cx, PORTAL, "admin-relationships", azure)?;
+        }
         Ok(Created::ready(
             status(json!({"relationshipStatus": "active"})),
-            Some(azure.id),
+            azure.map(|a| a.id),
         ))
     }
 

@@ -228,7 +228,7 @@ pub(super) async fn get_one(
     Query(q): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let path = format!("{PATH}/{id}");
+    let path = format!("{PATH}/{{delegatedAdminRelationship-id}}");
     let call = match accept(&shared, "GET", &path, &q, &headers, &[]) {
         Ok(c) => c,
         Err(r) => return r,
@@ -255,7 +255,7 @@ pub(super) async fn request(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let path = format!("{PATH}/{id}/requests");
+    let path = format!("{PATH}/{{delegatedAdminRelationship-id}}/requests");
     let call = match accept(&shared, "POST", &path, &q, &headers, &body) {
         Ok(c) => c,
         Err(r) => return r,
