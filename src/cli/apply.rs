@@ -159,6 +159,12 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     )
     .await;
     progress.done();
+    // Returned once by the vendor: saved before anything else can fail.
+    super::captured::save(
+        &args.input.state_dir,
+        &session.model,
+        session.target.portal.take_captured(),
+    )?;
     // Read back before the call counts are printed, so they include these reads.
     let outputs = engine::outputs_after(&session.target.portal, &session.model, &report).await;
 

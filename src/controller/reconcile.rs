@@ -13,6 +13,7 @@ use super::approval::{published_plan, what_changed};
 use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
+use crate::portal::PortalApi as _;
 use super::error::Error;
 use super::status::{StatusBuilder, camel, publish};
 use super::{Declaring, cleanup, events, messages};
@@ -163,6 +164,7 @@ async fn pipeline<K: Declaring>(
         return Ok(Action::requeue(ctx.settings.dependency_wait));
     }
 
+    let owner = Arc::clone(&tenant);
     let deref = dereference(ctx, object, tenant).await?;
     status.generated_secret(deref.generated_secret.clone());
     let id = object_id(object);
@@ -204,6 +206,8 @@ async fn pipeline<K: Declaring>(
             &Quiet,
         )
         .await;
+        // Returned once by the vendor: stored before anything else can fail.
+        super::passwords::store_captured(ctx, &owner, deref.portal.take_captured()).await?;
         crate::crash::point("reconcile.applied", &id);
         events::report_writes(ctx, object, &report.steps).await;
         (observed, plan) = engine::observe_and_plan(&deref.portal, &model, &options).await?;
