@@ -13,7 +13,6 @@ use super::approval::{published_plan, what_changed};
 use super::context::Context;
 use super::dependencies::waiting_for;
 use super::dereference::{dereference, tenant_of};
-use crate::portal::PortalApi as _;
 use super::error::Error;
 use super::status::{StatusBuilder, camel, publish};
 use super::{Declaring, cleanup, events, messages};
@@ -23,6 +22,7 @@ use crate::engine::{
 };
 use crate::model::{Address, Model, Observed, expand};
 use crate::plan::{Phase, Plan, PlanOptions, Scope};
+use crate::portal::PortalApi as _;
 use crate::validate::validate;
 
 /// Reconciles one Tenant, TenantAdmin or ServiceBinding (the controllers' reconcile function).
@@ -288,7 +288,8 @@ fn conclude<K: Declaring>(
             ctx.settings.resync.min(Duration::from_secs(60))
         }
         Some(phase) => {
-            let message = messages::phase(phase);
+            let message = messages::phase_of(phase, plan.pending.iter().find(|p| p.phase == phase));
+            let message = message.as_str();
             let wait = match phase {
                 Phase::Scheduled
                 | Phase::AwaitingConsent

@@ -138,7 +138,10 @@ impl PortalApi for Routes {
     }
 
     fn take_captured(&self) -> Vec<super::Captured> {
-        self.0.iter().flat_map(|r| r.client.take_captured()).collect()
+        self.0
+            .iter()
+            .flat_map(|r| r.client.take_captured())
+            .collect()
     }
 }
 

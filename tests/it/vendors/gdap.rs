@@ -15,8 +15,8 @@ use crate::canary::canary;
 use crate::seam::{secret_manifest, write};
 use crate::support::examples_copy;
 
-const APPLY: [&str; 4] = ["apply", "-f", "examples/", "--auto-approve"];
-const PLAN: [&str; 3] = ["plan", "-f", "examples/"];
+pub(super) const APPLY: [&str; 4] = ["apply", "-f", "examples/", "--auto-approve"];
+pub(super) const PLAN: [&str; 3] = ["plan", "-f", "examples/"];
 const RELATIONSHIPS: &str = "/tenantRelationships/delegatedAdminRelationships";
 const LINK: &str =
     "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/";
@@ -35,7 +35,7 @@ fn connect(dir: &Path, v: &Vendor) {
 }
 
 /// [`connect`], with or without the Graph delegate (without: the contract serves GDAP).
-fn connect_with(dir: &Path, v: &Vendor, with_graph: bool) {
+pub(super) fn connect_with(dir: &Path, v: &Vendor, with_graph: bool) {
     let graph = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/connections/graph.yaml"),
     )
@@ -64,7 +64,7 @@ fn connect_with(dir: &Path, v: &Vendor, with_graph: bool) {
 
 /// Meridian's tenant, already a customer of the partner (ConnectExisting adopts it), and the
 /// emulator's activation at once unless a test says otherwise.
-async fn setup(v: &Vendor, activation_ms: i64) {
+pub(super) async fn setup(v: &Vendor, activation_ms: i64) {
     control(
         &v.sb,
         "/sandbox/pc/customers",

@@ -9,6 +9,7 @@ mod gdap;
 mod graph;
 pub(crate) mod partnercenter;
 mod partnercenter_emulator;
+mod pc_password;
 mod spec_check;
 
 use std::path::Path;
