@@ -294,7 +294,8 @@ fn conclude<K: Declaring>(
                 Phase::Scheduled
                 | Phase::AwaitingConsent
                 | Phase::AwaitingManualStep
-                | Phase::AwaitingCarrierApproval => Duration::from_secs(60),
+                | Phase::AwaitingCarrierApproval
+                | Phase::AwaitingCustomerApproval => Duration::from_secs(60),
                 _ => ctx.settings.poll,
             };
             status.progressing(Some((phase.as_str(), message))).ready(
