@@ -1,16 +1,15 @@
 //! GDAP admin relationships on the contract: the partner's delegated access to a customer's
 //! Microsoft tenant. The contract abstracts the customer's approval away (the relationship is
-//! active at once, on an Azure AD service of the customer); the `graph` adapter and its
-//! emulator are where the approval waits (docs/providers.md, "GDAP").
+//! active at once); the `graph` adapter and its emulator are where the approval waits
+//! (docs/providers.md, "GDAP").
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::{Created, Cx, Rules, not_blank, one_per_parent, status};
-use super::PORTAL;
+use super::super::{Created, Cx, Rules, not_blank, status};
 use crate::sandbox::body::typed;
 use crate::sandbox::error::ApiError;
-use crate::sandbox::object::{self, Object};
+use crate::sandbox::object::Object;
 use crate::sandbox::operations::OpPlan;
 
 #[derive(Deserialize)]
@@ -48,15 +47,12 @@ impl Rules for AdminRelationships {
     fn create(&self, cx: &Cx<'_, '_>, _id: &str, spec: &Value) -> Result<Created, ApiError> {
         let s = RelationshipSpec::check(spec)?;
         not_blank(&s.azure_ad_id, "azureAdId")?;
-        // The Azure AD tenant may live with a vendor (Partner Center): only one kept here
-        // is checked and counted.
-        let azure = object::get(cx.tx, PORTAL, "azure-ad", &s.azure_ad_id)?;
-        if let Some(azure) = &azure {
-            one_per_parent(cx, PORTAL, "admin-relationships", azure)?;
-        }
+        // The Azure AD tenant may live with a vendor (Partner Center), and a relationship
+        // outlives it (tenantry never deletes one): no parent link, so it never holds up the
+        // Azure AD service's delete.
         Ok(Created::ready(
             status(json!({"relationshipStatus": "active"})),
-            azure.map(|a| a.id),
+            None,
         ))
     }
 
