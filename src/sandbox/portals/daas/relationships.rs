@@ -44,7 +44,7 @@ impl RelationshipSpec {
 pub(crate) struct AdminRelationships;
 
 impl Rules for AdminRelationships {
-    fn create(&self, cx: &Cx<'_, '_>, _id: &str, spec: &Value) -> Result<Created, ApiError> {
+    fn create(&self, _cx: &Cx<'_, '_>, _id: &str, spec: &Value) -> Result<Created, ApiError> {
         let s = RelationshipSpec::check(spec)?;
         not_blank(&s.azure_ad_id, "azureAdId")?;
         // The Azure AD tenant may live with a vendor (Partner Center), and a relationship
