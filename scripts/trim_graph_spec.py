@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Keeps the part of the trimmed Microsoft Graph v1.0 OpenAPI document that the graph adapter
-speaks (users, directory role assignments), for tests/it/vendors/spec_check.rs.
+speaks (users, directory role assignments, GDAP relationships), for tests/it/vendors/spec_check.rs.
 
 Usage: scripts/trim_graph_spec.py <graph-v1.0-tenantry.openapi.json> <out.json>
 Source: ../shared/specs/microsoft-graph (msgraph-metadata cleanMetadata.xml @ f54f11b6,
@@ -15,15 +15,24 @@ KEEP = {
     "/users/{user-id}": ["get", "patch", "delete"],
     "/roleManagement/directory/roleAssignments": ["get", "post"],
     "/roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}": ["get", "delete"],
+    "/tenantRelationships/delegatedAdminRelationships": ["get", "post"],
+    "/tenantRelationships/delegatedAdminRelationships/{delegatedAdminRelationship-id}": ["get"],
+    "/tenantRelationships/delegatedAdminRelationships/{delegatedAdminRelationship-id}/requests": ["post"],
 }
 BODIES = [
     "microsoft.graph.user-create",
     "microsoft.graph.user-update",
     "microsoft.graph.unifiedRoleAssignment-create",
+    "microsoft.graph.delegatedAdminRelationship-create",
+    "microsoft.graph.delegatedAdminRelationshipRequest-create",
 ]
 NESTED = ["microsoft.graph.passwordProfile-create", "microsoft.graph.passwordProfile-update",
           "microsoft.graph.onPremisesExtensionAttributes-create",
-          "microsoft.graph.onPremisesExtensionAttributes-update"]
+          "microsoft.graph.onPremisesExtensionAttributes-update",
+          "microsoft.graph.delegatedAdminAccessDetails-create",
+          "microsoft.graph.delegatedAdminRelationshipCustomerParticipant-create",
+          "microsoft.graph.unifiedRole-create",
+          "microsoft.graph.delegatedAdminRelationshipRequestAction"]
 
 
 def stub_refs(schema, keep):

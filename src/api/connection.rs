@@ -172,7 +172,7 @@ impl ConnectionApi {
         match self {
             Self::Contract | Self::Manual => None,
             Self::PartnerCenter => Some(&["daas/azure-ad", "daas/microsoft-online"]),
-            Self::Graph => Some(&["daas/admins"]),
+            Self::Graph => Some(&["daas/admins", "daas/admin-relationships"]),
             Self::ConnectToTeams => Some(&["teammate/enterprises"]),
             Self::CloudLink => Some(&["cloudlink/accounts", "cloudlink/gateways"]),
             Self::CampaignRegistry => Some(&["apps/campaigns"]),

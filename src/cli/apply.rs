@@ -170,6 +170,12 @@ async fn apply(args: Args) -> Result<u8, CliError> {
     )
     .await;
     progress.done();
+    // Returned once by the vendor: saved before anything else can fail.
+    super::captured::save(
+        &args.input.state_dir,
+        &session.model,
+        session.target.portal.take_captured(),
+    )?;
     super::drift::save_after(
         (&args.input.state_dir, &session.target.description),
         session.applied.clone(),

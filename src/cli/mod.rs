@@ -1,6 +1,7 @@
 //! The `tenantry` command line: argument parsing and the one place errors meet a person.
 
 mod apply;
+mod captured;
 mod controller;
 mod crds;
 mod drift;

@@ -110,6 +110,17 @@ pub(crate) fn operation_failed(failed: &Pending) -> String {
     )
 }
 
+/// [`phase`], with the approval link of the GDAP relationship that waits for its customer.
+pub(crate) fn phase_of(which: Phase, pending: Option<&Pending>) -> String {
+    match pending {
+        Some(p) if which == Phase::AwaitingCustomerApproval => format!(
+            "Waiting for the customer's Global Administrator to approve the partner's GDAP relationship at {} (send them the link; the request expires after 90 days); the customer's admins are created once it is active.",
+            crate::plan::gdap_approval_link(&p.id)
+        ),
+        _ => phase(which).to_owned(),
+    }
+}
+
 /// Progressing/Ready while the portal works on an object.
 pub(crate) fn phase(phase: Phase) -> &'static str {
     match phase {
@@ -119,6 +130,9 @@ pub(crate) fn phase(phase: Phase) -> &'static str {
         }
         Phase::AwaitingManualStep => {
             "Waiting for a person to do a step in the vendor's own portal (see the plan's pending message); it is checked again periodically."
+        }
+        Phase::AwaitingCustomerApproval => {
+            "Waiting for the customer's Global Administrator to approve the partner's GDAP relationship (the link is in status.plan's pending objects and the Warning event); the customer's admins are created once it is active."
         }
         Phase::AwaitingCarrierApproval => {
             "Waiting for the carriers to accept the 10DLC campaign shared in The Campaign Registry (this takes days); the SMS number is bound once it is accepted."

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ObjectMeta, PostParams};
-use kube::{Api, ResourceExt};
+use kube::{Api, Resource, ResourceExt};
 
 use super::Declaring;
 use super::context::Context;
@@ -116,4 +116,73 @@ fn owned<K: Declaring>(
             ),
         })
     }
+}
+
+/// Stores what a vendor returned once during a run (Partner Center's new admin password) in
+/// the Secret `<tenant>-microsoft-admin` of the Tenant's namespace, owned by the Tenant. A
+/// second password for the same Tenant (its customer made again) replaces the first.
+pub(crate) async fn store_captured(
+    ctx: &Context,
+    tenant: &Tenant,
+    captured: Vec<crate::portal::Captured>,
+) -> Result<(), Error> {
+    if captured.is_empty() {
+        return Ok(());
+    }
+    let namespace = tenant.namespace().ok_or(Error::Malformed("namespace"))?;
+    let name = crate::portal::microsoft_admin_secret(&tenant.name_any());
+    let owner = tenant
+        .controller_owner_ref(&())
+        .ok_or(Error::Malformed("uid"))?;
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
+    for secret in captured {
+        let data = BTreeMap::from([
+            (
+                "username".to_owned(),
+                ByteString(secret.username.as_bytes().to_vec()),
+            ),
+            (
+                "password".to_owned(),
+                ByteString(secret.value.expose().as_bytes().to_vec()),
+            ),
+        ]);
+        let object = Secret {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                namespace: Some(namespace.clone()),
+                owner_references: Some(vec![owner.clone()]),
+                labels: Some(BTreeMap::from([(
+                    "app.kubernetes.io/managed-by".to_owned(),
+                    "tenantry".to_owned(),
+                )])),
+                ..ObjectMeta::default()
+            },
+            type_: Some("Opaque".to_owned()),
+            data: Some(data.clone()),
+            ..Secret::default()
+        };
+        let lost = |e| {
+            Error::kube(
+                format!(
+                    "storing the Microsoft admin password Partner Center returned once in Secret {namespace}/{name} (it is lost: reset the admin's password in the Microsoft 365 admin center)"
+                ),
+                e,
+            )
+        };
+        match api.create(&PostParams::default(), &object).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                let patch = serde_json::json!({"data": data});
+                api.patch(
+                    &name,
+                    &kube::api::PatchParams::default(),
+                    &kube::api::Patch::Merge(&patch),
+                )
+                .await
+                .map_err(lost)?;
+            }
+            Err(e) => return Err(lost(e)),
+        }
+    }
+    Ok(())
 }

@@ -23,6 +23,7 @@ use crate::engine::{
 };
 use crate::model::{Address, Model, Observed, expand};
 use crate::plan::{Applied, Phase, Plan, PlanOptions, Scope};
+use crate::portal::PortalApi as _;
 use crate::portal::manual::{AWAITING_MANUAL_STEP, OrderAction, WorkOrder};
 use crate::validate::validate;
 
@@ -181,6 +182,7 @@ async fn pipeline<K: Declaring>(
         return Ok(Action::requeue(ctx.settings.dependency_wait));
     }
 
+    let owner = Arc::clone(&tenant);
     let deref = dereference(ctx, object, tenant).await?;
     status.generated_secret(deref.generated_secret.clone());
     let id = object_id(object);
@@ -234,6 +236,8 @@ async fn pipeline<K: Declaring>(
             &Quiet,
         )
         .await;
+        // Returned once by the vendor: stored before anything else can fail.
+        super::passwords::store_captured(ctx, &owner, deref.portal.take_captured()).await?;
         crate::crash::point("reconcile.applied", &id);
         events::report_writes(
             ctx,
@@ -380,12 +384,14 @@ fn conclude<K: Declaring>(
             ctx.settings.resync.min(Duration::from_secs(60))
         }
         Some(phase) => {
-            let message = messages::phase(phase);
+            let message = messages::phase_of(phase, plan.pending.iter().find(|p| p.phase == phase));
+            let message = message.as_str();
             let wait = match phase {
                 Phase::Scheduled
                 | Phase::AwaitingConsent
                 | Phase::AwaitingManualStep
-                | Phase::AwaitingCarrierApproval => Duration::from_secs(60),
+                | Phase::AwaitingCarrierApproval
+                | Phase::AwaitingCustomerApproval => Duration::from_secs(60),
                 _ => ctx.settings.poll,
             };
             status.progressing(Some((phase.as_str(), message))).ready(

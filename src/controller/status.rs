@@ -293,6 +293,11 @@ pub(crate) fn camel(code: &str) -> String {
     }
 }
 
+/// A drifted value for status: one line, clipped, secrets as `(sensitive)`.
+fn shown_field(value: &FieldValue) -> String {
+    clip(&render::inline(value)).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{camel, plan_status};
@@ -362,9 +367,4 @@ mod tests {
             assert_eq!(camel(code), want);
         }
     }
-}
-
-/// A drifted value for status: one line, clipped, secrets as `(sensitive)`.
-fn shown_field(value: &FieldValue) -> String {
-    clip(&render::inline(value)).into_owned()
 }

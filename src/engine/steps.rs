@@ -62,7 +62,11 @@ pub fn steps(plan: &Plan, model: &Model, observed: &Observed) -> (Vec<Step>, Kno
                 Address::new(kind, object.external_ref.clone()),
                 object.id.clone(),
             );
-            if let Some(outcome) = kind.is_adopted_only().then(|| hold(kind, object)).flatten() {
+            if let Some(outcome) = kind
+                .holds_dependants()
+                .then(|| hold(kind, object))
+                .flatten()
+            {
                 known
                     .held
                     .insert(Address::new(kind, object.external_ref.clone()), outcome);

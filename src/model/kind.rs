@@ -18,6 +18,9 @@ pub enum Kind {
     AzureAd,
     /// `daas/microsoft-online`
     MicrosoftOnline,
+    /// `daas/admin-relationships`: the partner's GDAP relationship with a customer's tenant,
+    /// which tenantry needs active before it acts inside that tenant (the customer's admins).
+    AdminRelationship,
     /// `daas/citrix`
     Citrix,
     /// `daas/file-sharing`
@@ -42,11 +45,12 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind a declaration can expand to, in a fixed order.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::DaasCustomer,
         Kind::DaasAdmin,
         Kind::AzureAd,
         Kind::MicrosoftOnline,
+        Kind::AdminRelationship,
         Kind::Citrix,
         Kind::FileSharing,
         Kind::ContactCenterTenant,
@@ -66,6 +70,7 @@ impl Kind {
             | Kind::DaasAdmin
             | Kind::AzureAd
             | Kind::MicrosoftOnline
+            | Kind::AdminRelationship
             | Kind::Citrix
             | Kind::FileSharing => Portal::Daas,
             Kind::ContactCenterTenant | Kind::CallbackFolder => Portal::ContactCenter,
@@ -82,6 +87,7 @@ impl Kind {
             Kind::DaasAdmin => "admins",
             Kind::AzureAd => "azure-ad",
             Kind::MicrosoftOnline => "microsoft-online",
+            Kind::AdminRelationship => "admin-relationships",
             Kind::Citrix => "citrix",
             Kind::FileSharing => "file-sharing",
             Kind::ContactCenterTenant => "tenants",
@@ -102,6 +108,7 @@ impl Kind {
             Kind::DaasAdmin => "daas/admins",
             Kind::AzureAd => "daas/azure-ad",
             Kind::MicrosoftOnline => "daas/microsoft-online",
+            Kind::AdminRelationship => "daas/admin-relationships",
             Kind::Citrix => "daas/citrix",
             Kind::FileSharing => "daas/file-sharing",
             Kind::ContactCenterTenant => "contactcenter/tenants",
@@ -130,6 +137,9 @@ impl Kind {
             | Kind::MicrosoftOnline
             | Kind::Citrix
             | Kind::FileSharing => Some("customerId"),
+            // The Azure AD tenant's portal id: Partner Center's customer id is the tenant id
+            // a GDAP relationship names.
+            Kind::AdminRelationship => Some("azureAdId"),
             Kind::CallbackFolder => Some("tenantId"),
             Kind::CloudLinkGateway => Some("accountId"),
             _ => None,
@@ -166,6 +176,13 @@ impl Kind {
         self == Kind::Campaign
     }
 
+    /// True for kinds whose dependants wait while an observed object is not ready (a 10DLC
+    /// campaign under carrier review, a GDAP relationship awaiting the customer's approval):
+    /// no portal checks a dependency held by another vendor, so the engine does.
+    pub fn holds_dependants(self) -> bool {
+        matches!(self, Kind::Campaign | Kind::AdminRelationship)
+    }
+
     /// Depth in the parent chain: parents have a lower rank, so deletes run by descending rank.
     pub fn rank(self) -> u8 {
         match self {
@@ -182,7 +199,7 @@ impl Kind {
             | Kind::FileSharing
             | Kind::CallbackFolder
             | Kind::CloudLinkGateway => 1,
-            Kind::MicrosoftOnline => 2,
+            Kind::MicrosoftOnline | Kind::AdminRelationship => 2,
         }
     }
 }

@@ -167,6 +167,9 @@ fn waiting_message(phase: Phase) -> &'static str {
         Phase::AwaitingManualStep => {
             "waits for a person to do a step in the vendor's own portal; `tenantry plan` shows which"
         }
+        Phase::AwaitingCustomerApproval => {
+            "the GDAP relationship waits for the customer's Global Administrator to approve it; `tenantry plan` shows the approval link to send them"
+        }
         Phase::AwaitingCarrierApproval => {
             "the 10DLC campaign waits for the carriers' review in The Campaign Registry (days)"
         }

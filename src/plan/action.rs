@@ -366,13 +366,26 @@ impl Pending {
         )
     }
 
-    /// `Failed (DomainUnavailable: why)`, or the phase alone.
+    /// `Failed (DomainUnavailable: why)`, the approval link of a GDAP relationship, or the
+    /// phase alone.
     pub fn describe(&self) -> String {
         match &self.failure {
             Some(f) => format!("{} ({}: {})", self.phase.as_str(), f.reason, f.message),
+            None if self.phase == Phase::AwaitingCustomerApproval => format!(
+                "AwaitingCustomerApproval (the customer's Global Administrator approves at {})",
+                gdap_approval_link(&self.id)
+            ),
             None => self.phase.as_str().to_owned(),
         }
     }
+}
+
+/// Where a customer's Global Administrator approves GDAP relationship `id` (Microsoft 365
+/// admin center; vendor-apis.md §1.3).
+pub fn gdap_approval_link(id: &str) -> String {
+    format!(
+        "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{id}"
+    )
 }
 
 /// The phase of an object with async work (from `status.phase`).
@@ -389,6 +402,8 @@ pub enum Phase {
     AwaitingManualStep,
     /// A 10DLC campaign waits for the carriers' review (days; suspended campaigns wait too).
     AwaitingCarrierApproval,
+    /// A GDAP relationship waits for the customer's Global Administrator to approve it.
+    AwaitingCustomerApproval,
     /// The last operation failed.
     Failed,
 }
@@ -402,6 +417,7 @@ impl Phase {
             "AwaitingConsent" => Some(Phase::AwaitingConsent),
             "AwaitingManualStep" => Some(Phase::AwaitingManualStep),
             "AwaitingCarrierApproval" => Some(Phase::AwaitingCarrierApproval),
+            "AwaitingCustomerApproval" => Some(Phase::AwaitingCustomerApproval),
             "Failed" => Some(Phase::Failed),
             _ => None,
         }
@@ -415,6 +431,7 @@ impl Phase {
             Phase::AwaitingConsent => "AwaitingConsent",
             Phase::AwaitingManualStep => "AwaitingManualStep",
             Phase::AwaitingCarrierApproval => "AwaitingCarrierApproval",
+            Phase::AwaitingCustomerApproval => "AwaitingCustomerApproval",
             Phase::Failed => "Failed",
         }
     }

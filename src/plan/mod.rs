@@ -17,7 +17,7 @@ pub(crate) mod tests;
 
 pub use action::{
     Action, ActionKind, FieldChange, FieldValue, Orphan, OrphanReason, Pending, Phase, Plan,
-    PlanOptions, Routing, Scope, Summary, Via,
+    PlanOptions, Routing, Scope, Summary, Via, gdap_approval_link,
 };
 pub use diff::{DELETION_POLICY, plan, plan_with};
 pub use drift::{Accepted, Applied, Drift};

@@ -94,6 +94,7 @@ pub fn values_of(kind: Kind, object: &PortalObject) -> Vec<(OutputName, String)>
             .or_else(|| status("step"))
             .map(|v| (OutputName::NextStep, v.to_owned())),
         Kind::MicrosoftOnline
+        | Kind::AdminRelationship
         | Kind::Citrix
         | Kind::FileSharing
         | Kind::CallbackFolder

@@ -3,6 +3,7 @@
 
 mod auth;
 mod budget;
+mod captured;
 mod error;
 mod http;
 mod idempotency;
@@ -19,6 +20,7 @@ use std::future::Future;
 
 pub use auth::{Credential, Flow, Grant};
 pub use budget::{Budget, BudgetStats};
+pub use captured::{Captured, CapturedSecrets, microsoft_admin_secret};
 pub use error::{AuthRefused, PortalError};
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
@@ -129,5 +131,11 @@ pub trait PortalApi: Send + Sync {
     /// What this client (and its clones) sent so far; zero for providers that do not count.
     fn calls(&self) -> CallCounts {
         CallCounts::default()
+    }
+
+    /// Secrets the vendor returned once during this client's writes, handed over once for
+    /// the caller to store (Partner Center's new admin password); none for most providers.
+    fn take_captured(&self) -> Vec<Captured> {
+        Vec::new()
     }
 }

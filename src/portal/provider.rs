@@ -83,6 +83,8 @@ pub trait DynPortal: Send + Sync {
     ) -> BoxFuture<'a, Result<Operation, PortalError>>;
     /// [`PortalApi::calls`].
     fn calls_dyn(&self) -> CallCounts;
+    /// [`PortalApi::take_captured`].
+    fn take_captured_dyn(&self) -> Vec<super::Captured>;
 }
 
 impl<T: PortalApi> DynPortal for T {
@@ -135,6 +137,10 @@ impl<T: PortalApi> DynPortal for T {
     fn calls_dyn(&self) -> CallCounts {
         self.calls()
     }
+
+    fn take_captured_dyn(&self) -> Vec<super::Captured> {
+        self.take_captured()
+    }
 }
 
 impl PortalApi for PortalClient {
@@ -186,6 +192,10 @@ impl PortalApi for PortalClient {
 
     fn calls(&self) -> CallCounts {
         self.0.calls_dyn()
+    }
+
+    fn take_captured(&self) -> Vec<super::Captured> {
+        self.0.take_captured_dyn()
     }
 }
 

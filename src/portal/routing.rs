@@ -136,6 +136,13 @@ impl PortalApi for Routes {
             sum
         })
     }
+
+    fn take_captured(&self) -> Vec<super::Captured> {
+        self.0
+            .iter()
+            .flat_map(|r| r.client.take_captured())
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -139,8 +139,19 @@ async fn assert_one_each(sb: &Sandbox, objects: &[Object], case: &str) {
             "{case}: {portal}/{kind} {external_ref}"
         );
     }
+    // A pruned Tenant's GDAP relationship stays: tenantry never deletes one (Orphan).
+    let declared_gdap = objects
+        .iter()
+        .filter(|(_, kind, _)| kind == "admin-relationships")
+        .count();
+    let gdap = crate::sandbox::Client::new(sb)
+        .get("/v1/daas/admin-relationships?limit=500")
+        .await
+        .body["items"]
+        .as_array()
+        .map_or(0, Vec::len);
     assert_eq!(
-        sb.object_count().await,
+        sb.object_count().await - gdap.saturating_sub(declared_gdap),
         objects.len(),
         "{case}: stray objects"
     );

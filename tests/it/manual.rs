@@ -135,17 +135,17 @@ async fn the_examples_converge_through_work_orders_the_sandbox_human_confirms() 
     let text = s.run(&["plan", "-f", "examples/"], 2).await;
     assert!(
         text.stdout
-            .contains("Work orders this apply would issue (26;"),
+            .contains("Work orders this apply would issue (28;"),
         "{}",
         text.stdout
     );
     let planned = s.planned().await;
-    assert_eq!(planned.len(), 26, "{planned:?}");
+    assert_eq!(planned.len(), 28, "{planned:?}");
     let markdown = s
         .run(&["plan", "-f", "examples/", "-o", "markdown"], 2)
         .await;
     assert!(
-        markdown.stdout.contains("## Work orders (26)"),
+        markdown.stdout.contains("## Work orders (28)"),
         "{}",
         markdown.stdout
     );

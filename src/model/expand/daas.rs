@@ -9,9 +9,10 @@ use super::binding::Binding;
 use super::origin::{Origin, tenant_object};
 use super::wire::{address_json, contact_json, enum_str, strings};
 use crate::api::{
-    AzureAd, AzureAdMode, Citrix, FileSharing, Located, Portal, SecretKey, Sensitive, Tenant,
-    TenantAdmin, TenantSpec,
+    AzureAd, AzureAdMode, Citrix, DeletionPolicy, FileSharing, Located, Portal, SecretKey,
+    Sensitive, Tenant, TenantAdmin, TenantSpec,
 };
+use crate::model::address::Address;
 use crate::model::error::ModelError;
 use crate::model::kind::Kind;
 use crate::model::resource::Resource;
@@ -134,7 +135,41 @@ pub(super) fn azure_ad(
     if let Some(address) = &tenant.address {
         spec.insert("address".into(), address_json(address));
     }
-    under_customer(b, Kind::AzureAd, spec, out)
+    under_customer(b, Kind::AzureAd, spec, out)?;
+    out.push(admin_relationship(
+        b,
+        Address::new(Kind::AzureAd, b.own_ref.clone()),
+    ));
+    Ok(())
+}
+
+/// GDAP roles the partner asks for: the least seed 000's admin step needs (create the user:
+/// User Administrator; make it Global Administrator: Privileged Role Administrator).
+pub const GDAP_ROLES: [&str; 2] = [
+    "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814",
+];
+
+/// The partner's GDAP relationship with the Tenant's Microsoft tenant, one per Tenant (its
+/// `externalRef` is the Tenant's), under the Azure AD tenant; the Tenant's admins wait for it.
+fn admin_relationship(b: &Binding<'_>, azure: Address) -> Resource {
+    let mut spec = Map::new();
+    spec.insert("roles".into(), strings(&GDAP_ROLES.map(str::to_owned)));
+    // Two years, the longest Microsoft allows, extended by 180 days at expiry.
+    spec.insert("duration".into(), "P730D".into());
+    spec.insert("autoExtendDuration".into(), "P180D".into());
+    let tenant_ref = format!(
+        "{}/{}",
+        super::origin::namespace(b.tenant),
+        kube::ResourceExt::name_any(b.tenant)
+    );
+    let mut relationship = b
+        .origin
+        .resource(Kind::AdminRelationship, tenant_ref, spec)
+        .with_parent(azure);
+    // Never terminated by tenantry: that takes the partner's access away from the customer.
+    relationship.deletion_policy = DeletionPolicy::Orphan;
+    relationship
 }
 
 /// The Microsoft Online service of a customer.

@@ -82,12 +82,15 @@ pub fn expand(declared: &Declared) -> Result<Model, ModelError> {
     Ok(Model::from_ordered(resources))
 }
 
-/// Adds Microsoft Online → Azure AD edges and the explicit `dependsOn` edges.
+/// Adds Microsoft Online → Azure AD and admin → GDAP relationship edges, and the explicit
+/// `dependsOn` edges.
 fn add_binding_edges(declared: &Declared, resources: &mut [Resource]) -> Result<(), ModelError> {
     let mut by_binding: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let mut azure_by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
-        if r.declared_by.kind == "ServiceBinding" {
+        // A binding's `dependsOn` means its services, not the GDAP relationship an azureAD
+        // binding also declares (Microsoft 365 is bought without it).
+        if r.declared_by.kind == "ServiceBinding" && r.address.kind != Kind::AdminRelationship {
             by_binding
                 .entry((&r.declared_by.namespace, &r.declared_by.name))
                 .or_default()
@@ -97,11 +100,24 @@ fn add_binding_edges(declared: &Declared, resources: &mut [Resource]) -> Result<
             azure_by_tenant.entry(&r.tenant).or_default().push(i);
         }
     }
+    let gdap_by_tenant: HashMap<&str, usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.address.kind == Kind::AdminRelationship)
+        .map(|(i, r)| (r.tenant.as_str(), i))
+        .collect();
     let mut extra: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate() {
         if r.address.kind == Kind::MicrosoftOnline {
             let azure = azure_by_tenant.get(r.tenant.as_str()).into_iter().flatten();
             extra.entry(i).or_default().extend(azure);
+        }
+        // An admin is a user inside the customer's Microsoft tenant: the partner acts there
+        // only through an active GDAP relationship.
+        if r.address.kind == Kind::DaasAdmin
+            && let Some(&gdap) = gdap_by_tenant.get(r.tenant.as_str())
+        {
+            extra.entry(i).or_default().push(gdap);
         }
     }
     for b in &declared.bindings {

@@ -174,14 +174,14 @@ fn failed_azure_ad() -> Plan {
 #[test]
 fn a_failed_operation_shows_its_reason_and_how_to_retry() {
     let p = failed_azure_ad();
-    let line = "daas/azure-ad customers/kenton-azure-ad (azure-ad_9): Failed (DomainUnavailable: \
+    let line = "daas/azure-ad customers/kenton-azure-ad (azure-ad_8): Failed (DomainUnavailable: \
                 both domains are taken; consult the TTU team)";
     let out = text(&p, false);
     assert!(out.contains(line), "{out}");
     assert!(out.contains("change the declaration"), "{out}");
     let md = markdown(&p);
     assert!(
-        md.contains("(azure-ad_9): Failed (DomainUnavailable: both domains are taken"),
+        md.contains("(azure-ad_8): Failed (DomainUnavailable: both domains are taken"),
         "{md}"
     );
     assert!(md.contains("change the declaration"), "{md}");

@@ -164,14 +164,16 @@ fn a_declared_code_matches_the_generated_one_in_status() {
     let p = plan_of(&declared, &observed);
     assert_eq!(p.actions[0].kind, ActionKind::Replace);
     assert_eq!(p.actions[0].changes[0].field, "code");
-    // Every DaaS child points at the old customer id, so each is replaced with it.
-    assert_eq!(p.actions.len(), 6, "{:#?}", p.actions);
+    // Every DaaS child points at the old customer id, so each is replaced with it (the GDAP
+    // relationship with its replaced Azure AD service).
+    assert_eq!(p.actions.len(), 7, "{:#?}", p.actions);
     assert!(p.actions.iter().all(|a| a.kind == ActionKind::Replace));
     // (The azure-ad service also records the new code, for a vendor portal's domain rule.)
     assert!(p.actions[1..].iter().all(|a| {
-        a.changes
-            .iter()
-            .any(|c| c.field == "customerId" && c.after == FieldValue::KnownAfterApply)
+        a.changes.iter().any(|c| {
+            ["customerId", "azureAdId"].contains(&c.field.as_str())
+                && c.after == FieldValue::KnownAfterApply
+        })
     }));
 }
 

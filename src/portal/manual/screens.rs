@@ -192,6 +192,18 @@ pub fn screen(kind: Kind) -> Screen {
             finish: "Check that the campaign is ACTIVE and its sharing with the connectivity partner is ACCEPTED; confirm only then.",
             fixed: &[],
         },
+        Kind::AdminRelationship => Screen {
+            portal: "Microsoft Partner Center (https://partner.microsoft.com)",
+            screen: "Customers › the customer › Admin relationships › Request admin relationship",
+            fields: &[
+                ("roles", "Microsoft Entra roles (role definition ids)"),
+                ("duration", "Duration"),
+                ("autoExtendDuration", "Auto extend"),
+            ],
+            read_back: &[],
+            finish: "Send the approval link to the customer's Global Administrator; confirm once the relationship is Active.",
+            fixed: &[],
+        },
         Kind::Enterprise => Screen {
             portal: "TeamMate reseller portal",
             screen: "Enterprises › New Enterprise",
@@ -226,6 +238,7 @@ pub fn noun(kind: Kind) -> &'static str {
         Kind::DaasAdmin => "customer administrator",
         Kind::AzureAd => "Azure AD service",
         Kind::MicrosoftOnline => "Microsoft Online service",
+        Kind::AdminRelationship => "GDAP admin relationship",
         Kind::Citrix => "Citrix service",
         Kind::FileSharing => "File Sharing service",
         Kind::ContactCenterTenant => "tenant",

@@ -38,6 +38,12 @@ pub(crate) static KINDS: &[Kind] = &[
     kind("daas", "admins", "adm", &daas::Admins),
     kind("daas", "azure-ad", "aad", &daas::AzureAd),
     kind("daas", "microsoft-online", "mso", &daas::MicrosoftOnline),
+    kind(
+        "daas",
+        "admin-relationships",
+        "gdap",
+        &daas::AdminRelationships,
+    ),
     kind("daas", "citrix", "ctx", &daas::Citrix),
     kind("daas", "file-sharing", "fsh", &daas::FileSharing),
     kind("contactcenter", "tenants", "cct", &contactcenter::Tenants),

@@ -65,7 +65,10 @@ async fn no_graph_secret_token_or_password_reaches_any_channel_of_the_cli() {
     .await;
     // The proxy forwards the emulator's Host, so no list may page through it.
     let answer = crate::sandbox::Client::new(&sb)
-        .put("/sandbox/graph/settings", &json!({"pageSize": 100}))
+        .put(
+            "/sandbox/graph/settings",
+            &json!({"pageSize": 100, "gdapAutoApprove": true, "gdapActivationMs": 0}),
+        )
         .await;
     assert!(answer.status.is_success(), "{:#}", answer.body);
     let wire = Wire::start(&sb.url()).await;

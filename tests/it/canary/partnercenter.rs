@@ -2,6 +2,7 @@
 //! identity endpoint issued and the admin password Partner Center generates for a new customer
 //! (returned once, in the create's answer) reach no output, log line or plan of the CLI. The
 //! calls go through the recording proxy, so the test knows each issued token and password.
+//! The password is kept in one place only: the Secret manifest the CLI saves for it.
 
 use super::wire::Wire;
 use super::{Search, canary};
@@ -79,6 +80,33 @@ async fn no_partner_center_secret_token_or_admin_password_reaches_any_channel_of
         search.channel(format!("{name} (stdout)"), run.stdout);
         search.channel(format!("{name} (stderr, trace logs)"), run.stderr);
     }
+    // Saved once, where the CLI keeps it; every other file tenantry wrote is searched too.
+    let saved = tmp
+        .path()
+        .join(".tenantry/secrets/customers/kenton-electronics-microsoft-admin.yaml");
+    let kept = std::fs::read_to_string(&saved).unwrap_or_else(|e| panic!("{e}"));
+    assert!(kept.contains(passwords[0].as_str()), "the Secret holds it");
+    for file in walk(&tmp.path().join(".tenantry")) {
+        if file != saved {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+            search.channel(format!("file {}", file.display()), text);
+        }
+    }
     let hits = search.hits();
     assert!(hits.is_empty(), "secrets leaked: {hits:#?}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -35,7 +35,16 @@ async fn vendor() -> Vendor {
             .with_token_lifetime(std::time::Duration::from_secs(3600 * 10_000)),
     )
     .await;
-    Vendor { sb, client_secret }
+    let v = Vendor { sb, client_secret };
+    // The GDAP approval is tests/it/vendors/gdap.rs's subject; here customers approve at once.
+    control(
+        &v,
+        "PUT",
+        "/sandbox/graph/settings",
+        &json!({"gdapAutoApprove": true, "gdapActivationMs": 0}),
+    )
+    .await;
+    v
 }
 
 /// The examples with `default` (contract) delegating daas/admins to the example Graph

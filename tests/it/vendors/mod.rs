@@ -5,9 +5,11 @@ mod campaignregistry;
 mod cloudlink;
 mod connecttoteams;
 mod emulators;
+mod gdap;
 mod graph;
 pub(crate) mod partnercenter;
 mod partnercenter_emulator;
+mod pc_password;
 mod spec_check;
 
 use std::path::Path;

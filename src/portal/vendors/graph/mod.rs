@@ -28,6 +28,7 @@ use crate::portal::retry::RetryPolicy;
 use crate::portal::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
 use crate::portal::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
 
+mod relationships;
 mod user;
 
 use user::{
@@ -36,6 +37,8 @@ use user::{
 };
 
 const KIND: &str = "admins";
+/// The partner's GDAP relationships (relationships.rs).
+const RELATIONSHIPS: &str = "admin-relationships";
 const REF_ATTRIBUTE: &str = "extensionAttribute1";
 const META_ATTRIBUTE: &str = "extensionAttribute2";
 const REF_TAG: &str = "tenantry:";
@@ -345,6 +348,9 @@ impl PortalApi for Graph {
         filter: &ListFilter,
     ) -> Result<Vec<PortalObject>, PortalError> {
         served(portal, kind)?;
+        if kind == RELATIONSHIPS {
+            return self.list_relationships(filter).await;
+        }
         let clause = match (&filter.external_ref, &filter.external_ref_prefix) {
             (Some(r), _) => format!(
                 "onPremisesExtensionAttributes/{REF_ATTRIBUTE} eq '{}'",
@@ -392,6 +398,9 @@ impl PortalApi for Graph {
         req: &WriteRequest,
     ) -> Result<WriteOutcome, PortalError> {
         served(portal, kind)?;
+        if kind == RELATIONSHIPS {
+            return self.create_relationship(req).await;
+        }
         let tenant = tenant_of(req)?;
         let h = self.http.in_tenant(&tenant);
         h.remember(&req.secrets);
@@ -446,6 +455,9 @@ impl PortalApi for Graph {
         req: &WriteRequest,
     ) -> Result<WriteOutcome, PortalError> {
         served(portal, kind)?;
+        if kind == RELATIONSHIPS {
+            return self.update_relationship(id, req).await;
+        }
         let (tenant, user) = split_id(id)?;
         let h = self.http.in_tenant(tenant);
         h.remember(&req.secrets);
@@ -459,6 +471,17 @@ impl PortalApi for Graph {
         id: &str,
     ) -> Result<DeleteOutcome, PortalError> {
         served(portal, kind)?;
+        if kind == RELATIONSHIPS {
+            // Declared Orphan: ending it takes the partner's access away from the customer.
+            return Err(rejected(
+                409,
+                "GdapTerminateByHand",
+                format!(
+                    "tenantry does not terminate GDAP relationship {id}: a person ends it in Partner Center (Customers > Admin relationships)"
+                ),
+                None,
+            ));
+        }
         let (tenant, user) = split_id(id)?;
         let h = self.http.in_tenant(tenant);
         // 404: already gone, which counts as deleted. Graph keeps it 30 days in deletedItems.
@@ -470,10 +493,13 @@ impl PortalApi for Graph {
     async fn operation(
         &self,
         portal: Portal,
-        _kind: &str,
+        kind: &str,
         id: &str,
     ) -> Result<Operation, PortalError> {
-        served(portal, KIND)?;
+        served(portal, kind)?;
+        if kind == RELATIONSHIPS {
+            return self.relationship_operation(id).await;
+        }
         Err(rejected(
             404,
             "OperationNotFound",

@@ -2,20 +2,20 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{KIND, META_ATTRIBUTE, REF_ATTRIBUTE, REF_TAG, ROLES};
+use super::{KIND, META_ATTRIBUTE, REF_ATTRIBUTE, REF_TAG, RELATIONSHIPS, ROLES};
 use crate::api::{DeletionPolicy, Portal};
 use crate::portal::wire::PortalObject;
 use crate::portal::{PortalError, WriteRequest};
 
 pub(super) fn served(portal: Portal, kind: &str) -> Result<(), PortalError> {
-    if portal == Portal::Daas && kind == KIND {
+    if portal == Portal::Daas && (kind == KIND || kind == RELATIONSHIPS) {
         return Ok(());
     }
     Err(PortalError::Protocol {
         portal: portal.id().to_owned(),
         status: 0,
         detail: format!(
-            "the graph adapter serves daas/admins only, not {}/{kind}",
+            "the graph adapter serves daas/admins and daas/admin-relationships only, not {}/{kind}",
             portal.id()
         ),
     })

@@ -12,7 +12,7 @@ use super::wire::{Tag, candidates, guid_of, object, policy_name, rejected, text}
 use crate::api::Sensitive;
 use crate::portal::idempotency_key;
 use crate::portal::wire::{Accepted, Operation, OperationState, PortalObject, WriteOutcome};
-use crate::portal::{PortalError, WriteRequest};
+use crate::portal::{Captured, PortalError, WriteRequest};
 
 /// Prefix of the operation ids of a customer being created (`pc-tenant:<tenantId>`).
 const OP_PREFIX: &str = "pc-tenant:";
@@ -117,9 +117,18 @@ impl PartnerCenter {
             }
             Err(e) => return Err(e),
         };
-        // Returned once: never kept in tenantry's output; later errors are scrubbed of it.
+        // Returned once: handed to the caller to store in a Secret, never in tenantry's
+        // output; later errors are scrubbed of it.
         if let Some(p) = customer["userCredentials"]["password"].as_str() {
             self.http.remember(&[Sensitive::new(p)]);
+            let user = text(&customer["userCredentials"], "userName");
+            let user = if user.is_empty() { "admin" } else { user };
+            self.captured.push(Captured {
+                kind: "daas/azure-ad",
+                external_ref: req.external_ref.clone(),
+                username: format!("{user}@{domain}"),
+                value: Sensitive::new(p),
+            });
         }
         let id = customer["id"].as_str().unwrap_or_default().to_owned();
         let mut object = to_object(&customer).ok_or_else(|| {

@@ -20,7 +20,9 @@ use serde_json::Value;
 use crate::api::Portal;
 use crate::portal::http::HttpPortal;
 use crate::portal::wire::{DeleteOutcome, Operation, PortalObject, WriteOutcome};
-use crate::portal::{CallCounts, ListFilter, PortalApi, PortalError, WriteRequest};
+use crate::portal::{
+    CallCounts, Captured, CapturedSecrets, ListFilter, PortalApi, PortalError, WriteRequest,
+};
 
 use wire::{new_guid, protocol, rejected, vendor_error};
 
@@ -33,12 +35,17 @@ const PAGE: usize = 100;
 #[derive(Clone)]
 pub struct PartnerCenter {
     http: HttpPortal,
+    /// New customers' admin passwords, returned once by `POST /v1/customers`.
+    captured: CapturedSecrets,
 }
 
 impl PartnerCenter {
     /// The adapter over `http` (whose credential is an Entra ID token for Partner Center).
     pub fn new(http: HttpPortal) -> Self {
-        Self { http }
+        Self {
+            http,
+            captured: CapturedSecrets::default(),
+        }
     }
 
     /// One Partner Center call: `request_id` is the `MS-RequestId` (a new one when `None`),
@@ -202,6 +209,10 @@ impl PortalApi for PartnerCenter {
 
     fn calls(&self) -> CallCounts {
         self.http.calls()
+    }
+
+    fn take_captured(&self) -> Vec<Captured> {
+        self.captured.take()
     }
 }
 

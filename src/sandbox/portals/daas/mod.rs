@@ -4,11 +4,13 @@
 mod admins;
 mod azure;
 mod customers;
+mod relationships;
 mod services;
 
 pub(crate) use admins::Admins;
 pub(crate) use azure::{AzureAd, MicrosoftOnline};
 pub(crate) use customers::Customers;
+pub(crate) use relationships::AdminRelationships;
 pub(crate) use services::{Citrix, FileSharing};
 
 use serde_json::Value;

@@ -58,10 +58,15 @@ pub(super) struct Settings {
     role_lag_ms: Option<i64>,
     #[serde(default)]
     page_size: Option<usize>,
+    #[serde(default)]
+    gdap_activation_ms: Option<i64>,
+    #[serde(default)]
+    gdap_auto_approve: Option<bool>,
 }
 
-/// `PUT /sandbox/graph/settings` `{lagMs, roleLagMs, pageSize}`: the read-after-write lags
-/// (milliseconds, real time) and the page size.
+/// `PUT /sandbox/graph/settings` `{lagMs, roleLagMs, pageSize, gdapActivationMs,
+/// gdapAutoApprove}`: the read-after-write lags and a GDAP relationship's activation
+/// (milliseconds, real time), the page size, and whether customers approve at once.
 pub(super) async fn settings(State(shared): St, Json(req): Json<Settings>) -> Response {
     let mut inner = shared.graph.lock();
     let mut s = inner
@@ -77,7 +82,14 @@ pub(super) async fn settings(State(shared): St, Json(req): Json<Settings>) -> Re
     if let Some(n) = req.page_size {
         s.page_size = n.max(1);
     }
-    let answer = json!({"lagMs": s.lag_ms, "roleLagMs": s.role_lag_ms, "pageSize": s.page_size});
+    if req.gdap_activation_ms.is_some() {
+        s.gdap_activation_ms = req.gdap_activation_ms;
+    }
+    if let Some(auto) = req.gdap_auto_approve {
+        s.gdap_auto_approve = auto;
+    }
+    let answer = json!({"lagMs": s.lag_ms, "roleLagMs": s.role_lag_ms, "pageSize": s.page_size,
+                        "gdapActivationMs": s.gdap_activation_ms, "gdapAutoApprove": s.gdap_auto_approve});
     inner.settings = Some(s);
     Json(answer).into_response()
 }

@@ -41,6 +41,7 @@ use crate::sandbox::vendors::record;
 
 mod controls;
 mod query;
+mod relationships;
 mod roles;
 mod users;
 
@@ -85,6 +86,12 @@ pub struct GraphConfig {
     pub role_lag_ms: Option<i64>,
     /// Largest page of a list (`$top` may ask for less).
     pub page_size: usize,
+    /// How long an approved GDAP relationship takes to become `active` (`approved`, then
+    /// `activating`); `None`: 2 s nominal scaled by the sandbox's time scale.
+    pub gdap_activation_ms: Option<i64>,
+    /// The customer approves every GDAP relationship as soon as it is locked (tests of the
+    /// admins that are not about the approval).
+    pub gdap_auto_approve: bool,
 }
 
 impl Default for GraphConfig {
@@ -93,6 +100,8 @@ impl Default for GraphConfig {
             lag_ms: None,
             role_lag_ms: None,
             page_size: 2,
+            gdap_activation_ms: None,
+            gdap_auto_approve: false,
         }
     }
 }
@@ -129,6 +138,8 @@ struct Inner {
     tenants: HashMap<String, Directory>,
     /// Requests still to be answered 429, and the `Retry-After` they carry.
     throttle: (u32, u64),
+    /// GDAP relationships of every partner tenant.
+    relationships: Vec<relationships::Relationship>,
 }
 
 /// The emulator's state, part of the sandbox's shared state.
@@ -174,11 +185,35 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             "/graph/v1.0/roleManagement/directory/roleAssignments/{id}",
             axum::routing::delete(roles::delete_assignment),
         )
+        .route(
+            "/graph/v1.0/tenantRelationships/delegatedAdminRelationships",
+            post(relationships::create).get(relationships::list),
+        )
+        .route(
+            "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{id}",
+            get(relationships::get_one),
+        )
+        .route(
+            "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests",
+            post(relationships::request),
+        )
         .layer(from_fn_with_state(Arc::clone(shared), edge::faults_and_log));
     let controls = Router::new()
         .route("/sandbox/graph/users", post(controls::seed_user))
         .route("/sandbox/graph/settings", put(controls::settings))
         .route("/sandbox/graph/throttle", post(controls::throttle))
+        .route(
+            "/sandbox/graph/relationships",
+            post(relationships::seed).get(relationships::all),
+        )
+        .route(
+            "/sandbox/graph/relationships/{id}/approve",
+            post(relationships::approve),
+        )
+        .route(
+            "/sandbox/graph/relationships/{id}/expire",
+            post(relationships::expire),
+        )
         .route(
             "/sandbox/graph/tenants/{tenant}",
             get(controls::tenant_state),
