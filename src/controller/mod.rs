@@ -24,6 +24,8 @@ mod related;
 mod relist;
 mod run;
 mod server;
+mod shard;
+mod shard_lease;
 mod status;
 mod watches;
 
@@ -36,6 +38,7 @@ pub use metrics::Metrics;
 pub use notifications::{Notifications, Pass, deliver_notifications};
 pub use reconcile::{error_policy, reconcile};
 pub use run::{RunOptions, run};
+pub use shard::{Shards, shard_of};
 
 /// Finalizer that keeps an object until its portal objects were handled per deletionPolicy.
 pub const FINALIZER: &str = "tenantry.dev/cleanup";

@@ -18,7 +18,7 @@ mod wire;
 use std::future::Future;
 
 pub use auth::{Credential, Flow, Grant};
-pub use budget::{Budget, BudgetStats};
+pub use budget::{Budget, BudgetShare, BudgetStats};
 pub use error::{AuthRefused, PortalError};
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
