@@ -9,5 +9,6 @@ pub(crate) mod fixtures;
 mod notifications;
 mod oauth;
 mod scenarios;
+mod sharding;
 mod uninstall;
 mod wiring;
