@@ -130,6 +130,30 @@ impl ApiServer {
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Serves on a free port of 127.0.0.1 until the runtime stops; returns the base URL.
+    pub async fn serve(self) -> anyhow::Result<String> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let app = Router::new().fallback(handle).with_state(self);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                eprintln!("fake API server: {e}");
+            }
+        });
+        Ok(url)
+    }
+}
+
+// `allow`, not `expect`: the bench does not call these, the sharding test (tests/it) does.
+#[allow(
+    dead_code,
+    reason = "read by the sharding test in tests/it, which shares this file"
+)]
+impl ApiServer {
     /// Every Lease as stored now.
     pub fn leases(&self) -> Vec<Value> {
         self.lock().leases.values().cloned().collect()
@@ -153,23 +177,6 @@ impl ApiServer {
     pub fn insert(&self, plural: &'static str, object: Value) {
         let mut inner = self.lock();
         store(&mut inner, plural, "ADDED", object);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Serves on a free port of 127.0.0.1 until the runtime stops; returns the base URL.
-    pub async fn serve(self) -> anyhow::Result<String> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let app = Router::new().fallback(handle).with_state(self);
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                eprintln!("fake API server: {e}");
-            }
-        });
-        Ok(url)
     }
 }
 
