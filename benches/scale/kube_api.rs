@@ -361,9 +361,12 @@ fn collection(
         .peekable();
     let mut items = Vec::new();
     let mut last = String::new();
+    let selected = |o: &Value| selects(query.get("labelSelector").map(String::as_str), o);
     while items.len() < limit {
         let Some((k, o)) = range.next() else { break };
-        items.push(item(o));
+        if selected(o) {
+            items.push(item(o));
+        }
         last.clone_from(k);
     }
     let more = range.peek().is_some();
@@ -377,6 +380,18 @@ fn collection(
         StatusCode::OK,
         &json!({"apiVersion": api_version, "kind": kind, "metadata": meta, "items": items}),
     )
+}
+
+/// Whether `object` matches an equality label selector (`k=v,k2=v2`; lists only: the
+/// sharding test's objects exist before the controller lists them).
+fn selects(selector: Option<&str>, object: &Value) -> bool {
+    selector.is_none_or(|s| {
+        s.split(',').filter(|p| !p.is_empty()).all(|pair| {
+            pair.split_once('=').is_some_and(|(k, v)| {
+                object["metadata"]["labels"][k.trim()].as_str() == Some(v.trim())
+            })
+        })
+    })
 }
 
 /// A watch: the changes after `since`, then every change as it happens.

@@ -346,6 +346,71 @@ async fn two_replicas_share_the_shards_and_one_takes_over_after_a_kill() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_selector_limits_what_the_replica_reconciles() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    let mut objects = cluster(&sandbox.url());
+    for (i, shard) in [(0, "eu"), (1, "us"), (2, "eu"), (3, "us")] {
+        let mut t = tenant(i);
+        t["metadata"]["labels"] = json!({"tenantry.dev/shard": shard});
+        objects.push(("tenants", t));
+    }
+    let info = Info {
+        objects: 4,
+        secrets: 1,
+        concurrency: 8,
+        lease: false,
+    };
+    let server = ApiServer::new(objects, info, Arc::new(|_| Value::Null));
+    let url = server
+        .clone()
+        .serve()
+        .await
+        .unwrap_or_else(|e| panic!("fake API server: {e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    std::fs::write(dir.path().join("kubeconfig"), kubeconfig(&url))
+        .unwrap_or_else(|e| panic!("kubeconfig: {e}"));
+    let _eu = Replica {
+        child: Command::new(assert_cmd::cargo::cargo_bin!("tenantry"))
+            .args([
+                "controller",
+                "--no-leader-election",
+                "--shard-selector",
+                "tenantry.dev/shard=eu",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("KUBECONFIG", dir.path().join("kubeconfig"))
+            .env_remove("TENANTRY_PORTAL")
+            .env_remove("TENANTRY_PORTAL_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tenantry controller: {e}")),
+    };
+    let eu: BTreeSet<String> = ["customer-00", "customer-02"].map(str::to_owned).into();
+    wait_for(WAIT, "the eu Tenants Ready", || {
+        ready(&server).is_superset(&eu).then_some(())
+    })
+    .await;
+    // The us Tenants were never listed: no status, no portal account, no Event.
+    assert_eq!(ready(&server), eu);
+    for name in ["customer-01", "customer-03"] {
+        let n = sandbox
+            .count_objects("cloudlink", "accounts", &format!("{NS}/{name}"))
+            .await;
+        assert_eq!(n, 0, "{name} is outside the selector but has {n} accounts");
+    }
+    assert!(
+        writers(&server)
+            .iter()
+            .all(|(name, _, _)| eu.contains(name))
+    );
+}
+
 #[tokio::test]
 async fn shards_need_leader_election() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
