@@ -5,6 +5,11 @@
 //! (stored, and sent to the watches like a real API server does), Secret reads and creates,
 //! Events and Leases. `POST /bench/expire` ends every watch with `410 Gone`, so the
 //! reflectors relist. It runs in the parent process, so the probe's memory is the controller's.
+//!
+//! The sharding test (tests/it/controller/sharding.rs) shares this file by `#[path]`: Lease
+//! writes are guarded like a real API server's (a create of an existing Lease and a patch at
+//! a stale resourceVersion are refused with 409), Leases can be listed and deleted, Events
+//! are kept, and objects can be added while the controllers watch.
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
@@ -82,6 +87,7 @@ struct Inner {
     version: u64,
     collections: HashMap<&'static str, Collection>,
     leases: BTreeMap<String, Value>,
+    events: Vec<Value>,
     counters: Counters,
 }
 
@@ -139,6 +145,38 @@ impl ApiServer {
             }
         });
         Ok(url)
+    }
+}
+
+// `allow`, not `expect`: the bench does not call these, the sharding test (tests/it) does.
+#[allow(
+    dead_code,
+    reason = "read by the sharding test in tests/it, which shares this file"
+)]
+impl ApiServer {
+    /// Every Lease as stored now.
+    pub fn leases(&self) -> Vec<Value> {
+        self.lock().leases.values().cloned().collect()
+    }
+
+    /// Every Event created so far, in order.
+    pub fn events(&self) -> Vec<Value> {
+        self.lock().events.clone()
+    }
+
+    /// The objects of collection `plural` as stored now.
+    pub fn items(&self, plural: &str) -> Vec<Value> {
+        self.lock()
+            .collections
+            .get(plural)
+            .map(|c| c.items.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Adds `object` to collection `plural` and tells the watches, as a create would.
+    pub fn insert(&self, plural: &'static str, object: Value) {
+        let mut inner = self.lock();
+        store(&mut inner, plural, "ADDED", object);
     }
 }
 
@@ -217,7 +255,9 @@ async fn handle(State(server): State<ApiServer>, request: Request) -> Response {
             secret(&server, &method, ns, rest.first().copied(), body)
         }
         ["apis", "events.k8s.io", "v1", "namespaces", _, "events", ..] => {
-            server.lock().counters.events += 1;
+            let mut inner = server.lock();
+            inner.counters.events += 1;
+            inner.events.push(body.clone());
             reply(StatusCode::CREATED, &body)
         }
         [
@@ -321,9 +361,12 @@ fn collection(
         .peekable();
     let mut items = Vec::new();
     let mut last = String::new();
+    let selected = |o: &Value| selects(query.get("labelSelector").map(String::as_str), o);
     while items.len() < limit {
         let Some((k, o)) = range.next() else { break };
-        items.push(item(o));
+        if selected(o) {
+            items.push(item(o));
+        }
         last.clone_from(k);
     }
     let more = range.peek().is_some();
@@ -337,6 +380,18 @@ fn collection(
         StatusCode::OK,
         &json!({"apiVersion": api_version, "kind": kind, "metadata": meta, "items": items}),
     )
+}
+
+/// Whether `object` matches an equality label selector (`k=v,k2=v2`; lists only: the
+/// sharding test's objects exist before the controller lists them).
+fn selects(selector: Option<&str>, object: &Value) -> bool {
+    selector.is_none_or(|s| {
+        s.split(',').filter(|p| !p.is_empty()).all(|pair| {
+            pair.split_once('=').is_some_and(|(k, v)| {
+                object["metadata"]["labels"][k.trim()].as_str() == Some(v.trim())
+            })
+        })
+    })
 }
 
 /// A watch: the changes after `since`, then every change as it happens.
@@ -518,11 +573,31 @@ fn lease(
             Some(l) => reply(StatusCode::OK, l),
             None => not_found(name),
         },
+        ("GET", None) => {
+            let prefix = format!("{namespace}/");
+            let items: Vec<Value> = inner
+                .leases
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .map(|(_, l)| l.clone())
+                .collect();
+            reply(
+                StatusCode::OK,
+                &json!({"apiVersion": "coordination.k8s.io/v1", "kind": "LeaseList",
+                        "metadata": {"resourceVersion": version}, "items": items}),
+            )
+        }
         ("POST", None) => {
             let mut lease = body;
             lease["metadata"]["namespace"] = json!(namespace);
             lease["metadata"]["resourceVersion"] = json!(version);
             let key = key_of(&lease);
+            if inner.leases.contains_key(&key) {
+                return reply(
+                    StatusCode::CONFLICT,
+                    &status_error(409, "AlreadyExists", &format!("{key} exists")),
+                );
+            }
             inner.leases.insert(key, lease.clone());
             reply(StatusCode::CREATED, &lease)
         }
@@ -531,11 +606,24 @@ fn lease(
             let Some(current) = inner.leases.get_mut(&key) else {
                 return not_found(name);
             };
+            // A patch that names a resourceVersion applies only at that version.
+            if let Some(expected) = body["metadata"]["resourceVersion"].as_str()
+                && current["metadata"]["resourceVersion"].as_str() != Some(expected)
+            {
+                return reply(
+                    StatusCode::CONFLICT,
+                    &status_error(409, "Conflict", &format!("{key} was modified")),
+                );
+            }
             merge(current, &body);
             current["metadata"]["resourceVersion"] = json!(version);
             let answer = current.clone();
             reply(StatusCode::OK, &answer)
         }
+        ("DELETE", Some(name)) => match inner.leases.remove(&format!("{namespace}/{name}")) {
+            Some(l) => reply(StatusCode::OK, &l),
+            None => not_found(name),
+        },
         _ => not_found(namespace),
     }
 }

@@ -36,6 +36,14 @@ pub struct Args {
     /// Name of the leader-election Lease.
     #[arg(long, default_value = "tenantry-controller")]
     lease_name: String,
+    /// Shards of the objects (by a hash of namespace/Tenant): above 1, every replica holds a
+    /// fair share of per-shard Leases (`<lease-name>-shard-<i>`) and reconciles only those.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024), conflicts_with = "no_leader_election")]
+    shards: u32,
+    /// Label selector of the Tenants, TenantAdmins and ServiceBindings this replica watches
+    /// (e.g. `tenantry.dev/shard=eu`).
+    #[arg(long)]
+    shard_selector: Option<String>,
     /// This replica's identity (default: the pod name, else the host name).
     #[arg(long, env = "POD_NAME")]
     identity: Option<String>,
@@ -64,6 +72,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             listen: args.listen,
             settings: Settings {
                 resync: Duration::from_secs(args.resync.max(10)),
+                shards: args.shards,
+                shard_selector: args.shard_selector,
                 ..Settings::default()
             },
             concurrency: args.concurrency.max(1),

@@ -31,6 +31,12 @@ pub struct Settings {
     pub diff_limit: usize,
     /// Largest number of change lines published in status.
     pub change_limit: usize,
+    /// Shards (`--shards`): above 1 (with leader election), each replica reconciles only
+    /// the shards whose Leases it holds; 1 is one leader for everything.
+    pub shards: u32,
+    /// Label selector of the Tenants, admins and bindings this replica watches
+    /// (`--shard-selector`).
+    pub shard_selector: Option<String>,
 }
 
 impl Settings {
@@ -53,6 +59,8 @@ impl Default for Settings {
             poll: Duration::from_secs(5),
             diff_limit: 8 * 1024,
             change_limit: 50,
+            shards: 1,
+            shard_selector: None,
         }
     }
 }

@@ -25,6 +25,8 @@ mod related;
 mod relist;
 mod run;
 mod server;
+mod shard;
+mod shard_lease;
 mod status;
 mod watches;
 mod workorders;
@@ -39,6 +41,7 @@ pub use metrics::Metrics;
 pub use notifications::{Notifications, Pass, deliver_notifications};
 pub use reconcile::{error_policy, reconcile};
 pub use run::{RunOptions, run};
+pub use shard::{Shards, shard_of};
 pub use workorders::{DATA_KEY as WORK_ORDERS_KEY, TENANT_LABEL, configmap_name};
 
 /// Finalizer that keeps an object until its portal objects were handled per deletionPolicy.

@@ -27,9 +27,12 @@ use super::reconcile::{error_policy, reconcile};
 use super::related::Related;
 use super::relist::{self, InPlace};
 use super::server::{self, Health};
+use super::shard::Shards;
+use super::shard_lease;
 use super::watches;
 use crate::api::{NotificationSink, PortalConnection, ServiceBinding, Tenant, TenantAdmin};
-use crate::portal::{CallObserver, Connection, Pool, Providers};
+use crate::portal::{BudgetShare, CallObserver, Connection, Pool, Providers};
+use kube::runtime::controller::Action;
 
 /// Name of the connection used when no PortalConnection applies (`--portal URL`).
 pub const FALLBACK_CONNECTION: &str = "default";
@@ -96,9 +99,36 @@ pub async fn run(
                 &options,
                 Arc::clone(&metrics),
                 Arc::clone(&ready),
+                None,
                 wait_for(shutdown_rx.clone()),
             );
             running.await;
+        }
+        Some(lease) if options.settings.shards > 1 => {
+            // The controllers run on every replica; each reconcile checks its shard.
+            let shards = Arc::new(Shards::new(
+                options.settings.shards,
+                Arc::new(BudgetShare::new(options.settings.shards)),
+            ));
+            let lease_client = lease_client.unwrap_or_else(|| client.clone());
+            let holding = tokio::spawn(shard_lease::hold(
+                lease_client,
+                lease,
+                Arc::clone(&shards),
+                shutdown_rx.clone(),
+            ));
+            controllers(
+                client,
+                &options,
+                Arc::clone(&metrics),
+                Arc::clone(&ready),
+                Some(shards),
+                wait_for(shutdown_rx.clone()),
+            )
+            .await;
+            if let Err(e) = holding.await {
+                tracing::warn!(error = %e, "shard Lease task failed");
+            }
         }
         Some(lease) => {
             let start = |stop| {
@@ -107,6 +137,7 @@ pub async fn run(
                     &options,
                     Arc::clone(&metrics),
                     Arc::clone(&ready),
+                    None,
                     stop,
                 )
                 .boxed()
@@ -129,9 +160,15 @@ fn controllers(
     options: &RunOptions,
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
+    shards: Option<Arc<Shards>>,
     stop: BoxFuture<'static, ()>,
 ) -> impl Future<Output = ()> + Send + 'static {
     let wc = watcher::Config::default();
+    // Operators who label `tenantry.dev/shard` narrow what this replica even caches.
+    let declared_wc = match &options.settings.shard_selector {
+        Some(selector) => wc.clone().labels(selector),
+        None => wc.clone(),
+    };
     let (tenants, tenant_w) = reflector::store_shared::<Tenant>(BUFFER);
     let (admins, admin_w) = reflector::store_shared::<TenantAdmin>(BUFFER);
     let (bindings, binding_w) = reflector::store_shared::<ServiceBinding>(BUFFER);
@@ -149,17 +186,20 @@ fn controllers(
     let binding_index = Arc::new(Related::default());
     let feeds = futures::future::join_all(vec![
         feed(
-            watcher(Api::<Tenant>::all(client.clone()), wc.clone()),
+            watcher(Api::<Tenant>::all(client.clone()), declared_wc.clone()),
             tenant_w,
             |_, _| {},
         ),
         feed(
-            watcher(Api::<TenantAdmin>::all(client.clone()), wc.clone()),
+            watcher(Api::<TenantAdmin>::all(client.clone()), declared_wc.clone()),
             admin_w,
             indexing(Arc::clone(&admin_index)),
         ),
         feed(
-            watcher(Api::<ServiceBinding>::all(client.clone()), wc.clone()),
+            watcher(
+                Api::<ServiceBinding>::all(client.clone()),
+                declared_wc.clone(),
+            ),
             binding_w,
             indexing(Arc::clone(&binding_index)),
         ),
@@ -194,19 +234,24 @@ fn controllers(
         binding_index,
     };
     let observer: Arc<dyn CallObserver> = metrics.clone();
+    let pool = Pool::new(
+        Arc::new(Providers::with_observer(observer)),
+        options.portal.as_deref().map(|url| {
+            // The sandbox accepts any non-empty token; `tenantry` when none is given.
+            let token = options
+                .portal_token
+                .clone()
+                .unwrap_or_else(|| crate::api::Sensitive::new("tenantry"));
+            Connection::contract(FALLBACK_CONNECTION, url, Some(token))
+        }),
+    );
+    let pool = match &shards {
+        Some(shards) => pool.with_share(shards.share()),
+        None => pool,
+    };
     let ctx = Arc::new(Context::new(
         client,
-        Pool::new(
-            Arc::new(Providers::with_observer(observer)),
-            options.portal.as_deref().map(|url| {
-                // The sandbox accepts any non-empty token; `tenantry` when none is given.
-                let token = options
-                    .portal_token
-                    .clone()
-                    .unwrap_or_else(|| crate::api::Sensitive::new("tenantry"));
-                Connection::contract(FALLBACK_CONNECTION, url, Some(token))
-            }),
-        ),
+        pool,
         stores.clone(),
         metrics,
         options.settings.clone(),
@@ -247,8 +292,9 @@ fn controllers(
             },
         )
         .graceful_shutdown_on(stop.clone())
+        .reconcile_all_on(changes(shards.as_ref()))
         .run(
-            reconcile::<Tenant>,
+            gated::<Tenant>(shards.clone()),
             error_policy::<Tenant>,
             Arc::clone(&ctx),
         )
@@ -278,8 +324,9 @@ fn controllers(
             },
         )
         .graceful_shutdown_on(stop.clone())
+        .reconcile_all_on(changes(shards.as_ref()))
         .run(
-            reconcile::<TenantAdmin>,
+            gated::<TenantAdmin>(shards.clone()),
             error_policy::<TenantAdmin>,
             Arc::clone(&ctx),
         )
@@ -312,8 +359,9 @@ fn controllers(
             },
         )
         .graceful_shutdown_on(stop.clone())
+        .reconcile_all_on(changes(shards.as_ref()))
         .run(
-            reconcile::<ServiceBinding>,
+            gated::<ServiceBinding>(shards.clone()),
             error_policy::<ServiceBinding>,
             Arc::clone(&ctx),
         )
@@ -333,8 +381,9 @@ fn controllers(
             },
         )
         .graceful_shutdown_on(stop.clone())
+        .reconcile_all_on(changes(shards.as_ref()))
         .run(
-            super::reconcile_connection,
+            connection_gated(shards),
             super::connection_error_policy,
             ctx,
         )
@@ -356,6 +405,61 @@ fn controllers(
             _ = feeds => {}
             () = notifier => {}
         }
+    }
+}
+
+/// The reconcile of `K`, only for objects of shards this replica holds, and cut short the
+/// moment their shard is lost (its in-flight writes are cancelled, as when a leader loses
+/// its Lease; idempotency keys make the next holder's repeat harmless).
+fn gated<K: Declaring>(
+    shards: Option<Arc<Shards>>,
+) -> impl FnMut(Arc<K>, Arc<Context>) -> BoxFuture<'static, Result<Action, Error>> {
+    move |object, ctx| {
+        let shards = shards.clone();
+        async move {
+            let Some(shards) = shards else {
+                return reconcile(object, ctx).await;
+            };
+            let shard = shards.of(object.as_ref());
+            if !shards.holds(shard) {
+                // Another replica's; a gain of the shard reconciles everything again.
+                return Ok(Action::await_change());
+            }
+            tokio::select! {
+                result = reconcile(object, ctx) => result,
+                () = shards.lost(shard) => Ok(Action::await_change()),
+            }
+        }
+        .boxed()
+    }
+}
+
+/// The PortalConnection health check, on the holder of shard 0 only (one writer of their
+/// status).
+fn connection_gated(
+    shards: Option<Arc<Shards>>,
+) -> impl FnMut(Arc<PortalConnection>, Arc<Context>) -> BoxFuture<'static, Result<Action, Error>> {
+    move |connection, ctx| {
+        let shards = shards.clone();
+        async move {
+            match shards {
+                Some(shards) if !shards.holds(0) => Ok(Action::await_change()),
+                Some(shards) => tokio::select! {
+                    result = super::reconcile_connection(connection, ctx) => result,
+                    () = shards.lost(0) => Ok(Action::await_change()),
+                },
+                None => super::reconcile_connection(connection, ctx).await,
+            }
+        }
+        .boxed()
+    }
+}
+
+/// A tick per gain or loss of a shard; never one without sharding.
+fn changes(shards: Option<&Arc<Shards>>) -> BoxStream<'static, ()> {
+    match shards {
+        Some(shards) => shards.changes().boxed(),
+        None => futures::stream::pending().boxed(),
     }
 }
 

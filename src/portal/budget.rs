@@ -184,6 +184,48 @@ impl std::fmt::Debug for Budget {
     }
 }
 
+/// This replica's share of every connection's budget when the controller is sharded: the
+/// shards it holds out of all shards, so the replicas' buckets add up to the connection's.
+#[derive(Debug)]
+pub struct BudgetShare {
+    held: std::sync::atomic::AtomicU32,
+    of: u32,
+}
+
+impl BudgetShare {
+    /// A share of `of` shards, holding none yet.
+    pub fn new(of: u32) -> Self {
+        Self {
+            held: std::sync::atomic::AtomicU32::new(0),
+            of: of.max(1),
+        }
+    }
+
+    /// Sets the number of shards held.
+    pub fn set(&self, held: u32) {
+        self.held.store(held.min(self.of), Ordering::Relaxed);
+    }
+
+    /// Shards held.
+    pub fn held(&self) -> u32 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// `limit` cut to this share: rate and burst times held / of, rounded down (at least 1,
+    /// which only a replica holding nothing, and so sending nothing, gets for free).
+    pub fn of_limit(&self, limit: &RateLimit) -> RateLimit {
+        let part = |n: u32| {
+            let cut = u64::from(n) * u64::from(self.held()) / u64::from(self.of);
+            u32::try_from(cut).unwrap_or(n).max(1)
+        };
+        RateLimit {
+            requests_per_second: part(limit.requests_per_second),
+            burst: part(limit.burst),
+            ..limit.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +286,27 @@ mod tests {
         );
         let stats = budget.stats();
         assert_eq!((stats.throttled, stats.paused), (1, 1));
+    }
+
+    #[test]
+    fn a_share_cuts_rate_and_burst_so_the_replicas_add_up() {
+        let limit = RateLimit {
+            requests_per_second: 20,
+            burst: 10,
+            max_concurrency: 8,
+        };
+        let share = BudgetShare::new(4);
+        share.set(1);
+        let one = share.of_limit(&limit);
+        assert_eq!(
+            (one.requests_per_second, one.burst, one.max_concurrency),
+            (5, 2, 8)
+        );
+        share.set(3);
+        let three = share.of_limit(&limit);
+        assert_eq!((three.requests_per_second, three.burst), (15, 7));
+        assert!(one.requests_per_second + three.requests_per_second <= 20);
+        share.set(4);
+        assert_eq!(share.of_limit(&limit), limit);
     }
 }

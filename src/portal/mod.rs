@@ -19,7 +19,7 @@ mod wire;
 use std::future::Future;
 
 pub use auth::{Credential, Flow, Grant};
-pub use budget::{Budget, BudgetStats};
+pub use budget::{Budget, BudgetShare, BudgetStats};
 pub use captured::{Captured, CapturedSecrets, microsoft_admin_secret};
 pub use error::{AuthRefused, PortalError};
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};

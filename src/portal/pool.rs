@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::PortalError;
 use super::provider::{Connection, Connector, PortalClient};
+use super::{BudgetShare, PortalError};
 
 /// The clients of every connection in use, made by one [`Connector`].
 pub struct Pool {
     connector: Arc<dyn Connector>,
     fallback: Option<Connection>,
     clients: Mutex<HashMap<String, Entry>>,
+    share: Option<Arc<BudgetShare>>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -35,7 +36,16 @@ impl Pool {
             connector,
             fallback,
             clients: Mutex::new(HashMap::new()),
+            share: None,
         }
+    }
+
+    /// Gives every client only `share` of its connection's rate budget (a sharded
+    /// controller: the replicas' budgets add up to the connection's).
+    #[must_use]
+    pub fn with_share(mut self, share: Arc<BudgetShare>) -> Self {
+        self.share = Some(share);
+        self
     }
 
     /// The fallback connection, if any.
@@ -45,6 +55,18 @@ impl Pool {
 
     /// The client of `connection`: the cached one while its settings hold, else a new one.
     pub fn client(&self, connection: &Connection) -> Result<PortalClient, PortalError> {
+        // The cut budget is part of the fingerprint: a change of share rebuilds the client.
+        let shared;
+        let connection = match &self.share {
+            Some(share) => {
+                shared = Connection {
+                    rate_limit: share.of_limit(&connection.rate_limit),
+                    ..connection.clone()
+                };
+                &shared
+            }
+            None => connection,
+        };
         let fingerprint = connection.fingerprint();
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = clients.get(&connection.name)

@@ -10,5 +10,6 @@ mod manual;
 mod notifications;
 mod oauth;
 mod scenarios;
+mod sharding;
 mod uninstall;
 mod wiring;
