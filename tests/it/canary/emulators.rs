@@ -53,9 +53,10 @@ pub(super) fn passwords(value: &Value, out: &mut Vec<String>) {
 }
 
 /// Files where tenantry keeps a generated secret on purpose, by name: they must hold it and are
-/// no channel. None yet; the Partner Center admin password's Secret goes here once it is kept
-/// (docs/providers.md, "Not in this version"), with an assertion that it holds the password.
-const SECRET_STORES: [&str; 0] = [];
+/// no channel: the Secret manifest the CLI saves for the admin password Partner Center
+/// generates (the test asserts it holds that password).
+const SECRET_STORES: [&str; 1] =
+    [".tenantry/secrets/customers/kenton-electronics-microsoft-admin.yaml"];
 
 /// Every file under `dir` but the input (`examples/`) and [`SECRET_STORES`], as (path, text).
 fn files_beside_the_input(dir: &Path, out: &mut Vec<(String, String)>) {
@@ -161,6 +162,7 @@ async fn no_vendor_credential_token_or_generated_password_reaches_any_channel() 
     let tcr_key = credentials.tcr_key.clone();
     let config = credentials.sandbox_config();
     let sb = sandbox(config).await;
+    crate::vendors::customers_approve_gdap_at_once(&sb).await;
     let wire = Wire::start(&sb.url()).await;
     // The people's steps, so that adoption, users and orders run too.
     for account in ["Kenton Electronics", "Meridian Dental Group"] {
@@ -287,6 +289,12 @@ async fn no_vendor_credential_token_or_generated_password_reaches_any_channel() 
     assert!(
         !pc_generated.is_empty() && pc_generated.iter().all(|p| sent.iter().any(|s| s == p)),
         "Partner Center generated the new customer's admin password and answered it"
+    );
+    let kept = std::fs::read_to_string(tmp.path().join(SECRET_STORES[0]))
+        .unwrap_or_else(|e| panic!("{}: {e}", SECRET_STORES[0]));
+    assert!(
+        pc_generated.iter().all(|p| kept.contains(p)),
+        "the CLI kept Partner Center's admin password in its Secret manifest"
     );
     assert!(
         exchanges

@@ -41,6 +41,7 @@ fn no_vendor_credential_or_token_reaches_any_channel_of_the_controller() {
             &json!({"name": "Kenton Electronics"}),
         )
         .await;
+        crate::vendors::customers_approve_gdap_at_once(&sb).await;
         let wire = Wire::start(&sb.url()).await;
         (sb, wire)
     });
@@ -178,12 +179,30 @@ async fn scenario(sandbox: Sandbox, wire: &Wire, credentials: &Credentials) -> S
         .filter(|c| c.method == "POST" && c.path.ends_with("/secrets"))
         .map(|c| &c.body)
         .collect();
-    assert_eq!(created.len(), 1, "jroe's generated-password Secret");
-    let bytes: k8s_openapi::ByteString =
-        serde_json::from_value(created[0]["data"]["password"].clone())
-            .unwrap_or_else(|e| panic!("{e}"));
-    let generated = String::from_utf8(bytes.0).unwrap_or_else(|e| panic!("{e}"));
-    search.secret("jroe's generated password", generated.as_str());
+    // jroe's generated password, and the admin password Partner Center generated for the new
+    // customer (`<tenant>-microsoft-admin`): each only in its Secret.
+    let mut names: Vec<&str> = created
+        .iter()
+        .filter_map(|s| s["metadata"]["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names.len(),
+        2,
+        "jroe's and Partner Center's generated passwords: {names:?}"
+    );
+    assert!(names.contains(&"kenton-microsoft-admin"), "{names:?}");
+    for secret in &created {
+        let name = secret["metadata"]["name"].as_str().unwrap_or_default();
+        let bytes: k8s_openapi::ByteString =
+            serde_json::from_value(secret["data"]["password"].clone())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let generated = String::from_utf8(bytes.0).unwrap_or_else(|e| panic!("{e}"));
+        search.secret(
+            format!("generated password in Secret {name}"),
+            generated.as_str(),
+        );
+    }
     for (i, call) in calls.iter().enumerate() {
         if call.method == "POST" && call.path.ends_with("/secrets") {
             continue;

@@ -83,6 +83,7 @@ struct Case {
 impl Case {
     async fn new(name: String) -> Self {
         let sb = sandbox(SandboxConfig::default()).await;
+        crate::vendors::customers_approve_gdap_at_once(&sb).await;
         // What people do outside tenantry: the CloudLink accounts in Mitel's Accounts portal,
         // and Meridian's existing Microsoft tenant accepted the reseller relationship.
         for account in ["Kenton Electronics", "Meridian Dental Group"] {

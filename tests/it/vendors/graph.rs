@@ -36,14 +36,7 @@ async fn vendor() -> Vendor {
     )
     .await;
     let v = Vendor { sb, client_secret };
-    // The GDAP approval is tests/it/vendors/gdap.rs's subject; here customers approve at once.
-    control(
-        &v,
-        "PUT",
-        "/sandbox/graph/settings",
-        &json!({"gdapAutoApprove": true, "gdapActivationMs": 0}),
-    )
-    .await;
+    super::customers_approve_gdap_at_once(&v.sb).await;
     v
 }
 

@@ -39,6 +39,18 @@ pub(crate) async fn control(sb: &Sandbox, path: &str, body: &Value) -> Value {
     answer.body
 }
 
+/// Customers approve GDAP relationships at once and they are active at once: for the tests
+/// whose subject is not the approval (tests/it/vendors/gdap.rs's is).
+pub(crate) async fn customers_approve_gdap_at_once(sb: &Sandbox) {
+    let answer = crate::sandbox::Client::new(sb)
+        .put(
+            "/sandbox/graph/settings",
+            &serde_json::json!({"gdapAutoApprove": true, "gdapActivationMs": 0}),
+        )
+        .await;
+    assert!(answer.status.is_success(), "{:#}", answer.body);
+}
+
 /// The requests `vendor`'s emulator received for `method path`.
 pub(crate) fn calls(sb: &Sandbox, vendor: &str, method: &str, path: &str) -> Vec<WireRequest> {
     sb.wire_requests(vendor)
