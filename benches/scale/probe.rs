@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::PartialObjectMeta;
 use serde::Deserialize;
-use tenantry::api::{ServiceBinding, Tenant, TenantAdmin};
+use tenantry::api::{ObjectStatus, ServiceBinding, Tenant, TenantAdmin};
 use tenantry::controller::{LeaseSettings, RunOptions, Settings};
 use tracing::span::{Attributes, Id};
 use tracing::{Subscriber, field};
@@ -462,49 +462,103 @@ fn diff(after: Counters, before: Counters) -> Counters {
     }
 }
 
-/// Live heap of one kind's objects as the stores hold them: `(kind, objects, bytes)`.
-type Share = (&'static str, usize, usize);
+/// Live heap of one kind's objects as the stores hold them: kind, objects, bytes in all, and
+/// the heap bytes of each part (`Parts`).
+type Share = (&'static str, usize, usize, Parts);
+
+/// Heap bytes (beyond the inline struct) that parts of the stored objects own.
+#[derive(Default, Clone, Copy)]
+struct Parts {
+    metadata: usize,
+    spec: usize,
+    conditions: usize,
+    applied: usize,
+    external_ids: usize,
+    other_status: usize,
+}
 
 /// What the stores alone hold: every object listed again and kept as the controller keeps
 /// it (typed, `Arc`, `managedFields` and last-applied stripped), measured, then dropped.
 async fn stores_alone(client: &kube::Client) -> anyhow::Result<Vec<Share>> {
     Ok(vec![
-        held::<Tenant>(client, "Tenant").await?,
-        held::<TenantAdmin>(client, "TenantAdmin").await?,
-        held::<ServiceBinding>(client, "ServiceBinding").await?,
-        held::<PartialObjectMeta<Secret>>(client, "Secret (metadata)").await?,
+        held::<Tenant>(client, "Tenant", |t| t.status.as_mut()).await?,
+        held::<TenantAdmin>(client, "TenantAdmin", |a| a.status.as_mut()).await?,
+        held::<ServiceBinding>(client, "ServiceBinding", |b| b.status.as_mut()).await?,
+        held::<PartialObjectMeta<Secret>>(client, "Secret (metadata)", |_| None).await?,
     ])
 }
 
-async fn held<K>(client: &kube::Client, kind: &'static str) -> anyhow::Result<Share>
+async fn held<K>(
+    client: &kube::Client,
+    kind: &'static str,
+    status: fn(&mut K) -> Option<&mut ObjectStatus>,
+) -> anyhow::Result<Share>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
     K::DynamicType: Default,
 {
     let api: kube::Api<K> = kube::Api::all(client.clone());
-    let mut objects: Vec<Arc<K>> = Vec::new();
+    let mut objects: Vec<K> = Vec::new();
     let mut params = kube::api::ListParams::default().limit(500);
     let before = live();
     loop {
         let page = api.list(&params).await?;
         for mut o in page.items {
-            let meta = o.meta_mut();
-            meta.managed_fields = None;
-            if let Some(a) = &mut meta.annotations {
-                a.remove("kubectl.kubernetes.io/last-applied-configuration");
-                if a.is_empty() {
-                    meta.annotations = None;
-                }
-            }
-            objects.push(Arc::new(o));
+            tenantry::controller::strip(&mut o);
+            objects.push(o);
         }
         match page.metadata.continue_ {
             Some(next) if !next.is_empty() => params = params.continue_token(&next),
             _ => break,
         }
     }
+    objects.shrink_to_fit();
+    // As the stores hold them: one `Arc` each.
+    let objects: Vec<Arc<K>> = objects.into_iter().map(Arc::new).collect();
     let bytes = delta(live(), before);
-    Ok((kind, objects.len(), bytes))
+    // The parts, taken out one at a time: what dropping each frees is the heap it owned.
+    let mut objects: Vec<K> = objects
+        .into_iter()
+        .map(|o| Arc::try_unwrap(o).unwrap_or_else(|o| (*o).clone()))
+        .collect();
+    let mut freed = |take: &mut dyn FnMut(&mut K)| {
+        let before = live();
+        objects.iter_mut().for_each(&mut *take);
+        delta(before, live())
+    };
+    let parts = Parts {
+        conditions: freed(&mut |o| {
+            if let Some(s) = status(o) {
+                s.conditions = Vec::new();
+            }
+        }),
+        applied: freed(&mut |o| {
+            if let Some(s) = status(o) {
+                s.applied = Default::default();
+            }
+        }),
+        external_ids: freed(&mut |o| {
+            if let Some(s) = status(o) {
+                s.external_ids = Default::default();
+            }
+        }),
+        other_status: freed(&mut |o| {
+            if let Some(s) = status(o) {
+                *s = ObjectStatus::default();
+            }
+        }),
+        metadata: freed(&mut |o| *o.meta_mut() = Default::default()),
+        spec: 0,
+    };
+    // What is left is the spec's heap and the inline structs.
+    let (n, inline) = (objects.len(), objects.capacity() * std::mem::size_of::<K>());
+    let before = live();
+    drop(objects);
+    let parts = Parts {
+        spec: delta(before, live()).saturating_sub(inline),
+        ..parts
+    };
+    Ok((kind, n, bytes, parts))
 }
 
 fn print_tables(
@@ -545,20 +599,27 @@ fn print_tables(
         );
     }
     println!(
-        "\n| what the stores hold (typed, stripped, with status) | objects | live heap MB | B / object |"
+        "\n| what the stores hold (typed, stripped, with status) | objects | live heap MB | B / object | of which (heap B / object): metadata, spec, status conditions, status applied, status externalIds, rest of status |"
     );
-    println!("|---|---:|---:|---:|");
-    for (kind, n, bytes) in stores {
+    println!("|---|---:|---:|---:|---|");
+    for (kind, n, bytes, parts) in stores {
+        let per = |b: usize| b / (*n).max(1);
         println!(
-            "| {kind} | {n} | {} | {} |",
+            "| {kind} | {n} | {} | {} | {}, {}, {}, {}, {}, {} |",
             mb(*bytes),
-            bytes / (*n).max(1)
+            per(*bytes),
+            per(parts.metadata),
+            per(parts.spec),
+            per(parts.conditions),
+            per(parts.applied),
+            per(parts.external_ids),
+            per(parts.other_status),
         );
     }
     let (n, bytes) = stores
         .iter()
-        .fold((0, 0), |(n, b), (_, n2, b2)| (n + n2, b + b2));
-    println!("| **all** | {n} | {} | {} |", mb(bytes), bytes / n.max(1));
+        .fold((0, 0), |(n, b), (_, n2, b2, _)| (n + n2, b + b2));
+    println!("| **all** | {n} | {} | {} | |", mb(bytes), bytes / n.max(1));
     println!(
         "\nInline sizes: Tenant {} B, TenantAdmin {} B, ServiceBinding {} B.",
         std::mem::size_of::<Tenant>(),

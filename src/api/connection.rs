@@ -296,5 +296,5 @@ pub struct ConnectionStatus {
     /// Ready: the portal answered with these credentials.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    pub conditions: Vec<super::Condition>,
 }

@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod binding;
 mod common;
+mod compact;
 mod connection;
 mod declared;
 mod problem;
@@ -26,6 +27,7 @@ pub use common::{
     API_VERSION, AcceptedDeviation, Address, Contact, DeletionPolicy, DriftPolicy, GROUP, LocalRef,
     ManagementPolicy, NamespacedSecretRef, Portal, SecretKeyRef, VERSION,
 };
+pub use compact::{SmallMap, Text};
 pub use connection::{
     ConnectionApi, ConnectionRef, ConnectionStatus, PortalConnection, PortalConnectionSpec,
     RateLimit,
@@ -40,7 +42,8 @@ pub use sink::{
     sink_condition,
 };
 pub use status::{
-    DriftStatus, ObjectStatus, ObservedValues, PlanStatus, condition, find_condition, set_condition,
+    Condition, DriftStatus, ObjectStatus, ObservedValues, PlanStatus, condition, find_condition,
+    set_condition,
 };
 pub use tenant::{
     CustomerType, PasswordPolicy, Policies, SupportContact, SupportRole, Tenant, TenantSpec,

@@ -154,7 +154,7 @@ pub struct SinkStatus {
     /// Ready (the sink is usable and its last delivery was accepted) and LastDeliveryFailed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    pub conditions: Vec<super::Condition>,
     /// Events due to the sink and not accepted yet, oldest first (at most 200).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 200))]

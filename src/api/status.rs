@@ -1,10 +1,47 @@
 //! Status shared by every kind: conditions, portal-generated values and the current plan.
 
-use std::collections::BTreeMap;
-
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use super::compact::{SmallMap, Text};
+
+/// A Kubernetes condition: `metav1.Condition` on the wire and in the schema, its strings
+/// shared between objects (the stores hold tens of thousands with the same few texts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// Ready, Synced, Progressing, …
+    #[serde(rename = "type")]
+    pub type_: Text,
+    /// `True`, `False` or `Unknown`.
+    pub status: Text,
+    /// CamelCase reason.
+    #[serde(default)]
+    pub reason: Text,
+    /// What a person reads.
+    #[serde(default)]
+    pub message: Text,
+    /// When `status` last changed.
+    pub last_transition_time: Time,
+    /// The `metadata.generation` the condition describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+impl JsonSchema for Condition {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition::schema_name()
+    }
+
+    fn inline_schema() -> bool {
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition::inline_schema()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition::json_schema(generator)
+    }
+}
 
 /// Condition types (DESIGN.md §2).
 pub mod condition {
@@ -34,8 +71,8 @@ pub struct ObjectStatus {
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<Condition>,
     /// Portal object ids, keyed by resource address (e.g. `daas/customers`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub external_ids: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub external_ids: SmallMap,
     /// The service this binding declares (for `kubectl get`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
@@ -51,8 +88,8 @@ pub struct ObjectStatus {
     /// What tenantry last applied: per portal object, `field=digest` pairs of the declared
     /// values (never the values); tells a change made by hand in a portal (drift) from a
     /// declared change.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub applied: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub applied: SmallMap,
     /// Fields a person changed in a portal, and what the drift policy does about them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftStatus>,
@@ -162,7 +199,7 @@ pub fn set_condition(
     generation: Option<i64>,
     now: Time,
 ) -> bool {
-    let status = if status { "True" } else { "False" }.to_owned();
+    let status = Text::new(if status { "True" } else { "False" });
     if let Some(existing) = conditions.iter_mut().find(|c| c.type_ == type_) {
         let flipped = existing.status != status;
         let changed = flipped
@@ -173,16 +210,16 @@ pub fn set_condition(
             existing.last_transition_time = now;
         }
         existing.status = status;
-        existing.reason = reason.to_owned();
-        existing.message = message.to_owned();
+        existing.reason = Text::new(reason);
+        existing.message = Text::new(message);
         existing.observed_generation = generation;
         return changed;
     }
     conditions.push(Condition {
-        type_: type_.to_owned(),
+        type_: Text::new(type_),
         status,
-        reason: reason.to_owned(),
-        message: message.to_owned(),
+        reason: Text::new(reason),
+        message: Text::new(message),
         observed_generation: generation,
         last_transition_time: now,
     });

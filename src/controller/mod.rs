@@ -40,6 +40,7 @@ pub use manual::{CONFIRM_PREFIX, CONFIRMED_BY};
 pub use metrics::Metrics;
 pub use notifications::{Notifications, Pass, deliver_notifications};
 pub use reconcile::{error_policy, reconcile};
+pub use relist::strip;
 pub use run::{RunOptions, run};
 pub use shard::{Shards, shard_of};
 pub use workorders::{DATA_KEY as WORK_ORDERS_KEY, TENANT_LABEL, configmap_name};

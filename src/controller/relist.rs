@@ -12,8 +12,9 @@ use kube::runtime::watcher::Event;
 /// Annotation kubectl leaves with a whole copy of the object.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-/// Drops `managedFields` and kubectl's last-applied annotation, freeing their allocations.
-pub(crate) fn strip<K: Resource>(object: &mut K) {
+/// What the stores keep of a watched object: `managedFields` and kubectl's last-applied
+/// annotation dropped, freeing their allocations.
+pub fn strip<K: Resource>(object: &mut K) {
     let meta = object.meta_mut();
     // `None`, not an emptied Vec: the Vec would keep its capacity (4 entries, ~700 B).
     meta.managed_fields = None;

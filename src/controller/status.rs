@@ -163,7 +163,7 @@ impl StatusBuilder {
             };
             self.status
                 .external_ids
-                .insert(address.to_string(), object.id.clone());
+                .insert(&address.to_string(), &object.id);
             // The one list of outputs (plan::values_of), as the CLI reports them.
             for (name, value) in values_of(address.kind, object) {
                 let slot = match name {

@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::action::{FieldChange, FieldValue};
-use crate::api::DriftPolicy;
+use crate::api::{DriftPolicy, SmallMap};
 use crate::model::{Address, Model, PortalObject, Resource, shown_value};
 
 /// Hex digits kept of a field's digest: enough to tell two declarations apart, short
@@ -36,8 +36,8 @@ impl Applied {
 
     /// The record from its compact form: per object, `field=digest` pairs separated by spaces
     /// (one string per object, so a status keeps it in little memory).
-    pub fn from_compact(compact: &BTreeMap<String, String>) -> Self {
-        let fields = |pairs: &String| {
+    pub fn from_compact(compact: &SmallMap) -> Self {
+        let fields = |pairs: &str| {
             pairs
                 .split(' ')
                 .filter_map(|pair| pair.split_once('='))
@@ -47,13 +47,13 @@ impl Applied {
         Self(
             compact
                 .iter()
-                .map(|(k, v)| (k.clone(), fields(v)))
+                .map(|(k, v)| (k.to_owned(), fields(v)))
                 .collect(),
         )
     }
 
     /// The compact form ([`Applied::from_compact`]).
-    pub fn compact(&self) -> BTreeMap<String, String> {
+    pub fn compact(&self) -> SmallMap {
         self.0
             .iter()
             .map(|(address, fields)| {

@@ -3,7 +3,7 @@
 //! pending events, and the newest 500 delivered ids are remembered (an older event seen again
 //! is sent again; its id lets the receiver drop it).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::api::Condition;
 
 use crate::api::{SinkEvent, SinkStatus};
 use crate::notify::Event;

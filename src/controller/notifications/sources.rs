@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::api::Condition;
 
 use crate::api::{EventType, ObjectId, ObjectStatus, condition};
 use crate::engine::{Outcome, Report, StepReport};
@@ -103,7 +103,7 @@ impl Sightings {
                 .collect();
             for address in waits {
                 self.events
-                    .push(work_order(address, message.clone(), order.clone()));
+                    .push(work_order(address, message.to_string(), order.clone()));
             }
         }
         let mut seen = BTreeSet::new();

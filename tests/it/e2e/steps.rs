@@ -660,10 +660,7 @@ fn tenant(connection: &str, name: &str, policy: &str) -> Tenant {
     }))
 }
 
-fn is_true(
-    conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
-    type_: &str,
-) -> bool {
+fn is_true(conditions: &[tenantry::api::Condition], type_: &str) -> bool {
     find_condition(conditions, type_).is_some_and(|c| c.status == "True")
 }
 
