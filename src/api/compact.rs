@@ -262,6 +262,18 @@ impl JsonSchema for SmallMap {
     }
 }
 
+/// A list read at its exact length: a decoder grows a `Vec` by doubling (five conditions
+/// would keep room for eight), and the stores keep what they read for the process's life.
+pub(crate) fn shrunk<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut list = Vec::<T>::deserialize(deserializer)?;
+    list.shrink_to_fit();
+    Ok(list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,7 @@ pub struct ObjectStatus {
     /// Kubernetes-style conditions: Ready, Synced, Progressing, PlanPending, DeleteBlocked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    #[serde(deserialize_with = "super::compact::shrunk")]
     pub conditions: Vec<Condition>,
     /// Portal object ids, keyed by resource address (e.g. `daas/customers`).
     #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
@@ -81,7 +82,7 @@ pub struct ObjectStatus {
     pub observed: ObservedValues,
     /// The plan computed by the last reconcile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plan: Option<PlanStatus>,
+    pub plan: Option<Box<PlanStatus>>,
     /// Name of the Secret holding a generated password (never the password itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_secret: Option<String>,

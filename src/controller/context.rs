@@ -208,7 +208,13 @@ impl Context {
         let mut cache = self.secret_cache.lock().unwrap_or_else(|e| e.into_inner());
         let key = format!("{namespace}/{name}");
         match secret {
-            Some(secret) => cache.insert(key, secret.clone()),
+            Some(secret) => {
+                // Without managedFields and kubectl's last-applied copy (which holds the
+                // values again): memory, and a value kept once.
+                let mut kept = secret.clone();
+                super::relist::strip(&mut kept);
+                cache.insert(key, kept)
+            }
             None => cache.remove(&key),
         };
     }

@@ -337,7 +337,7 @@ fn conclude<K: Declaring>(
     let held = |hold| decision.held_for(hold) > 0;
     if let Some(approved) = decision.stale.as_deref() {
         let changed = what_changed(
-            object.object_status().and_then(|s| s.plan.as_ref()),
+            object.object_status().and_then(|s| s.plan.as_deref()),
             approved,
             plan,
         );

@@ -3,7 +3,7 @@
 //! instead of scanning a store: at 70,000 objects those scans ran once per event and per
 //! reconcile, and the controller reconciled a few objects a second (benches/scale).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
 use kube::runtime::reflector::{ObjectRef, Store};
@@ -19,10 +19,26 @@ pub struct Related {
 
 type Key = (String, String);
 
+/// Names in order, in a vector: a key holds one to a few (a `BTreeSet` node has room for
+/// eleven, ~300 B, and there is an entry per admin and per Tenant).
+type Names = Vec<Box<str>>;
+
+fn add(names: &mut Names, name: &str) {
+    if let Err(i) = names.binary_search_by(|n| (**n).cmp(name)) {
+        names.insert(i, name.into());
+    }
+}
+
+fn remove(names: &mut Names, name: &str) {
+    if let Ok(i) = names.binary_search_by(|n| (**n).cmp(name)) {
+        names.remove(i);
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    by_tenant: HashMap<Key, BTreeSet<String>>,
-    by_secret: HashMap<Key, BTreeSet<String>>,
+    by_tenant: HashMap<Key, Names>,
+    by_secret: HashMap<Key, Names>,
 }
 
 /// Where an object is indexed: namespace, name, tenant and the Secret of its password.
@@ -42,15 +58,17 @@ impl Inner {
     fn link<K: Declaring>(&mut self, object: &K) {
         if let Some((namespace, name, tenant, secret)) = entries(object) {
             if let Some(secret) = secret {
-                self.by_secret
-                    .entry((namespace.clone(), secret))
-                    .or_default()
-                    .insert(name.clone());
+                add(
+                    self.by_secret
+                        .entry((namespace.clone(), secret))
+                        .or_default(),
+                    &name,
+                );
             }
-            self.by_tenant
-                .entry((namespace, tenant))
-                .or_default()
-                .insert(name);
+            add(
+                self.by_tenant.entry((namespace, tenant)).or_default(),
+                &name,
+            );
         }
     }
 
@@ -58,9 +76,9 @@ impl Inner {
         let Some((namespace, name, tenant, secret)) = entries(object) else {
             return;
         };
-        let drop_name = |map: &mut HashMap<Key, BTreeSet<String>>, key: Key| {
+        let drop_name = |map: &mut HashMap<Key, Names>, key: Key| {
             if let Some(names) = map.get_mut(&key) {
-                names.remove(&name);
+                remove(names, &name);
                 if names.is_empty() {
                     map.remove(&key);
                 }
@@ -131,7 +149,7 @@ impl Related {
     }
 }
 
-fn refs<K: Declaring>(names: Option<&BTreeSet<String>>, namespace: &str) -> Vec<ObjectRef<K>> {
+fn refs<K: Declaring>(names: Option<&Names>, namespace: &str) -> Vec<ObjectRef<K>> {
     names
         .into_iter()
         .flatten()

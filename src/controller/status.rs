@@ -104,7 +104,7 @@ impl StatusBuilder {
 
     /// The published plan (none when there is nothing to change).
     pub fn plan(&mut self, plan: Option<PlanStatus>) -> &mut Self {
-        self.status.plan = plan;
+        self.status.plan = plan.map(Box::new);
         self
     }
 
