@@ -181,7 +181,7 @@ async fn addresses<K: Declaring>(
     let mut set: BTreeSet<Address> = status
         .external_ids
         .keys()
-        .filter_map(|key| parse_address(key))
+        .filter_map(parse_address)
         .collect();
     if let Ok(deref) = dereference(ctx, object, tenant).await
         && let Ok(model) = expand(&deref.declared)
