@@ -200,24 +200,17 @@ pub(crate) fn parse_address(text: &str) -> Option<Address> {
     Some(Address::new(kind, parts.next()?))
 }
 
-/// TenantAdmins and ServiceBindings that reference `tenant`.
+/// TenantAdmins and ServiceBindings that reference `tenant` (from the index, not a scan).
 fn dependants_of(ctx: &Context, tenant: &crate::api::Tenant) -> Vec<String> {
-    let namespace = tenant.namespace();
-    let name = tenant.name_any();
-    let mut out: Vec<String> = ctx
-        .stores
-        .admins
-        .state()
-        .iter()
-        .filter(|a| a.namespace() == namespace && a.spec.tenant_ref.name == name)
-        .map(|a| format!("TenantAdmin {}", a.name_any()))
+    let admins = super::watches::admins_of(&ctx.stores, tenant);
+    let bindings = super::watches::bindings_of(&ctx.stores, tenant);
+    let mut out: Vec<String> = admins
+        .into_iter()
+        .map(|a| format!("TenantAdmin {}", a.name))
         .chain(
-            ctx.stores
-                .bindings
-                .state()
-                .iter()
-                .filter(|b| b.namespace() == namespace && b.spec.tenant_ref.name == name)
-                .map(|b| format!("ServiceBinding {}", b.name_any())),
+            bindings
+                .into_iter()
+                .map(|b| format!("ServiceBinding {}", b.name)),
         )
         .collect();
     out.sort();

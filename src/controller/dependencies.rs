@@ -28,17 +28,21 @@ pub(crate) fn waiting_for<K: Declaring>(
         .service()
         .is_some_and(|s| s == ServiceKind::MicrosoftOnline)
     {
+        // The Tenant's bindings from the index: a scan of the whole store per waiting
+        // reconcile made the first pass at 10,000 tenants stall (benches/scale).
+        let tenant_name = tenant.name_any();
         names.extend(
             ctx.stores
-                .bindings
-                .state()
-                .iter()
-                .filter(|b| {
-                    b.namespace().as_deref() == Some(namespace.as_str())
-                        && b.spec.tenant_ref.name == tenant.name_any()
-                        && b.spec.azure_ad.is_some()
+                .binding_index
+                .of_tenant::<ServiceBinding>(&namespace, &tenant_name)
+                .into_iter()
+                .filter(|key| {
+                    ctx.stores
+                        .bindings
+                        .get(key)
+                        .is_some_and(|b| b.spec.azure_ad.is_some())
                 })
-                .map(|b| b.name_any()),
+                .map(|key| key.name),
         );
     }
     for name in names {
@@ -64,4 +68,104 @@ fn is_ready(status: Option<&ObjectStatus>) -> bool {
     status
         .and_then(|s| find_condition(&s.conditions, condition::READY))
         .is_some_and(|c| c.status == "True")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ServiceBindingSpec, set_condition};
+    use crate::controller::{Context, Metrics, Settings, Stores};
+    use kube::Client;
+    use kube::client::Body;
+
+    fn binding(
+        tenant: &str,
+        name: &str,
+        service: serde_json::Value,
+        ready: bool,
+    ) -> ServiceBinding {
+        let mut spec = serde_json::json!({"tenantRef": {"name": tenant}});
+        if let (Some(spec), Some(service)) = (spec.as_object_mut(), service.as_object()) {
+            spec.extend(service.clone());
+        }
+        let spec: ServiceBindingSpec =
+            serde_json::from_value(spec).unwrap_or_else(|e| panic!("binding spec: {e}"));
+        let mut b = ServiceBinding::new(name, spec);
+        b.metadata.namespace = Some("customers".into());
+        let mut status = ObjectStatus::default();
+        let now = crate::controller::status::now();
+        set_condition(
+            &mut status.conditions,
+            condition::READY,
+            ready,
+            "R",
+            "",
+            None,
+            now,
+        );
+        b.status = Some(status);
+        b
+    }
+
+    fn tenant(name: &str) -> Tenant {
+        let spec = serde_json::from_value(serde_json::json!({
+            "displayName": name, "contact": {"name": "Jane Roe", "email": "jane@kenton.com"},
+            "domains": ["kenton.com"], "portals": ["daas"]
+        }))
+        .unwrap_or_else(|e| panic!("tenant spec: {e}"));
+        let mut t = Tenant::new(name, spec);
+        t.metadata.namespace = Some("customers".into());
+        let mut status = ObjectStatus::default();
+        let now = crate::controller::status::now();
+        set_condition(
+            &mut status.conditions,
+            condition::READY,
+            true,
+            "R",
+            "",
+            None,
+            now,
+        );
+        t.status = Some(status);
+        t
+    }
+
+    fn context(bindings: Vec<ServiceBinding>) -> Context {
+        let (service, _handle) =
+            tower_test::mock::pair::<http::Request<Body>, http::Response<Body>>();
+        Context::new(
+            Client::new(service, "default"),
+            crate::portal::Pool::new(Arc::new(crate::portal::Providers::default()), None),
+            Stores::from_objects(vec![tenant("kenton")], Vec::new(), bindings, Vec::new()),
+            Arc::new(Metrics::new()),
+            Settings::default(),
+            None,
+        )
+    }
+
+    #[tokio::test]
+    async fn microsoft_online_waits_for_its_own_tenants_azure_ad_only() {
+        let azure = serde_json::json!({"azureAD": {"mode": "CreateNew"}});
+        let m365 = binding(
+            "kenton",
+            "kenton-m365",
+            serde_json::json!({"microsoftOnline": {}}),
+            false,
+        );
+        // Another Tenant's Azure AD that is not Ready must not hold kenton's binding.
+        let other = binding("acme", "acme-azure", azure.clone(), false);
+        for (ready, want) in [(false, Some("ServiceBinding kenton-azure")), (true, None)] {
+            let own = binding("kenton", "kenton-azure", azure.clone(), ready);
+            let ctx = context(vec![own, other.clone(), m365.clone()]);
+            let waiting = waiting_for(&ctx, &m365, &tenant("kenton"));
+            match want {
+                Some(name) => {
+                    let message = waiting.unwrap_or_default();
+                    assert!(message.contains(name), "{message}");
+                    assert!(!message.contains("acme"), "{message}");
+                }
+                None => assert_eq!(waiting, None),
+            }
+        }
+    }
 }

@@ -79,6 +79,7 @@ pub struct Metrics {
     portal_writes: Family<WriteLabels, Counter>,
     status_patches: Family<KindLabels, Counter>,
     queue_depth: Gauge,
+    shards_held: Gauge,
     waiting: Mutex<HashSet<String>>,
     drifted: Family<DriftLabels, Gauge>,
     remediated: Family<PortalLabels, Counter>,
@@ -153,6 +154,12 @@ impl Metrics {
             "Objects waiting for a requeue (dependencies, async operations, errors)",
             queue_depth.clone(),
         );
+        let shards_held = Gauge::default();
+        registry.register(
+            "shards_held",
+            "Shards whose Lease this replica holds (--shards above 1; 0 otherwise)",
+            shards_held.clone(),
+        );
         Self {
             registry,
             reconciles,
@@ -162,11 +169,17 @@ impl Metrics {
             portal_writes,
             status_patches,
             queue_depth,
+            shards_held,
             waiting: Mutex::new(HashSet::new()),
             drifted,
             remediated,
             drift_by_object: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The gauge of the shards this replica holds (kept by [`super::Shards`]).
+    pub fn shards_held(&self) -> Gauge {
+        self.shards_held.clone()
     }
 
     /// The text exposition of every metric.

@@ -106,10 +106,13 @@ pub async fn run(
         }
         Some(lease) if options.settings.shards > 1 => {
             // The controllers run on every replica; each reconcile checks its shard.
-            let shards = Arc::new(Shards::new(
-                options.settings.shards,
-                Arc::new(BudgetShare::new(options.settings.shards)),
-            ));
+            let shards = Arc::new(
+                Shards::new(
+                    options.settings.shards,
+                    Arc::new(BudgetShare::new(options.settings.shards)),
+                )
+                .with_gauge(metrics.shards_held()),
+            );
             let lease_client = lease_client.unwrap_or_else(|| client.clone());
             let holding = tokio::spawn(shard_lease::hold(
                 lease_client,

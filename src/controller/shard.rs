@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::Stream;
 use kube::ResourceExt;
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::watch;
 
 use super::Declaring;
@@ -42,6 +43,8 @@ pub struct Shards {
     /// Bumped on every gain or loss, so reconciles can stop and the controllers re-list.
     changes: watch::Sender<u64>,
     share: Arc<BudgetShare>,
+    /// `tenantry_shards_held`.
+    gauge: Gauge,
 }
 
 impl Shards {
@@ -53,7 +56,15 @@ impl Shards {
             until: Mutex::new(vec![None; count as usize]),
             changes: watch::channel(0).0,
             share,
+            gauge: Gauge::default(),
         }
+    }
+
+    /// These shards, reporting how many are held to `gauge` (`tenantry_shards_held`).
+    #[must_use]
+    pub fn with_gauge(mut self, gauge: Gauge) -> Self {
+        self.gauge = gauge;
+        self
     }
 
     /// This replica's share of the portal budgets (follows the shards held).
@@ -119,6 +130,7 @@ impl Shards {
             until.iter().filter(|u| u.is_some()).count()
         };
         self.share.set(u32::try_from(held).unwrap_or(self.count));
+        self.gauge.set(i64::try_from(held).unwrap_or(i64::MAX));
     }
 
     /// Resolves once `shard` is not held any more (released, or its deadline passed).
@@ -186,15 +198,18 @@ mod tests {
     #[tokio::test]
     async fn a_shard_is_held_until_its_deadline_or_release() {
         let share = Arc::new(BudgetShare::new(4));
-        let shards = Shards::new(4, Arc::clone(&share));
+        let metrics = crate::controller::Metrics::new();
+        let shards = Shards::new(4, Arc::clone(&share)).with_gauge(metrics.shards_held());
         assert!(shards.held().is_empty());
         shards.confirm(1, Instant::now() + Duration::from_secs(60));
         shards.confirm(3, Instant::now() + Duration::from_secs(60));
         assert_eq!(shards.held(), vec![1, 3]);
         assert_eq!(share.held(), 2);
+        assert!(metrics.encode().contains("tenantry_shards_held 2\n"));
         shards.release(1);
         assert_eq!(shards.held(), vec![3]);
         assert_eq!(share.held(), 1);
+        assert!(metrics.encode().contains("tenantry_shards_held 1\n"));
         // A deadline in the past: not held, whatever the coordinator believes.
         shards.confirm(2, Instant::now());
         assert!(!shards.holds(2));
