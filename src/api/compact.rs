@@ -80,12 +80,6 @@ impl From<&str> for Text {
     }
 }
 
-impl From<&String> for Text {
-    fn from(s: &String) -> Self {
-        Self::new(s)
-    }
-}
-
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
@@ -95,12 +89,6 @@ impl PartialEq<str> for Text {
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
-    }
-}
-
-impl PartialEq<String> for Text {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
     }
 }
 
@@ -172,14 +160,14 @@ impl SmallMap {
         }
     }
 
-    /// Removes `key`, returning its value.
-    pub fn remove(&mut self, key: &str) -> Option<Box<str>> {
-        self.position(key).ok().map(|i| self.0.remove(i).1)
-    }
-
     /// True when `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
         self.position(key).is_ok()
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Box<str>> {
+        self.position(key).ok().map(|i| self.0.remove(i).1)
     }
 
     /// Removes every entry.
@@ -205,11 +193,6 @@ impl SmallMap {
     /// The keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| &**k)
-    }
-
-    /// The values in key order.
-    pub fn values(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(_, v)| &**v)
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {

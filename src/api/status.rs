@@ -67,9 +67,12 @@ pub struct ObjectStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// Kubernetes-style conditions: Ready, Synced, Progressing, PlanPending, DeleteBlocked.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::compact::shrunk"
+    )]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    #[serde(deserialize_with = "super::compact::shrunk")]
     pub conditions: Vec<Condition>,
     /// Portal object ids, keyed by resource address (e.g. `daas/customers`).
     #[serde(default, skip_serializing_if = "SmallMap::is_empty")]

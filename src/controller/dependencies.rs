@@ -92,6 +92,12 @@ mod tests {
             serde_json::from_value(spec).unwrap_or_else(|e| panic!("binding spec: {e}"));
         let mut b = ServiceBinding::new(name, spec);
         b.metadata.namespace = Some("customers".into());
+        b.status = Some(ready_status(ready));
+        b
+    }
+
+    /// A status with only `Ready` set.
+    fn ready_status(ready: bool) -> ObjectStatus {
         let mut status = ObjectStatus::default();
         let now = crate::controller::status::now();
         set_condition(
@@ -103,8 +109,7 @@ mod tests {
             None,
             now,
         );
-        b.status = Some(status);
-        b
+        status
     }
 
     fn tenant(name: &str) -> Tenant {
@@ -115,18 +120,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("tenant spec: {e}"));
         let mut t = Tenant::new(name, spec);
         t.metadata.namespace = Some("customers".into());
-        let mut status = ObjectStatus::default();
-        let now = crate::controller::status::now();
-        set_condition(
-            &mut status.conditions,
-            condition::READY,
-            true,
-            "R",
-            "",
-            None,
-            now,
-        );
-        t.status = Some(status);
+        t.status = Some(ready_status(true));
         t
     }
 
