@@ -512,9 +512,12 @@ where
             _ => break,
         }
     }
-    objects.shrink_to_fit();
-    // As the stores hold them: one `Arc` each.
-    let objects: Vec<Arc<K>> = objects.into_iter().map(Arc::new).collect();
+    // As the stores hold them: one `Arc` each. Not `collect()`: that reuses the list's buffer
+    // in place, and the measure would keep the inline size of every object a second time.
+    let mut arcs: Vec<Arc<K>> = Vec::with_capacity(objects.len());
+    arcs.extend(objects.drain(..).map(Arc::new));
+    drop(objects);
+    let objects = arcs;
     let bytes = delta(live(), before);
     // The parts, taken out one at a time: what dropping each frees is the heap it owned.
     let mut objects: Vec<K> = objects
