@@ -3,18 +3,9 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tenantry::controller::reconcile;
 
 use super::fixtures::*;
-
-fn condition(status: &Value, type_: &str) -> Value {
-    status["conditions"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["type"] == type_))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
 
 #[tokio::test]
 async fn a_rename_that_destroys_the_account_waits_for_allow_replace() {

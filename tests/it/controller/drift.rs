@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tenantry::api::{DriftPolicy, Tenant};
 use tenantry::controller::reconcile;
 
@@ -38,14 +38,6 @@ async fn change_by_hand(h: &Harness) {
         .put(&format!("{ACCOUNTS}/{id}"), &json!({"spec": spec}))
         .await
         .expect(200);
-}
-
-fn condition(status: &Value, type_: &str) -> Value {
-    status["conditions"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["type"] == type_))
-        .cloned()
-        .unwrap_or(Value::Null)
 }
 
 /// Kenton applied under `policy`, then changed by hand: the harness and its write count.

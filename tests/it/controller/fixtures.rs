@@ -767,6 +767,14 @@ pub fn admin(name: &str, tenant: &str) -> TenantAdmin {
 }
 
 /// Marks an object Ready (as a finished reconcile would have).
+/// The condition `type_` of a status as JSON (`Null` when absent).
+pub fn condition<'a>(status: &'a Value, type_: &str) -> &'a Value {
+    status["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == type_))
+        .unwrap_or(&Value::Null)
+}
+
 pub fn ready<K: serde::Serialize + serde::de::DeserializeOwned>(object: &K) -> K {
     with_status(
         object,

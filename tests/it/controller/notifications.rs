@@ -113,14 +113,6 @@ fn sink_status(h: &Harness, name: &str) -> Value {
     serde_json::to_value(sink.status).unwrap_or(Value::Null)
 }
 
-fn condition(status: &Value, type_: &str) -> Value {
-    status["conditions"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["type"] == type_))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 fn types_of(received: &Receiver, hook: &str) -> Vec<String> {
     received
         .log()

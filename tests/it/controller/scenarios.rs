@@ -24,13 +24,6 @@ async fn run<K: Declaring>(
     reconcile(Arc::new(object.clone()), Arc::clone(&h.ctx)).await
 }
 
-fn condition<'a>(status: &'a Value, type_: &str) -> &'a Value {
-    status["conditions"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["type"] == type_))
-        .unwrap_or(&Value::Null)
-}
-
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
