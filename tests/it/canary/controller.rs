@@ -40,6 +40,27 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 }
 
 impl Logs {
+    /// Captures every log line of this thread at trace level until the guard drops, and a
+    /// current-thread runtime to run the controller on (so its lines are this thread's).
+    pub(crate) fn capture() -> (
+        Self,
+        tracing::subscriber::DefaultGuard,
+        tokio::runtime::Runtime,
+    ) {
+        let logs = Self::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (logs, guard, runtime)
+    }
+
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
     }
@@ -140,17 +161,7 @@ fn no_secret_reaches_any_channel_of_the_controller() {
     let sandbox = portal_runtime
         .block_on(Sandbox::start(SandboxConfig::default().with_faults(echo)))
         .unwrap_or_else(|e| panic!("sandbox: {e}"));
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _capture = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (logs, _capture, runtime) = Logs::capture();
     let mut search = runtime.block_on(scenario(sandbox));
     let log = logs.text();
     assert!(

@@ -45,17 +45,7 @@ fn no_vendor_credential_or_token_reaches_any_channel_of_the_controller() {
         let wire = Wire::start(&sb.url()).await;
         (sb, wire)
     });
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _capture = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (logs, _capture, runtime) = Logs::capture();
     let mut search = runtime.block_on(scenario(sandbox, &wire, &credentials));
     let log = logs.text();
     assert!(log.contains(" TRACE "), "the capture holds trace lines");

@@ -207,17 +207,7 @@ fn no_oauth_secret_or_issued_token_reaches_any_channel_of_the_controller() {
         let wire = Wire::start(&sandbox.url()).await;
         (sandbox, wire)
     });
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _capture = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (logs, _capture, runtime) = Logs::capture();
     let mut search = runtime.block_on(controller_scenario(sandbox, &wire, &c));
     let log = logs.text();
     assert!(

@@ -255,17 +255,7 @@ async fn each_event_reaches_each_sink_once_while_the_receiver_fails_30_percent()
 /// Event or log line.
 #[test]
 fn a_restart_resends_what_was_pending_and_nothing_that_was_delivered() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _capture = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (logs, _capture, runtime) = Logs::capture();
     let key = canary("Signing");
     let token = canary("ChatHook");
     let (received, api, mut search) = runtime.block_on(restart_scenario(&key, &token));
