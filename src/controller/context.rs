@@ -144,6 +144,8 @@ pub struct Context {
     pub settings: Settings,
     /// What the reconciles saw for the NotificationSinks, until the delivering task sends it.
     pub notifications: Notifications,
+    /// When each converged object resyncs next (read by the controllers' `reconcile_on`).
+    pub(crate) resync: Arc<super::resync::Resync>,
     /// Consecutive failures per object, for the error backoff.
     failures: Mutex<HashMap<String, u32>>,
     /// Secrets read so far, by `namespace/name`, reused while their resourceVersion holds.
@@ -184,6 +186,7 @@ impl Context {
             metrics,
             settings,
             notifications: Notifications::default(),
+            resync: Arc::default(),
             failures: Mutex::new(HashMap::new()),
             secret_cache: Mutex::new(HashMap::new()),
             finalizers_sent: Mutex::new(HashMap::new()),

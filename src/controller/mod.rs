@@ -23,6 +23,7 @@ mod passwords;
 mod reconcile;
 mod related;
 mod relist;
+mod resync;
 mod run;
 mod server;
 mod shard;

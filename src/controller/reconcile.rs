@@ -72,11 +72,28 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
     if let Ok(action) = &result {
         ctx.succeeded(&key);
         // Anything sooner than the resync means the object waits (dependency, operation).
-        let waiting = *action != Action::await_change()
-            && *action != Action::requeue(ctx.settings.resync_of(&key));
+        let resync = *action == Action::requeue(ctx.settings.resync_of(&key));
+        let waiting = *action != Action::await_change() && !resync;
         ctx.metrics.set_waiting(&key, waiting);
+        let name = object_name(&key);
+        if resync
+            && ctx
+                .resync
+                .schedule(K::KIND, &namespace, name, ctx.settings.resync_of(&key))
+        {
+            // Kept in the compact resync map rather than in kube-runtime's scheduler.
+            return Ok(Action::await_change());
+        }
+        ctx.resync.cancel(K::KIND, &namespace, name);
+    } else {
+        ctx.resync.cancel(K::KIND, &namespace, object_name(&key));
     }
     result
+}
+
+/// The name in an [`object_key`].
+fn object_name(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
 }
 
 /// Requeue after a failed reconcile: exponential per object, slower for permanent errors.

@@ -1,12 +1,15 @@
 //! What reaches the stores, for memory (DESIGN.md §8): server-side bookkeeping stripped, and
 //! relists applied object by object into the live store instead of into a second store that
 //! replaces it at the end (kube's reflector builds one, doubling memory during a relist).
+//! A relisted object whose resourceVersion the store holds already is dropped: it did not
+//! change, so nothing wakes for it (its periodic resync comes as planned), and a relist after
+//! a watch gap costs list pages, not a reconcile of every object.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use kube::Resource;
-use kube::runtime::reflector::Store;
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher::Event;
 
 /// Annotation kubectl leaves with a whole copy of the object.
@@ -28,8 +31,9 @@ pub fn strip<K: Resource>(object: &mut K) {
 }
 
 /// Rewrites the watcher's events after the first list so that a relist updates the store in
-/// place: `InitApply` becomes `Apply`, `Init` is dropped, and `InitDone` becomes a `Delete`
-/// of every stored object the relist did not return. The first list passes through, so the
+/// place: `InitApply` becomes `Apply` (or nothing, for an object at the stored
+/// resourceVersion), `Init` is dropped, and `InitDone` becomes a `Delete` of every stored
+/// object the relist did not return. The first list passes through, so the
 /// store still reports ready when it is complete.
 pub(crate) struct InPlace<K>
 where
@@ -45,7 +49,7 @@ where
 impl<K> InPlace<K>
 where
     K: Resource + Clone + 'static,
-    K::DynamicType: Hash + Eq + Clone,
+    K::DynamicType: Hash + Eq + Clone + Default,
 {
     /// An adapter for the watch feeding `store`.
     pub(crate) fn new(store: Store<K>) -> Self {
@@ -72,6 +76,13 @@ where
             Event::InitApply(object) => {
                 if let Some(seen) = &mut self.seen {
                     seen.insert(identity(&object));
+                }
+                let stored = self.store.get(&ObjectRef::from_obj(&object));
+                let version = &object.meta().resource_version;
+                if version.is_some()
+                    && stored.is_some_and(|s| &s.meta().resource_version == version)
+                {
+                    return Vec::new();
                 }
                 vec![Event::Apply(object)]
             }
@@ -102,7 +113,7 @@ fn identity<K: Resource>(object: &K) -> u64 {
 mod tests {
     use super::*;
     use crate::api::{Tenant, TenantSpec};
-    use kube::runtime::reflector::{self, ObjectRef};
+    use kube::runtime::reflector;
 
     fn tenant(name: &str, version: &str) -> Tenant {
         let spec: TenantSpec = serde_json::from_value(serde_json::json!({
@@ -150,6 +161,12 @@ mod tests {
         // The relist: b changed, a was deleted and c created while the watch was down.
         feed(Event::Init, &mut adapter);
         assert_eq!(names(&store), ["a@1", "b@1"], "the store stays whole");
+        assert!(
+            adapter
+                .events(Event::InitApply(tenant("b", "1")))
+                .is_empty(),
+            "an object at the stored version wakes nothing"
+        );
         feed(Event::InitApply(tenant("b", "2")), &mut adapter);
         assert_eq!(names(&store), ["a@1", "b@2"], "updated in place");
         feed(Event::InitApply(tenant("c", "2")), &mut adapter);

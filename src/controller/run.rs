@@ -296,6 +296,7 @@ fn controllers(
         )
         .graceful_shutdown_on(stop.clone())
         .reconcile_all_on(changes(shards.as_ref()))
+        .reconcile_on(super::resync::due::<Tenant>(Arc::clone(&ctx.resync)))
         .run(
             gated::<Tenant>(shards.clone()),
             error_policy::<Tenant>,
@@ -328,6 +329,7 @@ fn controllers(
         )
         .graceful_shutdown_on(stop.clone())
         .reconcile_all_on(changes(shards.as_ref()))
+        .reconcile_on(super::resync::due::<TenantAdmin>(Arc::clone(&ctx.resync)))
         .run(
             gated::<TenantAdmin>(shards.clone()),
             error_policy::<TenantAdmin>,
@@ -363,6 +365,9 @@ fn controllers(
         )
         .graceful_shutdown_on(stop.clone())
         .reconcile_all_on(changes(shards.as_ref()))
+        .reconcile_on(super::resync::due::<ServiceBinding>(Arc::clone(
+            &ctx.resync,
+        )))
         .run(
             gated::<ServiceBinding>(shards.clone()),
             error_policy::<ServiceBinding>,

@@ -97,6 +97,8 @@ pub struct SendFailure {
 
 /// The HTTP client deliveries use (timeout, user agent); `Err` says why, without a URL.
 pub fn client() -> Result<reqwest::Client, String> {
+    // The controller's notifications task may build this before any portal client.
+    crate::portal::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))

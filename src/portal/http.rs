@@ -825,8 +825,9 @@ fn transport_detail(e: &reqwest::Error) -> String {
     format!("{kind}: {e}")
 }
 
-/// rustls needs one process-wide crypto provider; tenantry uses ring (as kube does).
-fn install_crypto_provider() {
+/// rustls needs one process-wide crypto provider; tenantry uses ring (as kube does). Called
+/// before building any HTTP client.
+pub(crate) fn install_crypto_provider() {
     // Err means one is installed already, which is what we want.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -22,6 +22,7 @@ pub use auth::{Credential, Flow, Grant};
 pub use budget::{Budget, BudgetShare, BudgetStats};
 pub use captured::{Captured, CapturedSecrets, microsoft_admin_secret};
 pub use error::{AuthRefused, PortalError};
+pub(crate) use http::install_crypto_provider;
 pub use http::{CallObserver, CallStats, ClientConfig, HttpPortal};
 pub use idempotency::idempotency_key;
 pub use pool::Pool;

@@ -95,3 +95,53 @@ async fn run_watches_reconciles_what_it_lists_and_shuts_down() {
     let ended = tokio::time::timeout(Duration::from_secs(20), controller).await;
     assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
 }
+
+#[tokio::test]
+async fn a_converged_object_is_read_again_at_each_resync_without_any_watch_event() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let (client, api) = mock_api();
+    api.add_object(&tenant("kenton", "Apply", "Orphan"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let options = RunOptions {
+        portal: Some(sandbox.url()),
+        portal_token: None,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        settings: Settings {
+            resync: Duration::from_secs(1),
+            poll: Duration::from_millis(500),
+            ..Settings::default()
+        },
+        concurrency: 2,
+        lease: None,
+        instance: Some("wiring-test".to_owned()),
+    };
+    let controller = tokio::spawn(run(client, None, options, async move {
+        let _ = stopped.await;
+    }));
+    let reads = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.route.contains("accounts"))
+            .count()
+    };
+    eventually("the Tenant's portal object", async || {
+        sandbox
+            .count_objects("cloudlink", "accounts", "customers/kenton")
+            .await
+            == 1
+    })
+    .await;
+    // The mock API server's watches stay silent: only the resync wakes the Tenant again.
+    let converged = reads();
+    eventually(
+        "three more reconciles of the converged Tenant",
+        async || reads() >= converged + 3,
+    )
+    .await;
+    let _ = stop.send(());
+    let ended = tokio::time::timeout(Duration::from_secs(20), controller).await;
+    assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
+}
