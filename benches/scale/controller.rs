@@ -70,6 +70,8 @@ pub fn run(dir: &std::path::Path, model: &Model, settings: &Settings) -> anyhow:
         let url = server.serve().await?;
         let status = tokio::task::spawn_blocking(move || {
             Command::new(std::env::current_exe()?)
+                // As the shipped Deployment runs the controller.
+                .envs(tenantry::controller::ALLOCATOR_ENV)
                 .arg("--controller-probe")
                 .arg(&url)
                 .status()

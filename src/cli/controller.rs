@@ -53,6 +53,18 @@ pub struct Args {
 pub fn run(args: Args) -> Result<u8, CliError> {
     let runtime = super::runtime()?;
     runtime.block_on(async move {
+        let unset: Vec<&str> = tenantry::controller::ALLOCATOR_ENV
+            .iter()
+            .filter(|(name, _)| std::env::var_os(name).is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        if !unset.is_empty() {
+            // Read by the allocator before main: only the environment can set them.
+            tracing::info!(
+                unset = %unset.join(","),
+                "the allocator settings of the shipped Deployment are not set; resident memory will be higher (docs/controller.md, Memory)"
+            );
+        }
         let config = kube::Config::infer().await.map_err(CliError::NoCluster)?;
         let identity = args
             .identity

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Client;
 use kube::api::PartialObjectMeta;
 use kube::runtime::events::{Recorder, Reporter};
@@ -212,10 +213,20 @@ impl Context {
         let key = format!("{namespace}/{name}");
         match secret {
             Some(secret) => {
-                // Without managedFields and kubectl's last-applied copy (which holds the
-                // values again): memory, and a value kept once.
-                let mut kept = secret.clone();
-                super::relist::strip(&mut kept);
+                // Only what a reconcile reads (name, namespace, version, type, data): memory,
+                // and the values kept once (kubectl's last-applied copy holds them again).
+                let kept = Secret {
+                    metadata: ObjectMeta {
+                        name: secret.metadata.name.clone(),
+                        namespace: secret.metadata.namespace.clone(),
+                        resource_version: secret.metadata.resource_version.clone(),
+                        ..ObjectMeta::default()
+                    },
+                    data: secret.data.clone(),
+                    string_data: secret.string_data.clone(),
+                    type_: secret.type_.clone(),
+                    immutable: secret.immutable,
+                };
                 cache.insert(key, kept)
             }
             None => cache.remove(&key),

@@ -126,3 +126,25 @@ fn readme_quickstart_and_ci_agree() {
         assert!(readme.contains(install), "README.md lacks `{install}`");
     }
 }
+
+#[test]
+fn the_shipped_deployment_sets_the_allocator_environment_the_bench_measured() {
+    let text = read(&format!(
+        "{}/manifests/deployment.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let deployment: serde_json::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    let env = &deployment["spec"]["template"]["spec"]["containers"][0]["env"];
+    for (name, value) in tenantry::controller::ALLOCATOR_ENV {
+        let set = env
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["name"] == name);
+        assert_eq!(
+            set.map(|e| e["value"].clone()),
+            Some(serde_json::Value::from(value)),
+            "manifests/deployment.yaml sets {name}={value}"
+        );
+    }
+}
