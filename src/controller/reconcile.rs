@@ -45,6 +45,7 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
         ctx.finalizer_seen(&uid);
     } else if ctx.finalizer_sent_at(&uid).as_deref() == Some(version.as_str()) {
         tracing::debug!(object = %key, "finalizer patch already sent; waiting for the watch");
+        ctx.resync.cancel(K::KIND, &namespace, object_name(&key));
         return Ok(Action::await_change());
     }
     let result = finalizer(&api, super::FINALIZER, object, |event| async {

@@ -429,13 +429,22 @@ fn gated<K: Declaring>(
                 return reconcile(object, ctx).await;
             };
             let shard = shards.of(object.as_ref());
+            // Another replica's objects resync there; a gain of the shard reconciles
+            // everything again.
+            let forget = |ctx: &Context| {
+                let namespace = object.namespace().unwrap_or_default();
+                ctx.resync.cancel(K::KIND, &namespace, &object.name_any());
+            };
             if !shards.holds(shard) {
-                // Another replica's; a gain of the shard reconciles everything again.
+                forget(&ctx);
                 return Ok(Action::await_change());
             }
             tokio::select! {
-                result = reconcile(object, ctx) => result,
-                () = shards.lost(shard) => Ok(Action::await_change()),
+                result = reconcile(Arc::clone(&object), Arc::clone(&ctx)) => result,
+                () = shards.lost(shard) => {
+                    forget(&ctx);
+                    Ok(Action::await_change())
+                }
             }
         }
         .boxed()
