@@ -32,6 +32,7 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
     let started = Instant::now();
     let key = object_key(object.as_ref());
     let namespace = object.namespace().ok_or(Error::Malformed("namespace"))?;
+    let name = object.name_any();
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
     // The finalizer helper adds the finalizer with a JSON patch whose `test` op fails (422)
     // when the object moved on. A reconcile woken by a related object before the watch
@@ -45,7 +46,7 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
         ctx.finalizer_seen(&uid);
     } else if ctx.finalizer_sent_at(&uid).as_deref() == Some(version.as_str()) {
         tracing::debug!(object = %key, "finalizer patch already sent; waiting for the watch");
-        ctx.resync.cancel(K::KIND, &namespace, object_name(&key));
+        ctx.resync.cancel(K::KIND, &namespace, &name);
         return Ok(Action::await_change());
     }
     let result = finalizer(&api, super::FINALIZER, object, |event| async {
@@ -76,25 +77,17 @@ pub async fn reconcile<K: Declaring>(object: Arc<K>, ctx: Arc<Context>) -> Resul
         let resync = *action == Action::requeue(ctx.settings.resync_of(&key));
         let waiting = *action != Action::await_change() && !resync;
         ctx.metrics.set_waiting(&key, waiting);
-        let name = object_name(&key);
         if resync
             && ctx
                 .resync
-                .schedule(K::KIND, &namespace, name, ctx.settings.resync_of(&key))
+                .schedule(K::KIND, &namespace, &name, ctx.settings.resync_of(&key))
         {
             // Kept in the compact resync map rather than in kube-runtime's scheduler.
             return Ok(Action::await_change());
         }
-        ctx.resync.cancel(K::KIND, &namespace, name);
-    } else {
-        ctx.resync.cancel(K::KIND, &namespace, object_name(&key));
     }
+    ctx.resync.cancel(K::KIND, &namespace, &name);
     result
-}
-
-/// The name in an [`object_key`].
-fn object_name(key: &str) -> &str {
-    key.rsplit('/').next().unwrap_or(key)
 }
 
 /// Requeue after a failed reconcile: exponential per object, slower for permanent errors.
