@@ -8,7 +8,7 @@ use tenantry::controller::{RunOptions, Settings, run};
 use tenantry::sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::oneshot;
 
-use super::fixtures::{mock_api, tenant};
+use super::fixtures::{ApiServer, mock_api, tenant};
 
 /// Polls `done` every 50 ms, up to 20 s (a bound for a stuck test, not a timing assertion).
 async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
@@ -21,34 +21,67 @@ async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
     panic!("never happened: {what}");
 }
 
+/// `controller::run` in this process over the recording API server (holding one Tenant) and
+/// a sandbox.
+struct Running {
+    sandbox: Sandbox,
+    api: ApiServer,
+    stop: oneshot::Sender<()>,
+    controller: tokio::task::JoinHandle<Result<(), tenantry::controller::Error>>,
+}
+
+impl Running {
+    async fn start(settings: Settings) -> Self {
+        let sandbox = Sandbox::start(SandboxConfig::default())
+            .await
+            .expect("sandbox");
+        let (client, api) = mock_api();
+        api.add_object(&tenant("kenton", "Apply", "Orphan"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let options = RunOptions {
+            portal: Some(sandbox.url()),
+            portal_token: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            settings,
+            concurrency: 2,
+            lease: None,
+            instance: Some("wiring-test".to_owned()),
+        };
+        let controller = tokio::spawn(run(client, None, options, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            sandbox,
+            api,
+            stop,
+            controller,
+        }
+    }
+
+    /// Waits for the Tenant's portal object.
+    async fn tenant_created(&self) {
+        eventually("the Tenant's portal object", async || {
+            self.sandbox
+                .count_objects("cloudlink", "accounts", "customers/kenton")
+                .await
+                == 1
+        })
+        .await;
+    }
+
+    /// Stops the controller and checks it ends cleanly.
+    async fn shut_down(self) {
+        let _ = self.stop.send(());
+        let ended = tokio::time::timeout(Duration::from_secs(20), self.controller).await;
+        assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
+    }
+}
+
 #[tokio::test]
 async fn run_watches_reconciles_what_it_lists_and_shuts_down() {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox");
-    let (client, api) = mock_api();
-    api.add_object(&tenant("kenton", "Apply", "Orphan"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let options = RunOptions {
-        portal: Some(sandbox.url()),
-        portal_token: None,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        settings: Settings::default(),
-        concurrency: 2,
-        lease: None,
-        instance: Some("wiring-test".to_owned()),
-    };
-    let controller = tokio::spawn(run(client, None, options, async move {
-        let _ = stopped.await;
-    }));
-
-    eventually("the Tenant's portal object", async || {
-        sandbox
-            .count_objects("cloudlink", "accounts", "customers/kenton")
-            .await
-            == 1
-    })
-    .await;
+    let running = Running::start(Settings::default()).await;
+    running.tenant_created().await;
+    let api = &running.api;
     eventually("the status patch", async || {
         api.lines().iter().any(|l| {
             l == "PATCH /apis/tenantry.dev/v1alpha1/namespaces/customers/tenants/kenton/status"
@@ -91,49 +124,26 @@ async fn run_watches_reconciles_what_it_lists_and_shuts_down() {
         );
     }
 
-    let _ = stop.send(());
-    let ended = tokio::time::timeout(Duration::from_secs(20), controller).await;
-    assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
+    running.shut_down().await;
 }
 
 #[tokio::test]
 async fn a_converged_object_is_read_again_at_each_resync_without_any_watch_event() {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox");
-    let (client, api) = mock_api();
-    api.add_object(&tenant("kenton", "Apply", "Orphan"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let options = RunOptions {
-        portal: Some(sandbox.url()),
-        portal_token: None,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        settings: Settings {
-            resync: Duration::from_secs(1),
-            poll: Duration::from_millis(500),
-            ..Settings::default()
-        },
-        concurrency: 2,
-        lease: None,
-        instance: Some("wiring-test".to_owned()),
-    };
-    let controller = tokio::spawn(run(client, None, options, async move {
-        let _ = stopped.await;
-    }));
+    let running = Running::start(Settings {
+        resync: Duration::from_secs(1),
+        poll: Duration::from_millis(500),
+        ..Settings::default()
+    })
+    .await;
     let reads = || {
-        sandbox
+        running
+            .sandbox
             .requests()
             .iter()
             .filter(|r| r.method == "GET" && r.route.contains("accounts"))
             .count()
     };
-    eventually("the Tenant's portal object", async || {
-        sandbox
-            .count_objects("cloudlink", "accounts", "customers/kenton")
-            .await
-            == 1
-    })
-    .await;
+    running.tenant_created().await;
     // The mock API server's watches stay silent: only the resync wakes the Tenant again.
     let converged = reads();
     eventually(
@@ -141,7 +151,5 @@ async fn a_converged_object_is_read_again_at_each_resync_without_any_watch_event
         async || reads() >= converged + 3,
     )
     .await;
-    let _ = stop.send(());
-    let ended = tokio::time::timeout(Duration::from_secs(20), controller).await;
-    assert!(matches!(ended, Ok(Ok(Ok(())))), "clean shutdown: {ended:?}");
+    running.shut_down().await;
 }
